@@ -1,0 +1,1 @@
+"""Touyan pipelines: ingestion of institute submissions into the DuckDB warehouse."""

@@ -1,0 +1,71 @@
+"""The building blocks of a data contract. A contract is data, not code: adding a header alias or a
+rule is one line in the dataset's module."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Kinds of column and what parsing them yields (see pipelines/validate.py for the SQL of each):
+#   text        trimmed text (full-width spaces folded)
+#   code        trimmed text, full-width characters made half-width
+#   count       whole number ≥ 0; with `qualifier` set, 20余 / 20多 / 超过20 / 20以上 give 20 and "≥"
+#   decimal     number, unit words (小时, h) allowed
+#   year        four-digit year (2019, 2019年, ２０１９)
+#   date        ISO, 2023/5/5, 2023.5.5, 2023年5月5日, 20230505, Excel serial numbers
+#   institute   institute id, full name or registered alias → institute_id
+#   enum        one of `values` (keys are accepted spellings, compared case-, width- and space-insensitively)
+#   ip_number   patent application or software registration number, checked against `depends_on`
+#   std_number  standard number; yields the level, province and year of the number
+#   person_id   volunteer code, or an 18-digit ID number which is hashed and never stored
+KINDS = {"text", "code", "count", "decimal", "year", "date", "institute", "enum", "ip_number",
+         "std_number", "person_id"}
+
+INSTITUTE_ALIASES = ("单位", "单位名称", "机构", "机构名称", "填报单位", "institute", "institute name")
+YEAR_ALIASES = ("年度", "年份", "年", "统计年度", "year")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    aliases: tuple[str, ...]
+    kind: str = "text"
+    required: bool = True
+    values: dict[str, str] | None = None
+    qualifier: str | None = None  # count columns: name of the output column that keeps "≥"
+    not_future: bool = False  # year and date columns: later than today is quarantined
+    depends_on: str | None = None  # ip_number: the column holding the IP type
+
+    def __post_init__(self):
+        assert self.kind in KINDS, f"{self.name}: unknown kind {self.kind}"
+        assert (self.kind == "enum") == (self.values is not None), f"{self.name}: enum needs values"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A row rule. `when` is a SQL predicate over the parsed row that is true when the row breaks
+    the rule. Messages may quote parsed values as {column}. Severity R quarantines the row, W keeps
+    it with a warning."""
+
+    code: str
+    column: str
+    when: str
+    message_zh: str
+    message_en: str
+    severity: str = "R"
+
+
+@dataclass(frozen=True)
+class Contract:
+    dataset: str
+    title_zh: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]  # duplicates of this key: the first is kept, later ones quarantined
+    rules: tuple[Rule, ...] = ()
+    total_columns: tuple[str, ...] = ()  # numeric columns a 合计 row is checked against
+    extra: dict[str, str] = field(default_factory=dict)  # derived output column → SQL expression
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def required(self) -> list[Column]:
+        return [c for c in self.columns if c.required]

@@ -1,0 +1,266 @@
+"""The only writer of the raw tables: lands each dataset's files, runs the contract's checks in
+DuckDB, and writes raw.<dataset> (accepted rows with provenance), raw.rejects (quarantined rows with
+their reason), raw.warnings and raw.load_log. For every file, rows read = accepted + rejected."""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pipelines.contracts import Contract
+from pipelines.readers import ReadFile, land_csv, land_excel, sniff_format
+from pipelines.validate import Compiled, sql_str
+
+PROVENANCE = "source_file, source_sheet, source_row, file_sha256"
+ISSUE_COLUMNS = ("dataset varchar, source_file varchar, source_sheet varchar, source_row bigint, "
+                 "source_column varchar, reason_code varchar, message_zh varchar, message_en varchar, "
+                 "original_values varchar, file_sha256 varchar")
+DDL = f"""
+create schema if not exists raw;
+create or replace table raw.rejects ({ISSUE_COLUMNS});
+create or replace table raw.warnings ({ISSUE_COLUMNS});
+create or replace table raw.load_log (
+    source_file varchar primary key, dataset varchar, file_sha256 varchar, file_format varchar,
+    encoding varchar, file_bytes bigint, sheets varchar, header_rows varchar, rows_read bigint,
+    accepted bigint, rejected bigint, warnings bigint, blank_rows bigint, total_rows bigint,
+    ignored_columns varchar, notes varchar
+);
+"""
+
+
+@dataclass
+class FileStats:
+    source_file: str
+    dataset: str
+    file_format: str
+    encoding: str | None
+    rows_read: int
+    accepted: int
+    rejected: int
+    warnings: int
+    blank_rows: int
+    total_rows: int
+
+
+class CountMismatch(AssertionError):
+    pass
+
+
+def create_issue_tables(con: duckdb.DuckDBPyConnection, metric_catalog: Path) -> None:
+    con.execute(DDL)
+    con.execute("create or replace temp table metric_catalog as select * from read_csv(?, all_varchar=true)",
+                [str(metric_catalog)])
+    con.execute("create or replace temp table institute_lookup (key varchar, institute_id varchar, province_code varchar)")
+
+
+def land_files(con, contract: Contract, files: list[Path], raw_dir: Path, tmp_dir: Path, on_file=None) -> list[tuple[str, ReadFile]]:
+    landed = []
+    for i, path in enumerate(files):
+        rel = path.relative_to(raw_dir).as_posix()
+        if on_file:
+            on_file(rel)
+        file_format = sniff_format(path, rel)
+        table = f"land_{contract.dataset}_{i}"
+        if file_format == "csv":
+            read = land_csv(con, path, rel, contract, table, tmp_dir)
+        else:
+            read = land_excel(con, path, rel, contract, table, file_format)
+        landed.append((rel, read))
+    return landed
+
+
+def _landing_view(con, contract: Contract, landed: list[tuple[str, ReadFile]]) -> None:
+    selects, headers = [], []
+    for i, (rel, read) in enumerate(landed):
+        for j, sheet in enumerate(read.sheets):
+            cols = ", ".join(f'"{c.name}"' if c.name in sheet.headers else f'null::varchar as "{c.name}"'
+                             for c in contract.columns)
+            row = f"({sheet.row_expr})::bigint"
+            selects.append(f"select ({i}::bigint << 40) + ({j}::bigint << 32) + {row} as _ord, {sql_str(rel)} as source_file, "
+                           f"{sql_str(sheet.sheet)} as source_sheet, {row} as source_row, {sql_str(read.sha256)} as file_sha256, "
+                           f"{cols} from {sheet.table}")
+            headers += [(rel, sheet.sheet, name, text) for name, text in sheet.headers.items()]
+    if not selects:
+        cols = ", ".join(f'null::varchar as "{c.name}"' for c in contract.columns)
+        selects = [f"select 0::bigint as _ord, ''::varchar as source_file, ''::varchar as source_sheet, "
+                   f"0::bigint as source_row, ''::varchar as file_sha256, {cols} where false"]
+    con.execute(f"create or replace temp view landing as {' union all '.join(selects)}")
+    con.execute("create or replace temp table headers (source_file varchar, source_sheet varchar, column_name varchar, header varchar)")
+    if headers:
+        con.executemany("insert into headers values (?, ?, ?, ?)", headers)
+
+
+def _flag_alias_conflicts(con) -> None:
+    """An alias (or name) used by two institutes would make rows ambiguous: the later institute is
+    quarantined, naming the earlier one."""
+    con.execute("""
+        update checked set _problem = {'code': 'alias_conflict', 'column': 'aliases',
+            'zh': concat('名称或简称「', k.key_text, '」已被 ', k.first_id, ' 使用（第 ', k.first_row, ' 行）'),
+            'en': concat('name or alias ''', k.key_text, ''' is already used by ', k.first_id, ' (row ', k.first_row, ')')}
+        from (
+            select c._ord, min_by(f.institute_id, f._ord) as first_id, min_by(f.source_row, f._ord) as first_row,
+                   min(c.key_text) as key_text
+            from (select _ord, institute_id, source_row, th_key(unnest(
+                      [institute_id, name_zh, name_en] || coalesce(regexp_split_to_array(aliases, '[;；、,，]'), []))) as key,
+                      unnest([institute_id, name_zh, name_en] || coalesce(regexp_split_to_array(aliases, '[;；、,，]'), [])) as key_text
+                  from checked where _problem is null and not _blank and not _summary) c
+            join (select _ord, institute_id, source_row, th_key(unnest(
+                      [institute_id, name_zh, name_en] || coalesce(regexp_split_to_array(aliases, '[;；、,，]'), []))) as key
+                  from checked where _problem is null and not _blank and not _summary) f
+              on f.key = c.key and f._ord < c._ord and f.institute_id <> c.institute_id
+            where c.key is not null
+            group by c._ord
+        ) k
+        where checked._ord = k._ord
+    """)
+
+
+def _build_institute_lookup(con) -> None:
+    con.execute("""
+        insert into institute_lookup
+        select distinct key, institute_id, province_code from (
+            select th_key(unnest([institute_id, name_zh, name_en]
+                   || coalesce(regexp_split_to_array(aliases, '[;；、,，]'), []))) as key, institute_id, province_code
+            from raw.institutes
+        ) where key is not null
+    """)
+
+
+def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], salt: str, today) -> list[FileStats]:
+    ds = contract.dataset
+    compiled = Compiled(contract, salt, today)
+    _landing_view(con, contract, landed)
+    con.execute(f"create or replace temp table checked as {compiled.checked_query('landing')}")
+    if ds == "institutes":
+        _flag_alias_conflicts(con)
+    key = ", ".join(f'"{k}"' for k in contract.key)
+    con.execute(f"""
+        create or replace temp table dups as
+        select _ord, first_file, first_sheet, first_row from (
+            select _ord, row_number() over w as rn, first_value(source_file) over w as first_file,
+                   first_value(source_sheet) over w as first_sheet, first_value(source_row) over w as first_row
+            from checked where _problem is null and not _blank and not _summary
+            window w as (partition by {key} order by _ord)
+        ) where rn > 1
+    """)
+    con.execute(f"""
+        create or replace table raw.{ds} as
+        select {', '.join(compiled.outputs)}, {PROVENANCE} from checked
+        where _problem is null and not _blank and not _summary and _ord not in (select _ord from dups)
+        order by _ord
+    """)
+    _write_issues(con, contract, compiled)
+    if ds == "institutes":
+        _build_institute_lookup(con)
+    return _file_stats(con, contract, landed)
+
+
+def _write_issues(con, contract: Contract, compiled: Compiled) -> None:
+    ds = contract.dataset
+    person_columns = {c.name for c in contract.columns if c.kind == "person_id"}
+    original = ", ".join(
+        f"'{c.name}': {'c' if c.name in person_columns else 'l'}.\"{c.name}\"" for c in contract.columns)
+    last_key = contract.key[-1]
+    con.execute(f"""
+        insert into raw.rejects
+        with problems as (
+            select _ord, _problem as p from checked where _problem is not null
+            union all
+            select d._ord, {{'code': 'duplicate', 'column': {sql_str(last_key)},
+                'zh': concat('与 ', d.first_file, if(d.first_sheet <> '', concat(' 工作表 ', d.first_sheet), ''),
+                             ' 第 ', d.first_row, ' 行重复（', {sql_str('、'.join(contract.key))}, ' 相同），保留第一次出现的记录'),
+                'en': concat('repeats row ', d.first_row, ' of ', d.first_file,
+                             if(d.first_sheet <> '', concat(' sheet ', d.first_sheet), ''),
+                             ' (same ', {sql_str(', '.join(contract.key))}, '); the first occurrence is kept')}}
+            from dups d
+        )
+        select {sql_str(ds)}, c.source_file, c.source_sheet, c.source_row, coalesce(h.header, p.p.column),
+               p.p.code, replace(p.p.zh, '{{header}}', coalesce(h.header, p.p.column)),
+               replace(p.p.en, '{{header}}', coalesce(h.header, p.p.column)),
+               to_json({{{original}}})::varchar, c.file_sha256
+        from problems p join checked c using (_ord) join landing l using (_ord)
+        left join headers h on h.source_file = c.source_file and h.source_sheet = c.source_sheet
+                           and h.column_name = p.p.column
+        order by c._ord
+    """)
+    con.execute(f"""
+        insert into raw.warnings
+        select {sql_str(ds)}, c.source_file, c.source_sheet, c.source_row, coalesce(h.header, w.column), w.code,
+               w.zh, w.en, null, c.file_sha256
+        from (select *, unnest(_warnings) as w from checked
+              where _problem is null and len(_warnings) > 0 and _ord not in (select _ord from dups)) c
+        left join headers h on h.source_file = c.source_file and h.source_sheet = c.source_sheet and h.column_name = c.w.column
+        order by c._ord
+    """)
+    for column in contract.total_columns:
+        con.execute(f"""
+            insert into raw.warnings
+            with details as (
+                select source_file, source_sheet, sum("{column}") as total from checked
+                where not _blank and not _summary group by all
+            )
+            select {sql_str(ds)}, t.source_file, t.source_sheet, t.source_row, coalesce(h.header, {sql_str(column)}),
+                   'total_mismatch',
+                   concat('合计行的「', coalesce(h.header, {sql_str(column)}), '」为 ', t."{column}", '，明细之和为 ', coalesce(d.total, 0)),
+                   concat('total row gives ', t."{column}", ' for ', coalesce(h.header, {sql_str(column)}),
+                          ' but the rows above sum to ', coalesce(d.total, 0)),
+                   null, t.file_sha256
+            from checked t left join details d using (source_file, source_sheet)
+            left join headers h on h.source_file = t.source_file and h.source_sheet = t.source_sheet
+                               and h.column_name = {sql_str(column)}
+            where t._summary and t."{column}" is not null and t."{column}" is distinct from coalesce(d.total, 0)
+        """)
+
+
+def _file_stats(con, contract: Contract, landed: list[tuple[str, ReadFile]]) -> list[FileStats]:
+    ds = contract.dataset
+    counts = {row[0]: row[1:] for row in con.execute(f"""
+        select source_file,
+               count(*) filter (not _blank and not _summary),
+               count(*) filter (_blank), count(*) filter (_summary),
+               (select count(*) from raw.{ds} a where a.source_file = c.source_file),
+               (select count(*) from raw.rejects r where r.dataset = {sql_str(ds)} and r.source_file = c.source_file),
+               (select count(*) from raw.warnings w where w.dataset = {sql_str(ds)} and w.source_file = c.source_file)
+        from checked c group by source_file
+    """).fetchall()}
+    stats = []
+    for rel, read in landed:
+        rows_read, blank, totals, accepted, rejected, warnings = counts.get(rel, (0, 0, 0, 0, 0, 0))
+        if rows_read != accepted + rejected:
+            raise CountMismatch(f"{rel}: rows read {rows_read} != accepted {accepted} + rejected {rejected}")
+        notes = list(read.notes)
+        if rows_read == 0:
+            notes.append("no data rows below the header")
+        con.execute(
+            "insert into raw.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [rel, ds, read.sha256, read.file_format, read.encoding, read.size,
+             "; ".join(s.sheet for s in read.sheets), "; ".join(str(s.header_row) for s in read.sheets),
+             rows_read, accepted, rejected, warnings, blank, totals,
+             "; ".join(c for s in read.sheets for c in s.ignored_columns), "; ".join(notes)],
+        )
+        stats.append(FileStats(rel, ds, read.file_format, read.encoding, rows_read, accepted, rejected, warnings,
+                               blank, totals))
+    return stats
+
+
+def excel_safe(value: object) -> object:
+    """A cell Excel would run as a formula (= + - @, tab, CR) is written with a leading apostrophe."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def write_issue_report(con, table: str, path: Path) -> int:
+    rows = con.execute(f"""
+        select dataset, source_file, source_sheet, source_row, source_column, reason_code, message_zh, message_en,
+               original_values from raw.{table} order by dataset, source_file, source_sheet, source_row
+    """).fetchall()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["数据集 dataset", "文件 file", "工作表 sheet", "行 row", "列 column", "原因代码 reason",
+                         "说明", "message", "原始值 original values"])
+        writer.writerows([excel_safe(v) for v in row] for row in rows)
+    return len(rows)

@@ -1,0 +1,307 @@
+"""Readers: one submitted file → one DuckDB table per sheet, every cell as text, columns renamed to
+the contract's names, with the row number a person sees when they open the file.
+
+CSV goes through DuckDB's own reader (the fast path). DuckDB reads UTF-8 only here, so GBK / GB18030
+files are transcoded to a temporary UTF-8 copy first. DuckDB skips blank lines and counts a quoted
+line break as one row, which would shift row numbers; the line count of the file tells when that
+happened, and such a file is read again with Python's csv module, which knows every row's line.
+Excel (.xlsx, .xls) is read by fastexcel (calamine), all cells as text.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from pipelines.contracts import Contract
+from pipelines.errors import FileError
+
+HEADER_SEARCH_ROWS = 30
+SAMPLE_BYTES = 256 * 1024
+CHUNK_BYTES = 8 * 1024 * 1024
+DELIMITERS = (",", "\t", ";", "|")
+
+
+@dataclass
+class LandedSheet:
+    table: str  # temp table holding the sheet's rows as text, columns named as in the contract
+    sheet: str  # sheet name; "" for CSV
+    header_row: int  # 1-based row of the header
+    headers: dict[str, str]  # contract column → header text as written in the file
+    row_expr: str  # SQL giving the 1-based source row of each table row
+    ignored_columns: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ReadFile:
+    path: Path
+    file_format: str  # csv | xlsx | xls
+    sha256: str
+    size: int
+    encoding: str | None = None
+    sheets: list[LandedSheet] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # warnings about the file as a whole
+
+
+def normalize_header(text: object) -> str:
+    """Header text compared width-, case- and space-insensitively, units in brackets dropped."""
+    s = unicodedata.normalize("NFKC", str(text or "")).lower()
+    s = re.sub(r"\(.*?\)|\[.*?\]", "", s)
+    return re.sub(r"[\s_\-*:：]+", "", s)
+
+
+def alias_index(contract: Contract) -> dict[str, str]:
+    return {normalize_header(a): c.name for c in contract.columns for a in (c.name, *c.aliases)}
+
+
+def match_header(cells: list[str | None], contract: Contract) -> tuple[dict[int, str], list[str]]:
+    """Column positions that name a contract column, and the header texts that name none."""
+    index = alias_index(contract)
+    matched: dict[int, str] = {}
+    ignored = []
+    for pos, cell in enumerate(cells):
+        name = index.get(normalize_header(cell))
+        if name and name not in matched.values():
+            matched[pos] = name
+        elif cell not in (None, ""):
+            ignored.append(str(cell))
+    return matched, ignored
+
+
+def find_header(rows: list[list[str | None]], contract: Contract, file: str, where: str = ""):
+    """The row (0-based) naming most contract columns among the first rows. Rows above it are titles."""
+    best, best_pos = None, -1
+    for pos, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        matched, ignored = match_header(cells, contract)
+        if best is None or len(matched) > len(best[0]):
+            best, best_pos = (matched, ignored), pos
+    matched, ignored = best or ({}, [])
+    missing = [c for c in contract.required if c.name not in matched.values()]
+    if missing:
+        found = "、".join(str(c) for c in (rows[best_pos] if best_pos >= 0 else []) if c) or "（无）"
+        need = "; ".join(f"{c.name}: {' / '.join(c.aliases)}" for c in missing)
+        raise FileError(
+            file,
+            f"{where}缺少必需的列：{'、'.join(c.aliases[0] for c in missing)}。找到的表头：{found}",
+            f"{where}missing required column(s) {', '.join(c.name for c in missing)}; header seen: {found}",
+            f"请在表头加入这些列（可用列名：{need}），或确认文件放在了正确的文件夹 data/raw/{contract.dataset}/",
+            f"add the column(s) to the header (accepted names: {need}) or check that the file belongs in "
+            f"data/raw/{contract.dataset}/",
+        )
+    return best_pos, matched, ignored
+
+
+def sniff_format(path: Path, rel: str) -> str:
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if not head.strip():
+        raise FileError(rel, "文件是空的", "the file is empty",
+                        "请向报送单位索取完整文件，或将其移出 data/raw/", "ask the institute for the complete file, or move it out of data/raw/")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    if head.startswith(b"PK"):
+        try:
+            names = set(zipfile.ZipFile(path).namelist())
+        except zipfile.BadZipFile:
+            names = set()
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        kind = "Word 文档 / a Word document" if "word/document.xml" in names else "不是 Excel 工作簿 / not an Excel workbook"
+        raise FileError(rel, f"文件是 zip 格式但{kind.split(' / ')[0]}，无法按 Excel 读取",
+                        f"the file is a zip archive but {kind.split(' / ')[1]}, so it cannot be read as Excel",
+                        "请打开原文件另存为 .xlsx 或 .csv 后再放入", "open the original and save it as .xlsx or .csv")
+    if path.suffix.lower() in (".xlsx", ".xls", ".xlsm"):
+        raise FileError(rel, f"扩展名为 {path.suffix} 但内容不是 Excel 工作簿（文件可能已损坏）",
+                        f"named {path.suffix} but the content is not an Excel workbook (the file may be corrupt)",
+                        "请向报送单位重新索取文件，或用 Excel 打开后另存为 .xlsx",
+                        "ask the institute to send the file again, or open it in Excel and save it as .xlsx")
+    return "csv"
+
+
+def file_digest(path: Path) -> tuple[str, int, int, bool]:
+    """sha256, size, number of line feeds, and whether the file ends with one — in one pass."""
+    h, size, newlines, last = hashlib.sha256(), 0, 0, b""
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK_BYTES):
+            h.update(chunk)
+            size += len(chunk)
+            newlines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return h.hexdigest(), size, newlines, last == b"\n"
+
+
+def detect_encoding(path: Path, rel: str) -> str:
+    """UTF-8 (with or without BOM) or GB18030 (a superset of GBK), judged on whole lines: a sample cut
+    in the middle of a multi-byte character would look like neither."""
+    with open(path, "rb") as f:
+        sample = f.read(SAMPLE_BYTES)
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if len(sample) == SAMPLE_BYTES and b"\n" in sample:
+        sample = sample[: sample.rindex(b"\n") + 1]
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            sample.decode(encoding)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    raise FileError(rel, "无法识别文件编码（既不是 UTF-8 也不是 GBK/GB18030）",
+                    "cannot tell the text encoding (neither UTF-8 nor GBK/GB18030)",
+                    "请用 Excel 打开后另存为“CSV UTF-8”或 .xlsx", "open it in Excel and save as 'CSV UTF-8' or .xlsx")
+
+
+def leading_rows(path: Path, encoding: str) -> tuple[list[list[str]], list[int], str]:
+    """The first records of a CSV, the line each ends on, and the delimiter."""
+    with open(path, encoding=encoding, errors="replace", newline="") as f:
+        text = f.read(SAMPLE_BYTES)
+    lines = text.splitlines(keepends=True)[: HEADER_SEARCH_ROWS * 2]
+    head = "".join(lines)
+    delimiter = max(DELIMITERS, key=lambda d: max((ln.count(d) for ln in lines[:HEADER_SEARCH_ROWS]), default=0))
+    reader = csv.reader(io.StringIO(head), delimiter=delimiter)
+    rows, ends = [], []
+    try:
+        for row in reader:
+            rows.append(row)
+            ends.append(reader.line_num)
+            if len(rows) >= HEADER_SEARCH_ROWS:
+                break
+    except csv.Error:
+        pass
+    return rows, ends, delimiter
+
+
+def transcode_to_utf8(path: Path, encoding: str, out: Path) -> None:
+    with open(path, encoding=encoding, newline="") as src, open(out, "w", encoding="utf-8", newline="") as dst:
+        while chunk := src.read(CHUNK_BYTES):
+            dst.write(chunk)
+
+
+def _select_renamed(matched: dict[int, str], width: int) -> str:
+    return ", ".join(f'c{pos} as "{name}"' for pos, name in matched.items() if pos < width)
+
+
+def land_csv(con: duckdb.DuckDBPyConnection, path: Path, rel: str, contract: Contract, table: str,
+             tmp_dir: Path) -> ReadFile:
+    sha, size, newlines, ends_with_newline = file_digest(path)
+    encoding = detect_encoding(path, rel)
+    rows, ends, delimiter = leading_rows(path, encoding)
+    header_pos, matched, ignored = find_header(rows, contract, rel)
+    header_line = ends[header_pos]
+    width = len(rows[header_pos])
+    headers = {name: rows[header_pos][pos] for pos, name in matched.items()}
+    result = ReadFile(path, "csv", sha, size, encoding=encoding.replace("-sig", " BOM"))
+
+    utf8_path = path
+    if encoding == "gb18030":
+        utf8_path = tmp_dir / f"{table}.utf8.csv"
+        try:
+            transcode_to_utf8(path, encoding, utf8_path)
+        except UnicodeDecodeError as e:
+            raise _undecodable(rel, encoding, e) from e
+        _, _, newlines, ends_with_newline = file_digest(utf8_path)
+    lines = newlines + (0 if ends_with_newline or size == 0 else 1)
+
+    names = [f"c{i}" for i in range(width)]
+    try:
+        con.execute(
+            f"create or replace temp table {table} as select {_select_renamed(matched, width)} "
+            "from read_csv(?, header=false, skip=?, delim=?, quote='\"', escape='\"', names=?, "
+            "columns=?, null_padding=false, strict_mode=true, encoding='utf-8')",
+            [str(utf8_path), header_line, delimiter, names, {n: "VARCHAR" for n in names}],
+        )
+        landed = con.execute(f"select count(*) from {table}").fetchone()[0]
+        exact = landed == lines - header_line
+    except duckdb.Error:
+        exact = False
+    if exact:
+        result.sheets.append(LandedSheet(table, "", header_line, headers, f"rowid + {header_line + 1}", ignored))
+    else:  # blank lines, quoted line breaks, ragged rows, stray bytes: read row by row
+        result.sheets.append(_land_csv_exactly(con, utf8_path, rel, table, encoding if utf8_path == path else "utf-8",
+                                               delimiter, header_line, width, matched, headers, ignored))
+    return result
+
+
+def _undecodable(rel: str, encoding: str, e: UnicodeDecodeError) -> FileError:
+    return FileError(rel, f"文件中有无法按 {encoding} 解码的字节（第 {e.start} 字节附近），编码混杂或文件损坏",
+                     f"bytes that are not valid {encoding} near byte {e.start}: mixed encodings or a damaged file",
+                     "请用 Excel 打开后另存为“CSV UTF-8”或 .xlsx", "open it in Excel and save as 'CSV UTF-8' or .xlsx")
+
+
+def _land_csv_exactly(con, path, rel, table, encoding, delimiter, header_line, width, matched, headers, ignored):
+    columns: dict[str, list] = {name: [] for name in matched.values()}
+    source_rows = []
+    try:
+        with open(path, encoding=encoding, newline="") as f:
+            reader = csv.reader(f, delimiter=delimiter)
+            previous_end = 0
+            for record in reader:
+                start, previous_end = previous_end + 1, reader.line_num
+                if start <= header_line:
+                    continue
+                source_rows.append(start)
+                for pos, name in matched.items():
+                    columns[name].append(record[pos] if pos < len(record) else None)
+    except UnicodeDecodeError as e:
+        raise _undecodable(rel, encoding, e) from e
+    except csv.Error as e:
+        raise FileError(rel, f"第 {reader.line_num} 行附近 CSV 格式错误：{e}", f"malformed CSV near line {reader.line_num}: {e}",
+                        "请检查该行的引号是否成对，或另存为 .xlsx", "check that quotes on that line are balanced, or save as .xlsx") from e
+    return _land_arrow(con, table, "", header_line, headers, columns, source_rows, ignored)
+
+
+def _land_arrow(con, table, sheet, header_row, headers, columns, source_rows, ignored) -> LandedSheet:
+    arrays = {name: pa.array(values, pa.string()) for name, values in columns.items()}
+    arrays["source_row"] = pa.array(source_rows, pa.int64())
+    frame = pa.table(arrays)  # noqa: F841 - read by DuckDB's replacement scan below
+    con.execute(f"create or replace temp table {table} as select * from frame")
+    return LandedSheet(table, sheet, header_row, headers, "source_row", ignored)
+
+
+def land_excel(con: duckdb.DuckDBPyConnection, path: Path, rel: str, contract: Contract, table: str,
+               file_format: str) -> ReadFile:
+    import fastexcel
+
+    sha, size, _, _ = file_digest(path)
+    result = ReadFile(path, file_format, sha, size)
+    try:
+        workbook = fastexcel.read_excel(path)
+        sheet_names = workbook.sheet_names
+    except Exception as e:  # fastexcel raises its own error types for damaged workbooks
+        raise FileError(rel, f"Excel 文件无法打开（可能已损坏）：{e}", f"the workbook cannot be opened (damaged?): {e}",
+                        "请用 Excel 打开检查后重新保存，或向报送单位重新索取",
+                        "open it in Excel and save it again, or ask the institute to resend it") from e
+    first_error = None
+    for index, name in enumerate(sheet_names):
+        sheet = workbook.load_sheet(index, header_row=None, skip_rows=0, dtypes="string")
+        if sheet.visible != "visible":
+            result.notes.append(f"hidden sheet {name} not read")
+            continue
+        batch = sheet.to_arrow()
+        if batch.num_rows == 0:
+            continue
+        head = [list(r.values()) for r in batch.slice(0, HEADER_SEARCH_ROWS).to_pylist()]
+        try:
+            header_pos, matched, ignored = find_header(head, contract, rel, where=f"工作表 {name}: ")
+        except FileError as e:
+            first_error = first_error or e
+            result.notes.append(f"sheet {name} skipped: no header with the columns of {contract.dataset}")
+            continue
+        headers = {col: head[header_pos][pos] for pos, col in matched.items()}
+        body = batch.slice(header_pos + 1)
+        columns = {col: body.column(pos) for pos, col in matched.items()}
+        source_rows = list(range(header_pos + 2, header_pos + 2 + body.num_rows))
+        result.sheets.append(_land_arrow(con, f"{table}_s{index}", name, header_pos + 1, headers, columns,
+                                         source_rows, ignored))
+    if not result.sheets:
+        raise first_error or FileError(rel, "工作簿中没有数据", "the workbook has no data",
+                                       "请确认文件内容", "check the file's content")
+    return result
