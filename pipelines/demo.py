@@ -34,6 +34,7 @@ date); ``generate`` returns them with the row number a person sees in Excel or a
 Also planted, but only as warnings and so not returned: a patent co-owned by two institutes, and
 volunteer records of 12–24 hours.
 """
+
 from __future__ import annotations
 
 import csv
@@ -116,54 +117,129 @@ class _Institute:
 
 INSTITUTES: tuple[_Institute, ...] = (
     _Institute(
-        "FJQI", "福建省产品质量检验研究院", "Fujian Institute of Product Quality Inspection",
-        ("福建省质检院", "福建质检院"), "、", "35", "质检院", 1958, 2015, (412, 523), 110,
-        (0.4, 2.0, 9.0, 4.0, 24.0, 7.0), (3.0, 8.0, 0.6, 2.5),
-        (("GB/T", 2.0, 2015), ("SN/T", 0.4, 2015), ("QB/T", 0.4, 2015), ("DB", 3.0, 2015),
-         ("T/FJAS", 1.5, 2017)),
-        0.05,
+        id="FJQI",
+        name_zh="福建省产品质量检验研究院",
+        name_en="Fujian Institute of Product Quality Inspection",
+        aliases=("福建省质检院", "福建质检院"),
+        alias_sep="、",
+        province="35",
+        kind="质检院",
+        founded=1958,
+        first_year=2015,
+        staff=(412, 523),
+        volunteers=110,
+        projects=(0.4, 2.0, 9.0, 4.0, 24.0, 7.0),
+        ip=(3.0, 8.0, 0.6, 2.5),
+        standards=(
+            ("GB/T", 2.0, 2015),
+            ("SN/T", 0.4, 2015),
+            ("QB/T", 0.4, 2015),
+            ("DB", 3.0, 2015),
+            ("T/FJAS", 1.5, 2017),
+        ),
+        growth=0.05,
     ),
     _Institute(
-        "FJSI", "福建省标准化研究院", "Fujian Institute of Standardization",
-        ("福建省标准化院", "福建标准院"), ";", "35", "标准化院", 1984, 2015, (148, 187), 45,
-        (0.3, 1.5, 4.0, 3.0, 8.0, 11.0), (0.5, 1.5, 0.0, 5.0),
-        (("T/FJAS", 3.0, 2016),),  # national / industry / local standards are calibrated, see below
-        0.05,
+        id="FJSI",
+        name_zh="福建省标准化研究院",
+        name_en="Fujian Institute of Standardization",
+        aliases=("福建省标准化院", "福建标准院"),
+        alias_sep=";",
+        province="35",
+        kind="标准化院",
+        founded=1984,
+        first_year=2015,
+        staff=(148, 187),
+        volunteers=45,
+        projects=(0.3, 1.5, 4.0, 3.0, 8.0, 11.0),
+        ip=(0.5, 1.5, 0.0, 5.0),
+        standards=(("T/FJAS", 3.0, 2016),),  # national / industry / local are calibrated: FJSI_NIL
+        growth=0.05,
     ),
     _Institute(
-        "FJMI", "福建省计量科学研究院", "Fujian Metrology Institute",
-        ("福建省计量院",), "、", "35", "计量院", 1960, 2015, (296, 364), 80,
-        (0.3, 1.5, 6.0, 2.5, 14.0, 5.0), (2.5, 7.0, 0.3, 2.0),
-        (("JJG", 0.3, 2015), ("JJF", 1.2, 2015), ("JJF_L", 2.5, 2015), ("DB", 0.8, 2015)),
-        0.04,
+        id="FJMI",
+        name_zh="福建省计量科学研究院",
+        name_en="Fujian Metrology Institute",
+        aliases=("福建省计量院",),
+        alias_sep="、",
+        province="35",
+        kind="计量院",
+        founded=1960,
+        first_year=2015,
+        staff=(296, 364),
+        volunteers=80,
+        projects=(0.3, 1.5, 6.0, 2.5, 14.0, 5.0),
+        ip=(2.5, 7.0, 0.3, 2.0),
+        standards=(("JJG", 0.3, 2015), ("JJF", 1.2, 2015), ("JJF_L", 2.5, 2015), ("DB", 0.8, 2015)),
+        growth=0.04,
     ),
     _Institute(
-        "ZJQS", "浙江省质量科学研究院", "Zhejiang Institute of Quality Sciences",
-        ("浙江省质科院", "浙江质科院"), "、", "33", "质科院", 1979, 2015, (468, 596), 120,
-        (1.0, 3.0, 10.0, 5.0, 26.0, 12.0), (3.5, 6.5, 0.4, 7.0),
-        (("GB/T", 0.8, 2015), ("DB", 1.2, 2015), ("T/ZZB", 1.5, 2016)),  # metrology calibrated
-        0.06,
+        id="ZJQS",
+        name_zh="浙江省质量科学研究院",
+        name_en="Zhejiang Institute of Quality Sciences",
+        aliases=("浙江省质科院", "浙江质科院"),
+        alias_sep="、",
+        province="33",
+        kind="质科院",
+        founded=1979,
+        first_year=2015,
+        staff=(468, 596),
+        volunteers=120,
+        projects=(1.0, 3.0, 10.0, 5.0, 26.0, 12.0),
+        ip=(3.5, 6.5, 0.4, 7.0),
+        standards=(("GB/T", 0.5, 2015), ("DB", 0.8, 2015), ("T/ZZB", 1.0, 2016)),  # metrology: ZJQS_METROLOGY
+        growth=0.06,
     ),
     _Institute(
-        "ZJSI", "浙江省标准化研究院", "Zhejiang Institute of Standardization",
-        ("浙江省标准院",), ";", "33", "标准化院", 1980, 2015, (156, 197), 40,
-        (0.4, 2.0, 5.0, 4.0, 8.0, 12.0), (0.5, 1.5, 0.0, 4.5),
-        (("GB/T", 3.0, 2015), ("DB", 10.0, 2015), ("T/ZZB", 8.0, 2016)),
-        0.05,
+        id="ZJSI",
+        name_zh="浙江省标准化研究院",
+        name_en="Zhejiang Institute of Standardization",
+        aliases=("浙江省标准院",),
+        alias_sep=";",
+        province="33",
+        kind="标准化院",
+        founded=1980,
+        first_year=2015,
+        staff=(156, 197),
+        volunteers=40,
+        projects=(0.4, 2.0, 5.0, 4.0, 8.0, 12.0),
+        ip=(0.5, 1.5, 0.0, 4.5),
+        standards=(("GB/T", 3.0, 2015), ("DB", 10.0, 2015), ("T/ZZB", 8.0, 2016)),
+        growth=0.05,
     ),
     _Institute(
-        "ZJQI", "浙江省产品质量安全科学研究院", "Zhejiang Institute of Product Quality and Safety Science",
-        ("浙江省质安院",), "、", "33", "质检院", 1963, 2015, (248, 306), 70,
-        (0.4, 2.0, 7.0, 3.0, 15.0, 6.0), (1.5, 5.0, 0.5, 2.0),
-        (("GB/T", 2.5, 2015), ("QB/T", 0.8, 2015), ("DB", 2.0, 2015), ("T/ZZB", 3.0, 2016)),
-        0.04,
+        id="ZJQI",
+        name_zh="浙江省产品质量安全科学研究院",
+        name_en="Zhejiang Institute of Product Quality and Safety Science",
+        aliases=("浙江省质安院",),
+        alias_sep="、",
+        province="33",
+        kind="质检院",
+        founded=1963,
+        first_year=2015,
+        staff=(248, 306),
+        volunteers=70,
+        projects=(0.4, 2.0, 7.0, 3.0, 15.0, 6.0),
+        ip=(1.5, 5.0, 0.5, 2.0),
+        standards=(("GB/T", 2.5, 2015), ("QB/T", 0.8, 2015), ("DB", 2.0, 2015), ("T/ZZB", 3.0, 2016)),
+        growth=0.04,
     ),
     _Institute(
-        "JSQS", "江苏省质量和标准化研究院", "Jiangsu Institute of Quality and Standardization",
-        ("江苏省质标院",), "、", "32", "标准化院", 2002, 2017, (218, 266), 60,
-        (0.4, 2.0, 6.0, 3.0, 10.0, 8.0), (1.0, 3.0, 0.0, 4.0),
-        (("GB/T", 2.5, 2017), ("RB/T", 0.5, 2017), ("DB", 8.0, 2017), ("T/CAS", 1.5, 2017)),
-        0.06,
+        id="JSQS",
+        name_zh="江苏省质量和标准化研究院",
+        name_en="Jiangsu Institute of Quality and Standardization",
+        aliases=("江苏省质标院",),
+        alias_sep="、",
+        province="32",
+        kind="标准化院",
+        founded=2002,
+        first_year=2017,  # submits from 2017 on
+        staff=(218, 266),
+        volunteers=60,
+        projects=(0.4, 2.0, 6.0, 3.0, 10.0, 8.0),
+        ip=(1.0, 3.0, 0.0, 4.0),
+        standards=(("GB/T", 2.5, 2017), ("RB/T", 0.5, 2017), ("DB", 8.0, 2017), ("T/CAS", 1.5, 2017)),
+        growth=0.06,
     ),
 )
 BY_ID = {i.id: i for i in INSTITUTES}
@@ -198,7 +274,17 @@ def _trend(inst: _Institute, year: int) -> float:
     return (1 + inst.growth) ** (year - 2015)
 
 
-def _day_in(rng: random.Random, year: int, start: tuple[int, int] = (1, 1), end: tuple[int, int] = (12, 31)) -> date:
+def _count(rng: random.Random, mean: float) -> int:
+    """A yearly count around mean: Poisson for small means, ±12 % for larger ones (an institute's
+    output moves less than a Poisson count would)."""
+    if mean < 8:
+        return _poisson(rng, mean)
+    return round(mean * rng.uniform(0.88, 1.12))
+
+
+def _day_in(
+    rng: random.Random, year: int, start: tuple[int, int] = (1, 1), end: tuple[int, int] = (12, 31)
+) -> date:
     first, last = date(year, *start), min(date(year, *end), AS_OF)
     return first + timedelta(days=rng.randrange((last - first).days + 1))
 
@@ -294,7 +380,12 @@ def _write_institutes(raw_dir: Path) -> None:
     )
 
 
-STAFF_RATIOS = {"质检院": (0.78, 0.36), "质科院": (0.82, 0.38), "标准化院": (0.80, 0.45), "计量院": (0.84, 0.40)}
+STAFF_RATIOS = {
+    "质检院": (0.78, 0.36),
+    "质科院": (0.82, 0.38),
+    "标准化院": (0.80, 0.45),
+    "计量院": (0.84, 0.40),
+}
 
 
 def _staff_records() -> dict[tuple[str, int], tuple[int, int, int]]:
@@ -371,21 +462,26 @@ def _project_records() -> list[_Projects]:
         for year in inst.years:
             rows: list[_Projects] = []
             initiated: dict[str, int] = {}
-            for level, base in zip(LEVELS, inst.projects, strict=True):
-                n = _poisson(rng, base * _trend(inst, year) * rng.uniform(0.85, 1.15))
+            means = {lv: base * _trend(inst, year) for lv, base in zip(LEVELS, inst.projects, strict=True)}
+            for level in LEVELS:
+                n = _count(rng, means[level])
                 initiated[level] = n
                 if level in FUNDERS:
                     names, weights = FUNDERS[level]
                     split = Counter(rng.choices(names, weights, k=n))
-                    rows += [_Projects(inst.id, year, level, f, "initiated", split[f], "") for f in names if split[f]]
+                    rows += [
+                        _Projects(inst.id, year, level, f, "initiated", split[f], "")
+                        for f in names
+                        if split[f]
+                    ]
                 elif n:
                     rows.append(_Projects(inst.id, year, level, "", "initiated", n, ""))
             for level in LEVELS:
-                n = round(initiated[level] * rng.uniform(1.4, 2.3))
+                n = round(means[level] * rng.uniform(1.6, 2.0))
                 if n:
                     rows.append(_Projects(inst.id, year, level, "", "ongoing", n, ""))
             for level in LEVELS:
-                n = _poisson(rng, 0.85 * prev_initiated.get(level, initiated[level]))
+                n = _count(rng, 0.85 * prev_initiated.get(level, initiated[level]))
                 if level == "internal":
                     split = Counter({"通过": n})
                 else:
@@ -398,7 +494,11 @@ def _project_records() -> list[_Projects]:
             if (inst.id, year) == ("FJQI", 2019):
                 ongoing = [r for r in rows if r.stage == "ongoing"]
                 rows = [_Projects("FJQI", 2019, lv, f, s, n, e) for lv, f, s, n, e in FJQI_2019]
-                rows = [r for r in rows if r.stage == "initiated"] + ongoing + [r for r in rows if r.stage == "accepted"]
+                rows = (
+                    [r for r in rows if r.stage == "initiated"]
+                    + ongoing
+                    + [r for r in rows if r.stage == "accepted"]
+                )
                 initiated = Counter()
                 for r in rows:
                     if r.stage == "initiated":
@@ -429,7 +529,17 @@ def _write_project_counts(raw_dir: Path, records: list[_Projects]) -> list[Plant
                 elif r.count >= 10 and fmt.random() < 0.3:
                     count = _full_width(str(r.count))
                 total += r.count
-                rows.append(["福建省质检院", r.year, LEVEL_ZH[r.level], r.funder, STAGE_ZH[r.stage], count, r.evaluation])
+                rows.append(
+                    [
+                        "福建省质检院",
+                        r.year,
+                        LEVEL_ZH[r.level],
+                        r.funder,
+                        STAGE_ZH[r.stage],
+                        count,
+                        r.evaluation,
+                    ]
+                )
             # a row from an institute that is not in the register, after the 2021 rows
             at = max(k for k, r in enumerate(recs) if r.year == 2021) + 1
             rows.insert(at, ["福建省某某检测所", 2021, "市级", "", "立项", 3, ""])
@@ -437,8 +547,12 @@ def _write_project_counts(raw_dir: Path, records: list[_Projects]) -> list[Plant
             rows.append(["合计", None, None, None, None, total, None])
             name = "福建省质检院科研项目统计2015-2024.xlsx"
             first = _write_xlsx(
-                folder / name, "项目统计", zh_header, rows,
-                title="福建省产品质量检验研究院科研项目统计表（2015—2024年）", blank_rows_after_title=1,
+                folder / name,
+                "项目统计",
+                zh_header,
+                rows,
+                title="福建省产品质量检验研究院科研项目统计表（2015—2024年）",
+                blank_rows_after_title=1,
                 widths=[16, 8, 10, 14, 8, 8, 10],
             )
             planted.append(PlantedIssue("project_counts", name, first + at, "unknown_institute"))
@@ -477,19 +591,59 @@ class _Ip:
 
 IP_OBJECTS = {
     "质检": (
-        "电线电缆绝缘层厚度", "纺织品色牢度", "儿童玩具小零件", "电动自行车制动性能", "陶瓷砖吸水率",
-        "鞋类耐折性能", "人造板甲醛释放量", "锂离子电池热失控", "LED灯具光通量", "塑料管材静液压",
-        "燃气灶具热效率", "安全帽冲击吸收性能", "口罩颗粒物过滤效率", "钢筋拉伸性能", "茶叶农药残留",
-        "食品接触材料迁移量", "家用电器泄漏电流", "插头插座温升", "汽车座椅阻燃性能", "服装纤维含量",
+        "电线电缆绝缘层厚度",
+        "纺织品色牢度",
+        "儿童玩具小零件",
+        "电动自行车制动性能",
+        "陶瓷砖吸水率",
+        "鞋类耐折性能",
+        "人造板甲醛释放量",
+        "锂离子电池热失控",
+        "LED灯具光通量",
+        "塑料管材静液压",
+        "燃气灶具热效率",
+        "安全帽冲击吸收性能",
+        "口罩颗粒物过滤效率",
+        "钢筋拉伸性能",
+        "茶叶农药残留",
+        "食品接触材料迁移量",
+        "家用电器泄漏电流",
+        "插头插座温升",
+        "汽车座椅阻燃性能",
+        "服装纤维含量",
     ),
     "计量": (
-        "电子计价秤", "燃油加油机", "出租汽车计价器", "智能电能表", "超声波水表", "膜式燃气表",
-        "精密压力表", "铂电阻温度计", "热量表", "电子血压计", "红外耳温计", "电动汽车充电桩",
-        "机动车雷达测速仪", "声级计", "酸度计", "扭矩扳手", "标准砝码", "激光测距仪", "三坐标测量机",
+        "电子计价秤",
+        "燃油加油机",
+        "出租汽车计价器",
+        "智能电能表",
+        "超声波水表",
+        "膜式燃气表",
+        "精密压力表",
+        "铂电阻温度计",
+        "热量表",
+        "电子血压计",
+        "红外耳温计",
+        "电动汽车充电桩",
+        "机动车雷达测速仪",
+        "声级计",
+        "酸度计",
+        "扭矩扳手",
+        "标准砝码",
+        "激光测距仪",
+        "三坐标测量机",
     ),
     "标准": (
-        "标准文本", "标准条款", "标准实施效果", "团体标准", "企业标准自我声明", "能效标识",
-        "商品条码", "物品编码", "标准化试点", "标准文献",
+        "标准文本",
+        "标准条款",
+        "标准实施效果",
+        "团体标准",
+        "企业标准自我声明",
+        "能效标识",
+        "商品条码",
+        "物品编码",
+        "标准化试点",
+        "标准文献",
     ),
 }
 IP_DEVICES = {
@@ -505,16 +659,31 @@ IP_METHODS = {
 IP_DESIGNS = ("检测仪（便携式）", "样品转运箱", "计量检定车", "校准箱", "检测仪（台式）", "取样器", "试验箱")
 SOFTWARE = {
     "质检": (
-        "检验检测机构信息管理系统", "实验室样品管理软件", "产品质量监督抽查数据分析系统",
-        "检验报告自动生成软件", "实验室仪器设备管理系统", "检测数据采集软件", "能力验证结果统计软件",
+        "检验检测机构信息管理系统",
+        "实验室样品管理软件",
+        "产品质量监督抽查数据分析系统",
+        "检验报告自动生成软件",
+        "实验室仪器设备管理系统",
+        "检测数据采集软件",
+        "能力验证结果统计软件",
     ),
     "计量": (
-        "计量器具检定数据管理系统", "电能表自动检定软件", "水表检定装置控制软件", "计量标准考核管理系统",
-        "测量不确定度评定软件", "衡器检定数据处理软件", "民生计量器具监管平台",
+        "计量器具检定数据管理系统",
+        "电能表自动检定软件",
+        "水表检定装置控制软件",
+        "计量标准考核管理系统",
+        "测量不确定度评定软件",
+        "衡器检定数据处理软件",
+        "民生计量器具监管平台",
     ),
     "标准": (
-        "标准文献检索平台", "标准化信息服务平台", "团体标准公共服务平台", "企业标准自我声明公开系统",
-        "标准实施效果评价软件", "商品条码信息管理系统", "标准比对分析系统",
+        "标准文献检索平台",
+        "标准化信息服务平台",
+        "团体标准公共服务平台",
+        "企业标准自我声明公开系统",
+        "标准实施效果评价软件",
+        "商品条码信息管理系统",
+        "标准比对分析系统",
     ),
 }
 IP_FIELD = {"质检院": "质检", "质科院": "质检", "计量院": "计量", "标准化院": "标准"}
@@ -567,13 +736,23 @@ def _ip_records() -> list[_Ip]:
         for year in inst.years:
             fixed = IP_CALIBRATED.get((inst.id, year), {})
             for ip_type, base in zip(("invention", "utility", "design", "software"), inst.ip, strict=True):
-                n = fixed.get(ip_type, _poisson(rng, base * _trend(inst, year)))
+                n = fixed.get(ip_type, _count(rng, base * _trend(inst, year)))
                 for _ in range(n):
                     granted = _day_in(rng, year)
                     title = _ip_title(rng, field, ip_type)
                     if ip_type == "software":
                         app = granted - timedelta(days=rng.randint(20, 180))
-                        out.append(_Ip(inst.id, ip_type, software_number(rng, granted), title, app, granted, "granted"))
+                        out.append(
+                            _Ip(
+                                inst.id,
+                                ip_type,
+                                software_number(rng, granted),
+                                title,
+                                app,
+                                granted,
+                                "granted",
+                            )
+                        )
                         continue
                     lag = rng.randint(365, 1095) if ip_type == "invention" else rng.randint(180, 420)
                     app = granted - timedelta(days=lag)
@@ -581,10 +760,14 @@ def _ip_records() -> list[_Ip]:
                     if (inst.id, year) in IP_CALIBRATED:
                         lapsed = False
                     status = "lapsed" if lapsed else "granted"
-                    out.append(_Ip(inst.id, ip_type, patent_number(rng, app, ip_type), title, app, granted, status))
+                    out.append(
+                        _Ip(inst.id, ip_type, patent_number(rng, app, ip_type), title, app, granted, status)
+                    )
         # still pending at the end of 2024
-        for ip_type, lam, start in (("invention", inst.ip[0] * 1.6, date(2022, 7, 1)),
-                                    ("utility", inst.ip[1] * 0.3, date(2024, 6, 1))):
+        for ip_type, lam, start in (
+            ("invention", inst.ip[0] * 1.6, date(2022, 7, 1)),
+            ("utility", inst.ip[1] * 0.3, date(2024, 6, 1)),
+        ):
             for _ in range(_poisson(rng, lam)):
                 app = start + timedelta(days=rng.randrange((AS_OF - start).days - 10))
                 title = _ip_title(rng, field, ip_type)
@@ -592,8 +775,15 @@ def _ip_records() -> list[_Ip]:
     # the co-owned invention: granted in 2021 to FJQI and FJMI jointly
     rng = _rng("ip_items", "co-owned")
     app = date(2018, 11, 6)
-    shared = _Ip(CO_OWNED[0], "invention", patent_number(rng, app, "invention"),
-                 "一种智能电能表计量误差在线检测方法", app, date(2021, 3, 23), "granted")
+    shared = _Ip(
+        CO_OWNED[0],
+        "invention",
+        patent_number(rng, app, "invention"),
+        "一种智能电能表计量误差在线检测方法",
+        app,
+        date(2021, 3, 23),
+        "granted",
+    )
     out += [shared, replace(shared, institute=CO_OWNED[1])]
     return out
 
@@ -625,28 +815,61 @@ def _write_ip_items(raw_dir: Path, records: list[_Ip]) -> list[PlantedIssue]:
         recs = sorted((r for r in records if r.institute == inst.id), key=lambda r: (r.app_date, r.number))
         if inst.id == "FJQI":
             rows: list[list[object]] = [
-                [inst.name_zh, IP_TYPE_ZH[r.ip_type], _patent_text(fmt, r), r.title, r.app_date, r.grant_date,
-                 _ip_status_zh(r)]
+                [
+                    inst.name_zh,
+                    IP_TYPE_ZH[r.ip_type],
+                    _patent_text(fmt, r),
+                    r.title,
+                    r.app_date,
+                    r.grant_date,
+                    _ip_status_zh(r),
+                ]
                 for r in recs
             ]
             bad_app = date(2020, 3, 18)
             at = next(k for k, r in enumerate(recs) if r.app_date > bad_app)
-            rows.insert(at, [inst.name_zh, "发明", BAD_PATENT, "一种电线电缆绝缘层厚度检测装置", bad_app,
-                             date(2022, 6, 14), "授权"])
+            rows.insert(
+                at,
+                [
+                    inst.name_zh,
+                    "发明",
+                    BAD_PATENT,
+                    "一种电线电缆绝缘层厚度检测装置",
+                    bad_app,
+                    date(2022, 6, 14),
+                    "授权",
+                ],
+            )
             name = "福建省质检院知识产权清单2015-2024.xlsx"
-            first = _write_xlsx(folder / name, "知识产权", zh_header, rows, widths=[26, 10, 20, 40, 12, 12, 10])
+            first = _write_xlsx(
+                folder / name, "知识产权", zh_header, rows, widths=[26, 10, 20, 40, 12, 12, 10]
+            )
             planted.append(PlantedIssue("ip_items", name, first + at, "patent_check_char"))
         elif inst.id == "ZJQS":
             rows = [
-                [inst.name_zh, IP_TYPE_ZH[r.ip_type], _patent_text(fmt, r), r.title, _cn_date(r.app_date),
-                 _cn_date(r.grant_date), _ip_status_zh(r)]
+                [
+                    inst.name_zh,
+                    IP_TYPE_ZH[r.ip_type],
+                    _patent_text(fmt, r),
+                    r.title,
+                    _cn_date(r.app_date),
+                    _cn_date(r.grant_date),
+                    _ip_status_zh(r),
+                ]
                 for r in recs
             ]
             _write_csv(folder / "浙江省质科院知识产权汇总.csv", zh_header, rows, "gbk")
         else:
             rows = [
-                [inst.name_zh, r.ip_type, _patent_text(fmt, r), r.title, _iso(r.app_date), _iso(r.grant_date),
-                 r.status]
+                [
+                    inst.name_zh,
+                    r.ip_type,
+                    _patent_text(fmt, r),
+                    r.title,
+                    _iso(r.app_date),
+                    _iso(r.grant_date),
+                    r.status,
+                ]
                 for r in recs
             ]
             _write_csv(
@@ -676,7 +899,18 @@ class _Standard:
 
 
 # 福建省标准化研究院: national + industry + local standards by publish year; 2015–2023 sum to 213.
-FJSI_NIL = {2015: 15, 2016: 18, 2017: 20, 2018: 22, 2019: 24, 2020: 26, 2021: 28, 2022: 29, 2023: 31, 2024: 32}
+FJSI_NIL = {
+    2015: 15,
+    2016: 18,
+    2017: 20,
+    2018: 22,
+    2019: 24,
+    2020: 26,
+    2021: 28,
+    2022: 29,
+    2023: 31,
+    2024: 32,
+}
 # 浙江省质量科学研究院: metrology specifications by publish year (JJG 12, JJF 52, local 11).
 ZJQS_METROLOGY = {
     "JJG": (1, 1, 1, 1, 2, 1, 1, 2, 1, 1),
@@ -686,27 +920,84 @@ ZJQS_METROLOGY = {
 }
 
 STD_PRODUCTS = (
-    "电线电缆", "电动自行车", "儿童家具", "陶瓷砖", "运动鞋", "羽绒服装", "智能坐便器", "电热水器",
-    "锂离子电池", "塑料管材", "竹制品", "石材", "纺织面料", "电动工具", "不锈钢保温杯", "家用净水器",
-    "LED照明产品", "食品接触用塑料制品", "婴幼儿服装", "休闲鞋",
+    "电线电缆",
+    "电动自行车",
+    "儿童家具",
+    "陶瓷砖",
+    "运动鞋",
+    "羽绒服装",
+    "智能坐便器",
+    "电热水器",
+    "锂离子电池",
+    "塑料管材",
+    "竹制品",
+    "石材",
+    "纺织面料",
+    "电动工具",
+    "不锈钢保温杯",
+    "家用净水器",
+    "LED照明产品",
+    "食品接触用塑料制品",
+    "婴幼儿服装",
+    "休闲鞋",
 )
 STD_PRODUCT_SUFFIX = ("通用技术要求", "质量分级", "检验规则", "安全技术规范", "试验方法", "质量评价通则")
 STD_SERVICES = {
-    "35": ("政务服务大厅", "养老机构", "乡村旅游", "物业服务", "公共图书馆", "社区居家养老", "冷链物流",
-           "海洋牧场", "智慧停车", "质量基础设施一站式服务"),
-    "33": ("未来社区", "数字乡村", "政务服务“一网通办”", "养老机构", "乡村旅游", "物业服务", "共享单车",
-           "快递绿色包装", "城市书房", "质量基础设施一站式服务"),
-    "32": ("政务服务中心", "养老机构", "乡村旅游", "智慧社区", "公共文化服务", "冷链物流", "工业互联网平台",
-           "质量基础设施一站式服务"),
+    "35": (
+        "政务服务大厅",
+        "养老机构",
+        "乡村旅游",
+        "物业服务",
+        "公共图书馆",
+        "社区居家养老",
+        "冷链物流",
+        "海洋牧场",
+        "智慧停车",
+        "质量基础设施一站式服务",
+    ),
+    "33": (
+        "未来社区",
+        "数字乡村",
+        "政务服务“一网通办”",
+        "养老机构",
+        "乡村旅游",
+        "物业服务",
+        "共享单车",
+        "快递绿色包装",
+        "城市书房",
+        "质量基础设施一站式服务",
+    ),
+    "32": (
+        "政务服务中心",
+        "养老机构",
+        "乡村旅游",
+        "智慧社区",
+        "公共文化服务",
+        "冷链物流",
+        "工业互联网平台",
+        "质量基础设施一站式服务",
+    ),
 }
-STD_SERVICE_SUFFIX = ("服务规范", "管理规范", "建设指南", "服务质量评价规范", "等级划分与评定", "运行管理规范")
+STD_SERVICE_SUFFIX = (
+    "服务规范",
+    "管理规范",
+    "建设指南",
+    "服务质量评价规范",
+    "等级划分与评定",
+    "运行管理规范",
+)
 STD_AGRI = {
     "35": ("白茶", "武夷岩茶", "安溪铁观音", "食用菌", "大黄鱼", "鲍鱼", "龙眼", "荔枝", "坪山柚"),
     "33": ("西湖龙井茶", "安吉白茶", "杨梅", "黄酒", "铁皮石斛", "湖羊", "茭白"),
     "32": ("阳澄湖大闸蟹", "碧螺春茶", "盱眙龙虾", "宜兴紫砂", "高邮鸭蛋"),
 }
 STD_AGRI_SUFFIX = ("生产技术规程", "加工技术规程", "质量分级", "地理标志产品", "种植技术规程", "储运规范")
-INSTRUMENTS = IP_OBJECTS["计量"] + ("流量积算仪", "出租汽车计价器检定装置", "公路运输车辆轴重仪", "微波消解仪")
+INSTRUMENTS = IP_OBJECTS["计量"] + (
+    "流量积算仪",
+    "出租汽车计价器检定装置",
+    "公路运输车辆轴重仪",
+    "微波消解仪",
+)
 
 
 def _std_title(rng: random.Random, kind: str, province: str) -> str:
@@ -716,13 +1007,16 @@ def _std_title(rng: random.Random, kind: str, province: str) -> str:
         return f"{rng.choice(INSTRUMENTS)}{rng.choice(('校准规范', '校准规范', '型式评价大纲'))}"
     roll = rng.random()
     if kind == "DB" and roll < 0.4:
-        return f"{rng.choice(STD_AGRI[province])}{rng.choice(STD_AGRI_SUFFIX)}"
+        product, suffix = rng.choice(STD_AGRI[province]), rng.choice(STD_AGRI_SUFFIX)
+        return f"地理标志产品 {product}" if suffix == "地理标志产品" else f"{product}{suffix}"
     if (kind in ("DB", "RB/T") and roll < 0.8) or kind == "T/CAS":
         return f"{rng.choice(STD_SERVICES[province])}{rng.choice(STD_SERVICE_SUFFIX)}"
     return f"{rng.choice(STD_PRODUCTS)}{rng.choice(STD_PRODUCT_SUFFIX)}"
 
 
-def _std_number(rng: random.Random, used: set[tuple[str, str]], inst: _Institute, kind: str, year: int) -> str:
+def _std_number(
+    rng: random.Random, used: set[tuple[str, str]], inst: _Institute, kind: str, year: int
+) -> str:
     """A well-formed synthetic number, unique across the demo, in one of the forms people type."""
     abbr = PROVINCE_ABBR[inst.province]
     while True:
@@ -772,24 +1066,32 @@ def _std_records() -> list[_Standard]:
             for kind, base, start in inst.standards:
                 if year >= start:
                     lead = 0.5 if kind in ("DB", "T/FJAS", "T/ZZB", "JJF_L") else 0.3
-                    plan.append((kind, _poisson(rng, base * _trend(inst, year)), lead))
+                    plan.append((kind, _count(rng, base * _trend(inst, year)), lead))
             if inst.id == "FJSI":
                 n = FJSI_NIL[year]
                 national, industry = round(n * 0.22), round(n * 0.08)
-                plan += [("GB/T", national, 0.3), (rng.choice(("RB/T", "SN/T")), industry, 0.3),
-                         ("DB", n - national - industry, 0.55)]
+                plan += [
+                    ("GB/T", national, 0.3),
+                    (rng.choice(("RB/T", "SN/T")), industry, 0.3),
+                    ("DB", n - national - industry, 0.55),
+                ]
             if inst.id == "ZJQS":
                 plan += [(kind, counts[year - 2015], 0.45) for kind, counts in ZJQS_METROLOGY.items()]
             for kind, n, lead in plan:
                 for _ in range(n):
                     publish = _day_in(rng, year, end=(6, 30) if year == 2024 else (12, 31))
-                    out.append(_Standard(
-                        inst.id, kind, _std_number(rng, used, inst, kind, year),
-                        _std_title(rng, kind, inst.province),
-                        "lead" if rng.random() < lead else "participant",
-                        "revision" if rng.random() < 0.25 else "new",
-                        publish, publish + timedelta(days=rng.randint(60, 180)),
-                    ))
+                    out.append(
+                        _Standard(
+                            inst.id,
+                            kind,
+                            _std_number(rng, used, inst, kind, year),
+                            _std_title(rng, kind, inst.province),
+                            "lead" if rng.random() < lead else "participant",
+                            "revision" if rng.random() < 0.25 else "new",
+                            publish,
+                            publish + timedelta(days=rng.randint(60, 180)),
+                        )
+                    )
     return out
 
 
@@ -804,36 +1106,80 @@ def _write_standards(raw_dir: Path, records: list[_Standard]) -> list[PlantedIss
         recs = sorted((r for r in records if r.institute == inst.id), key=lambda r: (r.publish, r.std_no))
         if inst.id == "FJSI":
             rows: list[list[object]] = [
-                ["福建省标准化院", r.std_no, r.title, role_zh[r.role], action_zh[r.action], r.publish, r.effective]
+                [
+                    "福建省标准化院",
+                    r.std_no,
+                    r.title,
+                    role_zh[r.role],
+                    action_zh[r.action],
+                    r.publish,
+                    r.effective,
+                ]
                 for r in recs
             ]
             bad_publish = date(2020, 6, 30)
             at = next(k for k, r in enumerate(recs) if r.publish > bad_publish)
-            rows.insert(at, ["福建省标准化院", "Q/FJBZ 001-2020", "标准化服务质量管理规范", "主持", "制定",
-                             bad_publish, date(2020, 7, 1)])
+            rows.insert(
+                at,
+                [
+                    "福建省标准化院",
+                    "Q/FJBZ 001-2020",
+                    "标准化服务质量管理规范",
+                    "主持",
+                    "制定",
+                    bad_publish,
+                    date(2020, 7, 1),
+                ],
+            )
             name = "福建省标准化院标准起草清单2015-2024.xlsx"
             first = _write_xlsx(
-                folder / name, "标准清单", zh_header, rows,
-                title="福建省标准化研究院参与起草标准清单（2015—2024年）", widths=[16, 22, 40, 10, 8, 12, 12],
+                folder / name,
+                "标准清单",
+                zh_header,
+                rows,
+                title="福建省标准化研究院参与起草标准清单（2015—2024年）",
+                widths=[16, 22, 40, 10, 8, 12, 12],
             )
             planted.append(PlantedIssue("standards", name, first + at, "std_number_unrecognised"))
         elif inst.id == "ZJQS":
             rows = [
-                ["浙江省质科院", r.std_no, r.title, role_zh[r.role], action_zh[r.action],
-                 f"{r.publish.year}/{r.publish.month}/{r.publish.day}",
-                 f"{r.effective.year}/{r.effective.month}/{r.effective.day}"]
+                [
+                    "浙江省质科院",
+                    r.std_no,
+                    r.title,
+                    role_zh[r.role],
+                    action_zh[r.action],
+                    f"{r.publish.year}/{r.publish.month}/{r.publish.day}",
+                    f"{r.effective.year}/{r.effective.month}/{r.effective.day}",
+                ]
                 for r in recs
             ]
-            _write_xlsx(folder / "浙江省质科院标准与计量技术规范.xlsx", "Sheet1", zh_header, rows,
-                        widths=[14, 22, 40, 10, 8, 12, 12])
+            _write_xlsx(
+                folder / "浙江省质科院标准与计量技术规范.xlsx",
+                "Sheet1",
+                zh_header,
+                rows,
+                widths=[14, 22, 40, 10, 8, 12, 12],
+            )
         elif inst.id in ("FJMI", "ZJSI"):
             rows = [
-                [inst.name_zh, r.std_no, r.title, role_zh[r.role], action_zh[r.action], _iso(r.publish),
-                 _iso(r.effective)]
+                [
+                    inst.name_zh,
+                    r.std_no,
+                    r.title,
+                    role_zh[r.role],
+                    action_zh[r.action],
+                    _iso(r.publish),
+                    _iso(r.effective),
+                ]
                 for r in recs
             ]
-            _write_csv(folder / f"{inst.name_zh}标准起草.csv", zh_header, rows,
-                       "utf-8-sig" if inst.id == "FJMI" else "utf-8")
+            _write_csv(
+                folder / f"{inst.name_zh}标准起草.csv",
+                zh_header,
+                rows,
+                "utf-8-sig" if inst.id == "FJMI" else "utf-8",
+            )
         else:
             rows = [
                 [inst.name_zh, r.std_no, r.title, r.role, r.action, _iso(r.publish), _iso(r.effective)]
@@ -882,7 +1228,7 @@ OTHER_ACTIVITIES = (
     ("马拉松赛事志愿服务", 5.0, 8.0, 1, None),
     ("知识产权宣传周", 2.0, 3.0, 1, None),
     ("计量惠民进市场", 2.0, 4.0, 2, None),
-    ("社区防疫志愿服务", 4.0, 8.0, 8, range(2020, 2023)),
+    ("社区防疫志愿服务", 4.0, 8.0, 4, range(2020, 2023)),
     ("防汛救灾志愿服务", 6.0, 8.0, 1, None),
 )
 LONG_ACTIVITIES = {"马拉松赛事志愿服务", "社区防疫志愿服务", "防汛救灾志愿服务"}
@@ -914,8 +1260,10 @@ def _volunteer_records() -> list[_Service]:
             ids = _id_numbers(rng, inst.volunteers)
         else:
             ids = [f"{inst.id}-V{k:04d}" for k in range(1, inst.volunteers + 1)]
-        joined = {v: inst.first_year if k < inst.volunteers * 0.6 else rng.randint(inst.first_year, 2024)
-                  for k, v in enumerate(ids)}
+        joined = {
+            v: inst.first_year if k < inst.volunteers * 0.6 else rng.randint(inst.first_year, 2024)
+            for k, v in enumerate(ids)
+        }
         for year in inst.years:
             if (inst.id, year) in VOLUNTEER_GAPS:
                 continue
@@ -923,10 +1271,11 @@ def _volunteer_records() -> list[_Service]:
             sessions: list[tuple[str, date, float, float]] = []
             for name, month, day in FIXED_ACTIVITIES:
                 own = (name == "世界计量日开放日" and inst.kind == "计量院") or (
-                    name == "世界标准日宣传" and inst.kind == "标准化院")
+                    name == "世界标准日宣传" and inst.kind == "标准化院"
+                )
                 if own or rng.random() < 0.55:
                     sessions.append((name, date(year, month, day), 2.0, 4.0))
-            n_other = round(inst.volunteers / 4.5 * rng.uniform(0.8, 1.2) * _trend(inst, year) ** 0.5)
+            n_other = round(inst.volunteers / 6 * rng.uniform(0.9, 1.1) * _trend(inst, year))
             choices = [a for a in OTHER_ACTIVITIES if a[4] is None or year in a[4]]
             seen = {(s[0], s[1]) for s in sessions}
             while n_other > 0:
@@ -958,7 +1307,9 @@ def _write_volunteer_hours(raw_dir: Path, records: list[_Service]) -> list[Plant
     planted: list[PlantedIssue] = []
     zh_header = ["单位", "活动名称", "服务日期", "志愿者编号", "服务时长"]
     for inst in INSTITUTES:
-        recs = sorted((r for r in records if r.institute == inst.id), key=lambda r: (r.date, r.activity, r.volunteer))
+        recs = sorted(
+            (r for r in records if r.institute == inst.id), key=lambda r: (r.date, r.activity, r.volunteer)
+        )
         if inst.id == "FJQI":
             fmt = _rng("volunteer_hours", "FJQI", "format")
             rows: list[list[object]] = []
@@ -973,7 +1324,9 @@ def _write_volunteer_hours(raw_dir: Path, records: list[_Service]) -> list[Plant
                 return next(k for k, r in enumerate(rows) if r is row)
 
             def group_of(k: int, recs: list[_Service] = recs) -> list[int]:
-                return [j for j, r in enumerate(recs) if (r.activity, r.date) == (recs[k].activity, recs[k].date)]
+                return [
+                    j for j, r in enumerate(recs) if (r.activity, r.date) == (recs[k].activity, recs[k].date)
+                ]
 
             issues: list[tuple[list[object], str]] = []
             # an exact duplicate of an earlier row, entered again three rows after its group ends
@@ -1000,12 +1353,22 @@ def _write_volunteer_hours(raw_dir: Path, records: list[_Service]) -> list[Plant
                 planted.append(PlantedIssue("volunteer_hours", name, first + at, code))
         elif inst.id == "ZJQS":
             rows = [[inst.name_zh, r.activity, r.date, r.volunteer, r.hours] for r in recs]
-            _write_xlsx(folder / "浙江省质科院志愿服务时长统计.xlsx", "志愿服务", zh_header, rows,
-                        date_format="yyyy/m/d", widths=[22, 24, 12, 22, 10])
+            _write_xlsx(
+                folder / "浙江省质科院志愿服务时长统计.xlsx",
+                "志愿服务",
+                zh_header,
+                rows,
+                date_format="yyyy/m/d",
+                widths=[22, 24, 12, 22, 10],
+            )
         else:
             rows = [[inst.name_zh, r.activity, _iso(r.date), r.volunteer, _hours_text(r.hours)] for r in recs]
-            _write_csv(folder / f"{inst.id}_volunteer_hours.csv",
-                       ["institute", "activity", "date", "volunteer_id", "hours"], rows, "utf-8")
+            _write_csv(
+                folder / f"{inst.id}_volunteer_hours.csv",
+                ["institute", "activity", "date", "volunteer_id", "hours"],
+                rows,
+                "utf-8",
+            )
     planted.sort(key=lambda p: p.source_row)
     return planted
 
@@ -1021,8 +1384,13 @@ TARGET_INSTITUTES = {
 }
 
 
-def _write_targets(raw_dir: Path, projects: list[_Projects], ips: list[_Ip], standards: list[_Standard],
-                   services: list[_Service]) -> None:
+def _write_targets(
+    raw_dir: Path,
+    projects: list[_Projects],
+    ips: list[_Ip],
+    standards: list[_Standard],
+    services: list[_Service],
+) -> None:
     actual: dict[tuple[str, str, int], float] = defaultdict(float)
     for p in projects:
         if p.stage == "initiated":
@@ -1042,7 +1410,9 @@ def _write_targets(raw_dir: Path, projects: list[_Projects], ips: list[_Ip], sta
                 base = actual[(inst_id, metric, year - 1)] * rng.uniform(1.02, 1.15)
                 target = int(round(base / 100) * 100) if metric == "vol_hours" else max(1, round(base))
                 rows.append([BY_ID[inst_id].name_zh, year, metric, target])
-    _write_csv(raw_dir / "targets" / "年度目标.csv", ["单位", "年度", "指标代码", "目标值"], rows, "utf-8-sig")
+    _write_csv(
+        raw_dir / "targets" / "年度目标.csv", ["单位", "年度", "指标代码", "目标值"], rows, "utf-8-sig"
+    )
 
 
 # ------------------------------------------------------------------------------------------------

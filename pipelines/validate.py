@@ -47,21 +47,28 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     con.create_function("th_std", _std_udf, [VARCHAR], std_type, side_effects=False)
 
 
+_NO_ERROR = {"code": None, "zh": None, "en": None}
+
+
+def _error(e: IdentifierError, *fields: str) -> dict:
+    return dict.fromkeys(fields) | {"code": e.code, "zh": e.message_zh, "en": e.message_en}
+
+
 def _ip_udf(raw: str, ip_type: str) -> dict:
     try:
         n = parse_ip_number(raw, ip_type)
-        return {"number": n.number, "kind": n.kind, "filing_year": n.filing_year}
+        return {"number": n.number, "kind": n.kind, "filing_year": n.filing_year} | _NO_ERROR
     except IdentifierError as e:
-        return {"code": e.code, "zh": e.message_zh, "en": e.message_en}
+        return _error(e, "number", "kind", "filing_year")
 
 
 def _std_udf(raw: str) -> dict:
     try:
         s = parse_standard_number(raw)
         return {"number": s.number, "level": s.level, "province_code": s.province_code, "year": s.year,
-                "two_digit_year": s.two_digit_year}
+                "two_digit_year": s.two_digit_year} | _NO_ERROR
     except IdentifierError as e:
-        return {"code": e.code, "zh": e.message_zh, "en": e.message_en}
+        return _error(e, "number", "level", "province_code", "year", "two_digit_year")
 
 
 def message(template: str) -> str:
@@ -109,7 +116,8 @@ class Compiled:
             self.parsed.append(f'{x} as "{n}"')
         elif kind == "count":
             pattern = COUNT_QUALIFIED if c.qualifier else COUNT_EXACT
-            value = f"coalesce(try_cast({x} as bigint), try_cast(nullif(regexp_extract({x}, {sql_str(pattern)}, 2), '') as bigint))"
+            value = (f"case when regexp_full_match({x}, '-?[0-9]+') then try_cast({x} as bigint) "
+                     f"else try_cast(nullif(regexp_extract({x}, {sql_str(pattern)}, 2), '') as bigint) end")
             self.parsed.append(f'{value} as "{n}"')
             if c.qualifier:
                 qualified = f"regexp_extract({x}, {sql_str(pattern)}, 1) <> '' or regexp_extract({x}, {sql_str(pattern)}, 3) <> ''"

@@ -1,0 +1,55 @@
+# Touyan — every target sets up what it needs. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.9
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+export UV_PYTHON_DOWNLOADS := never
+export UV_COMPILE_BYTECODE := 1
+export PYTHONDONTWRITEBYTECODE :=
+
+.PHONY: help setup system-deps demo ingest refresh dashboard test lint format bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+setup: $(VENV)/.synced system-deps ## create the Python environment from uv.lock and install Debian packages
+
+$(VENV)/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+system-deps: ## install chromium, chromium-driver, fonts-noto-cjk if missing (as root; else print the command)
+	@scripts/system-deps.sh
+
+demo: $(VENV)/.synced ## regenerate the bundled demo submissions in data/raw/ (deterministic)
+	$(PY) -m pipelines demo
+
+ingest: $(VENV)/.synced ## load data/raw/ into the DuckDB warehouse (data/warehouse.duckdb)
+	$(PY) -m pipelines ingest
+
+refresh: ingest ## the whole pipeline; today: ingest (GX gates, dbt marts and publishing come next)
+
+dashboard: setup refresh ## set up, refresh the demo data, serve the app (the Dash app comes next)
+	@echo "The warehouse is loaded. The dashboard (Dash app on 127.0.0.1:8050) is the next piece of work."
+
+test: setup ## run the test suite (unit, integration)
+	$(PY) -m pytest
+
+lint: $(VENV)/.synced ## ruff
+	$(VENV)/bin/ruff check pipelines tests
+
+format: $(VENV)/.synced ## ruff format
+	$(VENV)/bin/ruff format pipelines tests
+
+bench: setup ## benchmarks: ingest of 1e6 / 1e7 CSV rows and a 2e5-row xlsx against DuckDB and fastexcel
+	$(PY) -m bench.ingest
+
+clean: ## remove the environment, the warehouse and generated reports (keeps data/raw)
+	rm -rf $(VENV) .tools data/warehouse.duckdb* data/reports bench/out

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Debian packages the project needs: Chromium and its driver (browser tests, figure export with
+# kaleido) and Noto CJK fonts (Chinese text in exported PNG/PDF). Installed when missing and we are
+# root; otherwise the exact command is printed.
+set -euo pipefail
+packages=(chromium chromium-driver fonts-noto-cjk)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -eq 0 ]; then
+  echo "Installing Debian packages: ${missing[*]}"
+  bash -c "$cmd" > /tmp/touyan-apt.log 2>&1 || { tail -n 20 /tmp/touyan-apt.log; exit 1; }
+else
+  echo "Missing Debian packages: ${missing[*]}. Install them with:"
+  echo "  sudo bash -c '$cmd'"
+  exit 1
+fi
