@@ -14,13 +14,6 @@ from tests.conftest import write_csv, write_xlsx
 VOL_HEADER = ["单位", "活动名称", "服务日期", "志愿者编号", "服务时长"]
 
 
-def assert_conserved(data, source_file):
-    log = data.log(source_file)
-    assert log["rows_read"] == log["accepted"] + log["rejected"]
-    accepted = data.query("select count(*) from raw.volunteer_hours where source_file = ?", [source_file])
-    return log
-
-
 def test_gbk_csv_with_chinese_dates_full_width_digits_and_total_row(data):
     rows = [VOL_HEADER,
             ["福建省质检院", "质量月进社区", "2023年5月5日", "FJQI-V001", "２.５"],
