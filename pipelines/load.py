@@ -185,15 +185,18 @@ def _write_issues(con, contract: Contract, compiled: Compiled) -> None:
                            and h.column_name = p.p.column
         order by c._ord
     """)
-    con.execute(f"""
-        insert into raw.warnings
-        select {sql_str(ds)}, c.source_file, c.source_sheet, c.source_row, coalesce(h.header, w.column), w.code,
-               w.zh, w.en, null, c.file_sha256
-        from (select *, unnest(_warnings) as w from checked
-              where _problem is null and len(_warnings) > 0 and _ord not in (select _ord from dups)) c
-        left join headers h on h.source_file = c.source_file and h.source_sheet = c.source_sheet and h.column_name = c.w.column
-        order by c._ord
-    """)
+    con.execute("create or replace temp view accepted as select * from checked "
+                "where _problem is null and not _blank and not _summary and _ord not in (select _ord from dups)")
+    for rule, query in compiled.warning_queries("accepted"):
+        con.execute(f"""
+            insert into raw.warnings
+            select {sql_str(ds)}, w.source_file, w.source_sheet, w.source_row, coalesce(h.header, {sql_str(rule.column)}),
+                   {sql_str(rule.code)}, w.zh, w.en, null, w.file_sha256
+            from ({query}) w
+            left join headers h on h.source_file = w.source_file and h.source_sheet = w.source_sheet
+                               and h.column_name = {sql_str(rule.column)}
+            order by w._ord
+        """)
     for column in contract.total_columns:
         con.execute(f"""
             insert into raw.warnings

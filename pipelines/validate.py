@@ -12,7 +12,7 @@ from datetime import date
 import duckdb
 from duckdb.sqltypes import BOOLEAN, INTEGER, VARCHAR
 
-from pipelines.contracts import Column, Contract
+from pipelines.contracts import Column, Contract, Rule
 from pipelines.identifiers import IdentifierError, parse_ip_number, parse_standard_number
 
 _FULL = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000\u00a0\u2014\u2013\u2212\u200b\ufeff"
@@ -196,7 +196,7 @@ class Compiled:
             self.parsed.append(f"case when regexp_full_match({x}, '[0-9]{{17}}[0-9Xx]') then {hashed} else {x} end as \"{n}\"")
 
     def checked_query(self, landing: str) -> str:
-        """The landed rows, parsed, with their first problem (or null) and their warnings."""
+        """The landed rows, parsed, with their first problem (or null)."""
         c = self.contract
         label_columns = [col.name for col in c.columns if col.kind in ("institute", "year")][:2] or [c.columns[0].name]
         blank = " and ".join(f"x_{col.name} is null" for col in c.columns)
@@ -205,13 +205,6 @@ class Compiled:
             f"when {when} then {{'code': {code}, 'column': {sql_str(column)}, 'zh': {zh}, 'en': {en}}}"
             for when, code, column, zh, en in self.problems
         )
-        warnings = ", ".join(
-            f"case when {r.when} then {{'code': {sql_str(r.code)}, 'column': {sql_str(r.column)}, "
-            f"'zh': {message(r.message_zh)}, 'en': {message(r.message_en)}}} end"
-            for r in c.rules if r.severity == "W"
-        )
-        no_warnings = "[]::struct(code varchar, \"column\" varchar, zh varchar, en varchar)[]"
-        warnings_expr = f"list_filter([{warnings}], w -> w is not null)" if warnings else no_warnings
         return f"""
             with cleaned as (
                 select l._ord, l.source_file, l.source_sheet, l.source_row, l.file_sha256,
@@ -225,7 +218,22 @@ class Compiled:
                 select *{''.join(', ' + e for e in self.expanded)} from parsed
             )
             select *,
-                   case when _blank or _summary then null {problem} end as _problem,
-                   case when _blank or _summary then {no_warnings} else {warnings_expr} end as _warnings
+                   case when _blank or _summary then null {problem} end as _problem
             from expanded
         """
+
+    def warning_queries(self, checked: str) -> list[tuple[Rule, str]]:
+        """One query per warning rule: the accepted rows that break it, with the messages. A query per
+        rule (rather than a list per row) keeps the common case — no warning — one cheap filter."""
+        queries = []
+        for rule in self.contract.rules:
+            if rule.severity == "W":
+                queries.append((rule, f"""
+                    select * from (
+                        select _ord, source_file, source_sheet, source_row, file_sha256,
+                               {message(rule.message_zh)} as zh, {message(rule.message_en)} as en,
+                               coalesce({rule.when}, false) as _hit
+                        from {checked}
+                    ) where _hit
+                """))
+        return queries

@@ -1,0 +1,41 @@
+"""One measured run, in its own process so that its peak RSS is its own:
+
+    python -m bench.child touyan  <data_dir>          Touyan's ingest of <data_dir>/raw
+    python -m bench.child duckdb  <csv> <db_file>     DuckDB's read of the CSV into a new database
+    python -m bench.child fastexcel <xlsx>            fastexcel's read of the first sheet to Arrow
+
+Imports are inside each branch so that a floor does not pay for libraries it does not use. The time
+of the operation alone (no interpreter start, no imports) is printed as JSON on stdout."""
+import json
+import sys
+import time
+
+
+def main(tool: str, *args: str) -> None:
+    if tool == "touyan":
+        from datetime import date
+        from pathlib import Path
+
+        from pipelines.config import Settings
+        from pipelines.ingest import ingest
+
+        t0 = time.perf_counter()
+        ingest(Settings(data_dir=Path(args[0]), today=date(2025, 6, 30)), out=None)
+    elif tool == "duckdb":
+        import duckdb
+
+        t0 = time.perf_counter()
+        with duckdb.connect(args[1]) as con:
+            con.execute("create table t as select * from read_csv(?)", [args[0]])
+    elif tool == "fastexcel":
+        import fastexcel
+
+        t0 = time.perf_counter()
+        fastexcel.read_excel(args[0]).load_sheet(0).to_arrow()
+    else:
+        raise SystemExit(f"unknown tool {tool}")
+    print(json.dumps({"op_seconds": time.perf_counter() - t0}))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
