@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import os
 import platform
@@ -124,9 +125,9 @@ def ensure_input(inputs: Path, kind: str, n: int) -> Path:
 
 # ---------------------------------------------------------------- measuring
 
-def run_child(*args: str) -> dict:
+def run_child(work: Path, *args: str) -> dict:
     """Run `python -m bench.child ARGS`; its wall time, its own peak RSS and the time of the operation."""
-    with open(WORK / "child.out", "w+") as out, open(WORK / "child.err", "w+") as err:
+    with open(work / "child.out", "w+") as out, open(work / "child.err", "w+") as err:
         t0 = time.perf_counter()
         child = subprocess.Popen([sys.executable, "-m", "bench.child", *args], cwd=ROOT, stdout=out, stderr=err)
         _, status, usage = os.wait4(child.pid, 0)
@@ -140,16 +141,16 @@ def run_child(*args: str) -> dict:
     return {"wall_s": wall, "op_s": op, "peak_rss_mib": usage.ru_maxrss / 1024}  # ru_maxrss is KiB on Linux
 
 
-def touyan_run(path: Path) -> dict:
+def touyan_run(path: Path, work: Path) -> dict:
     """A data dir holding only the register and this file; ingest it; what raw.load_log says."""
-    data = WORK / "data"
+    data = work / "data"
     shutil.rmtree(data, ignore_errors=True)
     (data / "raw" / "institutes").mkdir(parents=True)
     (data / "raw" / "volunteer_hours").mkdir(parents=True)
     with open(data / "raw" / "institutes" / "register.csv", "w", encoding="utf-8-sig", newline="") as f:
         csv.writer(f, lineterminator="\r\n").writerows(REGISTER)
     os.link(path, data / "raw" / "volunteer_hours" / path.name)  # a hard link: no 350 MB copy
-    run = run_child("touyan", str(data))
+    run = run_child(work, "touyan", str(data))
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
         run["rows_read"], run["accepted"], run["quarantined"], run["warnings"] = con.execute(
             "select rows_read, accepted, rejected, warnings from raw.load_log where dataset = 'volunteer_hours'").fetchone()
@@ -160,22 +161,22 @@ def touyan_run(path: Path) -> dict:
     return run
 
 
-def floor_run(path: Path) -> dict:
+def floor_run(path: Path, work: Path) -> dict:
     if path.suffix == ".xlsx":
-        return run_child("fastexcel", str(path))
-    db = WORK / "floor.duckdb"
+        return run_child(work, "fastexcel", str(path))
+    db = work / "floor.duckdb"
     db.unlink(missing_ok=True)
-    run = run_child("duckdb", str(path), str(db))
+    run = run_child(work, "duckdb", str(path), str(db))
     db.unlink()
     return run
 
 
-def measure(path: Path, rows: int, repeat: int) -> list[dict]:
+def measure(path: Path, rows: int, repeat: int, work: Path) -> list[dict]:
     results = []
     for tool, run in (("duckdb" if path.suffix == ".csv" else "fastexcel", floor_run), ("touyan", touyan_run)):
         runs = []
         for i in range(repeat):
-            runs.append(run(path))
+            runs.append(run(path, work))
             print(f"  {path.name} {tool} run {i + 1}/{repeat}: {runs[-1]['wall_s']:.2f} s, "
                   f"{runs[-1]['peak_rss_mib']:,.0f} MiB", flush=True)
         results.append({"input": path.name, "format": path.suffix[1:], "rows": rows, "tool": tool, "runs": runs,
@@ -192,6 +193,14 @@ def measure(path: Path, rows: int, repeat: int) -> list[dict]:
 
 # ---------------------------------------------------------------- reporting
 
+def code_digest() -> str:
+    """A digest of pipelines/*.py: which code was measured, even outside a git checkout."""
+    h = hashlib.sha256()
+    for path in sorted((ROOT / "pipelines").rglob("*.py")):
+        h.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def label(n: int) -> str:
     mantissa, exponent = f"{n:e}".split("e")
     return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
@@ -203,7 +212,13 @@ def machine() -> dict:
                 if line.startswith("model name")), platform.processor())
     import fastexcel
 
-    return {"nproc": len(os.sched_getaffinity(0)), "cpu": cpu,
+    def git(*args: str) -> str:  # read-only queries: which code was measured
+        run = subprocess.run(["git", "--no-optional-locks", *args], cwd=ROOT, capture_output=True, text=True)
+        return run.stdout.strip()
+
+    return {"commit": git("rev-parse", "--short", "HEAD") or None,
+            "pipelines_edited": bool(git("status", "--porcelain", "--", "pipelines")),
+            "nproc": len(os.sched_getaffinity(0)), "cpu": cpu,
             "memory_gib": round(int(meminfo["MemTotal"].split()[0]) / 2**20, 1),
             "python": platform.python_version(), "duckdb": duckdb.__version__, "pyarrow": pa.__version__,
             "fastexcel": fastexcel.__version__, "os": platform.platform()}
@@ -215,7 +230,10 @@ def table(results: list[dict]) -> str:
              f"{r['ratio']:.2f}", f"{r['accepted']:,} / {r['quarantined']:,}" if "accepted" in r else "")
             for r in results]
     widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
-    line = lambda row: "  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))  # noqa: E731
+
+    def line(row):  # text columns left-aligned, numbers right-aligned
+        return "  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+
     return "\n".join([line(header), line(tuple("-" * w for w in widths)), *map(line, rows)])
 
 
@@ -238,7 +256,6 @@ def targets(results: list[dict]) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    global WORK
     parser = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1e6,1e7", help="CSV sizes in rows, comma-separated (default 1e6,1e7)")
     parser.add_argument("--xlsx-rows", default="2e5", help="rows of the xlsx input; 0 for none (default 2e5)")
@@ -248,16 +265,19 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(float(s)) for s in args.sizes.split(",") if s.strip()]
     xlsx_rows = int(float(args.xlsx_rows))
     command = shlex.join(sys.orig_argv)
-    WORK = args.out.resolve() / "work"
-    WORK.mkdir(parents=True, exist_ok=True)
+    work = args.out.resolve() / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    code = code_digest()
 
     inputs = [(ensure_input(args.out / "inputs", "csv", n), n) for n in sizes]
     if xlsx_rows:
         inputs.append((ensure_input(args.out / "inputs", "xlsx", xlsx_rows), xlsx_rows))
     results = []
     for path, n in inputs:
-        results += measure(path.resolve(), n, args.repeat)
-    shutil.rmtree(WORK, ignore_errors=True)
+        results += measure(path.resolve(), n, args.repeat, work)
+    shutil.rmtree(work, ignore_errors=True)
+    if code_digest() != code:
+        print("\nWARNING: pipelines/ changed during the run; the runs may have measured different code")
 
     checks = targets(results)
     print()
@@ -265,14 +285,12 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for c in checks:
         print(f"{'PASS' if c['pass'] else 'MISS'}  {c['target']}: {c['value']}")
-    report = {"command": command, "machine": machine(), "repeat": args.repeat, "results": results, "targets": checks}
+    report = {"command": command, "machine": machine() | {"pipelines_sha256": code}, "repeat": args.repeat,
+              "results": results, "targets": checks}
     (args.out / "ingest.json").write_text(json.dumps(report, ensure_ascii=False, indent=2))
     print(f"\nresults: {args.out / 'ingest.json'}")
     print(f"command: {command}")
     return 0
-
-
-WORK = Path("bench/out/work")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -136,15 +136,20 @@ def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], sa
     if ds == "institutes":
         _flag_alias_conflicts(con)
     key = ", ".join(f'"{k}"' for k in contract.key)
+    # Duplicates: group on a 64-bit hash of the key first (cheap), then compare the real keys only
+    # for the few rows whose hash repeats.
     con.execute(f"""
         create or replace temp table dups as
+        with ok as (select * from checked where _problem is null and not _blank and not _summary),
+        repeated as (select hash({key}) as h from ok group by h having count(*) > 1)
         select _ord, first_file, first_sheet, first_row from (
             select _ord, row_number() over w as rn, first_value(source_file) over w as first_file,
                    first_value(source_sheet) over w as first_sheet, first_value(source_row) over w as first_row
-            from checked where _problem is null and not _blank and not _summary
+            from ok where hash({key}) in (select h from repeated)
             window w as (partition by {key} order by _ord)
         ) where rn > 1
     """)
+    # Rows in the order they were landed (files in name order, rows in file order): same files, same table.
     con.execute(f"""
         create or replace table raw.{ds} as
         select {', '.join(compiled.outputs)}, {PROVENANCE} from checked

@@ -214,13 +214,13 @@ def land_csv(con: duckdb.DuckDBPyConnection, path: Path, rel: str, contract: Con
     try:
         con.execute(
             f"create or replace temp table {table} as select {_select_renamed(matched, width)} "
-            "from read_csv(?, header=false, skip=?, delim=?, quote='\"', escape='\"', names=?, "
+            "from read_csv(?, header=false, skip=?, delim=?, quote='\"', escape='\"', "
             "columns=?, null_padding=false, strict_mode=true, encoding='utf-8')",
-            [str(utf8_path), header_line, delimiter, names, {n: "VARCHAR" for n in names}],
+            [str(utf8_path), header_line, delimiter, {n: "VARCHAR" for n in names}],
         )
         landed = con.execute(f"select count(*) from {table}").fetchone()[0]
         exact = landed == lines - header_line
-    except duckdb.Error:
+    except duckdb.Error:  # ragged rows, stray quotes: the exact reader below says where
         exact = False
     if exact:
         result.sheets.append(LandedSheet(table, "", header_line, headers, f"rowid + {header_line + 1}", ignored))
@@ -261,8 +261,9 @@ def _land_csv_exactly(con, path, rel, table, encoding, delimiter, header_line, w
 def _land_arrow(con, table, sheet, header_row, headers, columns, source_rows, ignored) -> LandedSheet:
     arrays = {name: pa.array(values, pa.string()) for name, values in columns.items()}
     arrays["source_row"] = pa.array(source_rows, pa.int64())
-    frame = pa.table(arrays)  # noqa: F841 - read by DuckDB's replacement scan below
-    con.execute(f"create or replace temp table {table} as select * from frame")
+    con.register(f"{table}_arrow", pa.table(arrays))
+    con.execute(f"create or replace temp table {table} as select * from {table}_arrow")
+    con.unregister(f"{table}_arrow")
     return LandedSheet(table, sheet, header_row, headers, "source_row", ignored)
 
 
