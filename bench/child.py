@@ -4,17 +4,19 @@
     python -m bench.child duckdb  <csv> <db_file>     DuckDB's read of the CSV into a new database
     python -m bench.child fastexcel <xlsx>            fastexcel's read of the first sheet to Arrow
 
-Imports are inside each branch so that a floor does not pay for libraries it does not use. The time
-of the operation alone (no interpreter start, no imports) is printed as JSON on stdout."""
+Imports are inside each branch so that a floor does not pay for libraries it does not use. Printed as
+JSON on stdout: the time of the operation alone (no interpreter start, no imports) and the process's
+peak RSS, VmHWM. (The ru_maxrss that wait4() reports is no good here: it counts the memory the child
+shared with the benchmark process between fork and exec, and the benchmark holds the generated data.)"""
 import json
 import sys
 import time
+from pathlib import Path
 
 
 def main(tool: str, *args: str) -> None:
     if tool == "touyan":
         from datetime import date
-        from pathlib import Path
 
         from pipelines.config import Settings
         from pipelines.ingest import ingest
@@ -34,7 +36,9 @@ def main(tool: str, *args: str) -> None:
         fastexcel.read_excel(args[0]).load_sheet(0).to_arrow()
     else:
         raise SystemExit(f"unknown tool {tool}")
-    print(json.dumps({"op_seconds": time.perf_counter() - t0}))
+    seconds = time.perf_counter() - t0
+    status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
+    print(json.dumps({"op_seconds": seconds, "vmhwm_kib": int(status["VmHWM"].split()[0])}))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@
 
 Inputs are generated once (deterministic seed) into <out>/inputs/ and reused. Every measurement runs
 in its own process (bench/child.py): wall time is taken around the process, peak RSS is the child's
-own ru_maxrss from wait4(). The table gives the median wall time and the largest peak RSS of the
+own high-water mark (VmHWM). The table gives the median wall time and the largest peak RSS of the
 runs; the ratio is to the floor of the same input (DuckDB's read_csv into a new database file for
 CSV, fastexcel's read to Arrow for xlsx). Targets are reported as PASS/MISS; the exit code is 0
 either way — a benchmark reports, it does not gate."""
@@ -125,20 +125,17 @@ def ensure_input(inputs: Path, kind: str, n: int) -> Path:
 
 # ---------------------------------------------------------------- measuring
 
-def run_child(work: Path, *args: str) -> dict:
-    """Run `python -m bench.child ARGS`; its wall time, its own peak RSS and the time of the operation."""
-    with open(work / "child.out", "w+") as out, open(work / "child.err", "w+") as err:
-        t0 = time.perf_counter()
-        child = subprocess.Popen([sys.executable, "-m", "bench.child", *args], cwd=ROOT, stdout=out, stderr=err)
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - t0
-        child.returncode = os.waitstatus_to_exitcode(status)
-        if child.returncode:
-            err.seek(0)
-            raise RuntimeError(f"bench.child {' '.join(args)} failed ({child.returncode}):\n{err.read()}")
-        out.seek(0)
-        op = json.loads(out.read().strip().splitlines()[-1])["op_seconds"]
-    return {"wall_s": wall, "op_s": op, "peak_rss_mib": usage.ru_maxrss / 1024}  # ru_maxrss is KiB on Linux
+def run_child(*args: str) -> dict:
+    """Run `python -m bench.child ARGS`: its wall time, the time of the operation alone, its peak RSS,
+    and the load average before it started (other work on the machine skews the times)."""
+    load = os.getloadavg()[0]
+    t0 = time.perf_counter()
+    child = subprocess.run([sys.executable, "-m", "bench.child", *args], cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if child.returncode:
+        raise RuntimeError(f"bench.child {' '.join(args)} failed ({child.returncode}):\n{child.stderr}")
+    report = json.loads(child.stdout.strip().splitlines()[-1])
+    return {"wall_s": wall, "op_s": report["op_seconds"], "peak_rss_mib": report["vmhwm_kib"] / 1024, "load_1min": load}
 
 
 def touyan_run(path: Path, work: Path) -> dict:
@@ -150,7 +147,7 @@ def touyan_run(path: Path, work: Path) -> dict:
     with open(data / "raw" / "institutes" / "register.csv", "w", encoding="utf-8-sig", newline="") as f:
         csv.writer(f, lineterminator="\r\n").writerows(REGISTER)
     os.link(path, data / "raw" / "volunteer_hours" / path.name)  # a hard link: no 350 MB copy
-    run = run_child(work, "touyan", str(data))
+    run = run_child("touyan", str(data))
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
         run["rows_read"], run["accepted"], run["quarantined"], run["warnings"] = con.execute(
             "select rows_read, accepted, rejected, warnings from raw.load_log where dataset = 'volunteer_hours'").fetchone()
@@ -163,10 +160,10 @@ def touyan_run(path: Path, work: Path) -> dict:
 
 def floor_run(path: Path, work: Path) -> dict:
     if path.suffix == ".xlsx":
-        return run_child(work, "fastexcel", str(path))
+        return run_child("fastexcel", str(path))
     db = work / "floor.duckdb"
     db.unlink(missing_ok=True)
-    run = run_child(work, "duckdb", str(path), str(db))
+    run = run_child("duckdb", str(path), str(db))
     db.unlink()
     return run
 

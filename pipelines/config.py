@@ -20,6 +20,8 @@ class Settings:
     data_dir: Path
     id_salt: str = DEFAULT_ID_SALT
     today: date = field(default_factory=date.today)
+    # DuckDB spills to disk beyond this, which keeps a 1e7-row ingest under 2 GiB of memory.
+    duckdb_memory: str = "1200MB"
 
     @property
     def raw_dir(self) -> Path:
@@ -44,4 +46,5 @@ class Settings:
             data_dir=Path(os.environ.get("TOUYAN_DATA_DIR", PROJECT_ROOT / "data")),
             id_salt=os.environ.get("TOUYAN_ID_SALT", DEFAULT_ID_SALT),
             today=date.fromisoformat(today) if today else date.today(),
+            duckdb_memory=os.environ.get("TOUYAN_DUCKDB_MEMORY", "1200MB"),
         )

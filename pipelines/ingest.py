@@ -74,6 +74,7 @@ def ingest(settings: Settings, out=sys.stdout) -> IngestResult:
         con = duckdb.connect(str(building))
         con.execute(f"set temp_directory = '{tmp_dir}'")
         con.execute("set preserve_insertion_order = true")
+        con.execute(f"set memory_limit = '{settings.duckdb_memory}'")
         register_functions(con)
         create_issue_tables(con, METRIC_CATALOG)
         for dataset, paths in files.items():

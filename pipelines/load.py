@@ -72,21 +72,25 @@ def land_files(con, contract: Contract, files: list[Path], raw_dir: Path, tmp_di
 
 
 def _landing_view(con, contract: Contract, landed: list[tuple[str, ReadFile]]) -> None:
-    selects, headers = [], []
+    selects, headers, sheets = [], [], []
     for i, (rel, read) in enumerate(landed):
         for j, sheet in enumerate(read.sheets):
             cols = ", ".join(f'"{c.name}"' if c.name in sheet.headers else f'null::varchar as "{c.name}"'
                              for c in contract.columns)
             row = f"({sheet.row_expr})::bigint"
-            selects.append(f"select ({i}::bigint << 40) + ({j}::bigint << 32) + {row} as _ord, {sql_str(rel)} as source_file, "
-                           f"{sql_str(sheet.sheet)} as source_sheet, {row} as source_row, {sql_str(read.sha256)} as file_sha256, "
-                           f"{cols} from {sheet.table}")
+            selects.append(f"select ({i}::bigint << 40) + ({j}::bigint << 32) + {row} as _ord, {cols} from {sheet.table}")
+            sheets.append(((i << 8) + j, rel, sheet.sheet, read.sha256))
             headers += [(rel, sheet.sheet, name, text) for name, text in sheet.headers.items()]
     if not selects:
         cols = ", ".join(f'null::varchar as "{c.name}"' for c in contract.columns)
-        selects = [f"select 0::bigint as _ord, ''::varchar as source_file, ''::varchar as source_sheet, "
-                   f"0::bigint as source_row, ''::varchar as file_sha256, {cols} where false"]
+        selects = [f"select 0::bigint as _ord, {cols} where false"]
     con.execute(f"create or replace temp view landing as {' union all '.join(selects)}")
+    # Provenance is a function of _ord (file, sheet, row), so the wide per-row copies of file name
+    # and hash are made only where they are stored: the raw tables and the issue tables.
+    con.execute("create or replace temp table sheets (sheet_key bigint, source_file varchar, source_sheet varchar, "
+                "file_sha256 varchar)")
+    if sheets:
+        con.executemany("insert into sheets values (?, ?, ?, ?)", sheets)
     con.execute("create or replace temp table headers (source_file varchar, source_sheet varchar, column_name varchar, header varchar)")
     if headers:
         con.executemany("insert into headers values (?, ?, ?, ?)", headers)
@@ -105,10 +109,10 @@ def _flag_alias_conflicts(con) -> None:
             from (select _ord, institute_id, source_row, th_key(unnest(
                       [institute_id, name_zh, name_en] || coalesce(regexp_split_to_array(aliases, '[;；、,，]'), []))) as key,
                       unnest([institute_id, name_zh, name_en] || coalesce(regexp_split_to_array(aliases, '[;；、,，]'), [])) as key_text
-                  from checked where _problem is null and not _blank and not _summary) c
+                  from checked_rows where _problem is null and not _blank and not _summary) c
             join (select _ord, institute_id, source_row, th_key(unnest(
                       [institute_id, name_zh, name_en] || coalesce(regexp_split_to_array(aliases, '[;；、,，]'), []))) as key
-                  from checked where _problem is null and not _blank and not _summary) f
+                  from checked_rows where _problem is null and not _blank and not _summary) f
               on f.key = c.key and f._ord < c._ord and f.institute_id <> c.institute_id
             where c.key is not null
             group by c._ord
@@ -133,6 +137,11 @@ def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], sa
     compiled = Compiled(contract, salt, today)
     _landing_view(con, contract, landed)
     con.execute(f"create or replace temp table checked as {compiled.checked_query('landing')}")
+    con.execute("""
+        create or replace temp view checked_rows as
+        select s.source_file, s.source_sheet, c._ord & 4294967295 as source_row, s.file_sha256, c.*
+        from checked c join sheets s on s.sheet_key = c._ord >> 32
+    """)
     if ds == "institutes":
         _flag_alias_conflicts(con)
     key = ", ".join(f'"{k}"' for k in contract.key)
@@ -140,7 +149,7 @@ def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], sa
     # for the few rows whose hash repeats.
     con.execute(f"""
         create or replace temp table dups as
-        with ok as (select * from checked where _problem is null and not _blank and not _summary),
+        with ok as (select * from checked_rows where _problem is null and not _blank and not _summary),
         repeated as (select hash({key}) as h from ok group by h having count(*) > 1)
         select _ord, first_file, first_sheet, first_row from (
             select _ord, row_number() over w as rn, first_value(source_file) over w as first_file,
@@ -152,7 +161,7 @@ def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], sa
     # Rows in the order they were landed (files in name order, rows in file order): same files, same table.
     con.execute(f"""
         create or replace table raw.{ds} as
-        select {', '.join(compiled.outputs)}, {PROVENANCE} from checked
+        select {', '.join(compiled.outputs)}, {PROVENANCE} from checked_rows
         where _problem is null and not _blank and not _summary and _ord not in (select _ord from dups)
         order by _ord
     """)
@@ -164,9 +173,6 @@ def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], sa
 
 def _write_issues(con, contract: Contract, compiled: Compiled) -> None:
     ds = contract.dataset
-    person_columns = {c.name for c in contract.columns if c.kind == "person_id"}
-    original = ", ".join(
-        f"'{c.name}': {'c' if c.name in person_columns else 'l'}.\"{c.name}\"" for c in contract.columns)
     last_key = contract.key[-1]
     con.execute(f"""
         insert into raw.rejects
@@ -184,13 +190,13 @@ def _write_issues(con, contract: Contract, compiled: Compiled) -> None:
         select {sql_str(ds)}, c.source_file, c.source_sheet, c.source_row, coalesce(h.header, p.p.column),
                p.p.code, replace(p.p.zh, '{{header}}', coalesce(h.header, p.p.column)),
                replace(p.p.en, '{{header}}', coalesce(h.header, p.p.column)),
-               to_json({{{original}}})::varchar, c.file_sha256
-        from problems p join checked c using (_ord) join landing l using (_ord)
+               c._original, c.file_sha256
+        from problems p join (select * from checked_rows where _ord in (select _ord from problems)) c using (_ord)
         left join headers h on h.source_file = c.source_file and h.source_sheet = c.source_sheet
                            and h.column_name = p.p.column
         order by c._ord
     """)
-    con.execute("create or replace temp view accepted as select * from checked "
+    con.execute("create or replace temp view accepted as select * from checked_rows "
                 "where _problem is null and not _blank and not _summary and _ord not in (select _ord from dups)")
     for rule, query in compiled.warning_queries("accepted"):
         con.execute(f"""
@@ -206,7 +212,7 @@ def _write_issues(con, contract: Contract, compiled: Compiled) -> None:
         con.execute(f"""
             insert into raw.warnings
             with details as (
-                select source_file, source_sheet, sum("{column}") as total from checked
+                select source_file, source_sheet, sum("{column}") as total from checked_rows
                 where not _blank and not _summary group by all
             )
             select {sql_str(ds)}, t.source_file, t.source_sheet, t.source_row, coalesce(h.header, {sql_str(column)}),
@@ -215,7 +221,7 @@ def _write_issues(con, contract: Contract, compiled: Compiled) -> None:
                    concat('total row gives ', t."{column}", ' for ', coalesce(h.header, {sql_str(column)}),
                           ' but the rows above sum to ', coalesce(d.total, 0)),
                    null, t.file_sha256
-            from checked t left join details d using (source_file, source_sheet)
+            from checked_rows t left join details d using (source_file, source_sheet)
             left join headers h on h.source_file = t.source_file and h.source_sheet = t.source_sheet
                                and h.column_name = {sql_str(column)}
             where t._summary and t."{column}" is not null and t."{column}" is distinct from coalesce(d.total, 0)
@@ -231,7 +237,7 @@ def _file_stats(con, contract: Contract, landed: list[tuple[str, ReadFile]]) -> 
                (select count(*) from raw.{ds} a where a.source_file = c.source_file),
                (select count(*) from raw.rejects r where r.dataset = {sql_str(ds)} and r.source_file = c.source_file),
                (select count(*) from raw.warnings w where w.dataset = {sql_str(ds)} and w.source_file = c.source_file)
-        from checked c group by source_file
+        from checked_rows c group by source_file
     """).fetchall()}
     stats = []
     for rel, read in landed:

@@ -214,9 +214,13 @@ class Compiled:
             for when, code, column, zh, en in self.problems
         )
         scratch = [f"x_{col.name}" for col in c.columns] + [f"k_{n}" for n in keyed]
+        raw = [f"r_{col.name}" for col in c.columns]
+        # the cells as submitted, for quarantined rows only; ID numbers only ever as their hash
+        original = ", ".join(f"'{col.name}': " + (f'"{col.name}"' if col.kind == "person_id" else f"r_{col.name}")
+                             for col in c.columns)
         return f"""
             with cleaned as (
-                select l._ord, l.source_file, l.source_sheet, l.source_row, l.file_sha256,
+                select l._ord, {', '.join(f'l."{col.name}" as r_{col.name}' for col in c.columns)},
                        {', '.join(self.cleaned)}
                 from {landing} l
             ), keyed as (
@@ -228,9 +232,13 @@ class Compiled:
             ), expanded as (
                 select *{''.join(', ' + e for e in self.expanded)} from parsed
             )
-            select * exclude ({', '.join(scratch)}),
-                   case when _blank or _summary then null {problem} end as _problem
-            from expanded
+            select * exclude ({', '.join(raw)}),
+                   case when _problem is not null then to_json({{{original}}})::varchar end as _original
+            from (
+                select * exclude ({', '.join(scratch)}),
+                       case when _blank or _summary then null {problem} end as _problem
+                from expanded
+            )
         """
 
     def warning_queries(self, checked: str) -> list[tuple[Rule, str]]:
