@@ -108,6 +108,14 @@ class Compiled:
     def _problem(self, when: str, code: str, column: Column, zh: str, en: str) -> None:
         self.problems.append((when, sql_str(code), column.name, sql_str(zh), sql_str(en)))
 
+    def _unparsed(self, c: Column, code: str, zh_tail: str, en_tail: str, when: str | None = None) -> None:
+        """A cell that has a value which does not parse as its kind; the message quotes the cell."""
+        x = f"x_{c.name}"
+        quoted = f"concat('「', {x}, '」')"
+        self.problems.append((when or f'{x} is not null and "{c.name}" is null', sql_str(code), c.name,
+                              f"concat('「{{header}}」的值', {quoted}, {sql_str(zh_tail)})",
+                              f"concat('column ''{{header}}'': ', {quoted}, {sql_str(' ' + en_tail)})"))
+
     def _compile(self, c: Column) -> None:
         n, x = c.name, f'x_{c.name}'
         clean = "th_text" if c.kind == "text" else "th_clean"
@@ -131,25 +139,19 @@ class Compiled:
                 self.parsed.append(f'case when {x} is not null and ({qualified}) then \'≥\' end as "{c.qualifier}"')
                 self.outputs.append(f'"{c.qualifier}"')
             not_int = f"{x} is not null and \"{n}\" is null and th_number({x}) is not null"
-            self.problems.append((not_int, "'not_integer'", n, f"concat('「{{header}}」的值', {raw_quote}, '不是整数')",
-                                  f"concat('column ''{{header}}'': ', {raw_quote}, ' is not a whole number')"))
-            hint_zh = "，可写作“20余”" if c.qualifier else "，应为确切的整数"
-            self.problems.append((f'{x} is not null and "{n}" is null', "'bad_number'", n,
-                                  f"concat('「{{header}}」的值', {raw_quote}, '不是数量{hint_zh}')",
-                                  f"concat('column ''{{header}}'': ', {raw_quote}, ' is not a count')"))
+            self._unparsed(c, "not_integer", "不是整数", "is not a whole number", when=not_int)
+            self._unparsed(c, "bad_number", "不是数量" + ("，可写作“20余”" if c.qualifier else "，应为确切的整数"),
+                           "is not a count")
             self._problem(f'"{n}" < 0', "negative_count", c, "「{header}」不能为负数", "column '{header}' must not be negative")
         elif kind == "decimal":
             value = f"coalesce(th_number({x}), try_cast(nullif(regexp_extract({x}, {sql_str(DECIMAL)}, 1), '') as double))"
             self.parsed.append(f'{value} as "{n}"')
-            self.problems.append((f'{x} is not null and "{n}" is null', "'bad_number'", n,
-                                  f"concat('「{{header}}」的值', {raw_quote}, '不是数字')",
-                                  f"concat('column ''{{header}}'': ', {raw_quote}, ' is not a number')"))
+            self._unparsed(c, "bad_number", "不是数字", "is not a number")
         elif kind == "year":
             value = f"try_cast(nullif(regexp_extract({x}, '^(\\d{{4}})(?:\\.0+)?\\s*(?:年度|年)?$', 1), '') as integer)"
             self.parsed.append(f'{value} as "{n}"')
-            self.problems.append((f'{x} is not null and ("{n}" is null or "{n}" < 1900)', "'bad_year'", n,
-                                  f"concat('「{{header}}」的值', {raw_quote}, '不是四位年份')",
-                                  f"concat('column ''{{header}}'': ', {raw_quote}, ' is not a four-digit year')"))
+            self._unparsed(c, "bad_year", "不是四位年份", "is not a four-digit year",
+                           when=f'{x} is not null and ("{n}" is null or "{n}" < 1900)')
             if c.not_future:
                 self.problems.append((f'"{n}" > {self.today.year}', "'future_year'", n,
                                       f"concat('年份 ', \"{n}\", ' 晚于今年')", f"concat('year ', \"{n}\", ' is in the future')"))
@@ -160,9 +162,8 @@ class Compiled:
                      f"case when th_number({x}) between 10000 and 2958465 "
                      f"then date '1899-12-30' + cast(floor(th_number({x})) as integer) end)")
             self.parsed.append(f'{value} as "{n}"')
-            self.problems.append((f'{x} is not null and "{n}" is null', "'bad_date'", n,
-                                  f"concat('「{{header}}」的值', {raw_quote}, '不是可识别的日期（如 2023-05-05 或 2023年5月5日）')",
-                                  f"concat('column ''{{header}}'': ', {raw_quote}, ' is not a date (e.g. 2023-05-05)')"))
+            self._unparsed(c, "bad_date", "不是可识别的日期（如 2023-05-05 或 2023年5月5日）",
+                           "is not a date (e.g. 2023-05-05)")
             if c.not_future:
                 self.problems.append((f'"{n}" > date \'{self.today.isoformat()}\'', "'future_date'", n,
                                       f"concat('日期 ', \"{n}\", ' 晚于今天')", f"concat('date ', \"{n}\", ' is in the future')"))
@@ -180,10 +181,8 @@ class Compiled:
             self.value_sql[n] = f"case th_fold({x}) {cases} end"
             self.parsed.append(f'{self.value_sql[n]} as "{n}"')
             allowed = "、".join(dict.fromkeys(k for k in c.values if not k.isascii()))
-            self.problems.append((f'{x} is not null and "{n}" is null', sql_str(f"unknown_{n}"), n,
-                                  f"concat('「{{header}}」的值', {raw_quote}, '不是可识别的取值（可用：{allowed}）')",
-                                  f"concat('column ''{{header}}'': ', {raw_quote}, ' is not one of: "
-                                  f"{', '.join(sorted(set(c.values.values())))}')"))
+            self._unparsed(c, f"unknown_{n}", f"不是可识别的取值（可用：{allowed}）",
+                           f"is not one of: {', '.join(sorted(set(c.values.values())))}")
         elif kind == "ip_number":
             self.parsed.append(f"th_ip({x}, {self.value_sql[c.depends_on]}) as {n}_parsed")
             self.expanded.append(f'{n}_parsed.number as "{n}"')
