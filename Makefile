@@ -43,10 +43,10 @@ test: setup ## run the test suite (unit, integration)
 	$(PY) -m pytest
 
 lint: $(VENV)/.synced ## ruff
-	$(VENV)/bin/ruff check pipelines tests
+	$(VENV)/bin/ruff check pipelines tests bench
 
 format: $(VENV)/.synced ## ruff format
-	$(VENV)/bin/ruff format pipelines tests
+	$(VENV)/bin/ruff format pipelines tests bench
 
 bench: setup ## benchmarks: ingest of 1e6 / 1e7 CSV rows and a 2e5-row xlsx against DuckDB and fastexcel
 	$(PY) -m bench.ingest

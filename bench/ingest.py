@@ -169,23 +169,23 @@ def floor_run(path: Path, work: Path) -> dict:
 
 
 def measure(path: Path, rows: int, repeat: int, work: Path) -> list[dict]:
-    results = []
-    for tool, run in (("duckdb" if path.suffix == ".csv" else "fastexcel", floor_run), ("touyan", touyan_run)):
-        runs = []
-        for i in range(repeat):
-            runs.append(run(path, work))
-            print(f"  {path.name} {tool} run {i + 1}/{repeat}: {runs[-1]['wall_s']:.2f} s, "
-                  f"{runs[-1]['peak_rss_mib']:,.0f} MiB", flush=True)
-        results.append({"input": path.name, "format": path.suffix[1:], "rows": rows, "tool": tool, "runs": runs,
-                        "median_wall_s": statistics.median(r["wall_s"] for r in runs),
-                        "median_op_s": statistics.median(r["op_s"] for r in runs),
-                        "peak_rss_mib": max(r["peak_rss_mib"] for r in runs)})
-    floor, touyan = results
+    """Floor and Touyan runs alternate, so that both see the same state of a shared machine."""
+    tools = {"duckdb" if path.suffix == ".csv" else "fastexcel": floor_run, "touyan": touyan_run}
+    runs: dict[str, list[dict]] = {tool: [] for tool in tools}
+    for i in range(repeat):
+        for tool, run in tools.items():
+            runs[tool].append(run(path, work))
+            print(f"  {path.name} {tool} run {i + 1}/{repeat}: {runs[tool][-1]['wall_s']:.2f} s, "
+                  f"{runs[tool][-1]['peak_rss_mib']:,.0f} MiB", flush=True)
+    floor, touyan = ({"input": path.name, "format": path.suffix[1:], "rows": rows, "tool": tool, "runs": r,
+                      "median_wall_s": statistics.median(x["wall_s"] for x in r),
+                      "median_op_s": statistics.median(x["op_s"] for x in r),
+                      "peak_rss_mib": max(x["peak_rss_mib"] for x in r)} for tool, r in runs.items())
     touyan["ratio"] = touyan["median_wall_s"] / floor["median_wall_s"]
     floor["ratio"] = 1.0
     last = touyan["runs"][-1]
     touyan |= {k: last[k] for k in ("rows_read", "accepted", "quarantined", "warnings", "reasons")}
-    return results
+    return [floor, touyan]
 
 
 # ---------------------------------------------------------------- reporting
