@@ -71,7 +71,7 @@ def land_files(con, contract: Contract, files: list[Path], raw_dir: Path, tmp_di
     return landed
 
 
-def _landing_view(con, contract: Contract, landed: list[tuple[str, ReadFile]]) -> None:
+def _landing_view(con, contract: Contract, landed: list[tuple[str, ReadFile]]) -> str:
     selects, headers, sheets = [], [], []
     for i, (rel, read) in enumerate(landed):
         for j, sheet in enumerate(read.sheets):
@@ -85,15 +85,21 @@ def _landing_view(con, contract: Contract, landed: list[tuple[str, ReadFile]]) -
         cols = ", ".join(f'null::varchar as "{c.name}"' for c in contract.columns)
         selects = [f"select 0::bigint as _ord, {cols} where false"]
     con.execute(f"create or replace temp view landing as {' union all '.join(selects)}")
-    # Provenance is a function of _ord (file, sheet, row), so the wide per-row copies of file name
-    # and hash are made only where they are stored: the raw tables and the issue tables.
-    con.execute("create or replace temp table sheets (sheet_key bigint, source_file varchar, source_sheet varchar, "
-                "file_sha256 varchar)")
-    if sheets:
-        con.executemany("insert into sheets values (?, ?, ?, ?)", sheets)
     con.execute("create or replace temp table headers (source_file varchar, source_sheet varchar, column_name varchar, header varchar)")
     if headers:
         con.executemany("insert into headers values (?, ?, ?, ?)", headers)
+    return _provenance_sql(sheets)
+
+
+def _provenance_sql(sheets: list[tuple[int, str, str, str]]) -> str:
+    """File, sheet, row and file hash as expressions of the row ordinal _ord (file and sheet in its high
+    bits, row in its low 32), so the wide per-row copies of file name and hash are made only where they
+    are stored. Plain projections, unlike a join, keep the rows in landing order."""
+    def pick(field: int) -> str:
+        cases = " ".join(f"when {key} then {sql_str(row[field])}" for key, *row in sheets)
+        return f"case c._ord >> 32 {cases} end" if cases else "null::varchar"
+    return (f"{pick(0)} as source_file, {pick(1)} as source_sheet, c._ord & 4294967295 as source_row, "
+            f"{pick(2)} as file_sha256")
 
 
 def _flag_alias_conflicts(con) -> None:
@@ -134,36 +140,20 @@ def _build_institute_lookup(con) -> None:
 
 def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], salt: str, today) -> list[FileStats]:
     ds = contract.dataset
-    compiled = Compiled(contract, salt, today)
-    _landing_view(con, contract, landed)
+    institutes = {k: (i, p) for k, i, p in con.execute("select key, institute_id, province_code from institute_lookup").fetchall()}
+    compiled = Compiled(contract, salt, today, institutes)
+    provenance = _landing_view(con, contract, landed)
     con.execute(f"create or replace temp table checked as {compiled.checked_query('landing')}")
-    con.execute("""
-        create or replace temp view checked_rows as
-        select s.source_file, s.source_sheet, c._ord & 4294967295 as source_row, s.file_sha256, c.*
-        from checked c join sheets s on s.sheet_key = c._ord >> 32
-    """)
+    con.execute(f"create or replace temp view checked_rows as select {provenance}, c.* from checked c")
     if ds == "institutes":
         _flag_alias_conflicts(con)
-    key = ", ".join(f'"{k}"' for k in contract.key)
-    # Duplicates: group on a 64-bit hash of the key first (cheap), then compare the real keys only
-    # for the few rows whose hash repeats.
-    con.execute(f"""
-        create or replace temp table dups as
-        with ok as (select * from checked_rows where _problem is null and not _blank and not _summary),
-        repeated as (select hash({key}) as h from ok group by h having count(*) > 1)
-        select _ord, first_file, first_sheet, first_row from (
-            select _ord, row_number() over w as rn, first_value(source_file) over w as first_file,
-                   first_value(source_sheet) over w as first_sheet, first_value(source_row) over w as first_row
-            from ok where hash({key}) in (select h from repeated)
-            window w as (partition by {key} order by _ord)
-        ) where rn > 1
-    """)
-    # Rows in the order they were landed (files in name order, rows in file order): same files, same table.
+    _flag_duplicates(con, contract, compiled)
+    # A filter over checked keeps the landing order (files by name, rows in file order), so the same
+    # files give the same table without sorting.
     con.execute(f"""
         create or replace table raw.{ds} as
         select {', '.join(compiled.outputs)}, {PROVENANCE} from checked_rows
-        where _problem is null and not _blank and not _summary and _ord not in (select _ord from dups)
-        order by _ord
+        where _problem is null and not _blank and not _summary
     """)
     _write_issues(con, contract, compiled)
     if ds == "institutes":
@@ -171,33 +161,48 @@ def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], sa
     return _file_stats(con, contract, landed)
 
 
-def _write_issues(con, contract: Contract, compiled: Compiled) -> None:
-    ds = contract.dataset
-    last_key = contract.key[-1]
+def _flag_duplicates(con, contract: Contract, compiled: Compiled) -> None:
+    """Rows repeating the key of an earlier good row are quarantined, naming that row. Grouping on a
+    64-bit hash of the key first keeps this cheap; the real keys are compared only where a hash repeats."""
+    key = ", ".join(f'"{k}"' for k in contract.key)
     con.execute(f"""
-        insert into raw.rejects
-        with problems as (
-            select _ord, _problem as p from checked where _problem is not null
-            union all
-            select d._ord, {{'code': 'duplicate', 'column': {sql_str(last_key)},
+        update checked set _problem = {{'code': 'duplicate', 'column': {sql_str(contract.key[-1])},
                 'zh': concat('与 ', d.first_file, if(d.first_sheet <> '', concat(' 工作表 ', d.first_sheet), ''),
                              ' 第 ', d.first_row, ' 行重复（', {sql_str('、'.join(contract.key))}, ' 相同），保留第一次出现的记录'),
                 'en': concat('repeats row ', d.first_row, ' of ', d.first_file,
                              if(d.first_sheet <> '', concat(' sheet ', d.first_sheet), ''),
-                             ' (same ', {sql_str(', '.join(contract.key))}, '); the first occurrence is kept')}}
-            from dups d
-        )
-        select {sql_str(ds)}, c.source_file, c.source_sheet, c.source_row, coalesce(h.header, p.p.column),
-               p.p.code, replace(p.p.zh, '{{header}}', coalesce(h.header, p.p.column)),
-               replace(p.p.en, '{{header}}', coalesce(h.header, p.p.column)),
+                             ' (same ', {sql_str(', '.join(contract.key))}, '); the first occurrence is kept')}},
+            _original = {compiled.original_json('d."{}"', 'checked."{}"')}
+        from (
+            with ok as (select * from checked_rows where _problem is null and not _blank and not _summary),
+            repeated as (select hash({key}) as h from ok group by h having count(*) > 1),
+            ranked as (
+                select _ord, row_number() over w as rn, first_value(source_file) over w as first_file,
+                       first_value(source_sheet) over w as first_sheet, first_value(source_row) over w as first_row
+                from ok where hash({key}) in (select h from repeated)
+                window w as (partition by {key} order by _ord)
+            )
+            select r.first_file, r.first_sheet, r.first_row, l.* from ranked r join landing l using (_ord) where r.rn > 1
+        ) d
+        where checked._ord = d._ord
+    """)
+
+
+def _write_issues(con, contract: Contract, compiled: Compiled) -> None:
+    ds = contract.dataset
+    con.execute(f"""
+        insert into raw.rejects
+        select {sql_str(ds)}, c.source_file, c.source_sheet, c.source_row, coalesce(h.header, c._problem.column),
+               c._problem.code, replace(c._problem.zh, '{{header}}', coalesce(h.header, c._problem.column)),
+               replace(c._problem.en, '{{header}}', coalesce(h.header, c._problem.column)),
                c._original, c.file_sha256
-        from problems p join (select * from checked_rows where _ord in (select _ord from problems)) c using (_ord)
+        from (select * from checked_rows where _problem is not null) c
         left join headers h on h.source_file = c.source_file and h.source_sheet = c.source_sheet
-                           and h.column_name = p.p.column
+                           and h.column_name = c._problem.column
         order by c._ord
     """)
     con.execute("create or replace temp view accepted as select * from checked_rows "
-                "where _problem is null and not _blank and not _summary and _ord not in (select _ord from dups)")
+                "where _problem is null and not _blank and not _summary")
     for rule, query in compiled.warning_queries("accepted"):
         con.execute(f"""
             insert into raw.warnings

@@ -88,16 +88,17 @@ def message(template: str) -> str:
 class Compiled:
     """The pieces of SQL one contract compiles to."""
 
-    def __init__(self, contract: Contract, salt: str, today: date):
+    def __init__(self, contract: Contract, salt: str, today: date,
+                 institutes: dict[str, tuple[str, str]] | None = None):
         self.contract = contract
         self.salt, self.today = salt, today
+        self.institutes = institutes or {}  # folded name, id or alias → (institute_id, province_code)
         self.cleaned: list[str] = []  # stage 1: x_<col> cleaned text
         self.parsed: list[str] = []  # stage 2: typed values
         self.expanded: list[str] = []  # stage 3: fields of parsed identifiers
         self.value_sql: dict[str, str] = {}  # column → SQL of its typed value over stage 1
         self.problems: list[tuple[str, str, str, str, str]] = []  # (when, code, column, zh, en) in order
         self.outputs: list[str] = []  # columns of raw.<dataset>
-        self.joins: list[str] = []
         for column in contract.columns:
             self._compile(column)
         for rule in contract.rules:
@@ -168,10 +169,12 @@ class Compiled:
                 self.problems.append((f'"{n}" > date \'{self.today.isoformat()}\'', "'future_date'", n,
                                       f"concat('日期 ', \"{n}\", ' 晚于今天')", f"concat('date ', \"{n}\", ' is in the future')"))
         elif kind == "institute":
-            alias = f"i_{n}"
-            self.joins.append(f"left join institute_lookup {alias} on {alias}.key = l.k_{n}")
-            self.parsed.append(f'{alias}.institute_id as "{n}"')
-            self.parsed.append(f"{alias}.province_code as {n}_province")
+            # A CASE over the register rather than a join: a projection keeps the rows in landing order.
+            def lookup(field: int) -> str:
+                cases = " ".join(f"when {sql_str(k)} then {sql_str(v[field])}" for k, v in self.institutes.items())
+                return f"case l.k_{n} {cases} end" if cases else "null::varchar"
+            self.parsed.append(f'{lookup(0)} as "{n}"')
+            self.parsed.append(f"{lookup(1)} as {n}_province")
             self.outputs.append(f'"{n}" as institute_id')
             self.problems.append((f'{x} is not null and "{n}" is null', "'unknown_institute'", n,
                                   f"concat('单位', {raw_quote}, '不在机构名录中')",
@@ -207,16 +210,16 @@ class Compiled:
         label_columns = [col.name for col in c.columns if col.kind in ("institute", "year")][:2] or [c.columns[0].name]
         keyed = sorted(set(label_columns) | {col.name for col in c.columns if col.kind == "institute"})
         blank = " and ".join(f"x_{col.name} is null" for col in c.columns)
-        summary = " or ".join(f"k_{n} in ({', '.join(sql_str(w) for w in TOTAL_WORDS)})" for n in label_columns)
+        # list_contains, not IN: DuckDB plans a long IN list as a join, and a join may reorder rows
+        words = f"[{', '.join(sql_str(w) for w in TOTAL_WORDS)}]"
+        summary = " or ".join(f"list_contains({words}, k_{n})" for n in label_columns)
         problem = " ".join(
             f"when {when} then {{'code': {code}, 'column': {sql_str(column)}, 'zh': {zh}, 'en': {en}}}"
             for when, code, column, zh, en in self.problems
         )
         scratch = [f"x_{col.name}" for col in c.columns] + [f"k_{n}" for n in keyed]
         raw = [f"r_{col.name}" for col in c.columns]
-        # the cells as submitted, for quarantined rows only; ID numbers only ever as their hash
-        original = ", ".join(f"'{col.name}': " + (f'"{col.name}"' if col.kind == "person_id" else f"r_{col.name}")
-                             for col in c.columns)
+        original = self.original_json("r_{}")
         return f"""
             with cleaned as (
                 select l._ord, {', '.join(f'l."{col.name}" as r_{col.name}' for col in c.columns)},
@@ -227,18 +230,25 @@ class Compiled:
             ), parsed as (
                 select l.*, ({blank}) as _blank, coalesce({summary}, false) as _summary,
                        {', '.join(self.parsed)}
-                from keyed l {' '.join(self.joins)}
+                from keyed l
             ), expanded as (
                 select *{''.join(', ' + e for e in self.expanded)} from parsed
             )
             select * exclude ({', '.join(raw)}),
-                   case when _problem is not null then to_json({{{original}}})::varchar end as _original
+                   case when _problem is not null then {original} end as _original
             from (
                 select * exclude ({', '.join(scratch)}),
                        case when _blank or _summary then null {problem} end as _problem
                 from expanded
             )
         """
+
+    def original_json(self, raw: str, parsed: str = '"{}"') -> str:
+        """The cells as submitted (`raw` formats a column name into its SQL), for quarantined rows; an ID
+        number only ever as its hash (the parsed column)."""
+        cells = ", ".join(f"'{col.name}': " + (parsed if col.kind == "person_id" else raw).format(col.name)
+                          for col in self.contract.columns)
+        return f"to_json({{{cells}}})::varchar"
 
     def warning_queries(self, checked: str) -> list[tuple[Rule, str]]:
         """One query per warning rule: the accepted rows that break it, with the messages. A query per
