@@ -16,6 +16,7 @@ import io
 import re
 import unicodedata
 import zipfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -191,14 +192,20 @@ def _select_renamed(matched: dict[int, str], width: int) -> str:
 
 def land_csv(con: duckdb.DuckDBPyConnection, path: Path, rel: str, contract: Contract, table: str,
              tmp_dir: Path) -> ReadFile:
-    sha, size, newlines, ends_with_newline = file_digest(path)
+    # Hashing and counting lines reads the whole file in Python; it runs beside DuckDB's read
+    # (DuckDB releases the GIL), and its line count is needed only afterwards.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(file_digest, path)
+        return _land_csv(con, path, rel, contract, table, tmp_dir, digest)
+
+
+def _land_csv(con, path, rel, contract, table, tmp_dir, digest: Future) -> ReadFile:
     encoding = detect_encoding(path, rel)
     rows, ends, delimiter = leading_rows(path, encoding)
     header_pos, matched, ignored = find_header(rows, contract, rel)
     header_line = ends[header_pos]
     width = len(rows[header_pos])
     headers = {name: rows[header_pos][pos] for pos, name in matched.items()}
-    result = ReadFile(path, "csv", sha, size, encoding=encoding.replace("-sig", " BOM"))
 
     utf8_path = path
     if encoding == "gb18030":
@@ -207,8 +214,6 @@ def land_csv(con: duckdb.DuckDBPyConnection, path: Path, rel: str, contract: Con
             transcode_to_utf8(path, encoding, utf8_path)
         except UnicodeDecodeError as e:
             raise _undecodable(rel, encoding, e) from e
-        _, _, newlines, ends_with_newline = file_digest(utf8_path)
-    lines = newlines + (0 if ends_with_newline or size == 0 else 1)
 
     names = [f"c{i}" for i in range(width)]
     try:
@@ -219,9 +224,12 @@ def land_csv(con: duckdb.DuckDBPyConnection, path: Path, rel: str, contract: Con
             [str(utf8_path), header_line, delimiter, {n: "VARCHAR" for n in names}],
         )
         landed = con.execute(f"select count(*) from {table}").fetchone()[0]
-        exact = landed == lines - header_line
+        _, _, newlines, ends_with_newline = digest.result() if utf8_path == path else file_digest(utf8_path)
+        exact = landed == newlines + (0 if ends_with_newline else 1) - header_line
     except duckdb.Error:  # ragged rows, stray quotes: the exact reader below says where
         exact = False
+    sha, size, _, _ = digest.result()
+    result = ReadFile(path, "csv", sha, size, encoding=encoding.replace("-sig", " BOM"))
     if exact:
         result.sheets.append(LandedSheet(table, "", header_line, headers, f"rowid + {header_line + 1}", ignored))
     else:  # blank lines, quoted line breaks, ragged rows, stray bytes: read row by row
