@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import platform
+import resource
 import shlex
 import shutil
 import statistics
@@ -126,16 +127,21 @@ def ensure_input(inputs: Path, kind: str, n: int) -> Path:
 # ---------------------------------------------------------------- measuring
 
 def run_child(*args: str) -> dict:
-    """Run `python -m bench.child ARGS`: its wall time, the time of the operation alone, its peak RSS,
-    and the load average before it started (other work on the machine skews the times)."""
+    """Run `python -m bench.child ARGS`: its wall time, the time of the operation alone, its CPU time
+    (user + system, all threads), its peak RSS, and the load average before it started. Other work on
+    a shared machine stretches the wall time; the CPU time is much less sensitive to it."""
     load = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     child = subprocess.run([sys.executable, "-m", "bench.child", *args], cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if child.returncode:
         raise RuntimeError(f"bench.child {' '.join(args)} failed ({child.returncode}):\n{child.stderr}")
     report = json.loads(child.stdout.strip().splitlines()[-1])
-    return {"wall_s": wall, "op_s": report["op_seconds"], "peak_rss_mib": report["vmhwm_kib"] / 1024, "load_1min": load}
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return {"wall_s": wall, "op_s": report["op_seconds"], "cpu_s": cpu, "peak_rss_mib": report["vmhwm_kib"] / 1024,
+            "load_1min": load}
 
 
 def touyan_run(path: Path, work: Path) -> dict:
@@ -180,6 +186,7 @@ def measure(path: Path, rows: int, repeat: int, work: Path) -> list[dict]:
     floor, touyan = ({"input": path.name, "format": path.suffix[1:], "rows": rows, "tool": tool, "runs": r,
                       "median_wall_s": statistics.median(x["wall_s"] for x in r),
                       "median_op_s": statistics.median(x["op_s"] for x in r),
+                      "median_cpu_s": statistics.median(x["cpu_s"] for x in r),
                       "peak_rss_mib": max(x["peak_rss_mib"] for x in r)} for tool, r in runs.items())
     touyan["ratio"] = touyan["median_wall_s"] / floor["median_wall_s"]
     floor["ratio"] = 1.0
@@ -222,9 +229,11 @@ def machine() -> dict:
 
 
 def table(results: list[dict]) -> str:
-    header = ("input", "rows", "tool", "median wall s", "peak RSS MiB", "× floor", "accepted / quarantined")
+    header = ("input", "rows", "tool", "median wall s", "peak RSS MiB", "× floor", "median CPU s",
+              "accepted / quarantined")
     rows = [(r["input"], label(r["rows"]), r["tool"], f"{r['median_wall_s']:.2f}", f"{r['peak_rss_mib']:,.0f}",
-             f"{r['ratio']:.2f}", f"{r['accepted']:,} / {r['quarantined']:,}" if "accepted" in r else "")
+             f"{r['ratio']:.2f}", f"{r['median_cpu_s']:.1f}",
+             f"{r['accepted']:,} / {r['quarantined']:,}" if "accepted" in r else "")
             for r in results]
     widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
 

@@ -36,13 +36,17 @@ def sql_str(value: str) -> str:
 
 
 def register_functions(con: duckdb.DuckDBPyConnection) -> None:
-    # translate() walks its whole mapping for every character: only call it on the rare cell that has
-    # a full-width character (a regex test is ~50x cheaper than the translate itself).
-    # strlen = length means every character is one byte: plain ASCII, nothing to translate.
-    con.execute(f"create or replace macro th_clean(s) as nullif(trim(case when strlen(s) = length(s) then s "
+    # Cleaning runs on every cell, so each step is skipped when it has nothing to do: trim() only when
+    # a cell starts or ends with a space; translate() (which walks its whole mapping per character) only
+    # when a non-ASCII cell has a full-width character (strlen = length means plain ASCII).
+    con.execute("create or replace macro th_trim(s) as nullif(case when prefix(s, ' ') or suffix(s, ' ') "
+                "then trim(s) else s end, '')")
+    con.execute(f"create or replace macro th_clean(s) as th_trim(case when strlen(s) = length(s) then s "
                 f"when regexp_matches(s, {sql_str(_WIDE_CLASS)}) then translate(s, {sql_str(_FULL)}, {sql_str(_HALF)}) "
-                "else s end), '')")
-    con.execute("create or replace macro th_text(s) as nullif(trim(replace(replace(s, '\u3000', ' '), '\u00a0', ' ')), '')")
+                "else s end)")
+    con.execute("create or replace macro th_text(s) as th_trim(case when strlen(s) = length(s) then s "
+                "when contains(s, '\u3000') or contains(s, '\u00a0') then replace(replace(s, '\u3000', ' '), '\u00a0', ' ') "
+                "else s end)")
     con.execute("create or replace macro th_fold(s) as lower(replace(s, ' ', ''))")  # s already cleaned
     con.execute("create or replace macro th_key(s) as th_fold(th_clean(s))")
     con.execute("create or replace macro th_number(s) as case when isfinite(try_cast(s as double)) then try_cast(s as double) end")
