@@ -97,33 +97,33 @@ def _provenance_sql(sheets: list[tuple[int, str, str, str]]) -> str:
     are stored. Plain projections, unlike a join, keep the rows in landing order."""
     def pick(field: int) -> str:
         cases = " ".join(f"when {key} then {sql_str(row[field])}" for key, *row in sheets)
-        return f"case c._ord >> 32 {cases} end" if cases else "null::varchar"
-    return (f"{pick(0)} as source_file, {pick(1)} as source_sheet, c._ord & 4294967295 as source_row, "
+        return f"case l._ord >> 32 {cases} end" if cases else "null::varchar"
+    return (f"{pick(0)} as source_file, {pick(1)} as source_sheet, l._ord & 4294967295 as source_row, "
             f"{pick(2)} as file_sha256")
 
 
-def _flag_alias_conflicts(con) -> None:
+def _flag_alias_conflicts(con, staged: str) -> None:
     """An alias (or name) used by two institutes would make rows ambiguous: the later institute is
     quarantined, naming the earlier one."""
-    con.execute("""
-        update checked set _problem = {'code': 'alias_conflict', 'column': 'aliases',
+    con.execute(f"""
+        update {staged} set _problem = {{'code': 'alias_conflict', 'column': 'aliases',
             'zh': concat('名称或简称「', k.key_text, '」已被 ', k.first_id, ' 使用（第 ', k.first_row, ' 行）'),
-            'en': concat('name or alias ''', k.key_text, ''' is already used by ', k.first_id, ' (row ', k.first_row, ')')}
+            'en': concat('name or alias ''', k.key_text, ''' is already used by ', k.first_id, ' (row ', k.first_row, ')')}}
         from (
             select c._ord, min_by(f.institute_id, f._ord) as first_id, min_by(f.source_row, f._ord) as first_row,
                    min(c.key_text) as key_text
             from (select _ord, institute_id, source_row, th_key(unnest(
                       [institute_id, name_zh, name_en] || coalesce(regexp_split_to_array(aliases, '[;；、,，]'), []))) as key,
                       unnest([institute_id, name_zh, name_en] || coalesce(regexp_split_to_array(aliases, '[;；、,，]'), [])) as key_text
-                  from checked_rows where _problem is null and not _blank and not _summary) c
+                  from {staged} where _problem is null and not _blank and not _summary) c
             join (select _ord, institute_id, source_row, th_key(unnest(
                       [institute_id, name_zh, name_en] || coalesce(regexp_split_to_array(aliases, '[;；、,，]'), []))) as key
-                  from checked_rows where _problem is null and not _blank and not _summary) f
+                  from {staged} where _problem is null and not _blank and not _summary) f
               on f.key = c.key and f._ord < c._ord and f.institute_id <> c.institute_id
             where c.key is not null
             group by c._ord
         ) k
-        where checked._ord = k._ord
+        where {staged}._ord = k._ord
     """)
 
 
@@ -143,52 +143,60 @@ def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], sa
     institutes = {k: (i, p) for k, i, p in con.execute("select key, institute_id, province_code from institute_lookup").fetchall()}
     compiled = Compiled(contract, salt, today, institutes)
     provenance = _landing_view(con, contract, landed)
-    con.execute(f"create or replace temp table checked as {compiled.checked_query('landing')}")
-    con.execute(f"create or replace temp view checked_rows as select {provenance}, c.* from checked c")
+    # Parsed rows go straight into raw.<dataset>, problems and all (a filtered scan keeps the landing
+    # order, so the same files give the same table without a sort); quarantined rows are then copied
+    # to raw.rejects and deleted, and the working columns dropped.
+    staged = f"raw.{ds}"
+    con.execute(f"create or replace table {staged} as {compiled.checked_query('landing', provenance)}")
     if ds == "institutes":
-        _flag_alias_conflicts(con)
-    _flag_duplicates(con, contract, compiled)
-    # A filter over checked keeps the landing order (files by name, rows in file order), so the same
-    # files give the same table without sorting.
-    con.execute(f"""
-        create or replace table raw.{ds} as
-        select {', '.join(compiled.outputs)}, {PROVENANCE} from checked_rows
-        where _problem is null and not _blank and not _summary
-    """)
-    _write_issues(con, contract, compiled)
+        _flag_alias_conflicts(con, staged)
+    _flag_duplicates(con, contract, compiled, staged)
+    _write_issues(con, contract, compiled, staged)
+    stats = _file_stats(con, contract, landed, staged)
+    con.execute(f"delete from {staged} where _problem is not null or _blank or _summary")
+    keep = [*compiled.outputs, *PROVENANCE.split(", ")]
+    for (column,) in con.execute(f"select column_name from (describe {staged})").fetchall():
+        if column not in keep:
+            con.execute(f'alter table {staged} drop column "{column}"')
+    for old, new in compiled.renames.items():
+        con.execute(f'alter table {staged} rename column "{old}" to "{new}"')
+    loaded = con.execute(f"select count(*) from {staged}").fetchone()[0]
+    if loaded != sum(s.accepted for s in stats):
+        raise CountMismatch(f"{ds}: {loaded} rows in raw.{ds}, {sum(s.accepted for s in stats)} accepted")
     if ds == "institutes":
         _build_institute_lookup(con)
-    return _file_stats(con, contract, landed)
+    return stats
 
 
-def _flag_duplicates(con, contract: Contract, compiled: Compiled) -> None:
+def _flag_duplicates(con, contract: Contract, compiled: Compiled, staged: str) -> None:
     """Rows repeating the key of an earlier good row are quarantined, naming that row. Grouping on a
     64-bit hash of the key first keeps this cheap; the real keys are compared only where a hash repeats."""
     key = ", ".join(f'"{k}"' for k in contract.key)
     con.execute(f"""
-        update checked set _problem = {{'code': 'duplicate', 'column': {sql_str(contract.key[-1])},
+        create or replace temp table dups as
+        with ok as (select * from {staged} where _problem is null and not _blank and not _summary),
+        repeated as (select hash({key}) as h from ok group by h having count(*) > 1)
+        select * from (
+            select *, row_number() over w as rn, first_value(source_file) over w as first_file,
+                   first_value(source_sheet) over w as first_sheet, first_value(source_row) over w as first_row
+            from ok where hash({key}) in (select h from repeated)
+            window w as (partition by {key} order by _ord)
+        ) where rn > 1
+    """)
+    con.execute(f"""
+        update {staged} set _problem = {{'code': 'duplicate', 'column': {sql_str(contract.key[-1])},
                 'zh': concat('与 ', d.first_file, if(d.first_sheet <> '', concat(' 工作表 ', d.first_sheet), ''),
                              ' 第 ', d.first_row, ' 行重复（', {sql_str('、'.join(contract.key))}, ' 相同），保留第一次出现的记录'),
                 'en': concat('repeats row ', d.first_row, ' of ', d.first_file,
                              if(d.first_sheet <> '', concat(' sheet ', d.first_sheet), ''),
                              ' (same ', {sql_str(', '.join(contract.key))}, '); the first occurrence is kept')}},
-            _original = {compiled.original_json('d."{}"', 'checked."{}"')}
-        from (
-            with ok as (select * from checked_rows where _problem is null and not _blank and not _summary),
-            repeated as (select hash({key}) as h from ok group by h having count(*) > 1),
-            ranked as (
-                select _ord, row_number() over w as rn, first_value(source_file) over w as first_file,
-                       first_value(source_sheet) over w as first_sheet, first_value(source_row) over w as first_row
-                from ok where hash({key}) in (select h from repeated)
-                window w as (partition by {key} order by _ord)
-            )
-            select r.first_file, r.first_sheet, r.first_row, l.* from ranked r join landing l using (_ord) where r.rn > 1
-        ) d
-        where checked._ord = d._ord
+            _original = {compiled.original_json('l."{}"', 'd."{}"')}
+        from dups d join landing l using (_ord)
+        where {staged}._ord = d._ord
     """)
 
 
-def _write_issues(con, contract: Contract, compiled: Compiled) -> None:
+def _write_issues(con, contract: Contract, compiled: Compiled, staged: str) -> None:
     ds = contract.dataset
     con.execute(f"""
         insert into raw.rejects
@@ -196,12 +204,12 @@ def _write_issues(con, contract: Contract, compiled: Compiled) -> None:
                c._problem.code, replace(c._problem.zh, '{{header}}', coalesce(h.header, c._problem.column)),
                replace(c._problem.en, '{{header}}', coalesce(h.header, c._problem.column)),
                c._original, c.file_sha256
-        from (select * from checked_rows where _problem is not null) c
+        from (select * from {staged} where _problem is not null) c
         left join headers h on h.source_file = c.source_file and h.source_sheet = c.source_sheet
                            and h.column_name = c._problem.column
         order by c._ord
     """)
-    con.execute("create or replace temp view accepted as select * from checked_rows "
+    con.execute(f"create or replace temp view accepted as select * from {staged} "
                 "where _problem is null and not _blank and not _summary")
     for rule, query in compiled.warning_queries("accepted"):
         con.execute(f"""
@@ -217,7 +225,7 @@ def _write_issues(con, contract: Contract, compiled: Compiled) -> None:
         con.execute(f"""
             insert into raw.warnings
             with details as (
-                select source_file, source_sheet, sum("{column}") as total from checked_rows
+                select source_file, source_sheet, sum("{column}") as total from {staged}
                 where not _blank and not _summary group by all
             )
             select {sql_str(ds)}, t.source_file, t.source_sheet, t.source_row, coalesce(h.header, {sql_str(column)}),
@@ -226,23 +234,23 @@ def _write_issues(con, contract: Contract, compiled: Compiled) -> None:
                    concat('total row gives ', t."{column}", ' for ', coalesce(h.header, {sql_str(column)}),
                           ' but the rows above sum to ', coalesce(d.total, 0)),
                    null, t.file_sha256
-            from checked_rows t left join details d using (source_file, source_sheet)
+            from {staged} t left join details d using (source_file, source_sheet)
             left join headers h on h.source_file = t.source_file and h.source_sheet = t.source_sheet
                                and h.column_name = {sql_str(column)}
             where t._summary and t."{column}" is not null and t."{column}" is distinct from coalesce(d.total, 0)
         """)
 
 
-def _file_stats(con, contract: Contract, landed: list[tuple[str, ReadFile]]) -> list[FileStats]:
+def _file_stats(con, contract: Contract, landed: list[tuple[str, ReadFile]], staged: str) -> list[FileStats]:
     ds = contract.dataset
     counts = {row[0]: row[1:] for row in con.execute(f"""
         select source_file,
                count(*) filter (not _blank and not _summary),
                count(*) filter (_blank), count(*) filter (_summary),
-               (select count(*) from raw.{ds} a where a.source_file = c.source_file),
+               count(*) filter (_problem is null and not _blank and not _summary),
                (select count(*) from raw.rejects r where r.dataset = {sql_str(ds)} and r.source_file = c.source_file),
                (select count(*) from raw.warnings w where w.dataset = {sql_str(ds)} and w.source_file = c.source_file)
-        from checked_rows c group by source_file
+        from {staged} c group by source_file
     """).fetchall()}
     stats = []
     for rel, read in landed:

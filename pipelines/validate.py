@@ -102,7 +102,8 @@ class Compiled:
         self.expanded: list[str] = []  # stage 3: fields of parsed identifiers
         self.value_sql: dict[str, str] = {}  # column → SQL of its typed value over stage 1
         self.problems: list[tuple[str, str, str, str, str]] = []  # (when, code, column, zh, en) in order
-        self.outputs: list[str] = []  # columns of raw.<dataset>
+        self.outputs: list[str] = []  # columns of raw.<dataset>, as named in the parsed rows
+        self.renames: dict[str, str] = {}  # parsed name → name in raw.<dataset>
         for column in contract.columns:
             self._compile(column)
         for rule in contract.rules:
@@ -131,7 +132,7 @@ class Compiled:
         raw_quote = f"concat('「', {x}, '」')"
         kind = c.kind
         if kind != "institute":
-            self.outputs.append(f'"{n}"')
+            self.outputs.append(n)
         if kind in ("text", "code"):
             self.parsed.append(f'{x} as "{n}"')
         elif kind == "count":
@@ -142,7 +143,7 @@ class Compiled:
             if c.qualifier:
                 qualified = f"regexp_extract({x}, {sql_str(pattern)}, 1) <> '' or regexp_extract({x}, {sql_str(pattern)}, 3) <> ''"
                 self.parsed.append(f'case when {x} is not null and ({qualified}) then \'≥\' end as "{c.qualifier}"')
-                self.outputs.append(f'"{c.qualifier}"')
+                self.outputs.append(c.qualifier)
             not_int = f"{x} is not null and \"{n}\" is null and th_number({x}) is not null"
             self._unparsed(c, "not_integer", "不是整数", "is not a whole number", when=not_int)
             self._unparsed(c, "bad_number", "不是数量" + ("，可写作“20余”" if c.qualifier else "，应为确切的整数"),
@@ -179,7 +180,8 @@ class Compiled:
                 return f"case l.k_{n} {cases} end" if cases else "null::varchar"
             self.parsed.append(f'{lookup(0)} as "{n}"')
             self.parsed.append(f"{lookup(1)} as {n}_province")
-            self.outputs.append(f'"{n}" as institute_id')
+            self.outputs.append(n)
+            self.renames[n] = "institute_id"
             self.problems.append((f'{x} is not null and "{n}" is null', "'unknown_institute'", n,
                                   f"concat('单位', {raw_quote}, '不在机构名录中')",
                                   f"concat('institute ', {raw_quote}, ' is not in the institute register')"))
@@ -208,8 +210,8 @@ class Compiled:
             hashed = f"'pid_' || left(sha256({sql_str(self.salt)} || upper({x})), 24)"
             self.parsed.append(f"case when regexp_full_match({x}, '[0-9]{{17}}[0-9Xx]') then {hashed} else {x} end as \"{n}\"")
 
-    def checked_query(self, landing: str) -> str:
-        """The landed rows, parsed, with their first problem (or null)."""
+    def checked_query(self, landing: str, provenance: str) -> str:
+        """The landed rows, parsed, with their provenance and their first problem (or null)."""
         c = self.contract
         label_columns = [col.name for col in c.columns if col.kind in ("institute", "year")][:2] or [c.columns[0].name]
         keyed = sorted(set(label_columns) | {col.name for col in c.columns if col.kind == "institute"})
@@ -226,7 +228,7 @@ class Compiled:
         original = self.original_json("r_{}")
         return f"""
             with cleaned as (
-                select l._ord, {', '.join(f'l."{col.name}" as r_{col.name}' for col in c.columns)},
+                select l._ord, {provenance}, {', '.join(f'l."{col.name}" as r_{col.name}' for col in c.columns)},
                        {', '.join(self.cleaned)}
                 from {landing} l
             ), keyed as (
