@@ -77,8 +77,8 @@ def _landing_view(con, contract: Contract, landed: list[tuple[str, ReadFile]]) -
         for j, sheet in enumerate(read.sheets):
             cols = ", ".join(f'"{c.name}"' if c.name in sheet.headers else f'null::varchar as "{c.name}"'
                              for c in contract.columns)
-            row = f"({sheet.row_expr})::bigint"
-            selects.append(f"select ({i}::bigint << 40) + ({j}::bigint << 32) + {row} as _ord, {cols} from {sheet.table}")
+            selects.append(f"select ({i}::bigint << 40) + ({j}::bigint << 32) + source_row as _ord, {cols} "
+                           f"from {sheet.relation}")
             sheets.append(((i << 8) + j, rel, sheet.sheet, read.sha256))
             headers += [(rel, sheet.sheet, name, text) for name, text in sheet.headers.items()]
     if not selects:
@@ -142,12 +142,11 @@ def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], sa
     ds = contract.dataset
     institutes = {k: (i, p) for k, i, p in con.execute("select key, institute_id, province_code from institute_lookup").fetchall()}
     compiled = Compiled(contract, salt, today, institutes)
-    provenance = _landing_view(con, contract, landed)
     # Parsed rows go straight into raw.<dataset>, problems and all (a filtered scan keeps the landing
     # order, so the same files give the same table without a sort); quarantined rows are then copied
     # to raw.rejects and deleted, and the working columns dropped.
     staged = f"raw.{ds}"
-    con.execute(f"create or replace table {staged} as {compiled.checked_query('landing', provenance)}")
+    _parse_into(con, compiled, landed, staged)
     if ds == "institutes":
         _flag_alias_conflicts(con, staged)
     _flag_duplicates(con, contract, compiled, staged)
@@ -166,6 +165,36 @@ def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], sa
     if ds == "institutes":
         _build_institute_lookup(con)
     return stats
+
+
+def _parse_into(con, compiled: Compiled, landed: list[tuple[str, ReadFile]], staged: str) -> None:
+    """One pass over every sheet of the dataset into `staged`. A CSV that DuckDB read with a row count
+    other than its line count promises (blank lines, quoted line breaks), or could not read at all
+    (ragged rows, stray quotes), is switched to the row-by-row reader and the pass is run again."""
+    while True:
+        try:
+            provenance = _landing_view(con, compiled.contract, landed)
+            con.execute(f"create or replace table {staged} as {compiled.checked_query('landing', provenance)}")
+        except duckdb.Error as error:
+            named = [(i, j) for i, j in _fast_sheets(landed) if landed[i][1].sheets[j].csv_path in str(error)]
+            if not _read_exactly(landed, named or _fast_sheets(landed)):
+                raise
+            continue
+        counts = dict(con.execute(f"select _ord >> 32, count(*) from {staged} group by all").fetchall())
+        wrong = [(i, j) for i, j in _fast_sheets(landed)
+                 if counts.get((i << 8) + j, 0) != landed[i][1].sheets[j].expected_rows]
+        if not _read_exactly(landed, wrong):
+            return
+
+
+def _fast_sheets(landed) -> list[tuple[int, int]]:
+    return [(i, j) for i, (_, read) in enumerate(landed) for j, sheet in enumerate(read.sheets) if sheet.read_exactly]
+
+
+def _read_exactly(landed, sheets: list[tuple[int, int]]) -> bool:
+    for i, j in sheets:
+        landed[i][1].sheets[j] = landed[i][1].sheets[j].read_exactly()
+    return bool(sheets)
 
 
 def _flag_duplicates(con, contract: Contract, compiled: Compiled, staged: str) -> None:

@@ -1,11 +1,12 @@
-"""Readers: one submitted file → one DuckDB table per sheet, every cell as text, columns renamed to
-the contract's names, with the row number a person sees when they open the file.
+"""Readers: one submitted file → one relation per sheet (SQL DuckDB can scan), every cell as text,
+columns renamed to the contract's names, with the row number a person sees when they open the file.
 
-CSV goes through DuckDB's own reader (the fast path). DuckDB reads UTF-8 only here, so GBK / GB18030
-files are transcoded to a temporary UTF-8 copy first. DuckDB skips blank lines and counts a quoted
-line break as one row, which would shift row numbers; the line count of the file tells when that
-happened, and such a file is read again with Python's csv module, which knows every row's line.
-Excel (.xlsx, .xls) is read by fastexcel (calamine), all cells as text.
+CSV is scanned by DuckDB's own reader as the rows are validated — never copied first — numbered with
+WITH ORDINALITY. DuckDB reads UTF-8 only here, so GBK / GB18030 files are transcoded to a temporary
+UTF-8 copy. DuckDB skips blank lines and counts a quoted line break as one row, which would shift
+row numbers; the file's line count tells when that happened, and such a file is read again with
+Python's csv module, which knows every row's line. Excel (.xlsx, .xls) is read by fastexcel
+(calamine), all cells as text, into a temporary table.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,12 +35,16 @@ DELIMITERS = (",", "\t", ";", "|")
 
 @dataclass
 class LandedSheet:
-    table: str  # temp table holding the sheet's rows as text, columns named as in the contract
+    relation: str  # SQL giving source_row and the sheet's cells as text, columns named as in the contract
     sheet: str  # sheet name; "" for CSV
     header_row: int  # 1-based row of the header
     headers: dict[str, str]  # contract column → header text as written in the file
-    row_expr: str  # SQL giving the 1-based source row of each table row
     ignored_columns: list[str] = field(default_factory=list)
+    # CSV read by DuckDB: the rows the file's line count promises, and how to read it row by row
+    # instead when DuckDB's count differs (blank lines, quoted line breaks) or its reader fails
+    expected_rows: int | None = None
+    read_exactly: Callable[[], LandedSheet] | None = None
+    csv_path: str | None = None  # the file DuckDB reads (a UTF-8 copy for GBK), as its errors name it
 
 
 @dataclass
@@ -192,20 +197,14 @@ def _select_renamed(matched: dict[int, str], width: int) -> str:
 
 def land_csv(con: duckdb.DuckDBPyConnection, path: Path, rel: str, contract: Contract, table: str,
              tmp_dir: Path) -> ReadFile:
-    # Hashing and counting lines reads the whole file in Python; it runs beside DuckDB's read
-    # (DuckDB releases the GIL), and its line count is needed only afterwards.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        digest = pool.submit(file_digest, path)
-        return _land_csv(con, path, rel, contract, table, tmp_dir, digest)
-
-
-def _land_csv(con, path, rel, contract, table, tmp_dir, digest: Future) -> ReadFile:
+    sha, size, newlines, ends_with_newline = file_digest(path)
     encoding = detect_encoding(path, rel)
     rows, ends, delimiter = leading_rows(path, encoding)
     header_pos, matched, ignored = find_header(rows, contract, rel)
     header_line = ends[header_pos]
     width = len(rows[header_pos])
     headers = {name: rows[header_pos][pos] for pos, name in matched.items()}
+    result = ReadFile(path, "csv", sha, size, encoding=encoding.replace("-sig", " BOM"))
 
     utf8_path = path
     if encoding == "gb18030":
@@ -214,28 +213,27 @@ def _land_csv(con, path, rel, contract, table, tmp_dir, digest: Future) -> ReadF
             transcode_to_utf8(path, encoding, utf8_path)
         except UnicodeDecodeError as e:
             raise _undecodable(rel, encoding, e) from e
+        _, _, newlines, ends_with_newline = file_digest(utf8_path)
+    lines = newlines + (0 if ends_with_newline else 1)
 
-    names = [f"c{i}" for i in range(width)]
-    try:
-        con.execute(
-            f"create or replace temp table {table} as select {_select_renamed(matched, width)} "
-            "from read_csv(?, header=false, skip=?, delim=?, quote='\"', escape='\"', "
-            "columns=?, null_padding=false, strict_mode=true, encoding='utf-8')",
-            [str(utf8_path), header_line, delimiter, {n: "VARCHAR" for n in names}],
-        )
-        landed = con.execute(f"select count(*) from {table}").fetchone()[0]
-        _, _, newlines, ends_with_newline = digest.result() if utf8_path == path else file_digest(utf8_path)
-        exact = landed == newlines + (0 if ends_with_newline else 1) - header_line
-    except duckdb.Error:  # ragged rows, stray quotes: the exact reader below says where
-        exact = False
-    sha, size, _, _ = digest.result()
-    result = ReadFile(path, "csv", sha, size, encoding=encoding.replace("-sig", " BOM"))
-    if exact:
-        result.sheets.append(LandedSheet(table, "", header_line, headers, f"rowid + {header_line + 1}", ignored))
-    else:  # blank lines, quoted line breaks, ragged rows, stray bytes: read row by row
-        result.sheets.append(_land_csv_exactly(con, utf8_path, rel, table, encoding if utf8_path == path else "utf-8",
-                                               delimiter, header_line, width, matched, headers, ignored))
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+    relation = (f"(select ordinality + {header_line} as source_row, {_select_renamed(matched, width)} "
+                f"from read_csv({sql_literal(str(utf8_path))}, header=false, skip={header_line}, "
+                f"delim={sql_literal(delimiter)}, quote='\"', escape='\"', columns={columns}, "
+                f"null_padding=false, strict_mode=true, encoding='utf-8') with ordinality)")
+
+    def read_exactly() -> LandedSheet:
+        return _land_csv_exactly(con, utf8_path, rel, table, encoding if utf8_path == path else "utf-8",
+                                 delimiter, header_line, matched, headers, ignored)
+
+    sheet = LandedSheet(relation, "", header_line, headers, ignored, expected_rows=lines - header_line,
+                        read_exactly=read_exactly, csv_path=str(utf8_path))
+    result.sheets.append(sheet if sheet.expected_rows > 0 else read_exactly())  # DuckDB can't scan 0 rows
     return result
+
+
+def sql_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _undecodable(rel: str, encoding: str, e: UnicodeDecodeError) -> FileError:
@@ -244,7 +242,7 @@ def _undecodable(rel: str, encoding: str, e: UnicodeDecodeError) -> FileError:
                      "请用 Excel 打开后另存为“CSV UTF-8”或 .xlsx", "open it in Excel and save as 'CSV UTF-8' or .xlsx")
 
 
-def _land_csv_exactly(con, path, rel, table, encoding, delimiter, header_line, width, matched, headers, ignored):
+def _land_csv_exactly(con, path, rel, table, encoding, delimiter, header_line, matched, headers, ignored):
     columns: dict[str, list] = {name: [] for name in matched.values()}
     source_rows = []
     try:
@@ -272,7 +270,7 @@ def _land_arrow(con, table, sheet, header_row, headers, columns, source_rows, ig
     con.register(f"{table}_arrow", pa.table(arrays))
     con.execute(f"create or replace temp table {table} as select * from {table}_arrow")
     con.unregister(f"{table}_arrow")
-    return LandedSheet(table, sheet, header_row, headers, "source_row", ignored)
+    return LandedSheet(table, sheet, header_row, headers, ignored)
 
 
 def land_excel(con: duckdb.DuckDBPyConnection, path: Path, rel: str, contract: Contract, table: str,
