@@ -131,17 +131,25 @@ def run_child(*args: str) -> dict:
     (user + system, all threads), its peak RSS, and the load average before it started. Other work on
     a shared machine stretches the wall time; the CPU time is much less sensitive to it."""
     load = os.getloadavg()[0]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, busy_before = resource.getrusage(resource.RUSAGE_CHILDREN), machine_busy_s()
     t0 = time.perf_counter()
     child = subprocess.run([sys.executable, "-m", "bench.child", *args], cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    after, busy_after = resource.getrusage(resource.RUSAGE_CHILDREN), machine_busy_s()
     if child.returncode:
         raise RuntimeError(f"bench.child {' '.join(args)} failed ({child.returncode}):\n{child.stderr}")
     report = json.loads(child.stdout.strip().splitlines()[-1])
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     return {"wall_s": wall, "op_s": report["op_seconds"], "cpu_s": cpu, "peak_rss_mib": report["vmhwm_kib"] / 1024,
-            "load_1min": load}
+            "other_cpu_s": max(0.0, busy_after - busy_before - cpu), "load_1min": load}
+
+
+def machine_busy_s() -> float:
+    """CPU seconds the whole machine has spent busy (/proc/stat): what the child did not use of it
+    during a run was used by other processes, which competed with the run."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def touyan_run(path: Path, work: Path) -> dict:
@@ -291,8 +299,13 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for c in checks:
         print(f"{'PASS' if c['pass'] else 'MISS'}  {c['target']}: {c['value']}")
+    runs = [x for r in results for x in r["runs"]]
+    other = sum(x["other_cpu_s"] for x in runs) / sum(x["wall_s"] for x in runs)
+    if other > 0.1:
+        print(f"\nWARNING: other processes kept {other:.1f} of the {machine()['nproc']} CPUs busy during the runs; "
+              "the wall times are stretched (CPU times much less so). Run again on a quiet machine.")
     report = {"command": command, "machine": machine() | {"pipelines_sha256": code}, "repeat": args.repeat,
-              "results": results, "targets": checks}
+              "other_cpus_busy": round(other, 2), "results": results, "targets": checks}
     (args.out / "ingest.json").write_text(json.dumps(report, ensure_ascii=False, indent=2))
     print(f"\nresults: {args.out / 'ingest.json'}")
     print(f"command: {command}")

@@ -199,11 +199,15 @@ def _read_exactly(landed, sheets: list[tuple[int, int]]) -> bool:
 
 def _flag_duplicates(con, contract: Contract, compiled: Compiled, staged: str) -> None:
     """Rows repeating the key of an earlier good row are quarantined, naming that row. Grouping on a
-    64-bit hash of the key first keeps this cheap; the real keys are compared only where a hash repeats."""
+    64-bit hash of the key first keeps this cheap; the real keys are compared only where a hash repeats.
+    A duplicate's values are recorded as loaded (normalised): its key is that of the row it repeats, and
+    reading the file again for its raw cells would cost a second pass over the largest files."""
     key = ", ".join(f'"{k}"' for k in contract.key)
+    columns = ", ".join(f'"{c.name}"' for c in contract.columns)
     con.execute(f"""
         create or replace temp table dups as
-        with ok as (select * from {staged} where _problem is null and not _blank and not _summary),
+        with ok as (select _ord, source_file, source_sheet, source_row, {columns} from {staged}
+                    where _problem is null and not _blank and not _summary),
         repeated as (select hash({key}) as h from ok group by h having count(*) > 1)
         select * from (
             select *, row_number() over w as rn, first_value(source_file) over w as first_file,
@@ -219,8 +223,8 @@ def _flag_duplicates(con, contract: Contract, compiled: Compiled, staged: str) -
                 'en': concat('repeats row ', d.first_row, ' of ', d.first_file,
                              if(d.first_sheet <> '', concat(' sheet ', d.first_sheet), ''),
                              ' (same ', {sql_str(', '.join(contract.key))}, '); the first occurrence is kept')}},
-            _original = {compiled.original_json('l."{}"', 'd."{}"')}
-        from dups d join landing l using (_ord)
+            _original = {compiled.original_json('d."{}"', 'd."{}"')}
+        from dups d
         where {staged}._ord = d._ord
     """)
 
