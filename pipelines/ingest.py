@@ -86,7 +86,7 @@ def ingest(settings: Settings, out=sys.stdout) -> IngestResult:
                 seen += 1
                 say(f"  [{seen}/{total_files}] reading {rel}")
 
-            landed = land_files(con, contract, paths, settings.raw_dir, tmp_dir, on_file)
+            landed = land_files(con, contract, paths, settings.raw_dir, on_file)
             stats = load_dataset(con, contract, landed, settings.id_salt, settings.today)
             result.files += stats
             for s in stats:

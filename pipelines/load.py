@@ -55,7 +55,7 @@ def create_issue_tables(con: duckdb.DuckDBPyConnection, metric_catalog: Path) ->
     con.execute("create or replace temp table institute_lookup (key varchar, institute_id varchar, province_code varchar)")
 
 
-def land_files(con, contract: Contract, files: list[Path], raw_dir: Path, tmp_dir: Path, on_file=None) -> list[tuple[str, ReadFile]]:
+def land_files(con, contract: Contract, files: list[Path], raw_dir: Path, on_file=None) -> list[tuple[str, ReadFile]]:
     landed = []
     for i, path in enumerate(files):
         rel = path.relative_to(raw_dir).as_posix()
@@ -64,7 +64,7 @@ def land_files(con, contract: Contract, files: list[Path], raw_dir: Path, tmp_di
         file_format = sniff_format(path, rel)
         table = f"land_{contract.dataset}_{i}"
         if file_format == "csv":
-            read = land_csv(con, path, rel, contract, table, tmp_dir)
+            read = land_csv(con, path, rel, contract, table)
         else:
             read = land_excel(con, path, rel, contract, table, file_format)
         landed.append((rel, read))
@@ -146,7 +146,8 @@ def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], sa
     # order, so the same files give the same table without a sort); quarantined rows are then copied
     # to raw.rejects and deleted, and the working columns dropped.
     staged = f"raw.{ds}"
-    _parse_into(con, compiled, landed, staged)
+    provenance = _landing_view(con, contract, landed)
+    con.execute(f"create or replace table {staged} as {compiled.checked_query('landing', provenance)}")
     if ds == "institutes":
         _flag_alias_conflicts(con, staged)
     _flag_duplicates(con, contract, compiled, staged)
@@ -165,36 +166,6 @@ def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], sa
     if ds == "institutes":
         _build_institute_lookup(con)
     return stats
-
-
-def _parse_into(con, compiled: Compiled, landed: list[tuple[str, ReadFile]], staged: str) -> None:
-    """One pass over every sheet of the dataset into `staged`. A CSV that DuckDB read with a row count
-    other than its line count promises (blank lines, quoted line breaks), or could not read at all
-    (ragged rows, stray quotes), is switched to the row-by-row reader and the pass is run again."""
-    while True:
-        try:
-            provenance = _landing_view(con, compiled.contract, landed)
-            con.execute(f"create or replace table {staged} as {compiled.checked_query('landing', provenance)}")
-        except duckdb.Error as error:
-            named = [(i, j) for i, j in _fast_sheets(landed) if landed[i][1].sheets[j].csv_path in str(error)]
-            if not _read_exactly(landed, named or _fast_sheets(landed)):
-                raise
-            continue
-        counts = dict(con.execute(f"select _ord >> 32, count(*) from {staged} group by all").fetchall())
-        wrong = [(i, j) for i, j in _fast_sheets(landed)
-                 if counts.get((i << 8) + j, 0) != landed[i][1].sheets[j].expected_rows]
-        if not _read_exactly(landed, wrong):
-            return
-
-
-def _fast_sheets(landed) -> list[tuple[int, int]]:
-    return [(i, j) for i, (_, read) in enumerate(landed) for j, sheet in enumerate(read.sheets) if sheet.read_exactly]
-
-
-def _read_exactly(landed, sheets: list[tuple[int, int]]) -> bool:
-    for i, j in sheets:
-        landed[i][1].sheets[j] = landed[i][1].sheets[j].read_exactly()
-    return bool(sheets)
 
 
 def _flag_duplicates(con, contract: Contract, compiled: Compiled, staged: str) -> None:

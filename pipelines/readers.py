@@ -1,12 +1,10 @@
-"""Readers: one submitted file → one relation per sheet (SQL DuckDB can scan), every cell as text,
-columns renamed to the contract's names, with the row number a person sees when they open the file.
+"""Readers: one submitted file → one Arrow table per sheet that DuckDB scans in place, every cell as
+text, columns renamed to the contract's names, with the row number a person sees in the file.
 
-CSV is scanned by DuckDB's own reader as the rows are validated — never copied first — numbered with
-WITH ORDINALITY. DuckDB reads UTF-8 only here, so GBK / GB18030 files are transcoded to a temporary
-UTF-8 copy. DuckDB skips blank lines and counts a quoted line break as one row, which would shift
-row numbers; the file's line count tells when that happened, and such a file is read again with
-Python's csv module, which knows every row's line. Excel (.xlsx, .xls) is read by fastexcel
-(calamine), all cells as text, into a temporary table.
+CSV: UTF-8 (with or without BOM) or GBK / GB18030, read by Arrow's multi-threaded CSV reader. Arrow
+(like DuckDB) skips blank lines and cannot number rows across a quoted line break; the file's line
+count tells when that would shift row numbers, and such a file is read with Python's csv module,
+which knows every record's line. Excel (.xlsx, .xls) is read by fastexcel (calamine), all as text.
 """
 from __future__ import annotations
 
@@ -17,12 +15,14 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from pipelines.contracts import Contract
 from pipelines.errors import FileError
@@ -35,16 +35,11 @@ DELIMITERS = (",", "\t", ";", "|")
 
 @dataclass
 class LandedSheet:
-    relation: str  # SQL giving source_row and the sheet's cells as text, columns named as in the contract
+    relation: str  # what DuckDB scans: source_row and the cells as text, columns named as in the contract
     sheet: str  # sheet name; "" for CSV
     header_row: int  # 1-based row of the header
     headers: dict[str, str]  # contract column → header text as written in the file
     ignored_columns: list[str] = field(default_factory=list)
-    # CSV read by DuckDB: the rows the file's line count promises, and how to read it row by row
-    # instead when DuckDB's count differs (blank lines, quoted line breaks) or its reader fails
-    expected_rows: int | None = None
-    read_exactly: Callable[[], LandedSheet] | None = None
-    csv_path: str | None = None  # the file DuckDB reads (a UTF-8 copy for GBK), as its errors name it
 
 
 @dataclass
@@ -185,55 +180,46 @@ def leading_rows(path: Path, encoding: str) -> tuple[list[list[str]], list[int],
     return rows, ends, delimiter
 
 
-def transcode_to_utf8(path: Path, encoding: str, out: Path) -> None:
-    with open(path, encoding=encoding, newline="") as src, open(out, "w", encoding="utf-8", newline="") as dst:
-        while chunk := src.read(CHUNK_BYTES):
-            dst.write(chunk)
-
-
-def _select_renamed(matched: dict[int, str], width: int) -> str:
-    return ", ".join(f'c{pos} as "{name}"' for pos, name in matched.items() if pos < width)
-
-
-def land_csv(con: duckdb.DuckDBPyConnection, path: Path, rel: str, contract: Contract, table: str,
-             tmp_dir: Path) -> ReadFile:
-    sha, size, newlines, ends_with_newline = file_digest(path)
-    encoding = detect_encoding(path, rel)
-    rows, ends, delimiter = leading_rows(path, encoding)
-    header_pos, matched, ignored = find_header(rows, contract, rel)
-    header_line = ends[header_pos]
-    width = len(rows[header_pos])
-    headers = {name: rows[header_pos][pos] for pos, name in matched.items()}
+def land_csv(con: duckdb.DuckDBPyConnection, path: Path, rel: str, contract: Contract, table: str) -> ReadFile:
+    with ThreadPoolExecutor(max_workers=1) as pool:  # hashing runs beside the parse (both release the GIL)
+        digest = pool.submit(file_digest, path)
+        encoding = detect_encoding(path, rel)
+        rows, ends, delimiter = leading_rows(path, encoding)
+        header_pos, matched, ignored = find_header(rows, contract, rel)
+        header_line = ends[header_pos]
+        headers = {name: rows[header_pos][pos] for pos, name in matched.items()}
+        frame = _read_csv_fast(path, encoding, delimiter, header_line, matched)
+        sha, size, newlines, ends_with_newline = digest.result()
     result = ReadFile(path, "csv", sha, size, encoding=encoding.replace("-sig", " BOM"))
-
-    utf8_path = path
-    if encoding == "gb18030":
-        utf8_path = tmp_dir / f"{table}.utf8.csv"
-        try:
-            transcode_to_utf8(path, encoding, utf8_path)
-        except UnicodeDecodeError as e:
-            raise _undecodable(rel, encoding, e) from e
-        _, _, newlines, ends_with_newline = file_digest(utf8_path)
+    # "\n" is one byte in UTF-8 and GBK alike (never part of a multi-byte character), so the byte count
+    # gives the file's lines; when the rows read differ, row numbers would be off: read row by row.
     lines = newlines + (0 if ends_with_newline else 1)
-
-    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
-    relation = (f"(select ordinality + {header_line} as source_row, {_select_renamed(matched, width)} "
-                f"from read_csv({sql_literal(str(utf8_path))}, header=false, skip={header_line}, "
-                f"delim={sql_literal(delimiter)}, quote='\"', escape='\"', columns={columns}, "
-                f"null_padding=false, strict_mode=true, encoding='utf-8') with ordinality)")
-
-    def read_exactly() -> LandedSheet:
-        return _land_csv_exactly(con, utf8_path, rel, table, encoding if utf8_path == path else "utf-8",
-                                 delimiter, header_line, matched, headers, ignored)
-
-    sheet = LandedSheet(relation, "", header_line, headers, ignored, expected_rows=lines - header_line,
-                        read_exactly=read_exactly, csv_path=str(utf8_path))
-    result.sheets.append(sheet if sheet.expected_rows > 0 else read_exactly())  # DuckDB can't scan 0 rows
+    if frame is not None and frame.num_rows == lines - header_line:
+        numbers = pa.array(np.arange(header_line + 1, header_line + 1 + frame.num_rows), pa.int64())
+        frame = frame.append_column("source_row", numbers)
+        result.sheets.append(_register(con, table, frame, "", header_line, headers, ignored))
+    else:
+        result.sheets.append(_land_csv_exactly(con, path, rel, table, encoding, delimiter, header_line, matched,
+                                               headers, ignored))
     return result
 
 
-def sql_literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+def _read_csv_fast(path: Path, encoding: str, delimiter: str, header_line: int, matched: dict[int, str]):
+    """Arrow's multi-threaded CSV reader, every column as text. None when the file is not plain enough
+    for it (ragged rows, quoted line breaks, bytes that do not decode): the row-by-row reader decides."""
+    names = [f"f{pos}" for pos in matched]  # Arrow's generated names
+    try:
+        frame = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(skip_rows=header_line, autogenerate_column_names=True,
+                                           encoding="utf8" if encoding.startswith("utf-8") else encoding),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(include_columns=names, column_types=dict.fromkeys(names, pa.string()),
+                                                 strings_can_be_null=True),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError, KeyError):
+        return None
+    return frame.rename_columns([matched[int(n[1:])] for n in frame.column_names])
 
 
 def _undecodable(rel: str, encoding: str, e: UnicodeDecodeError) -> FileError:
@@ -243,6 +229,8 @@ def _undecodable(rel: str, encoding: str, e: UnicodeDecodeError) -> FileError:
 
 
 def _land_csv_exactly(con, path, rel, table, encoding, delimiter, header_line, matched, headers, ignored):
+    """Every record with the line it starts on: blank lines, quoted line breaks and ragged rows all
+    keep their true row numbers. Slower than the fast path; used only when that one cannot be."""
     columns: dict[str, list] = {name: [] for name in matched.values()}
     source_rows = []
     try:
@@ -267,9 +255,12 @@ def _land_csv_exactly(con, path, rel, table, encoding, delimiter, header_line, m
 def _land_arrow(con, table, sheet, header_row, headers, columns, source_rows, ignored) -> LandedSheet:
     arrays = {name: pa.array(values, pa.string()) for name, values in columns.items()}
     arrays["source_row"] = pa.array(source_rows, pa.int64())
-    con.register(f"{table}_arrow", pa.table(arrays))
-    con.execute(f"create or replace temp table {table} as select * from {table}_arrow")
-    con.unregister(f"{table}_arrow")
+    return _register(con, table, pa.table(arrays), sheet, header_row, headers, ignored)
+
+
+def _register(con, table, frame: pa.Table, sheet, header_row, headers, ignored) -> LandedSheet:
+    """The sheet becomes a relation DuckDB scans in place (no copy), kept until the run ends."""
+    con.register(table, frame)
     return LandedSheet(table, sheet, header_row, headers, ignored)
 
 
