@@ -20,8 +20,9 @@ class Settings:
     data_dir: Path
     id_salt: str = DEFAULT_ID_SALT
     today: date = field(default_factory=date.today)
-    # DuckDB spills to disk beyond this, which keeps a 1e7-row ingest under 2 GiB of memory.
-    duckdb_memory: str = "1200MB"
+    # DuckDB spills to disk beyond this. With Arrow's read buffers and Python on top, 600MB keeps a
+    # 1e7-row ingest under 2 GiB peak (docs/benchmarks.md); more buys little speed.
+    duckdb_memory: str = "600MB"
 
     @property
     def raw_dir(self) -> Path:
@@ -46,5 +47,5 @@ class Settings:
             data_dir=Path(os.environ.get("TOUYAN_DATA_DIR", PROJECT_ROOT / "data")),
             id_salt=os.environ.get("TOUYAN_ID_SALT", DEFAULT_ID_SALT),
             today=date.fromisoformat(today) if today else date.today(),
-            duckdb_memory=os.environ.get("TOUYAN_DUCKDB_MEMORY", "1200MB"),
+            duckdb_memory=os.environ.get("TOUYAN_DUCKDB_MEMORY", "600MB"),
         )

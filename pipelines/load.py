@@ -146,8 +146,7 @@ def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], sa
     # order, so the same files give the same table without a sort); quarantined rows are then copied
     # to raw.rejects and deleted, and the working columns dropped.
     staged = f"raw.{ds}"
-    provenance = _landing_view(con, contract, landed)
-    con.execute(f"create or replace table {staged} as {compiled.checked_query('landing', provenance)}")
+    _parse_into(con, compiled, landed, staged)
     if ds == "institutes":
         _flag_alias_conflicts(con, staged)
     _flag_duplicates(con, contract, compiled, staged)
@@ -168,22 +167,44 @@ def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], sa
     return stats
 
 
+def _parse_into(con, compiled: Compiled, landed: list[tuple[str, ReadFile]], staged: str) -> None:
+    """One pass over every sheet of the dataset into `staged`. A streamed CSV that turned out not to be
+    one record per line (blank lines, quoted line breaks, ragged rows) is switched to the row-by-row
+    reader, and the pass is run again."""
+    while True:
+        streamed = [(read, j) for _, read in landed for j, sheet in enumerate(read.sheets) if sheet.stream]
+        for read, j in streamed:
+            con.register(read.sheets[j].relation, read.sheets[j].stream.batches())
+        provenance = _landing_view(con, compiled.contract, landed)
+        try:
+            con.execute(f"create or replace table {staged} as {compiled.checked_query('landing', provenance)}")
+        except duckdb.Error:
+            if not any(read.sheets[j].stream.failed for read, j in streamed):
+                raise
+        not_plain = [(read, j) for read, j in streamed if not read.sheets[j].stream.plain]
+        if not not_plain:
+            return
+        for read, j in not_plain:
+            read.sheets[j] = read.sheets[j].read_exactly()
+
+
 def _flag_duplicates(con, contract: Contract, compiled: Compiled, staged: str) -> None:
     """Rows repeating the key of an earlier good row are quarantined, naming that row. Grouping on a
-    64-bit hash of the key first keeps this cheap; the real keys are compared only where a hash repeats.
+    64-bit hash of the key (computed in the parsing pass) first keeps this cheap; the real keys are
+    compared only where a hash repeats.
     A duplicate's values are recorded as loaded (normalised): its key is that of the row it repeats, and
     reading the file again for its raw cells would cost a second pass over the largest files."""
     key = ", ".join(f'"{k}"' for k in contract.key)
     columns = ", ".join(f'"{c.name}"' for c in contract.columns)
     con.execute(f"""
         create or replace temp table dups as
-        with ok as (select _ord, source_file, source_sheet, source_row, {columns} from {staged}
+        with ok as (select _ord, _key_hash, source_file, source_sheet, source_row, {columns} from {staged}
                     where _problem is null and not _blank and not _summary),
-        repeated as (select hash({key}) as h from ok group by h having count(*) > 1)
+        repeated as (select _key_hash from ok group by _key_hash having count(*) > 1)
         select * from (
             select *, row_number() over w as rn, first_value(source_file) over w as first_file,
                    first_value(source_sheet) over w as first_sheet, first_value(source_row) over w as first_row
-            from ok where hash({key}) in (select h from repeated)
+            from ok where _key_hash in (select _key_hash from repeated)
             window w as (partition by {key} order by _ord)
         ) where rn > 1
     """)

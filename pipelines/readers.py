@@ -1,10 +1,11 @@
-"""Readers: one submitted file → one Arrow table per sheet that DuckDB scans in place, every cell as
-text, columns renamed to the contract's names, with the row number a person sees in the file.
+"""Readers: one submitted file → one relation per sheet that DuckDB scans, every cell as text,
+columns renamed to the contract's names, with the row number a person sees in the file.
 
-CSV: UTF-8 (with or without BOM) or GBK / GB18030, read by Arrow's multi-threaded CSV reader. Arrow
-(like DuckDB) skips blank lines and cannot number rows across a quoted line break; the file's line
-count tells when that would shift row numbers, and such a file is read with Python's csv module,
-which knows every record's line. Excel (.xlsx, .xls) is read by fastexcel (calamine), all as text.
+CSV — UTF-8 (with or without BOM) or GBK / GB18030 — is streamed to DuckDB by Arrow's multi-threaded
+reader in batches, so memory stays flat whatever the file's size. Arrow (like DuckDB) skips blank lines
+and cannot number rows across a quoted line break; the file's line count tells when that happened,
+and such a file is read again with Python's csv module, which knows every record's line. Excel (.xlsx,
+.xls) is read by fastexcel (calamine), every cell as text.
 """
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ import io
 import re
 import unicodedata
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -40,6 +42,8 @@ class LandedSheet:
     header_row: int  # 1-based row of the header
     headers: dict[str, str]  # contract column → header text as written in the file
     ignored_columns: list[str] = field(default_factory=list)
+    stream: CsvStream | None = None  # a CSV streamed by Arrow (registered anew for every scan)
+    read_exactly: Callable[[], LandedSheet] | None = None  # its row-by-row reading, when it is not plain
 
 
 @dataclass
@@ -181,45 +185,71 @@ def leading_rows(path: Path, encoding: str) -> tuple[list[list[str]], list[int],
 
 
 def land_csv(con: duckdb.DuckDBPyConnection, path: Path, rel: str, contract: Contract, table: str) -> ReadFile:
-    with ThreadPoolExecutor(max_workers=1) as pool:  # hashing runs beside the parse (both release the GIL)
-        digest = pool.submit(file_digest, path)
-        encoding = detect_encoding(path, rel)
-        rows, ends, delimiter = leading_rows(path, encoding)
-        header_pos, matched, ignored = find_header(rows, contract, rel)
-        header_line = ends[header_pos]
-        headers = {name: rows[header_pos][pos] for pos, name in matched.items()}
-        frame = _read_csv_fast(path, encoding, delimiter, header_line, matched)
-        sha, size, newlines, ends_with_newline = digest.result()
+    sha, size, newlines, ends_with_newline = file_digest(path)
+    encoding = detect_encoding(path, rel)
+    rows, ends, delimiter = leading_rows(path, encoding)
+    header_pos, matched, ignored = find_header(rows, contract, rel)
+    header_line = ends[header_pos]
+    headers = {name: rows[header_pos][pos] for pos, name in matched.items()}
     result = ReadFile(path, "csv", sha, size, encoding=encoding.replace("-sig", " BOM"))
-    # "\n" is one byte in UTF-8 and GBK alike (never part of a multi-byte character), so the byte count
-    # gives the file's lines; when the rows read differ, row numbers would be off: read row by row.
-    lines = newlines + (0 if ends_with_newline else 1)
-    if frame is not None and frame.num_rows == lines - header_line:
-        numbers = pa.array(np.arange(header_line + 1, header_line + 1 + frame.num_rows), pa.int64())
-        frame = frame.append_column("source_row", numbers)
-        result.sheets.append(_register(con, table, frame, "", header_line, headers, ignored))
+    # "\n" is one byte in UTF-8 and GBK alike (never inside a multi-byte character), so the byte count
+    # gives the file's lines, and so the rows a plain reading must yield.
+    expected = newlines + (0 if ends_with_newline else 1) - header_line
+    exact = partial(_land_csv_exactly, con, path, rel, table, encoding, delimiter, header_line, matched, headers,
+                    ignored)
+    if expected <= 0:
+        result.sheets.append(exact())
     else:
-        result.sheets.append(_land_csv_exactly(con, path, rel, table, encoding, delimiter, header_line, matched,
-                                               headers, ignored))
+        stream = CsvStream(path, encoding, delimiter, header_line, matched, expected)
+        result.sheets.append(LandedSheet(table, "", header_line, headers, ignored, stream=stream, read_exactly=exact))
     return result
 
 
-def _read_csv_fast(path: Path, encoding: str, delimiter: str, header_line: int, matched: dict[int, str]):
-    """Arrow's multi-threaded CSV reader, every column as text. None when the file is not plain enough
-    for it (ragged rows, quoted line breaks, bytes that do not decode): the row-by-row reader decides."""
-    names = [f"f{pos}" for pos in matched]  # Arrow's generated names
-    try:
-        frame = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(skip_rows=header_line, autogenerate_column_names=True,
-                                           encoding="utf8" if encoding.startswith("utf-8") else encoding),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False),
-            convert_options=pacsv.ConvertOptions(include_columns=names, column_types=dict.fromkeys(names, pa.string()),
-                                                 strings_can_be_null=True),
-        )
-    except (pa.ArrowInvalid, UnicodeDecodeError, KeyError):
-        return None
-    return frame.rename_columns([matched[int(n[1:])] for n in frame.column_names])
+@dataclass
+class CsvStream:
+    """A CSV streamed to DuckDB in Arrow batches by Arrow's multi-threaded reader, numbered as it goes,
+    so a file of any size is validated without being held in memory. Arrow (like DuckDB) skips blank
+    lines and stops at a quoted line break or a ragged row; `plain` says afterwards whether the file
+    read as one record per line, i.e. whether the row numbers given were true."""
+
+    path: Path
+    encoding: str
+    delimiter: str
+    header_line: int
+    matched: dict[int, str]
+    expected_rows: int
+    rows_seen: int = 0
+    failed: bool = False
+
+    @property
+    def plain(self) -> bool:
+        return not self.failed and self.rows_seen == self.expected_rows
+
+    def batches(self) -> pa.RecordBatchReader:
+        names = [f"f{pos}" for pos in self.matched]  # Arrow's generated column names
+        schema = pa.schema([*(pa.field(self.matched[pos], pa.string()) for pos in self.matched),
+                            pa.field("source_row", pa.int64())])
+        self.rows_seen, self.failed = 0, False
+
+        def numbered():
+            try:
+                reader = pacsv.open_csv(
+                    self.path,
+                    read_options=pacsv.ReadOptions(skip_rows=self.header_line, autogenerate_column_names=True,
+                                                   encoding="utf8" if self.encoding.startswith("utf-8") else self.encoding),
+                    parse_options=pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=False),
+                    convert_options=pacsv.ConvertOptions(include_columns=names, strings_can_be_null=True,
+                                                         column_types=dict.fromkeys(names, pa.string())))
+                for batch in reader:
+                    first = self.header_line + 1 + self.rows_seen
+                    numbers = pa.array(np.arange(first, first + batch.num_rows), pa.int64())
+                    self.rows_seen += batch.num_rows
+                    yield pa.RecordBatch.from_arrays([*(batch.column(n) for n in names), numbers], schema=schema)
+            except (pa.ArrowInvalid, UnicodeDecodeError):
+                self.failed = True
+                raise
+
+        return pa.RecordBatchReader.from_batches(schema, numbered())
 
 
 def _undecodable(rel: str, encoding: str, e: UnicodeDecodeError) -> FileError:

@@ -244,7 +244,8 @@ class Compiled:
                    case when _problem is not null then {original} end as _original
             from (
                 select * exclude ({', '.join(scratch)}),
-                       case when _blank or _summary then null {problem} end as _problem
+                       case when _blank or _summary then null {problem} end as _problem,
+                       hash({', '.join(f'"{k}"' for k in c.key)}) as _key_hash
                 from expanded
             )
         """
