@@ -96,6 +96,8 @@ def _provenance_sql(sheets: list[tuple[int, str, str, str]]) -> str:
     bits, row in its low 32), so the wide per-row copies of file name and hash are made only where they
     are stored. Plain projections, unlike a join, keep the rows in landing order."""
     def pick(field: int) -> str:
+        if len({row[field + 1] for row in sheets}) == 1:  # one value: a constant, stored almost for free
+            return sql_str(sheets[0][field + 1])
         cases = " ".join(f"when {key} then {sql_str(row[field])}" for key, *row in sheets)
         return f"case l._ord >> 32 {cases} end" if cases else "null::varchar"
     return (f"{pick(0)} as source_file, {pick(1)} as source_sheet, l._ord & 4294967295 as source_row, "
@@ -196,15 +198,14 @@ def _flag_duplicates(con, contract: Contract, compiled: Compiled, staged: str) -
     reading the file again for its raw cells would cost a second pass over the largest files."""
     key = ", ".join(f'"{k}"' for k in contract.key)
     columns = ", ".join(f'"{c.name}"' for c in contract.columns)
+    good = "_problem is null and not _blank and not _summary"
     con.execute(f"""
         create or replace temp table dups as
-        with ok as (select _ord, _key_hash, source_file, source_sheet, source_row, {columns} from {staged}
-                    where _problem is null and not _blank and not _summary),
-        repeated as (select _key_hash from ok group by _key_hash having count(*) > 1)
+        with repeated as (select _key_hash from {staged} where {good} group by _key_hash having count(*) > 1)
         select * from (
-            select *, row_number() over w as rn, first_value(source_file) over w as first_file,
+            select _ord, {columns}, row_number() over w as rn, first_value(source_file) over w as first_file,
                    first_value(source_sheet) over w as first_sheet, first_value(source_row) over w as first_row
-            from ok where _key_hash in (select _key_hash from repeated)
+            from {staged} where {good} and _key_hash in (select _key_hash from repeated)
             window w as (partition by {key} order by _ord)
         ) where rn > 1
     """)
