@@ -179,7 +179,9 @@ def _parse_into(con, compiled: Compiled, landed: list[tuple[str, ReadFile]], sta
             con.register(read.sheets[j].relation, read.sheets[j].stream.batches())
         provenance = _landing_view(con, compiled.contract, landed)
         try:
-            con.execute(f"create or replace table {staged} as {compiled.checked_query('landing', provenance)}")
+            first = ", ".join(f'"{c}"' for c in [*compiled.outputs, *PROVENANCE.split(", ")])
+            con.execute(f"create or replace table {staged} as select {first}, * exclude ({first}) "
+                        f"from ({compiled.checked_query('landing', provenance)})")
         except duckdb.Error:
             if not any(read.sheets[j].stream.failed for read, j in streamed):
                 raise
