@@ -291,3 +291,26 @@ def test_large_file_keeps_file_order_without_sorting(data):
     data.ingest()
     rows = [r[0] for r in data.query("select source_row from raw.volunteer_hours")]
     assert rows == list(range(2, 300_002))
+
+
+def test_rejects_report_opens_in_excel_without_running_formulas(data):
+    write_csv(data.raw / "volunteer_hours" / "v.csv",
+              [VOL_HEADER, ["FJQI", '=HYPERLINK("http://x","点我")', "2023-05-05", "V1", "99"],
+               ["=1+1", "a", "2023-05-05", "V1", "2"]])
+    result = data.ingest()
+    raw = result.rejects_report.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel reads the Chinese correctly
+    import csv as csv_module
+    rows = list(csv_module.reader(raw.decode("utf-8-sig").splitlines()))
+    assert len(rows) == 3 and rows[0][0] == "数据集 dataset"
+    assert {row[5] for row in rows[1:]} == {"hours_out_of_range", "unknown_institute"}
+    assert not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for row in rows for cell in row)
+
+
+@pytest.mark.parametrize(("value", "written"), [
+    ("=1+1", "'=1+1"), ("+86 591", "'+86 591"), ("-3", "'-3"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
+    ("福建省质检院", "福建省质检院"), ("2019", "2019"), (42, 42), (None, None),
+])
+def test_excel_safe_neutralises_what_excel_would_run(value, written):
+    from pipelines.load import excel_safe
+    assert excel_safe(value) == written
