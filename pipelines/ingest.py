@@ -87,6 +87,8 @@ def ingest(settings: Settings, out=sys.stdout) -> IngestResult:
                 say(f"  [{seen}/{total_files}] reading {rel}")
 
             landed = land_files(con, contract, paths, settings.raw_dir, on_file)
+            if paths:
+                say(f"  checking and loading {dataset} …")
             stats = load_dataset(con, contract, landed, settings.id_salt, settings.today)
             result.files += stats
             for s in stats:

@@ -214,7 +214,7 @@ def _flag_duplicates(con, contract: Contract, compiled: Compiled, staged: str) -
     con.execute(f"""
         update {staged} set _problem = {{'code': 'duplicate', 'column': {sql_str(contract.key[-1])},
                 'zh': concat('与 ', d.first_file, if(d.first_sheet <> '', concat(' 工作表 ', d.first_sheet), ''),
-                             ' 第 ', d.first_row, ' 行重复（', {sql_str('、'.join(contract.key))}, ' 相同），保留第一次出现的记录'),
+                             ' 第 ', d.first_row, ' 行重复（', {sql_str('、'.join(contract.column(k).aliases[0] for k in contract.key))}, ' 相同），保留第一次出现的记录'),
                 'en': concat('repeats row ', d.first_row, ' of ', d.first_file,
                              if(d.first_sheet <> '', concat(' sheet ', d.first_sheet), ''),
                              ' (same ', {sql_str(', '.join(contract.key))}, '); the first occurrence is kept')}},
