@@ -150,9 +150,12 @@ class Compiled:
                            "is not a count")
             self._problem(f'"{n}" < 0', "negative_count", c, "「{header}」不能为负数", "column '{header}' must not be negative")
         elif kind == "decimal":
-            value = f"coalesce(th_number({x}), try_cast(nullif(regexp_extract({x}, {sql_str(DECIMAL)}, 1), '') as double))"
+            # Each sub-expression written once: DuckDB hoists a repeated one out of coalesce/case and then
+            # evaluates it for every row, which undoes the lazy fallbacks.
+            value = f"coalesce(try_cast({x} as double), try_cast(nullif(regexp_extract({x}, {sql_str(DECIMAL)}, 1), '') as double))"
             self.parsed.append(f'{value} as "{n}"')
-            self._unparsed(c, "bad_number", "不是数字", "is not a number")
+            self._unparsed(c, "bad_number", "不是数字", "is not a number",
+                           when=f'{x} is not null and ("{n}" is null or not isfinite("{n}"))')
         elif kind == "year":
             value = f"try_cast(nullif(regexp_extract({x}, '^(\\d{{4}})(?:\\.0+)?\\s*(?:年度|年)?$', 1), '') as integer)"
             self.parsed.append(f'{value} as "{n}"')
@@ -165,8 +168,8 @@ class Compiled:
             value = (f"coalesce(try_cast({x} as date), "
                      f"try_cast(regexp_replace({x}, {sql_str(DATE_PARTS)}, '\\1-\\2-\\3') as date), "
                      f"case when regexp_full_match({x}, '\\d{{8}}') then try_strptime({x}, '%Y%m%d')::date end, "
-                     f"case when th_number({x}) between 10000 and 2958465 "
-                     f"then date '1899-12-30' + cast(floor(th_number({x})) as integer) end)")
+                     f"case when regexp_full_match({x}, '[1-9][0-9]{{4}}(\\.[0-9]+)?') "  # an Excel serial
+                     f"then date '1899-12-30' + cast(floor(cast({x} as double)) as integer) end)")
             self.parsed.append(f'{value} as "{n}"')
             self._unparsed(c, "bad_date", "不是可识别的日期（如 2023-05-05 或 2023年5月5日）",
                            "is not a date (e.g. 2023-05-05)")
