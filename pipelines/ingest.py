@@ -20,8 +20,7 @@ from pipelines.load import FileStats, create_issue_tables, land_files, load_data
 from pipelines.validate import register_functions
 
 IGNORED_NAMES = (".", "~$")  # hidden files and Excel's lock files
-IGNORED_SUFFIXES = (".md", ".txt", ".tmp")
-READABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xls", ".xlsm")
+IGNORED_SUFFIXES = (".md", ".tmp")  # a README beside the files, an editor's temporary file
 
 
 @dataclass
@@ -44,7 +43,7 @@ def discover(raw_dir: Path) -> dict[str, list[Path]]:
                         "运行 make demo 生成演示数据，或创建该文件夹并放入各单位报送的文件",
                         "run `make demo` for the demo data, or create it and put the institutes' files in it")
     for path in sorted(raw_dir.rglob("*")):
-        if path.is_dir() or path.name.startswith(IGNORED_NAMES) or path.suffix.lower() in (".md", ".tmp"):
+        if path.is_dir() or path.name.startswith(IGNORED_NAMES) or path.suffix.lower() in IGNORED_SUFFIXES:
             continue
         rel = path.relative_to(raw_dir)
         folder = rel.parts[0] if len(rel.parts) > 1 else None
