@@ -93,8 +93,7 @@ def _landing_view(con, contract: Contract, landed: list[tuple[str, ReadFile]]) -
 
 def _provenance_sql(sheets: list[tuple[int, str, str, str]]) -> str:
     """File, sheet, row and file hash as expressions of the row ordinal _ord (file and sheet in its high
-    bits, row in its low 32), so the wide per-row copies of file name and hash are made only where they
-    are stored. Plain projections, unlike a join, keep the rows in landing order."""
+    bits, row in its low 32): constants, or CASE projections when a dataset has several sheets."""
     def pick(field: int) -> str:
         if len({row[field + 1] for row in sheets}) == 1:  # one value: a constant, stored almost for free
             return sql_str(sheets[0][field + 1])
@@ -144,8 +143,7 @@ def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], sa
     ds = contract.dataset
     institutes = {k: (i, p) for k, i, p in con.execute("select key, institute_id, province_code from institute_lookup").fetchall()}
     compiled = Compiled(contract, salt, today, institutes)
-    # Parsed rows go straight into raw.<dataset>, problems and all (a filtered scan keeps the landing
-    # order, so the same files give the same table without a sort); quarantined rows are then copied
+    # Parsed rows go straight into raw.<dataset>, problems and all; quarantined rows are then copied
     # to raw.rejects and deleted, and the working columns dropped.
     staged = f"raw.{ds}"
     _parse_into(con, compiled, landed, staged)
@@ -177,7 +175,10 @@ def _parse_into(con, compiled: Compiled, landed: list[tuple[str, ReadFile]], sta
         streamed = [(read, j) for _, read in landed for j, sheet in enumerate(read.sheets) if sheet.stream]
         for read, j in streamed:
             con.register(read.sheets[j].relation, read.sheets[j].stream.batches())
+        # Row order in a table carries no meaning (readers sort by source_file, source_row); letting
+        # DuckDB write rows in any order saves a quarter of this statement's time (docs/benchmarks.md).
         provenance = _landing_view(con, compiled.contract, landed)
+        con.execute("set preserve_insertion_order = false")
         try:
             first = ", ".join(f'"{c}"' for c in [*compiled.outputs, *PROVENANCE.split(", ")])
             con.execute(f"create or replace table {staged} as select {first}, * exclude ({first}) "
@@ -185,6 +186,8 @@ def _parse_into(con, compiled: Compiled, landed: list[tuple[str, ReadFile]], sta
         except duckdb.Error:
             if not any(read.sheets[j].stream.failed for read, j in streamed):
                 raise
+        finally:
+            con.execute("set preserve_insertion_order = true")
         not_plain = [(read, j) for read, j in streamed if not read.sheets[j].stream.plain]
         if not not_plain:
             return

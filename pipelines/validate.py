@@ -177,7 +177,7 @@ class Compiled:
                 self.problems.append((f'"{n}" > date \'{self.today.isoformat()}\'', "'future_date'", n,
                                       f"concat('日期 ', \"{n}\", ' 晚于今天')", f"concat('date ', \"{n}\", ' is in the future')"))
         elif kind == "institute":
-            # A CASE over the register rather than a join: a projection keeps the rows in landing order.
+            # A CASE over the register's few dozen names rather than a join.
             def lookup(field: int) -> str:
                 cases = " ".join(f"when {sql_str(k)} then {sql_str(v[field])}" for k, v in self.institutes.items())
                 return f"case l.k_{n} {cases} end" if cases else "null::varchar"
@@ -219,7 +219,7 @@ class Compiled:
         label_columns = [col.name for col in c.columns if col.kind in ("institute", "year")][:2] or [c.columns[0].name]
         keyed = sorted(set(label_columns) | {col.name for col in c.columns if col.kind == "institute"})
         blank = " and ".join(f"x_{col.name} is null" for col in c.columns)
-        # list_contains, not IN: DuckDB plans a long IN list as a join, and a join may reorder rows
+        # list_contains, not IN: DuckDB plans a long IN list as a join
         words = f"[{', '.join(sql_str(w) for w in TOTAL_WORDS)}]"
         summary = " or ".join(f"list_contains({words}, k_{n})" for n in label_columns)
         problem = " ".join(
