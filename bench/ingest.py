@@ -6,8 +6,10 @@ Inputs are generated once (deterministic seed) into <out>/inputs/ and reused. Ev
 in its own process (bench/child.py): wall time is taken around the process, peak RSS is the child's
 own high-water mark (VmHWM). The table gives the median wall time and the largest peak RSS of the
 runs; the ratio is to the floor of the same input (DuckDB's read_csv into a new database file for
-CSV, fastexcel's read to Arrow for xlsx). Targets are reported as PASS/MISS; the exit code is 0
-either way — a benchmark reports, it does not gate."""
+CSV, fastexcel's read to Arrow for xlsx), and the CPU time of each run is recorded beside it. When
+other processes used the CPUs during the runs, a warning says so (`other_cpus_busy` in the JSON).
+Targets are reported as PASS/MISS; the exit code is 0 either way — a benchmark reports, it does not
+gate."""
 from __future__ import annotations
 
 import argparse
@@ -145,8 +147,8 @@ def run_child(*args: str) -> dict:
 
 
 def machine_busy_s() -> float:
-    """CPU seconds the whole machine has spent busy (/proc/stat): what the child did not use of it
-    during a run was used by other processes, which competed with the run."""
+    """CPU seconds the whole machine has spent busy (/proc/stat, steal included): what the child did
+    not use of it during a run went to other processes or the hypervisor, and competed with the run."""
     ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = ticks[3] + ticks[4]  # idle, iowait
     return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
