@@ -111,15 +111,14 @@ def _flag_alias_conflicts(con, staged: str) -> None:
             'zh': concat('名称或简称「', k.key_text, '」已被 ', k.first_id, ' 使用（第 ', k.first_row, ' 行）'),
             'en': concat('name or alias ''', k.key_text, ''' is already used by ', k.first_id, ' (row ', k.first_row, ')')}}
         from (
+            with spelled as (
+                select _ord, institute_id, source_row, key_text, th_key(key_text) as key
+                from (select *, unnest(th_names(institute_id, name_zh, name_en, aliases)) as key_text
+                      from {staged} where _problem is null and not _blank and not _summary)
+            )
             select c._ord, min_by(f.institute_id, f._ord) as first_id, min_by(f.source_row, f._ord) as first_row,
                    min(c.key_text) as key_text
-            from (select _ord, institute_id, source_row, th_key(unnest(
-                      [institute_id, name_zh, name_en] || coalesce(regexp_split_to_array(aliases, '[;；、,，]'), []))) as key,
-                      unnest([institute_id, name_zh, name_en] || coalesce(regexp_split_to_array(aliases, '[;；、,，]'), [])) as key_text
-                  from {staged} where _problem is null and not _blank and not _summary) c
-            join (select _ord, institute_id, source_row, th_key(unnest(
-                      [institute_id, name_zh, name_en] || coalesce(regexp_split_to_array(aliases, '[;；、,，]'), []))) as key
-                  from {staged} where _problem is null and not _blank and not _summary) f
+            from spelled c join spelled f
               on f.key = c.key and f._ord < c._ord and f.institute_id <> c.institute_id
             where c.key is not null
             group by c._ord
@@ -132,8 +131,7 @@ def _build_institute_lookup(con) -> None:
     con.execute("""
         insert into institute_lookup
         select distinct key, institute_id, province_code from (
-            select th_key(unnest([institute_id, name_zh, name_en]
-                   || coalesce(regexp_split_to_array(aliases, '[;；、,，]'), []))) as key, institute_id, province_code
+            select th_key(unnest(th_names(institute_id, name_zh, name_en, aliases))) as key, institute_id, province_code
             from raw.institutes
         ) where key is not null
     """)

@@ -49,6 +49,9 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
                 "else s end)")
     con.execute("create or replace macro th_fold(s) as lower(replace(s, ' ', ''))")  # s already cleaned
     con.execute("create or replace macro th_key(s) as th_fold(th_clean(s))")
+    # every spelling an institute is known by: id, names and its aliases (、 ; , separated)
+    con.execute("create or replace macro th_names(institute_id, name_zh, name_en, aliases) as "
+                "[institute_id, name_zh, name_en] || coalesce(regexp_split_to_array(aliases, '[;；、,，]'), [])")
     con.execute("create or replace macro th_number(s) as case when isfinite(try_cast(s as double)) then try_cast(s as double) end")
     ip_type = duckdb.struct_type({"number": VARCHAR, "kind": VARCHAR, "filing_year": INTEGER, "code": VARCHAR,
                                   "zh": VARCHAR, "en": VARCHAR})
