@@ -1,0 +1,75 @@
+-- Totals per comparison scope (`all` and each peer group), year and metric. A patent or standard
+-- listed by several institutes of a scope counts once; a volunteer who served with two institutes is
+-- one volunteer. Hours and project counts add up.
+with
+
+contributions as (
+    select * from {{ ref('int_metric_contributions') }}
+),
+
+volunteer_hours as (
+    select * from {{ ref('stg_raw__volunteer_hours') }}
+),
+
+scopes as (
+    select * from {{ ref('int_institutes_scoped') }}
+),
+
+items_per_scope as (
+    select
+        scopes.group_id,
+        contributions.year,
+        contributions.metric_id,
+        contributions.item_key,
+        max(contributions.amount) as amount,
+        {{ dbt.bool_or('contributions.is_at_least') }} as is_at_least
+    from contributions
+    inner join scopes
+        on contributions.institute_id = scopes.institute_id
+    group by scopes.group_id, contributions.year, contributions.metric_id, contributions.item_key
+),
+
+counted as (
+    select
+        group_id,
+        year,
+        metric_id,
+        sum(amount) as value,
+        {{ dbt.bool_or('is_at_least') }} as is_at_least
+    from items_per_scope
+    group by group_id, year, metric_id
+),
+
+volunteering as (
+    select
+        scopes.group_id,
+        volunteer_hours.service_year as year,
+        sum(volunteer_hours.hours) as hours,
+        count(distinct volunteer_hours.volunteer_id) as volunteers,
+        count(*) as person_times
+    from volunteer_hours
+    inner join scopes
+        on volunteer_hours.institute_id = scopes.institute_id
+    group by scopes.group_id, volunteer_hours.service_year
+),
+
+volunteer_metrics as (
+    select group_id, year, 'vol_hours' as metric_id, hours as value, false as is_at_least
+    from volunteering
+    union all
+    select group_id, year, 'vol_volunteers' as metric_id, cast(volunteers as double) as value,
+        false as is_at_least
+    from volunteering
+    union all
+    select group_id, year, 'vol_person_times' as metric_id, cast(person_times as double) as value,
+        false as is_at_least
+    from volunteering
+),
+
+final as (
+    select group_id, year, metric_id, cast(value as double) as value, is_at_least from counted
+    union all
+    select group_id, year, metric_id, value, is_at_least from volunteer_metrics
+)
+
+select * from final

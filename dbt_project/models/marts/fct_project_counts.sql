@@ -1,0 +1,42 @@
+-- The project-count rows behind the project metrics, with the metrics each counts towards and the
+-- file and row it came from.
+with
+
+project_counts as (
+    select * from {{ ref('stg_raw__project_counts') }}
+),
+
+contributions as (
+    select * from {{ ref('int_metric_contributions') }}
+    where metric_id like 'prj\_%' escape '\'
+),
+
+metric_lists as (
+    select
+        item_key,
+        {{ dbt.listagg('metric_id', "','", 'order by metric_id') }} as metric_ids
+    from contributions
+    group by item_key
+),
+
+final as (
+    select
+        project_counts.institute_id,
+        project_counts.year,
+        project_counts.level,
+        project_counts.funder,
+        project_counts.stage,
+        project_counts.evaluation,
+        project_counts.project_count,
+        project_counts.qualifier,
+        metric_lists.metric_ids,
+        project_counts.source_file,
+        project_counts.source_sheet,
+        project_counts.source_row,
+        project_counts.file_sha256
+    from project_counts
+    left join metric_lists
+        on {{ project_row_key('project_counts') }} = metric_lists.item_key
+)
+
+select * from final

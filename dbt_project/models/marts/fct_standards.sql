@@ -1,0 +1,56 @@
+-- Standards drafted, one row per institute and standard number, with the year and metrics each counts
+-- towards, whether other institutes drafted it too, and the file and row it came from.
+with
+
+standards as (
+    select * from {{ ref('stg_raw__standards') }}
+),
+
+contributions as (
+    select * from {{ ref('int_metric_contributions') }}
+    where metric_id like 'std\_%' escape '\'
+),
+
+metric_lists as (
+    select
+        institute_id,
+        item_key,
+        {{ dbt.listagg('metric_id', "','", 'order by metric_id') }} as metric_ids
+    from contributions
+    group by institute_id, item_key
+),
+
+drafters as (
+    select std_no, count(distinct institute_id) as drafter_count
+    from standards
+    group by std_no
+),
+
+final as (
+    select
+        standards.institute_id,
+        standards.std_no,
+        standards.std_level,
+        standards.std_province_code,
+        standards.std_year,
+        standards.title,
+        standards.role,
+        standards.action,
+        standards.publish_date,
+        standards.effective_date,
+        standards.publish_year as year,
+        metric_lists.metric_ids,
+        drafters.drafter_count > 1 as is_co_drafted,
+        standards.source_file,
+        standards.source_sheet,
+        standards.source_row,
+        standards.file_sha256
+    from standards
+    inner join drafters
+        on standards.std_no = drafters.std_no
+    left join metric_lists
+        on standards.institute_id = metric_lists.institute_id
+        and standards.std_no = metric_lists.item_key
+)
+
+select * from final

@@ -1,0 +1,37 @@
+with
+
+source as (
+    select * from {{ source('raw', 'standards') }}
+),
+
+renamed as (
+    select
+        -- ids
+        institute_id,
+        std_no,
+
+        -- strings
+        std_level,
+        std_province_code,
+        title,
+        role,
+        action,
+
+        -- numerics
+        cast(std_year as integer) as std_year,
+
+        -- dates
+        publish_date,
+        effective_date,
+        cast(extract(year from publish_date) as integer) as publish_year,
+
+        -- provenance
+        source_file,
+        source_sheet,
+        cast(source_row as integer) as source_row,
+        file_sha256
+
+    from source
+)
+
+select * from renamed
