@@ -13,6 +13,10 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("ingest", help="load data/raw/<dataset>/ files into the DuckDB warehouse")
     sub.add_parser("demo", help="regenerate the bundled demo submissions in data/raw/")
+    refresh = sub.add_parser("refresh", help="ingest → quality gate → dbt build → quality gate → publish data/marts/")
+    refresh.add_argument("--wait", action="store_true", help="if another refresh is running, wait for it")
+    docs = sub.add_parser("docs", help="generate dbt docs (the lineage and column definitions of the marts)")
+    docs.add_argument("--serve", action="store_true", help="also serve them on 127.0.0.1:8080")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
 
@@ -22,6 +26,11 @@ def main(argv: list[str] | None = None) -> int:
         planted = generate(settings.raw_dir)
         print(f"Demo data written to {settings.raw_dir} ({len(planted)} rows planted for quarantine)")
         return 0
+
+    if args.command == "refresh":
+        return _refresh(settings, args.wait)
+    if args.command == "docs":
+        return _docs(settings, args.serve)
 
     from pipelines.ingest import ingest, summary_table
 
@@ -41,6 +50,41 @@ def main(argv: list[str] | None = None) -> int:
               f"(隔离行及原因见该文件).")
     if t["warnings"]:
         print(f"{t['warnings']:,} warnings (rows kept) — see {result.warnings_report}.")
+    return 0
+
+
+def _refresh(settings: Settings, wait: bool) -> int:
+    from pipelines.lock import RefreshBusy
+    from pipelines.refresh import EXIT_CODES, StageFailed, failure_summary, refresh
+
+    try:
+        result = refresh(settings, wait=wait)
+    except RefreshBusy as e:
+        print(e, file=sys.stderr)
+        return 75  # EX_TEMPFAIL: try again later
+    except StageFailed as e:
+        print(failure_summary(e, settings), file=sys.stderr)
+        return EXIT_CODES[e.stage]
+    t = result.ingest_totals
+    total = sum(result.timings.values())
+    print(f"\nPublished {result.version} (run {result.run_id}) in {total:.1f} s — "
+          + ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items()))
+    print(f"{t['accepted']:,} rows loaded, {t['rejected']:,} quarantined (see data/reports/ingest/rejects.csv), "
+          f"{t['warnings']:,} warnings. Quality reports: {settings.reports_dir / 'quality'}/*/index.html")
+    return 0
+
+
+def _docs(settings: Settings, serve: bool) -> int:
+    from pipelines.transform import run_dbt
+
+    outcome = run_dbt(settings, "docs", "generate")
+    if not outcome.success:
+        print(outcome.error or "dbt docs generate failed", file=sys.stderr)
+        return 1
+    target = settings.data_dir / "dbt" / "target"
+    print(f"dbt docs written to {target / 'index.html'}")
+    if serve:
+        run_dbt(settings, "docs", "serve", "--port", "8080", "--host", "127.0.0.1")
     return 0
 
 

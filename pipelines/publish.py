@@ -1,0 +1,110 @@
+"""Publish the marts: export every table of the `marts` schema to Parquet in a new version folder with
+manifest.json, then switch `data/marts/current` to it with one atomic rename of a symlink. Readers
+resolve `current` once per read and see a whole version, old or new, never a mix. Old versions are
+pruned to the newest few (a reader still on an old one has minutes, not milliseconds, to finish).
+
+    data/marts/current -> versions/<run_id>
+    data/marts/versions/<run_id>/{manifest.json, dim_*.parquet, fct_*.parquet}
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+
+KEEP_VERSIONS = 3
+INCOMING = ".incoming-"
+
+
+def current_version(marts_dir: Path) -> Path | None:
+    link = marts_dir / "current"
+    if not link.is_symlink() and not link.exists():
+        return None
+    target = link.resolve()
+    return target if (target / "manifest.json").is_file() else None
+
+
+def read_manifest(marts_dir: Path) -> dict | None:
+    version = current_version(marts_dir)
+    return json.loads((version / "manifest.json").read_text(encoding="utf-8")) if version else None
+
+
+def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'marts' order by table_name"
+    ).fetchall()]
+
+
+def export_marts(con: duckdb.DuckDBPyConnection, folder: Path) -> list[dict]:
+    """Each mart as one Parquet file, rows in a fixed order so that the same data gives the same file."""
+    folder.mkdir(parents=True)
+    files = []
+    for table in mart_tables(con):
+        path = folder / f"{table}.parquet"
+        con.execute(f"copy (select * from marts.{table} order by all) to '{path}' "
+                    "(format parquet, compression zstd)")
+        rows = con.execute(f"select count(*) from marts.{table}").fetchone()[0]
+        files.append({"mart": table, "file": path.name, "rows": rows, "bytes": path.stat().st_size,
+                      "sha256": _sha256(path)})
+    return files
+
+
+def publish(con: duckdb.DuckDBPyConnection, marts_dir: Path, manifest: dict) -> Path:
+    versions = marts_dir / "versions"
+    versions.mkdir(parents=True, exist_ok=True)
+    run_id = manifest["run_id"]
+    incoming = versions / f"{INCOMING}{run_id}"
+    shutil.rmtree(incoming, ignore_errors=True)
+    manifest = {**manifest, "marts": export_marts(con, incoming)}
+    (incoming / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    _fsync_tree(incoming)
+    final = versions / run_id
+    os.rename(incoming, final)
+    _fsync(versions)
+    link = marts_dir / f".current-{run_id}"
+    link.unlink(missing_ok=True)
+    os.symlink(Path("versions") / run_id, link)
+    os.replace(link, marts_dir / "current")  # the switch: atomic on POSIX
+    _fsync(marts_dir)
+    prune(marts_dir)
+    return final
+
+
+def prune(marts_dir: Path, keep: int = KEEP_VERSIONS) -> None:
+    """Drop versions beyond the newest `keep` (never the current one) and leftovers of killed runs."""
+    versions = marts_dir / "versions"
+    current = current_version(marts_dir)
+    finished = sorted((p for p in versions.iterdir() if not p.name.startswith(".")), key=lambda p: p.name)
+    for old in finished[:-keep]:
+        if old != current:
+            shutil.rmtree(old, ignore_errors=True)
+    for leftover in versions.glob(f"{INCOMING}*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for link in marts_dir.glob(".current-*"):
+        link.unlink(missing_ok=True)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.iterdir():
+        _fsync(path)
+    _fsync(folder)

@@ -1,0 +1,174 @@
+"""What each quality gate checks. Declarative and free of GX imports, so it reads as a list of rules.
+
+Every check is a frame — a DuckDB query over the warehouse — and expectations on that frame, written
+as (GX expectation class, arguments). `identify_by` names the columns that locate an offending row for
+a person (file and row, or institute and year), shown in the failure summary. Frames stay small
+whatever the data size: tables that grow with the submissions (volunteer records) are checked as
+aggregates per institute, year and file, never pulled whole into pandas.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+Expectation = tuple[str, dict]
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    description: str
+    sql: str
+    expectations: tuple[Expectation, ...]
+    identify_by: tuple[str, ...] = ()
+
+
+def _not_null(*columns: str) -> tuple[Expectation, ...]:
+    return tuple(("ExpectColumnValuesToNotBeNull", {"column": c}) for c in columns)
+
+
+def _unique(*columns: str) -> Expectation:
+    if len(columns) == 1:
+        return ("ExpectColumnValuesToBeUnique", {"column": columns[0]})
+    return ("ExpectCompoundColumnsToBeUnique", {"column_list": list(columns)})
+
+
+def _between(column: str, low=None, high=None) -> Expectation:
+    return ("ExpectColumnValuesToBeBetween", {"column": column, "min_value": low, "max_value": high})
+
+
+def _in_set(column: str, values) -> Expectation:
+    return ("ExpectColumnValuesToBeInSet", {"column": column, "value_set": sorted(values)})
+
+
+def _equal(a: str, b: str) -> Expectation:
+    return ("ExpectColumnPairValuesToBeEqual", {"column_A": a, "column_B": b})
+
+
+def _at_least(a: str, b: str) -> Expectation:
+    return ("ExpectColumnPairValuesAToBeGreaterThanB", {"column_A": a, "column_B": b, "or_equal": True})
+
+
+# A staff total that more than doubles or halves in one year is almost always a typo (1200 for 120)
+# and would distort every per-100-staff figure of that institute; the analyst confirms or fixes it.
+STAFF_JUMP = (0.5, 2.0)
+PROVENANCE = ("source_file", "source_row")
+
+
+def raw_checks(today: date) -> tuple[Check, ...]:
+    """Gate 1, on the tables the ingest wrote, before dbt reads them."""
+    years = (1949, today.year)
+    return (
+        Check("raw.institutes", "the institute register", "select * from raw.institutes",
+              (*_not_null("institute_id", "name_zh", "institute_type"), _unique("institute_id"),
+               _in_set("institute_type", {"quality_inspection", "standardization", "metrology", "quality_science",
+                                          "other"}),
+               ("ExpectColumnValuesToMatchRegex", {"column": "province_code", "regex": r"^\d{2}$"})),
+              PROVENANCE),
+        Check("raw.staff", "staff figures, one per institute and year", "select * from raw.staff",
+              (*_not_null("institute_id", "year", "staff_total"), _unique("institute_id", "year"),
+               _between("staff_total", 1), _between("year", *years)),
+              PROVENANCE),
+        Check("raw.staff_year_on_year", "staff totals that more than double or halve from one year to the next",
+              """select institute_id, year, staff_total, prior_staff_total, source_file, source_row,
+                        staff_total / prior_staff_total as change_ratio
+                 from (select *, lag(staff_total) over (partition by institute_id order by year) as prior_staff_total,
+                              lag(year) over (partition by institute_id order by year) as prior_year
+                       from raw.staff)
+                 where prior_year = year - 1""",
+              (_between("change_ratio", *STAFF_JUMP),),
+              ("institute_id", "year", "staff_total", "prior_staff_total", *PROVENANCE)),
+        Check("raw.project_counts", "project counts", "select * from raw.project_counts",
+              (*_not_null("institute_id", "year", "level", "stage", "count"), _between("count", 0),
+               _between("year", *years), _in_set("stage", {"initiated", "ongoing", "accepted"})),
+              PROVENANCE),
+        Check("raw.ip_items", "patents and software copyrights", "select * from raw.ip_items",
+              (*_not_null("institute_id", "number", "ip_kind", "status"), _unique("institute_id", "number"),
+               _in_set("ip_kind", {"invention", "utility", "design", "software"})),
+              PROVENANCE),
+        Check("raw.standards", "standards drafted", "select * from raw.standards",
+              (*_not_null("institute_id", "std_no", "std_level"), _unique("institute_id", "std_no"),
+               _in_set("std_level", {"national", "industry", "local", "group", "metrology_national",
+                                     "metrology_local"})),
+              PROVENANCE),
+        Check("raw.volunteer_hours", "volunteer records, checked per institute, year and file",
+              """select institute_id, year(date) as year, source_file, count(*) as records,
+                        min(hours) as min_hours, max(hours) as max_hours,
+                        count(*) - count(volunteer_id) as missing_volunteer_ids,
+                        count(*) - count(date) as missing_dates
+                 from raw.volunteer_hours group by all""",
+              (*_not_null("institute_id", "year"),
+               ("ExpectColumnValuesToBeBetween", {"column": "min_hours", "min_value": 0, "strict_min": True}),
+               _between("max_hours", None, 24), _between("missing_volunteer_ids", 0, 0),
+               _between("missing_dates", 0, 0), _between("year", *years)),
+              ("institute_id", "year", "source_file")),
+        Check("raw.load_log", "rows loaded per dataset agree with the load log",
+              """with logged as (select dataset, sum(accepted) as accepted_in_log from raw.load_log group by dataset),
+                 loaded as (""" + " union all ".join(
+                  f"select '{t}' as dataset, count(*) as rows_in_table from raw.{t}"
+                  for t in ("institutes", "staff", "project_counts", "ip_items", "standards", "volunteer_hours",
+                            "targets")) + """)
+                 select loaded.dataset, coalesce(accepted_in_log, 0) as accepted_in_log, rows_in_table
+                 from loaded left join logged using (dataset)""",
+              (_equal("accepted_in_log", "rows_in_table"),),
+              ("dataset",)),
+    )
+
+
+def mart_checks() -> tuple[Check, ...]:
+    """Gate 2, on the marts dbt built, before they are published."""
+    return (
+        Check("marts.fct_institute_metric_year", "one row per institute, year and metric",
+              "select * from marts.fct_institute_metric_year",
+              (*_not_null("institute_id", "year", "metric_id", "is_reported"),
+               _unique("institute_id", "year", "metric_id"), _between("value", 0),
+               _between("group_share", 0, 1), _between("peer_share", 0, 1),
+               _at_least("group_n", "group_rank"), _at_least("peer_n", "peer_rank"), _at_least("group_n", "peer_n")),
+              ("institute_id", "year", "metric_id")),
+        Check("marts.metrics_complete", "every metric of the catalog for every institute-year",
+              """select f.institute_id, f.year, count(distinct f.metric_id) as metrics,
+                        (select count(*) from marts.dim_metrics) as metrics_in_catalog
+                 from marts.fct_institute_metric_year f group by all""",
+              (_equal("metrics", "metrics_in_catalog"),),
+              ("institute_id", "year")),
+        Check("marts.group_totals", "group totals lie between the largest institute and the sum of all",
+              """select g.group_id, g.year, g.metric_id, g.value as group_total,
+                        sum(f.value) as sum_of_institutes, max(f.value) as largest_institute
+                 from marts.fct_group_metric_year g
+                 join marts.fct_institute_metric_year f
+                   on f.year = g.year and f.metric_id = g.metric_id
+                  and (g.group_id = 'all' or f.peer_group_id = g.group_id)
+                 where g.value is not null
+                 group by all""",
+              (_at_least("sum_of_institutes", "group_total"), _at_least("group_total", "largest_institute")),
+              ("group_id", "year", "metric_id")),
+        Check("marts.records_reconcile", "the records behind each count add up to the figure shown",
+              """with behind as (
+                     select institute_id, year, metric_id, sum(n) as from_records from (
+                         select institute_id, year, unnest(string_split(metric_ids, ',')) as metric_id,
+                                cast(project_count as double) as n from marts.fct_project_counts
+                         union all
+                         select institute_id, year, unnest(string_split(metric_ids, ',')), 1.0
+                         from marts.fct_ip_items where metric_ids is not null
+                         union all
+                         select institute_id, year, unnest(string_split(metric_ids, ',')), 1.0
+                         from marts.fct_standards where metric_ids is not null
+                         union all
+                         select institute_id, year, 'vol_person_times', count(*)
+                         from marts.fct_volunteer_records group by all
+                         union all
+                         select institute_id, year, 'vol_hours', sum(hours)
+                         from marts.fct_volunteer_records group by all)
+                     group by all)
+                 select f.institute_id, f.year, f.metric_id, round(f.value, 6) as value,
+                        round(coalesce(b.from_records, 0), 6) as from_records
+                 from marts.fct_institute_metric_year f
+                 left join behind b using (institute_id, year, metric_id)
+                 where f.is_reported and f.metric_id <> 'vol_volunteers'""",
+              (("ExpectColumnPairValuesToBeEqual", {"column_A": "value", "column_B": "from_records"}),),
+              ("institute_id", "year", "metric_id")),
+        Check("marts.dim_metrics", "every metric named and defined in both languages", "select * from marts.dim_metrics",
+              (*_not_null("metric_id", "name_zh", "name_en", "unit_zh", "unit_en", "description_zh",
+                          "description_en"), _unique("metric_id")),
+              ("metric_id",)),
+    )
