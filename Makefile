@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_COMPILE_BYTECODE := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: help setup system-deps demo ingest refresh dashboard test lint format bench clean
+.PHONY: help setup system-deps demo ingest refresh docs dashboard test lint format bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -34,10 +34,15 @@ demo: $(VENV)/.synced ## regenerate the bundled demo submissions in data/raw/ (d
 ingest: $(VENV)/.synced ## load data/raw/ into the DuckDB warehouse (data/warehouse.duckdb)
 	$(PY) -m pipelines ingest
 
-refresh: ingest ## the whole pipeline; today: ingest (GX gates, dbt marts and publishing come next)
+refresh: $(VENV)/.synced ## ingest → quality gate → dbt build → quality gate → publish data/marts/ (all or nothing)
+	$(PY) -m pipelines refresh
 
-dashboard: setup refresh ## set up, refresh the demo data, serve the app (the Dash app comes next)
-	@echo "The warehouse is loaded. The dashboard (Dash app on 127.0.0.1:8050) is the next piece of work."
+docs: $(VENV)/.synced ## dbt docs (lineage, column definitions) into data/dbt/target/index.html
+	$(PY) -m pipelines docs
+
+dashboard: setup ## set up, refresh if nothing is published yet, serve the app (the Dash app comes next)
+	@if [ ! -e data/marts/current/manifest.json ]; then $(PY) -m pipelines refresh; fi
+	@echo "The marts are published in data/marts/current. The dashboard (Dash app on 127.0.0.1:8050) is the next piece of work."
 
 test: setup ## run the test suite (unit, integration)
 	$(PY) -m pytest
@@ -51,5 +56,5 @@ format: $(VENV)/.synced ## ruff format
 bench: setup ## benchmarks: ingest of 1e6 / 1e7 CSV rows and a 2e5-row xlsx against DuckDB and fastexcel
 	$(PY) -m bench.ingest
 
-clean: ## remove the environment, the warehouse and generated reports (keeps data/raw)
-	rm -rf $(VENV) .tools data/warehouse.duckdb* data/reports bench/out
+clean: ## remove the environment, the warehouse, published marts and reports (keeps data/raw)
+	rm -rf $(VENV) .tools data/warehouse.duckdb* data/reports data/dbt data/marts/current data/marts/versions bench/out

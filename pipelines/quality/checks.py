@@ -42,11 +42,12 @@ def _in_set(column: str, values) -> Expectation:
 
 
 def _equal(a: str, b: str) -> Expectation:
-    return ("ExpectColumnPairValuesToBeEqual", {"column_A": a, "column_B": b})
+    return ("ExpectColumnPairValuesToBeEqual", {"column_A": a, "column_B": b, "ignore_row_if": "neither"})
 
 
 def _at_least(a: str, b: str) -> Expectation:
-    return ("ExpectColumnPairValuesAToBeGreaterThanB", {"column_A": a, "column_B": b, "or_equal": True})
+    return ("ExpectColumnPairValuesAToBeGreaterThanB", {"column_A": a, "column_B": b, "or_equal": True,
+                                                        "ignore_row_if": "either_value_is_missing"})
 
 
 # A staff total that more than doubles or halves in one year is almost always a typo (1200 for 120)
@@ -165,7 +166,7 @@ def mart_checks() -> tuple[Check, ...]:
                  from marts.fct_institute_metric_year f
                  left join behind b using (institute_id, year, metric_id)
                  where f.is_reported and f.metric_id <> 'vol_volunteers'""",
-              (("ExpectColumnPairValuesToBeEqual", {"column_A": "value", "column_B": "from_records"}),),
+              (_equal("value", "from_records"),),
               ("institute_id", "year", "metric_id")),
         Check("marts.dim_metrics", "every metric named and defined in both languages", "select * from marts.dim_metrics",
               (*_not_null("metric_id", "name_zh", "name_en", "unit_zh", "unit_en", "description_zh",

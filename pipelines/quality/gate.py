@@ -2,6 +2,7 @@
 Data Docs, and return what failed with sample offending rows a person can act on."""
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import threading
@@ -62,6 +63,7 @@ def preload() -> None:
 
 def _import_gx():
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
     import great_expectations.expectations as gxe
     from great_expectations.data_context.types.base import ProgressBarsConfig
