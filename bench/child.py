@@ -3,6 +3,8 @@
     python -m bench.child touyan  <data_dir>          Touyan's ingest of <data_dir>/raw
     python -m bench.child duckdb  <csv> <db_file>     DuckDB's read of the CSV into a new database
     python -m bench.child fastexcel <xlsx>            fastexcel's read of the first sheet to Arrow
+    python -m bench.child refresh <data_dir> <json>   `python -m pipelines refresh` on <data_dir>; stage times to <json>
+    python -m bench.child pandas  <raw_dir> <out_dir> the plain-pandas baseline (bench/pandas_baseline.py)
 
 Imports are inside each branch so that a floor does not pay for libraries it does not use. Printed as
 JSON on stdout: the time of the operation alone (no interpreter start, no imports) and the process's
@@ -34,6 +36,30 @@ def main(tool: str, *args: str) -> None:
 
         t0 = time.perf_counter()
         fastexcel.read_excel(args[0]).load_sheet(0).to_arrow()
+    elif tool == "refresh":  # the command line itself: its imports are timed, as a user waits for them
+        import os
+
+        os.environ["TOUYAN_DATA_DIR"] = args[0]
+        os.environ.setdefault("TOUYAN_TODAY", "2025-06-30")
+        t0 = time.perf_counter()
+        import pipelines.refresh
+        from pipelines.__main__ import main as pipelines_main
+
+        refresh = pipelines.refresh.refresh
+
+        def timed_refresh(*a, **k):  # the stage times, publish included (the manifest is written before it)
+            result = refresh(*a, **k)
+            Path(args[1]).write_text(json.dumps(result.timings))
+            return result
+
+        pipelines.refresh.refresh = timed_refresh
+        if code := pipelines_main(["refresh"]):
+            sys.exit(code)
+    elif tool == "pandas":
+        t0 = time.perf_counter()
+        from bench.pandas_baseline import run
+
+        run(Path(args[0]), Path(args[1]))
     else:
         raise SystemExit(f"unknown tool {tool}")
     seconds = time.perf_counter() - t0

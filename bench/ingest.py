@@ -295,9 +295,15 @@ def main(argv: list[str] | None = None) -> int:
     if code_digest() != code:
         print("\nWARNING: pipelines/ changed during the run; the runs may have measured different code")
 
-    checks = targets(results)
+    report(args.out / "ingest.json", command, code, args.repeat, results, targets(results), table(results))
+    return 0
+
+
+def report(path: Path, command: str, code: str, repeat: int, results: list[dict], checks: list[dict],
+           text: str) -> None:
+    """Print the table and the verdicts, warn if other processes used the CPUs, write the JSON."""
     print()
-    print(table(results))
+    print(text)
     print()
     for c in checks:
         print(f"{'PASS' if c['pass'] else 'MISS'}  {c['target']}: {c['value']}")
@@ -306,12 +312,11 @@ def main(argv: list[str] | None = None) -> int:
     if other > 0.1:
         print(f"\nWARNING: other processes kept {other:.1f} of the {machine()['nproc']} CPUs busy during the runs; "
               "the wall times are stretched (CPU times much less so). Run again on a quiet machine.")
-    report = {"command": command, "machine": machine() | {"pipelines_sha256": code}, "repeat": args.repeat,
-              "other_cpus_busy": round(other, 2), "results": results, "targets": checks}
-    (args.out / "ingest.json").write_text(json.dumps(report, ensure_ascii=False, indent=2))
-    print(f"\nresults: {args.out / 'ingest.json'}")
+    found = {"command": command, "machine": machine() | {"pipelines_sha256": code}, "repeat": repeat,
+             "other_cpus_busy": round(other, 2), "results": results, "targets": checks}
+    path.write_text(json.dumps(found, ensure_ascii=False, indent=2))
+    print(f"\nresults: {path}")
     print(f"command: {command}")
-    return 0
 
 if __name__ == "__main__":
     sys.exit(main())

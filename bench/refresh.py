@@ -1,0 +1,186 @@
+"""Refresh benchmark (issue 3): `python -m pipelines refresh` end to end against a plain-pandas script
+computing the same volunteer metrics from the same files.
+
+    python -m bench.refresh [--sizes demo,1e6,1e7] [--repeat 3] [--out bench/out]
+
+Each size is a data folder of its own under <out>/refresh/: `demo` is data/raw/ as shipped (every file
+symlinked); `1e6` and `1e7` are the same plus the generated volunteer-hour CSV of bench.ingest
+(symlinked into raw/volunteer_hours/; its institutes FJQI, FJSI, ZJQS are in the demo register).
+Before the measured runs each folder gets one unmeasured refresh of the demo files, so that dbt's
+partial parse is warm as it is for every refresh after the first in a data folder (the first one
+parses the project from scratch; its stage times are kept in the JSON as `priming`). Touyan and pandas
+runs alternate; each runs in its own process (bench/child.py), wall time around the process, peak RSS
+its own VmHWM. The stage times are the refresh's own (RefreshResult.timings). Targets are
+reported as PASS/MISS; the exit code is 0 either way."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import statistics
+import sys
+from pathlib import Path
+
+import duckdb
+
+from bench.ingest import ROOT, code_digest, ensure_input, label, report, run_child
+
+STAGES = ("ingest", "gate_raw", "dbt_build", "gate_marts", "publish")
+GATES = ("gate_raw", "gate_marts")
+DEMO_TARGET_S, BIG_TARGET_S, BIG_PEAK_MIB, GATE_SHARE = 10.0, 25.0, 2048, 0.20
+BIG = 10**7
+
+
+def build_raw(data: Path, extra: Path | None) -> None:
+    """<data>/raw = symlinks to every file of data/raw/ (and to `extra` in raw/volunteer_hours/)."""
+    raw = data / "raw"
+    shutil.rmtree(raw, ignore_errors=True)
+    demo = ROOT / "data" / "raw"
+    for path in sorted(demo.rglob("*")):
+        if path.is_file():
+            (raw / path.relative_to(demo)).parent.mkdir(parents=True, exist_ok=True)
+            (raw / path.relative_to(demo)).symlink_to(path)
+    if extra:
+        (raw / "volunteer_hours" / extra.name).symlink_to(extra.resolve())
+
+
+def refresh_run(data: Path) -> dict:
+    timings = data.parent / "stage_seconds.json"
+    timings.unlink(missing_ok=True)
+    run = run_child("refresh", str(data), str(timings))
+    manifest = json.loads((data / "marts" / "current" / "manifest.json").read_text(encoding="utf-8"))
+    run["stage_seconds"] = json.loads(timings.read_text())
+    run["refresh_s"] = sum(run["stage_seconds"].values())
+    run["gate_share"] = sum(run["stage_seconds"][g] for g in GATES) / run["refresh_s"]
+    run["totals"] = manifest["totals"]
+    return run
+
+
+def pandas_run(data: Path) -> dict:
+    out = data / "pandas"
+    shutil.rmtree(out, ignore_errors=True)
+    return run_child("pandas", str(data / "raw"), str(out))
+
+
+def agreement(data: Path) -> dict:
+    """How far the baseline's volunteer metrics are from the published ones (they differ by design:
+    the baseline keeps the rows Touyan quarantines and parses hours less leniently)."""
+    with duckdb.connect() as con:
+        rows = con.execute("""
+            select metric_id, count(*), count(t.value), count(p.value), sum(t.value), sum(p.value)
+            from (select * from read_parquet(?) where metric_id like 'vol\\_%' escape '\\') as t
+            full join read_parquet(?) as p using (institute_id, year, metric_id)
+            group by metric_id order by metric_id""",
+            [str(data / "marts" / "current" / "fct_institute_metric_year.parquet"),
+             str(data / "pandas" / "institute_metric_year.parquet")]).fetchall()
+    return {m: {"rows": n, "touyan_values": nt, "pandas_values": np_, "touyan_sum": st, "pandas_sum": sp}
+            for m, n, nt, np_, st, sp in rows}
+
+
+def measure(case: str, extra: Path | None, repeat: int, work: Path) -> list[dict]:
+    data = work / case / "data"
+    shutil.rmtree(data.parent, ignore_errors=True)
+    build_raw(data, None)
+    priming = refresh_run(data)
+    print(f"  {case}: priming refresh (demo files, cold dbt parse) {priming['wall_s']:.1f} s", flush=True)
+    if extra:
+        build_raw(data, extra)
+    runs: dict[str, list[dict]] = {"touyan": [], "pandas": []}
+    for i in range(repeat):
+        for tool, run in (("touyan", refresh_run), ("pandas", pandas_run)):
+            runs[tool].append(run(data))
+            r = runs[tool][-1]
+            stages = ", ".join(f"{k} {v:.1f}" for k, v in r.get("stage_seconds", {}).items())
+            print(f"  {case} {tool} run {i + 1}/{repeat}: {r['wall_s']:.2f} s, {r['peak_rss_mib']:,.0f} MiB"
+                  + (f" ({stages})" if stages else ""), flush=True)
+    check = agreement(data)
+    shutil.rmtree(data.parent)
+    results = []
+    for tool, r in runs.items():
+        result = {"input": case, "rows": r[0]["totals"]["rows_read"] if tool == "touyan" else None,
+                  "tool": tool, "runs": r,
+                  "median_wall_s": statistics.median(x["wall_s"] for x in r),
+                  "median_cpu_s": statistics.median(x["cpu_s"] for x in r),
+                  "peak_rss_mib": max(x["peak_rss_mib"] for x in r)}
+        if tool == "touyan":
+            result |= {"priming": priming, "totals": r[-1]["totals"],
+                       "median_stage_s": {s: statistics.median(x["stage_seconds"][s] for x in r) for s in STAGES},
+                       "median_refresh_s": statistics.median(x["refresh_s"] for x in r),
+                       "median_gate_share": statistics.median(x["gate_share"] for x in r)}
+        else:
+            result |= {"agreement": check}
+        results.append(result)
+    results[1]["rows"] = results[0]["rows"]
+    return results
+
+
+def table(results: list[dict]) -> str:
+    header = ("input", "rows", "tool", "median wall s", "peak RSS MiB", "median CPU s", *STAGES, "gates %")
+    rows = []
+    for r in results:
+        stages = r.get("median_stage_s")
+        rows.append((r["input"], f"{r['rows']:,}", r["tool"], f"{r['median_wall_s']:.2f}", f"{r['peak_rss_mib']:,.0f}",
+                     f"{r['median_cpu_s']:.1f}", *(f"{stages[s]:.2f}" if stages else "" for s in STAGES),
+                     f"{r['median_gate_share']:.0%}" if stages else ""))
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
+
+    def line(row):
+        return "  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
+
+    return "\n".join([line(header), line(tuple("-" * w for w in widths)), *map(line, rows)])
+
+
+def targets(results: list[dict]) -> list[dict]:
+    found = []
+    by = {(r["input"], r["tool"]): r for r in results}
+    if demo := by.get(("demo", "touyan")):
+        found.append({"target": f"demo refresh ≤ {DEMO_TARGET_S:g} s", "value": f"{demo['median_wall_s']:.1f} s",
+                      "pass": demo["median_wall_s"] <= DEMO_TARGET_S})
+    big = by.get((label(BIG), "touyan"))
+    if big:
+        found.append({"target": f"1e7 refresh ≤ {BIG_TARGET_S:g} s", "value": f"{big['median_wall_s']:.1f} s",
+                      "pass": big["median_wall_s"] <= BIG_TARGET_S})
+        found.append({"target": "1e7 refresh peak RSS ≤ 2 GiB", "value": f"{big['peak_rss_mib']:,.0f} MiB",
+                      "pass": big["peak_rss_mib"] <= BIG_PEAK_MIB})
+        base = by[label(BIG), "pandas"]
+        found.append({"target": "1e7 refresh faster than the pandas baseline",
+                      "value": f"{big['median_wall_s']:.1f} s vs {base['median_wall_s']:.1f} s",
+                      "pass": big["median_wall_s"] < base["median_wall_s"]})
+    for r in results:
+        if r["tool"] == "touyan":
+            found.append({"target": f"{r['input']}: validation (gate_raw + gate_marts) ≤ {GATE_SHARE:.0%} of refresh",
+                          "value": f"{r['median_gate_share']:.0%}", "pass": r["median_gate_share"] <= GATE_SHARE})
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.refresh", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="demo,1e6,1e7",
+                        help="demo and/or generated volunteer-hour rows added to it, comma-separated (default demo,1e6,1e7)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (default 3)")
+    parser.add_argument("--out", type=Path, default=Path("bench/out"), help="output folder (default bench/out)")
+    args = parser.parse_args(argv)
+    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    command = shlex.join(sys.orig_argv)
+    work = args.out.resolve() / "refresh"
+    code = code_digest()
+    print(f"load average {os.getloadavg()[0]:.2f} (1 min) at the start", flush=True)
+
+    results = []
+    for size in sizes:
+        extra = None if size == "demo" else ensure_input(args.out / "inputs", "csv", int(float(size)))
+        results += measure(size if size == "demo" else label(int(float(size))), extra, args.repeat, work)
+    shutil.rmtree(work, ignore_errors=True)
+    if code_digest() != code:
+        print("\nWARNING: pipelines/ changed during the run; the runs may have measured different code")
+
+    loads = [x["load_1min"] for r in results for x in r["runs"]]
+    print(f"\nload average (1 min) before the runs: {min(loads):.2f} … {max(loads):.2f}")
+    report(args.out / "refresh.json", command, code, args.repeat, results, targets(results), table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
