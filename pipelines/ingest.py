@@ -66,6 +66,7 @@ def ingest(settings: Settings, out=sys.stdout) -> IngestResult:
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     building = settings.warehouse.with_name(settings.warehouse.name + ".building")
     building.unlink(missing_ok=True)
+    building.with_name(building.name + ".wal").unlink(missing_ok=True)
     tmp_dir = Path(tempfile.mkdtemp(prefix="touyan-ingest-"))
     result = IngestResult()
     seen = 0
@@ -101,6 +102,9 @@ def ingest(settings: Settings, out=sys.stdout) -> IngestResult:
         write_issue_report(con, "rejects", result.rejects_report)
         write_issue_report(con, "warnings", result.warnings_report)
         con.close()
+        # A run killed while it had the old warehouse open leaves its write-ahead log beside it; DuckDB
+        # would replay that log onto the new file and fail. It belongs to the file being replaced.
+        settings.warehouse.with_name(settings.warehouse.name + ".wal").unlink(missing_ok=True)
         os.replace(building, settings.warehouse)
     finally:
         building.unlink(missing_ok=True)

@@ -1,0 +1,149 @@
+"""A refresh that fails at any stage leaves the published marts byte-identical and says what failed;
+a second refresh refuses while one runs; a refresh killed at any point leaves a complete version."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.config import PROJECT_ROOT
+from pipelines.lock import refresh_lock
+from pipelines.refresh import StageFailed, refresh
+from tests.conftest import TODAY, DataDir, write_csv
+from tests.integration.test_refresh_arithmetic import write_submission
+
+
+def snapshot(marts_dir: Path) -> dict[str, str]:
+    """Every file and link under data/marts/ with its content hash (links by their target)."""
+    state = {}
+    for path in sorted(marts_dir.rglob("*")):
+        rel = str(path.relative_to(marts_dir))
+        if path.is_symlink():
+            state[rel] = "-> " + os.readlink(path)
+        elif path.is_file():
+            state[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return state
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    data = DataDir(tmp_path_factory.mktemp("failures") / "data")
+    write_submission(data)
+    started = time.perf_counter()
+    refresh(data.settings, out=None)
+    data.refresh_seconds = time.perf_counter() - started
+    return data
+
+
+@pytest.fixture
+def pristine(data):
+    """The test may break the submission; it is restored afterwards."""
+    saved = data.settings.data_dir.parent / "raw-saved"
+    shutil.copytree(data.raw, saved)
+    yield data
+    shutil.rmtree(data.raw)
+    shutil.move(saved, data.raw)
+
+
+def failing_refresh(data: DataDir) -> StageFailed:
+    before = snapshot(data.settings.marts_dir)
+    with pytest.raises(StageFailed) as failed:
+        refresh(data.settings, out=None)
+    assert snapshot(data.settings.marts_dir) == before
+    return failed.value
+
+
+def test_a_failing_expectation_stops_before_publishing(pristine):
+    staff = pristine.raw / "staff" / "staff.csv"
+    staff.write_text(staff.read_text().replace("FJSI,2024,80", "FJSI,2024,800"))
+    error = failing_refresh(pristine)
+    assert error.stage == "gate_raw"
+    text = str(error)
+    assert "raw.staff_year_on_year" in text and "expect_column_values_to_be_between" in text
+    assert "'institute_id': 'FJSI'" in text and "'year': 2024" in text and "'staff_total': 800" in text
+    assert (pristine.settings.reports_dir / "quality" / "raw" / "index.html").is_file()
+
+
+def test_a_failing_dbt_test_stops_before_publishing(pristine):
+    ip = pristine.raw / "ip_items" / "ip.csv"
+    lines = ip.read_text().splitlines()
+    lines[-1] = lines[-1].replace("2021-06-01", "2022-06-01")  # ZJQS's copy of the co-owned patent disagrees
+    ip.write_text("\r\n".join(lines) + "\r\n")
+    error = failing_refresh(pristine)
+    assert error.stage == "dbt_build"
+    assert "assert_co_owned_ip_items_agree" in str(error)
+
+
+def test_a_file_that_cannot_be_read_stops_before_anything_runs(pristine):
+    (pristine.raw / "standards").mkdir()
+    (pristine.raw / "standards" / "标准.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    error = failing_refresh(pristine)
+    assert error.stage == "ingest"
+    assert "standards/标准.xlsx" in str(error)
+
+
+def cli(data: DataDir, *args: str, **kwargs) -> subprocess.Popen:
+    env = {**os.environ, "TOUYAN_DATA_DIR": str(data.settings.data_dir), "TOUYAN_TODAY": TODAY.isoformat(),
+           "TOUYAN_ID_SALT": data.settings.id_salt}
+    return subprocess.Popen([sys.executable, "-m", "pipelines", "refresh", *args], cwd=PROJECT_ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def test_the_command_exits_non_zero_with_a_one_screen_summary(pristine):
+    write_csv(pristine.raw / "staff" / "staff.csv", [["institute", "staff_total"], ["FJQI", 10]])  # no year column
+    before = snapshot(pristine.settings.marts_dir)
+    process = cli(pristine)
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == 2
+    assert "REFRESH FAILED at stage 'ingest'" in err and "staff/staff.csv" in err
+    assert "The published marts are unchanged" in err and len(err.splitlines()) < 40
+    assert snapshot(pristine.settings.marts_dir) == before
+
+
+def test_a_second_refresh_refuses_while_one_runs(data):
+    with refresh_lock(data.settings.data_dir):
+        process = cli(data)
+        _, err = process.communicate(timeout=120)
+    assert process.returncode == 75
+    assert "Another refresh is running" in err and f"pid {os.getpid()}" in err
+
+
+def assert_complete(marts_dir: Path) -> str:
+    version = (marts_dir / "current").resolve()
+    manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["run_id"] == version.name
+    con = duckdb.connect()
+    for mart in manifest["marts"]:
+        path = version / mart["file"]
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == mart["sha256"]
+        assert con.execute(f"select count(*) from read_parquet('{path}')").fetchone()[0] == mart["rows"]
+    return version.name
+
+
+def test_a_refresh_killed_at_any_point_leaves_a_complete_published_version(data):
+    marts = data.settings.marts_dir
+    assert_complete(marts)
+    full = data.refresh_seconds + 1.5  # a refresh in a new process also starts Python
+    rng = random.Random(20261122)
+    for attempt in range(4):
+        process = cli(data)
+        time.sleep(rng.uniform(0.2, full))
+        process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=60)
+        assert_complete(marts), f"kill {attempt}"
+    final = cli(data)
+    _, err = final.communicate(timeout=300)
+    assert final.returncode == 0, err[-3000:]
+    newest = assert_complete(marts)
+    versions = sorted(p.name for p in (marts / "versions").iterdir())
+    assert newest == versions[-1] and len(versions) <= 3  # pruned, and no half-written leftovers
