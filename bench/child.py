@@ -3,7 +3,8 @@
     python -m bench.child touyan  <data_dir>          Touyan's ingest of <data_dir>/raw
     python -m bench.child duckdb  <csv> <db_file>     DuckDB's read of the CSV into a new database
     python -m bench.child fastexcel <xlsx>            fastexcel's read of the first sheet to Arrow
-    python -m bench.child refresh <data_dir> <json>   `python -m pipelines refresh` on <data_dir>; stage times to <json>
+    python -m bench.child refresh <data_dir> <json>   `python -m pipelines refresh` on <data_dir>; exit code and
+                                                      stage times to <json>
     python -m bench.child pandas  <raw_dir> <out_dir> the plain-pandas baseline (bench/pandas_baseline.py)
 
 Imports are inside each branch so that a floor does not pay for libraries it does not use. Printed as
@@ -37,6 +38,7 @@ def main(tool: str, *args: str) -> None:
         t0 = time.perf_counter()
         fastexcel.read_excel(args[0]).load_sheet(0).to_arrow()
     elif tool == "refresh":  # the command line itself: its imports are timed, as a user waits for them
+        import io
         import os
 
         os.environ["TOUYAN_DATA_DIR"] = args[0]
@@ -45,16 +47,28 @@ def main(tool: str, *args: str) -> None:
         import pipelines.refresh
         from pipelines.__main__ import main as pipelines_main
 
-        refresh = pipelines.refresh.refresh
+        results, errors = [], io.StringIO()
 
-        def timed_refresh(*a, **k):  # the stage times, publish included (the manifest is written before it)
-            result = refresh(*a, **k)
-            Path(args[1]).write_text(json.dumps(result.timings))
-            return result
+        class Kept(pipelines.refresh.RefreshResult):  # its stage times survive a failed stage
+            def __init__(self, *a, **k):
+                super().__init__(*a, **k)
+                self.started = time.perf_counter()
+                results.append(self)
 
-        pipelines.refresh.refresh = timed_refresh
-        if code := pipelines_main(["refresh"]):
-            sys.exit(code)
+        class Tee(io.TextIOBase):
+            def write(self, text):
+                errors.write(text)
+                return sys.__stderr__.write(text)
+
+        pipelines.refresh.RefreshResult, sys.stderr = Kept, Tee()
+        code = pipelines_main(["refresh"])
+        sys.stderr = sys.__stderr__
+        # a failed refresh is a result too: exit 0, and say how it ended beside the stage times; the time
+        # after the last stage that finished is (nearly all) the failed stage's
+        timings = results[0].timings if results else {}
+        after = time.perf_counter() - results[0].started - sum(timings.values()) if results else None
+        Path(args[1]).write_text(json.dumps({"exit_code": code, "stage_seconds": timings, "seconds_after_last_stage": after,
+                                             "stderr": errors.getvalue()[-4000:] if code else ""}))
     elif tool == "pandas":
         t0 = time.perf_counter()
         from bench.pandas_baseline import run
