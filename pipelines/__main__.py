@@ -77,14 +77,14 @@ def _refresh(settings: Settings, wait: bool) -> int:
 def _docs(settings: Settings, serve: bool) -> int:
     from pipelines.transform import run_dbt
 
-    outcome = run_dbt(settings, "docs", "generate")
+    outcome = run_dbt(settings, "docs generate")
     if not outcome.success:
         print(outcome.error or "dbt docs generate failed", file=sys.stderr)
         return 1
     target = settings.data_dir / "dbt" / "target"
     print(f"dbt docs written to {target / 'index.html'}")
     if serve:
-        run_dbt(settings, "docs", "serve", "--port", "8080", "--host", "127.0.0.1")
+        run_dbt(settings, "docs serve", "--port", "8080", "--host", "127.0.0.1")
     return 0
 
 

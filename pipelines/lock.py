@@ -18,8 +18,7 @@ class RefreshBusy(RuntimeError):
 def refresh_lock(data_dir: Path, wait: bool = False):
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / ".refresh.lock"
-    handle = open(path, "a+")
-    try:
+    with open(path, "a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
@@ -33,6 +32,4 @@ def refresh_lock(data_dir: Path, wait: bool = False):
         handle.truncate()
         handle.write(f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}")
         handle.flush()
-        yield
-    finally:
-        handle.close()
+        yield  # the flock is released when the file closes, or when the process dies

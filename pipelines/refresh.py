@@ -5,11 +5,12 @@ what to do."""
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -61,7 +62,7 @@ def _refresh(settings: Settings, out) -> RefreshResult:
     from pipelines.quality.gate import preload
 
     preload()  # Great Expectations imports in the background while the ingest runs
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     result = RefreshResult(new_run_id(started))
     say = (lambda line: print(line, file=out, flush=True)) if out else (lambda line: None)
     context: dict = {}
@@ -84,6 +85,7 @@ def _refresh(settings: Settings, out) -> RefreshResult:
         context["gate_marts"] = stage("gate_marts", lambda: _gate(settings, "marts", con, reports / "marts"))
         result.manifest = _manifest(result, started, con, context)
         result.version = stage("publish", lambda: _publish(settings, con, result))
+    result.manifest = json.loads((result.version / "manifest.json").read_text(encoding="utf-8"))
     return result
 
 
@@ -144,7 +146,7 @@ def _manifest(result: RefreshResult, started: datetime, con, context: dict) -> d
     return {
         "run_id": result.run_id,
         "started_at": started.isoformat(timespec="seconds"),
-        "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "code_version": code_version(),
         "tools": {p: _version(p) for p in ("duckdb", "dbt-core", "dbt-duckdb", "great-expectations", "pandas")},
         "source_files": [dict(zip(("file", "dataset", "sha256", "rows_read", "accepted", "quarantined", "warnings"),

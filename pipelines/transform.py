@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from pipelines.config import PROJECT_ROOT, Settings
 
@@ -35,7 +34,7 @@ class DbtOutcome:
 
 def dbt_args(settings: Settings, command: str, *extra: str) -> list[str]:
     dbt_dir = settings.data_dir / "dbt"
-    return [command, "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
+    return [*command.split(), "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
             "--target-path", str(dbt_dir / "target"), "--log-path", str(dbt_dir / "logs"), "--quiet", *extra]
 
 

@@ -2,6 +2,7 @@
 Data Docs, and return what failed with sample offending rows a person can act on."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -45,20 +46,15 @@ class GateResult:
         return not self.failures
 
 
-_gx_ready = threading.Event()
-_gx_error: list[BaseException] = []
-
-
 def preload() -> None:
-    """Import Great Expectations (about 3 s) on a thread, so it overlaps the ingest."""
-    def load():
-        try:
-            _import_gx()
-        except BaseException as e:  # reported when the gate runs
-            _gx_error.append(e)
-        finally:
-            _gx_ready.set()
-    threading.Thread(target=load, name="gx-import", daemon=True).start()
+    """Import Great Expectations (about 3 s) on a thread, so it overlaps the ingest. An import error is
+    not lost: the gate imports again (a no-op once loaded) and raises it there."""
+    threading.Thread(target=_try_import, name="gx-import", daemon=True).start()
+
+
+def _try_import() -> None:
+    with contextlib.suppress(Exception):  # raised again by the gate's own import
+        _import_gx()
 
 
 def _import_gx():
@@ -71,8 +67,6 @@ def _import_gx():
 
 
 def run_gate(gate: str, checks: tuple[Check, ...], con: duckdb.DuckDBPyConnection, docs_dir: Path) -> GateResult:
-    if _gx_ready.is_set() and _gx_error:
-        raise _gx_error[0]
     gx, gxe, ProgressBarsConfig = _import_gx()
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
