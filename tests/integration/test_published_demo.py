@@ -1,0 +1,111 @@
+"""The bundled demo, refreshed end to end: the figures the institutes published (DESIGN §5) read back
+from the published Parquet — not from the warehouse — plus the manifest, idempotency, the dbt unit
+tests and dbt docs."""
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+
+from pipelines.config import Settings
+from pipelines.demo import generate
+from pipelines.refresh import refresh
+from pipelines.transform import run_dbt
+from tests.conftest import TODAY
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    root = tmp_path_factory.mktemp("published") / "data"
+    generate(root / "raw")
+    settings = Settings(data_dir=root, id_salt="test-salt", today=TODAY)
+    result = refresh(settings, out=None)
+    con = duckdb.connect()
+    for mart in result.manifest["marts"]:
+        con.execute(f"create view {mart['mart']} as select * from read_parquet('{result.version / mart['file']}')")
+    return settings, result, con
+
+
+def value(con, sql: str, params=()):
+    return con.execute(sql, list(params)).fetchone()[0]
+
+
+def metric(con, institute: str, year: int, metric_id: str, column: str = "value"):
+    return value(con, f"select {column} from fct_institute_metric_year where institute_id = ? and year = ? "
+                      "and metric_id = ?", (institute, year, metric_id))
+
+
+def test_fujian_quality_inspection_2019(demo):
+    _, _, con = demo
+    assert metric(con, "FJQI", 2019, "prj_initiated") == 59
+    assert metric(con, "FJQI", 2019, "prj_initiated_prov_plus") == 2
+    funders = dict(con.execute("select funder, sum(project_count) from fct_project_counts where institute_id = 'FJQI' "
+                               "and year = 2019 and stage = 'initiated' and funder is not null group by funder"
+                               ).fetchall())
+    assert funders == {"市场监管总局": 1, "省科技厅": 2, "省市场监管局": 11}
+    assert metric(con, "FJQI", 2019, "prj_accepted") == 32
+    external = dict(con.execute("select evaluation, sum(project_count) from fct_project_counts "
+                                "where institute_id = 'FJQI' and year = 2019 and stage = 'accepted' "
+                                "and level <> 'internal' group by evaluation").fetchall())
+    assert external == {"domestic_leading": 14, "domestic_advanced": 3}
+    assert (metric(con, "FJQI", 2019, "ip_invention_granted"), metric(con, "FJQI", 2019, "ip_software")) == (2, 1)
+
+
+def test_fujian_standardization_national_industry_local_to_2023(demo):
+    _, _, con = demo
+    drafted = value(con, "select sum(value) from fct_institute_metric_year where institute_id = 'FJSI' "
+                         "and year <= 2023 and metric_id in ('std_national', 'std_industry', 'std_local')")
+    assert drafted == 213
+
+
+def test_zhejiang_quality_sciences_ip_2022_to_2024(demo):
+    _, _, con = demo
+    r3y = {m: metric(con, "ZJQS", 2024, m, "r3y") for m in ("ip_invention_granted", "ip_utility_granted", "ip_software")}
+    assert 20 <= r3y["ip_invention_granted"] < 30  # 20余
+    assert 30 <= r3y["ip_utility_granted"] < 40  # 30余
+    assert 40 <= r3y["ip_software"] < 50  # 40余
+    assert sum(r3y.values()) > 100
+
+
+def test_zhejiang_quality_sciences_metrology_specifications_to_2024(demo):
+    _, _, con = demo
+    total = value(con, "select sum(value) from fct_institute_metric_year where institute_id = 'ZJQS' "
+                       "and year <= 2024 and metric_id = 'std_metrology'")
+    assert 70 <= total < 80  # 70余
+    kinds = dict(con.execute("select case when std_level = 'metrology_local' then 'local' else left(std_no, 3) end, "
+                             "count(*) from fct_standards where institute_id = 'ZJQS' and year <= 2024 "
+                             "and std_level like 'metrology%' group by 1").fetchall())
+    assert 10 <= kinds["JJG"] < 20 and 50 <= kinds["JJF"] < 60 and 10 <= kinds["local"] < 20
+
+
+def test_manifest_names_every_source_file_and_what_was_built(demo):
+    settings, result, _ = demo
+    manifest = json.loads((settings.marts_dir / "current" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["run_id"] == result.run_id == (settings.marts_dir / "current").resolve().name
+    files = manifest["source_files"]
+    assert len(files) == sum(1 for p in settings.raw_dir.rglob("*") if p.is_file())
+    assert all(len(f["sha256"]) == 64 and f["rows_read"] == f["accepted"] + f["quarantined"] for f in files)
+    assert manifest["totals"]["quarantined"] == 6
+    assert manifest["dbt"]["models"] >= 20 and manifest["dbt"]["data_tests"] >= 50
+    assert set(manifest["stage_seconds"]) == {"ingest", "gate_raw", "dbt_build", "gate_marts"}  # before publishing
+    assert {m["mart"] for m in manifest["marts"]} >= {"dim_institutes", "dim_metrics", "fct_institute_metric_year",
+                                                      "fct_group_metric_year", "fct_volunteer_records"}
+
+
+def test_the_same_files_publish_the_same_marts(demo):
+    settings, result, _ = demo
+    again = refresh(settings, out=None)
+    assert again.run_id != result.run_id
+    assert ({m["mart"]: m["sha256"] for m in again.manifest["marts"]}
+            == {m["mart"]: m["sha256"] for m in result.manifest["marts"]})
+
+
+def test_dbt_unit_tests_pass_and_docs_generate(demo):
+    settings, _, _ = demo
+    unit = run_dbt(settings, "test", "--select", "test_type:unit")
+    assert unit.success and unit.counts.get("unit_test", 0) >= 7, [f.render() for f in unit.failures]
+    docs = run_dbt(settings, "docs generate")
+    assert docs.success, docs.error
+    catalog = json.loads((settings.data_dir / "dbt" / "target" / "catalog.json").read_text())
+    assert "model.touyan.fct_institute_metric_year" in catalog["nodes"]
