@@ -35,7 +35,7 @@ class DbtOutcome:
 def dbt_args(settings: Settings, command: str, *extra: str) -> list[str]:
     dbt_dir = settings.data_dir / "dbt"
     return [*command.split(), "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
-            "--target-path", str(dbt_dir / "target"), "--log-path", str(dbt_dir / "logs"), "--quiet", *extra]
+            "--target-path", str(dbt_dir / "target"), "--log-path", str(dbt_dir / "logs"), "--log-level-file", "info", "--quiet", *extra]
 
 
 def run_dbt(settings: Settings, command: str = "build", *extra: str) -> DbtOutcome:
