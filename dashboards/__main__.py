@@ -1,0 +1,25 @@
+"""`python -m dashboards [--host 127.0.0.1] [--port 8050]`: serve the dashboard over the published marts.
+Binding to another address is opt-in (TOUYAN_DASH_HOST or --host); so is basic authentication
+(TOUYAN_DASH_USER + TOUYAN_DASH_PASSWORD)."""
+from __future__ import annotations
+
+import argparse
+import os
+
+from dashboards.app import create_app
+from pipelines.config import Settings
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m dashboards")
+    parser.add_argument("--host", default=os.environ.get("TOUYAN_DASH_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("TOUYAN_DASH_PORT", "8050")))
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    app = create_app(settings.marts_dir, settings.reports_dir)
+    print(f"Touyan dashboard on http://{args.host}:{args.port}/ (data: {settings.marts_dir / 'current'})", flush=True)
+    app.run(host=args.host, port=args.port, debug=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""create_app(): the Dash app. Layout: a navigation bar (pages, language), the data's as-of line, and
+the page. The view's state is the URL (path + query, see state.py): the router renders a page from it,
+each page reports its controls in a page-state store, and one callback writes that back to the
+address bar — so a copied link reopens the same view. Every asset is served by the app (no CDN)."""
+from __future__ import annotations
+
+import base64
+import hmac
+import os
+from datetime import datetime
+from pathlib import Path
+
+import dash_bootstrap_components as dbc
+import flask
+from dash import ALL, MATCH, Dash, Input, Output, State, ctx, dcc, html, no_update
+
+from dashboards import state as url_state
+from dashboards.data import MartStore, NotPublished
+from dashboards.i18n import DEFAULT_LANG, fmt_number, t
+from dashboards.pages import compare, definitions, institute, overview, quality
+
+PAGES = (overview, institute, compare, quality, definitions)
+TABLES = {name: build for page in PAGES for name, build in getattr(page, "TABLES", {}).items()}
+ASSETS = Path(__file__).parent / "assets"
+
+
+def create_app(marts_dir: Path, reports_dir: Path | None = None) -> Dash:
+    store = MartStore(marts_dir)
+    app = Dash(__name__, title="头雁 Touyan", assets_folder=str(ASSETS), suppress_callback_exceptions=True,
+               serve_locally=True, update_title=None)
+    app.layout = html.Div([
+        dcc.Location(id="url", refresh=False),
+        dcc.Store(id="lang", data=DEFAULT_LANG),
+        dbc.Navbar(dbc.Container([
+            dbc.NavbarBrand(id="brand", href="/"),
+            dbc.Nav(id="nav", navbar=True),
+            dbc.Button(id="lang-toggle", color="light", size="sm", n_clicks=0),
+        ], fluid=True), color="primary", dark=True, className="mb-2"),
+        dbc.Container([html.Div(id="asof", className="small text-muted mb-2"), html.Div(id="page")], fluid=True),
+    ])
+    _register_shell(app, store)
+    for page in PAGES:
+        page.register(app, store)
+    _register_downloads(app, store)
+    if reports_dir is not None:
+        _serve_reports(app, reports_dir)
+    _basic_auth(app)
+    return app
+
+
+def _register_shell(app: Dash, store: MartStore) -> None:
+    @app.callback(Output("lang", "data"), Input("url", "search"), State("lang", "data"))
+    def language(search, current):
+        lang = url_state.parse(search)["lang"]
+        return no_update if lang == current else lang
+
+    @app.callback(Output("page", "children"), Output("nav", "children"), Output("brand", "children"),
+                  Output("lang-toggle", "children"),
+                  Input("url", "pathname"), Input("lang", "data"), State("url", "search"))
+    def route(pathname, lang, search):
+        state = {**url_state.parse(search), "lang": lang}
+        page = next((p for p in PAGES if pathname == p.PATH), overview)
+        nav = [dbc.NavItem(dbc.NavLink(t(p.PAGE, lang), href=p.PATH + url_state.build({"lang": lang}),
+                                       active=p is page, id=f"nav-{p.PAGE}")) for p in PAGES]
+        try:
+            body = page.layout(store, state)
+        except NotPublished:
+            body = dbc.Alert(t("not_published", lang), color="warning")
+        return body, nav, t("app_title", lang), t("language", lang)
+
+    @app.callback(Output("url", "search"), Output("asof", "children"),
+                  Input({"type": "page-state", "page": ALL}, "data"), Input("lang-toggle", "n_clicks"),
+                  State("url", "search"), State("lang", "data"))
+    def write_state(page_states, toggles, search, lang):
+        if ctx.triggered_id == "lang-toggle":
+            state = {**url_state.parse(search), "lang": "en" if lang == "zh" else "zh"}
+        else:
+            state = next((s for s in page_states if s), None) or url_state.parse(search)
+        new_search = url_state.build(state)
+        return (no_update if new_search == (search or "") else new_search), as_of(store, state.get("lang", lang))
+
+
+def as_of(store: MartStore, lang: str):
+    try:
+        manifest = store.version().manifest
+    except NotPublished:
+        return t("not_published", lang)
+    published = datetime.fromisoformat(manifest["published_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
+    totals = manifest["totals"]
+    return [f"{t('as_of', lang)} {published} · {t('run', lang)} {manifest['run_id']} · "
+            f"{totals['files']} {t('files', lang)} · {fmt_number(totals['quarantined'], lang)} {t('quarantined', lang)} (",
+            dcc.Link(t("see_quality", lang), href=f"/quality?lang={lang}"), ")"]
+
+
+def _register_downloads(app: Dash, store: MartStore) -> None:
+    @app.callback(Output({"type": "figure-file", "figure": MATCH}, "data"),
+                  Input({"type": "figure-download", "figure": MATCH, "fmt": ALL}, "n_clicks"),
+                  State({"type": "figure", "figure": MATCH}, "figure"), State("url", "search"),
+                  State("url", "pathname"), prevent_initial_call=True)
+    def download_figure(clicks, figure, search, pathname):
+        if not any(clicks) or not figure:
+            return no_update
+        import plotly.graph_objects as go
+
+        from dashboards.exports import export_figure
+
+        fmt, name = ctx.triggered_id["fmt"], ctx.triggered_id["figure"]
+        state = url_state.parse(search)
+        data = export_figure(go.Figure(figure), fmt, stamp(store, state, figure))
+        return dcc.send_bytes(data, f"touyan-{name}-{_slug(state)}.{fmt}")
+
+    @app.callback(Output({"type": "table-file", "table": MATCH}, "data"),
+                  Input({"type": "table-download", "table": MATCH, "fmt": ALL}, "n_clicks"),
+                  State("url", "search"), prevent_initial_call=True)
+    def download_table(clicks, search):
+        if not any(clicks):
+            return no_update
+        from dashboards.exports import export_table_csv, export_table_xlsx
+
+        fmt, name = ctx.triggered_id["fmt"], ctx.triggered_id["table"]
+        state = url_state.parse(search)
+        frame = TABLES[name](store, state)
+        data = export_table_csv(frame) if fmt == "csv" else export_table_xlsx(frame, sheet=name)
+        return dcc.send_bytes(data, f"touyan-{name}-{_slug(state)}.{fmt}")
+
+
+def stamp(store: MartStore, state: dict, figure: dict):
+    """Title, filters, data as-of and source printed on an exported figure."""
+    from dashboards.exports import Stamp
+
+    lang = state["lang"]
+    manifest = store.version().manifest
+    title = ((figure.get("layout") or {}).get("title") or {}).get("text") or "Touyan"
+    filters = " · ".join(f"{k}={v}" for k, v in state.items() if k != "lang")
+    definition = ""
+    if state.get("metric"):
+        metrics = store.metrics().set_index("metric_id")
+        if state["metric"] in metrics.index:
+            definition = metrics.loc[state["metric"], "description_en" if lang == "en" else "description_zh"]
+    published = datetime.fromisoformat(manifest["published_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
+    return Stamp(title=title, filters=filters,
+                 as_of=f"{t('as_of', lang)} {published} ({t('run', lang)} {manifest['run_id']})",
+                 source=f"{t('source', lang)}: {manifest['totals']['files']} {t('files', lang)} · Touyan",
+                 definition=definition)
+
+
+def _slug(state: dict) -> str:
+    return "-".join(str(state[k]) for k in ("institute", "metric", "year", "year_a", "group") if state.get(k)) or "all"
+
+
+def _serve_reports(app: Dash, reports_dir: Path) -> None:
+    quality_dir = (reports_dir / "quality").resolve()
+
+    @app.server.route("/reports/quality/<path:name>")
+    def quality_report(name: str):
+        return flask.send_from_directory(quality_dir, name)
+
+
+def _basic_auth(app: Dash) -> None:
+    """Opt-in: set TOUYAN_DASH_USER and TOUYAN_DASH_PASSWORD to require HTTP basic authentication."""
+    user, password = os.environ.get("TOUYAN_DASH_USER"), os.environ.get("TOUYAN_DASH_PASSWORD")
+    if not (user and password):
+        return
+    expected = base64.b64encode(f"{user}:{password}".encode()).decode()
+
+    @app.server.before_request
+    def require_login():
+        header = flask.request.headers.get("Authorization", "")
+        if not hmac.compare_digest(header, f"Basic {expected}"):
+            return flask.Response("Login required", 401, {"WWW-Authenticate": 'Basic realm="Touyan"'})
+        return None

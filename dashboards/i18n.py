@@ -1,0 +1,105 @@
+"""Every label the dashboard shows, in Chinese and English. Metric names, units and definitions come
+from the metric catalog (dim_metrics); institute and group names from their dimensions; coded values
+from dim_code_labels. Only the interface's own words live here."""
+from __future__ import annotations
+
+import math
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+
+TEXT = {
+    "app_title": ("头雁 · 机构科研与服务指标", "Touyan · Institute KPIs"),
+    "overview": ("总览", "Overview"),
+    "institute": ("机构", "Institute"),
+    "compare": ("对比", "Compare"),
+    "quality": ("数据质量", "Data quality"),
+    "definitions": ("指标说明", "Definitions"),
+    "year": ("年度", "Year"),
+    "year_a": ("对比年度", "Compare year"),
+    "year_b": ("基准年度", "Against year"),
+    "group": ("对比组", "Peer group"),
+    "metric": ("指标", "Metric"),
+    "yoy": ("同比", "YoY"),
+    "rank": ("排名", "Rank"),
+    "target": ("目标", "Target"),
+    "attainment": ("完成率", "Attainment"),
+    "share": ("占比", "Share of group"),
+    "per_100_staff": ("每百名职工", "Per 100 staff"),
+    "value": ("数值", "Value"),
+    "count": ("数量", "Count"),
+    "group_mean": ("组内平均", "Group average"),
+    "as_of": ("数据截至", "Data as of"),
+    "run": ("批次", "run"),
+    "files": ("报送文件", "source files"),
+    "quarantined": ("隔离行", "quarantined rows"),
+    "see_quality": ("查看数据质量", "see data quality"),
+    "leaderboard": ("排行榜", "Leaderboard"),
+    "trend": ("历年趋势", "Trend"),
+    "records": ("明细记录", "Records behind the number"),
+    "records_hint": ("点击趋势图中的某一年查看该年明细（含来源文件与行号）",
+                     "Click a year in the trend to list its records (with source file and row)"),
+    "not_reported": ("未报送", "not reported"),
+    "small_base": ("基数较小", "small base"),
+    "no_data": ("暂无数据", "No data"),
+    "not_published": ("尚未发布数据：请先运行 make refresh", "Nothing published yet: run `make refresh`"),
+    "rank_heatmap": ("历年排名", "Rank by year"),
+    "count_vs_intensity": ("规模与强度", "Size and intensity"),
+    "yoy_ranked": ("同比变化排序", "YoY change, ranked"),
+    "side_by_side": ("两年对比", "Year against year"),
+    "download": ("下载", "Download"),
+    "by_file_reason": ("按文件与原因统计的隔离行", "Quarantined rows by file and reason"),
+    "last_run": ("最近一次刷新", "Last refresh"),
+    "stage": ("阶段", "Stage"),
+    "seconds": ("秒", "s"),
+    "gx_report": ("Great Expectations 校验报告", "Great Expectations report"),
+    "definition": ("定义", "Definition"),
+    "unit": ("单位", "Unit"),
+    "direction": ("方向", "Direction"),
+    "higher_is_better": ("越高越好", "higher is better"),
+    "lower_is_better": ("越低越好", "lower is better"),
+    "language": ("English", "中文"),
+    "source": ("来源", "Source"),
+    "file": ("文件", "File"),
+    "row": ("行", "Row"),
+    "reason": ("原因", "Reason"),
+}
+
+
+def t(key: str, lang: str) -> str:
+    zh, en = TEXT[key]
+    return en if lang == "en" else zh
+
+
+def pick(row, field: str, lang: str):
+    """`name` of a dimension row in the language: row['name_zh'] or row['name_en']."""
+    return row[f"{field}_{'en' if lang == 'en' else 'zh'}"]
+
+
+def fmt_number(value, lang: str = "zh", decimals: int | None = None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if decimals is None:
+        decimals = 0 if float(value).is_integer() else 1
+    return f"{value:,.{decimals}f}"
+
+
+def fmt_value(value, qualifier=None, unit: str = "", lang: str = "zh") -> str:
+    text = fmt_number(value, lang)
+    if text == "—":
+        return text
+    prefix = "≥" if qualifier == "≥" else ""
+    sep = "" if lang == "zh" else " "
+    return f"{prefix}{text}{sep}{unit}".strip()
+
+
+def fmt_pct(value, lang: str = "zh", signed: bool = True) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value * 100:+.1f}%" if signed else f"{value * 100:.1f}%"
+
+
+def fmt_rank(rank, n, lang: str = "zh") -> str:
+    if rank is None or n is None or (isinstance(rank, float) and math.isnan(rank)):
+        return "—"
+    return f"{int(rank)} / {int(n)}"

@@ -1,0 +1,1 @@
+"""One module per page: PATH, layout(store, state), register(app, store), TABLES (name → frame builder)."""

@@ -1,0 +1,80 @@
+"""对比 Compare: a metric and two years → institutes side by side with the group average, YoY %
+ranked, the rank heat map institute × year, and count against intensity (size vs performance)."""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, html
+
+from dashboards import figures
+from dashboards.components import figure_card
+from dashboards.data import MartStore
+from dashboards.i18n import t
+from dashboards.pages.common import (
+    control,
+    dropdown,
+    group_options,
+    institute_names,
+    metric_meta,
+    metric_options,
+    state_store,
+    year_options,
+)
+
+PATH = "/compare"
+PAGE = "compare"
+
+
+def defaults(store: MartStore, state: dict) -> dict:
+    metrics = store.metrics()["metric_id"].tolist()
+    years = store.years()
+    year_a = state.get("year_a") if state.get("year_a") in years else years[-1]
+    year_b = state.get("year_b") if state.get("year_b") in years else (year_a - 1 if year_a - 1 in years else year_a)
+    return {"metric": state.get("metric") if state.get("metric") in metrics else metrics[0],
+            "year_a": year_a, "year_b": year_b, "group": state.get("group", "all")}
+
+
+def layout(store: MartStore, state: dict):
+    lang = state["lang"]
+    d = defaults(store, state)
+    return html.Div([
+        state_store(PAGE),
+        dbc.Row([control(t("metric", lang), dropdown("compare-metric", metric_options(store, lang), d["metric"])),
+                 control(t("year_a", lang), dropdown("compare-year-a", year_options(store), d["year_a"])),
+                 control(t("year_b", lang), dropdown("compare-year-b", year_options(store), d["year_b"])),
+                 control(t("group", lang), dropdown("compare-group", group_options(store, lang), d["group"]))],
+                className="mb-3"),
+        figure_card("side_by_side", lang),
+        dbc.Row([dbc.Col(figure_card("yoy_ranked", lang), lg=6), dbc.Col(figure_card("count_vs_intensity", lang), lg=6)]),
+        figure_card("rank_heatmap", lang),
+    ])
+
+
+def frames(store: MartStore, d: dict, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rows = store.institute_metric_years(metric_id=d["metric"], group_id=d["group"])
+    rows["institute"] = rows["institute_id"].map(institute_names(store, lang))
+    if d["group"] != "all":
+        rows["group_rank"], rows["group_n"] = rows["peer_rank"], rows["peer_n"]
+    return rows, rows[rows["year"] == d["year_a"]]
+
+
+def register(app, store: MartStore) -> None:
+    @app.callback(Output({"type": "figure", "figure": "side_by_side"}, "figure"),
+                  Output({"type": "figure", "figure": "yoy_ranked"}, "figure"),
+                  Output({"type": "figure", "figure": "count_vs_intensity"}, "figure"),
+                  Output({"type": "figure", "figure": "rank_heatmap"}, "figure"),
+                  Output({"type": "page-state", "page": PAGE}, "data"),
+                  Input("compare-metric", "value"), Input("compare-year-a", "value"), Input("compare-year-b", "value"),
+                  Input("compare-group", "value"), Input("lang", "data"))
+    def update(metric_id, year_a, year_b, group_id, lang):
+        d = {"metric": metric_id, "year_a": year_a, "year_b": year_b, "group": group_id}
+        metric = metric_meta(store, metric_id)
+        rows, this_year = frames(store, d, lang)
+        pair = (rows[rows["year"].isin([year_a, year_b])]
+                .pivot_table(index="institute", columns="year", values="value", aggfunc="first")
+                .reindex(columns=[year_a, year_b]))
+        pair = pd.DataFrame({"institute": pair.index, "value_a": pair[year_a].values,
+                             "value_b": pair[year_b].values if year_b != year_a else pair[year_a].values})
+        return (figures.side_by_side(pair, metric, lang, year_a, year_b), figures.yoy_ranked(this_year, lang),
+                figures.count_vs_intensity(this_year, metric, lang), figures.rank_heatmap(rows, lang),
+                {"lang": lang, **d})

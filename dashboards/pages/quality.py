@@ -1,0 +1,64 @@
+"""数据质量 Data quality: quarantined rows by file and reason, the rows themselves, the last published
+run's stages and timings, the source files, and the Great Expectations reports."""
+from __future__ import annotations
+
+import pandas as pd
+from dash import Input, Output, html
+
+from dashboards import figures
+from dashboards.components import figure_card, table, table_card
+from dashboards.data import MartStore
+from dashboards.i18n import fmt_number, t
+from dashboards.pages.common import state_store
+
+PATH = "/quality"
+PAGE = "quality"
+
+
+def layout(store: MartStore, state: dict):
+    lang = state["lang"]
+    manifest = store.version().manifest
+    stages = manifest.get("stage_seconds", {})
+    return html.Div([
+        state_store(PAGE),
+        figure_card("quarantined_by_file", lang),
+        table_card("quarantined", lang, t("quarantined", lang)),
+        html.H5(t("last_run", lang), className="mt-4"),
+        table(pd.DataFrame({t("stage", lang): list(stages), t("seconds", lang): [fmt_number(v, lang, 2) for v in stages.values()]})),
+        html.P([t("gx_report", lang), ": ",
+                html.A("raw", href="/reports/quality/raw/index.html", target="_blank"), " · ",
+                html.A("marts", href="/reports/quality/marts/index.html", target="_blank")], className="mt-2"),
+        table_card("source_files", lang, t("files", lang)),
+    ])
+
+
+def quarantined(store: MartStore, state: dict) -> pd.DataFrame:
+    lang = state["lang"]
+    rows = store.quarantined()
+    return pd.DataFrame({t("file", lang): rows["source_file"], t("row", lang): rows["source_row"],
+                         "column": rows["source_column"], "code": rows["reason_code"],
+                         t("reason", lang): rows["message_en" if lang == "en" else "message_zh"],
+                         "original": rows["original_values"]})
+
+
+def source_files(store: MartStore, state: dict) -> pd.DataFrame:
+    return store.source_files()[["source_file", "dataset", "file_format", "encoding", "rows_read", "rows_accepted",
+                                 "rows_quarantined", "warnings", "file_sha256"]]
+
+
+TABLES = {"quarantined": quarantined, "source_files": source_files}
+
+
+def register(app, store: MartStore) -> None:
+    @app.callback(Output({"type": "figure", "figure": "quarantined_by_file"}, "figure"),
+                  Output({"type": "table", "table": "quarantined"}, "children"),
+                  Output({"type": "table", "table": "source_files"}, "children"),
+                  Output({"type": "page-state", "page": PAGE}, "data"),
+                  Input("lang", "data"))
+    def update(lang):
+        state = {"lang": lang}
+        rows = store.quarantined()
+        counts = (rows.assign(reason=rows["reason_code"]).groupby(["source_file", "reason"]).size()
+                  .reset_index(name="rows"))
+        return (figures.quarantined_by_file(counts, lang), table(quarantined(store, state)),
+                table(source_files(store, state)), state)
