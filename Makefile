@@ -40,18 +40,18 @@ refresh: $(VENV)/.synced ## ingest → quality gate → dbt build → quality ga
 docs: $(VENV)/.synced ## dbt docs (lineage, column definitions) into data/dbt/target/index.html
 	$(PY) -m pipelines docs
 
-dashboard: setup ## set up, refresh if nothing is published yet, serve the app (the Dash app comes next)
+dashboard: setup ## set up, refresh if nothing is published yet, serve the app on 127.0.0.1:8050
 	@if [ ! -e data/marts/current/manifest.json ]; then $(PY) -m pipelines refresh; fi
-	@echo "The marts are published in data/marts/current. The dashboard (Dash app on 127.0.0.1:8050) is the next piece of work."
+	$(PY) -m dashboards
 
 test: setup ## run the test suite (unit, integration)
 	$(PY) -m pytest
 
 lint: $(VENV)/.synced ## ruff
-	$(VENV)/bin/ruff check pipelines tests bench
+	$(VENV)/bin/ruff check pipelines dashboards tests bench
 
 format: $(VENV)/.synced ## ruff format
-	$(VENV)/bin/ruff format pipelines tests bench
+	$(VENV)/bin/ruff format pipelines dashboards tests bench
 
 bench: setup ## benchmarks: ingest of 1e6 / 1e7 CSV rows and a 2e5-row xlsx against DuckDB and fastexcel
 	$(PY) -m bench.ingest

@@ -1,0 +1,90 @@
+"""The dashboard's pure parts: figure builders, number formats, URL state."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from dashboards import figures
+from dashboards.i18n import fmt_pct, fmt_rank, fmt_value, t
+from dashboards.state import build, parse
+
+METRIC = {"metric_id": "prj_initiated", "name_zh": "新立项项目数", "name_en": "Projects initiated",
+          "unit_zh": "项", "unit_en": "projects"}
+
+
+def trend_rows(values):
+    years = list(range(2020, 2020 + len(values)))
+    return pd.DataFrame({"year": years, "value": values, "qualifier": [None] * len(values),
+                         "per_100_staff": [None if v is None else v / 2 for v in values],
+                         "target": [None] * (len(values) - 1) + [20.0], "group_mean": [10.0] * len(values)})
+
+
+def test_trend_keeps_a_gap_as_a_gap_and_marks_the_target():
+    fig = figures.trend(trend_rows([10.0, None, 12.0]), METRIC, "zh", "福建省质检院")
+    bars, mean, target, intensity = fig.data
+    assert bars.y[0] == 10.0 and math.isnan(bars.y[1]) and bars.y[2] == 12.0  # a gap, not a 0
+    assert list(bars.text) == ["10", "—", "12"]
+    assert (mean.name, target.name, intensity.name) == ("组内平均", "目标", "每百名职工")
+    assert list(target.y)[-1] == 20.0
+    assert fig.layout.title.text == "新立项项目数 · 福建省质检院"
+
+
+def test_trend_of_nothing_says_so_in_the_language():
+    fig = figures.trend(trend_rows([None, None]), METRIC, "en", "FJQI")
+    assert fig.layout.annotations[0].text == "No data"
+
+
+def test_at_least_values_keep_their_sign_on_the_bars():
+    rows = trend_rows([20.0, 30.0])
+    rows["qualifier"] = ["≥", None]
+    assert list(figures.trend(rows, METRIC, "zh", "x").data[0].text) == ["≥20", "30"]
+
+
+def test_yoy_ranked_orders_best_first_and_flags_a_small_base():
+    rows = pd.DataFrame({"institute": ["A", "B", "C", "D"], "yoy_pct": [0.1, -0.2, 0.5, None],
+                         "yoy_small_base": [False, False, True, False]})
+    bar = figures.yoy_ranked(rows, "zh").data[0]
+    assert list(bar.y) == ["B", "A", "C"]  # plotly draws the last one on top: C, the best, is at the top
+    assert bar.text[-1] == "+50.0% (基数较小)"
+
+
+def test_rank_heatmap_shows_n_of_N():
+    rows = pd.DataFrame({"institute": ["A", "B", "A", "B"], "year": [2023, 2023, 2024, 2024],
+                         "group_rank": [1, 2, 2, 1], "group_n": [2, 2, 2, 2]})
+    heat = figures.rank_heatmap(rows, "en").data[0]
+    assert heat.text[0] == ["1/2", "2/2"] and heat.text[1] == ["2/2", "1/2"]
+
+
+def test_side_by_side_draws_the_group_average_of_the_year():
+    rows = pd.DataFrame({"institute": ["A", "B"], "value_a": [10.0, 30.0], "value_b": [5.0, 6.0]})
+    fig = figures.side_by_side(rows, METRIC, "zh", 2024, 2023)
+    assert [bar.name for bar in fig.data] == ["2023", "2024"]
+    assert fig.layout.shapes[0].y0 == 20.0 and "组内平均 20" in fig.layout.annotations[0].text
+
+
+def test_count_vs_intensity_labels_each_institute():
+    rows = pd.DataFrame({"institute": ["A", "B"], "value": [10.0, 30.0], "per_100_staff": [5.0, 2.0]})
+    point = figures.count_vs_intensity(rows, METRIC, "en").data[0]
+    assert list(point.text) == ["A", "B"] and list(point.y) == [5.0, 2.0]
+
+
+@pytest.mark.parametrize(("value", "qualifier", "unit", "lang", "text"), [
+    (59.0, None, "项", "zh", "59项"), (20.0, "≥", "件", "zh", "≥20件"), (1234.5, None, "hours", "en", "1,234.5 hours"),
+    (None, None, "项", "zh", "—"), (math.nan, None, "项", "zh", "—")])
+def test_values_are_formatted_with_qualifier_and_unit(value, qualifier, unit, lang, text):
+    assert fmt_value(value, qualifier, unit, lang) == text
+
+
+def test_percentages_and_ranks():
+    assert (fmt_pct(0.156863), fmt_pct(-0.6), fmt_pct(None)) == ("+15.7%", "-60.0%", "—")
+    assert (fmt_rank(2, 7), fmt_rank(None, 7)) == ("2 / 7", "—")
+    assert (t("overview", "zh"), t("overview", "en")) == ("总览", "Overview")
+
+
+def test_url_state_round_trips_and_forgives_bad_values():
+    state = {"lang": "en", "institute": "FJQI", "metric": "vol_hours", "year": 2024}
+    assert parse(build(state)) == state
+    assert parse("?lang=fr&year=abc&unknown=1&metric=ip_total") == {"lang": "zh", "metric": "ip_total"}
+    assert parse(None) == {"lang": "zh"}
