@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the project needs: Chromium and its driver (browser tests, figure export with
-# kaleido) and Noto CJK fonts (Chinese text in exported PNG/PDF). Installed when missing and we are
-# root; otherwise the exact command is printed.
+# kaleido), Noto CJK fonts (Chinese text in exported PNG/PDF) and poppler-utils (pdftotext /
+# pdftoppm: the export tests read the PDF's text layer). Installed when missing and we are root;
+# otherwise the exact command is printed.
 set -euo pipefail
-packages=(chromium chromium-driver fonts-noto-cjk)
+packages=(chromium chromium-driver fonts-noto-cjk poppler-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

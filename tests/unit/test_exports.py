@@ -1,0 +1,181 @@
+"""Exports on the real renderer (kaleido + Debian's chromium) and real readers: PNG header, SVG as XML,
+the PDF's text layer through pdftotext, CSV back through pandas, XLSX through openpyxl."""
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import struct
+import subprocess
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+import openpyxl
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from dashboards import exports
+from dashboards.exports import (
+    Stamp,
+    export_figure,
+    export_table_csv,
+    export_table_xlsx,
+    fix_pdf_text_layer,
+    stamp_figure,
+    wrap,
+)
+
+STAMP = Stamp(
+    title="新立项项目数 · 福建省产品质量检验研究院",
+    filters="年度 2024 · 对比组 全部机构",
+    as_of="数据截至 2026-11-22 04:59 (run 20261122T045954Z)",
+    source="来源: 31 个报送文件 · Touyan",
+    definition="当年立项的科研项目个数，按项目编号去重；长期项目只计立项年。口径见指标目录 M-001",
+)
+
+
+def figure() -> go.Figure:
+    fig = go.Figure(go.Bar(x=["2022年", "2023年", "2024年"], y=[12, 18, 22], name="福建省质检院"))
+    fig.add_scatter(x=["2022年", "2023年", "2024年"], y=[10, 14, 16], name="对比组中位数")
+    return fig.update_layout(yaxis_title="项目数（个）")
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+# ---- figures -----------------------------------------------------------------------------------
+
+
+def test_png_has_the_requested_pixel_size_and_leaves_the_figure_alone():
+    fig = figure()
+    before = fig.to_dict()
+    data = export_figure(fig, "png", STAMP, width=600, height=400, scale=2)
+    assert png_size(data) == (1200, 800)
+    assert fig.to_dict() == before
+
+
+def test_svg_is_xml_with_the_stamp_as_text():
+    root = ET.fromstring(export_figure(figure(), "svg", STAMP, width=600, height=400))
+    text = "".join(root.itertext())
+    assert STAMP.title in text
+    assert STAMP.as_of in text
+    assert "Noto Sans CJK SC" in ET.tostring(root, encoding="unicode")
+
+
+def test_pdf_text_layer_holds_the_chinese_stamp():
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext missing: run scripts/system-deps.sh (Debian package poppler-utils)")
+    data = export_figure(figure(), "pdf", STAMP, width=900, height=500)
+    assert data.startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
+    # The exact characters: 立 目 至 见 长 are drawn with radical glyphs (U+2F74 ⽴ ...) in Noto CJK,
+    # and digits in a Latin-only run lost their text before the export font stack put Latin first.
+    for line in (STAMP.title, STAMP.as_of, STAMP.definition):
+        assert squeeze(line) in squeeze(text)
+    assert not re.search("[\u2e80-\u2fdf]", text)
+    assert "20" in text.split()  # a y-axis tick label: digits alone in their run
+
+
+def test_exports_reuse_one_renderer():
+    renderer = exports.renderer()
+    starts, renders = exports.FigureRenderer.starts, renderer.renders
+    fig = figure()
+    for i in range(10):
+        export_figure(fig, ("png", "svg")[i % 2], STAMP, width=500, height=300, scale=1)
+    assert exports.renderer() is renderer
+    assert exports.FigureRenderer.starts == starts
+    assert renderer.renders == renders + 10
+
+
+def test_exports_from_several_threads():
+    starts = exports.FigureRenderer.starts
+    with ThreadPoolExecutor(3) as pool:
+        sizes = list(pool.map(lambda w: png_size(export_figure(figure(), "png", STAMP, w, 300, 1)), [400, 500, 600]))
+    assert sizes == [(400, 300), (500, 300), (600, 300)]
+    assert exports.FigureRenderer.starts == starts
+
+
+def test_unknown_format_is_refused_before_rendering():
+    assert exports.FIGURE_FORMATS == ("png", "svg", "pdf")
+    with pytest.raises(ValueError, match="jpeg"):
+        export_figure(figure(), "jpeg", STAMP)
+
+
+def test_stamp_layout_escapes_text_and_makes_room_for_the_footer():
+    stamp = Stamp(title="A <b>x</b> & y", filters="f", as_of="a", source="s")
+    fig = stamp_figure(figure().update_layout(margin={"b": 50}), stamp, width=800)
+    assert fig.layout.title.text == "A &lt;b&gt;x&lt;/b&gt; &amp; y"
+    footer = next(a for a in fig.layout.annotations if a.name == "touyan-stamp")
+    assert footer.text == "f<br>a<br>s"
+    assert fig.layout.margin.b > 50 + 3 * exports.FOOTER_LINE_PX
+
+
+def test_wrap_breaks_between_cjk_characters_and_at_spaces():
+    lines = wrap("口径见指标目录 M-001：run 20261122T045954Z", 20)
+    assert all(exports.display_width(line) <= 20 for line in lines)
+    assert "20261122T045954Z" in lines
+    assert "".join(lines).replace(" ", "") == "口径见指标目录M-001：run20261122T045954Z"
+
+
+def test_pdf_fix_leaves_unknown_layouts_alone():
+    assert fix_pdf_text_layer(b"%PDF-1.7 no classic xref") == b"%PDF-1.7 no classic xref"
+
+
+# ---- tables ------------------------------------------------------------------------------------
+
+TABLE = pd.DataFrame({
+    "机构": ["福建省质检院", "=1+1", "+86 591", "@x", "-2", "\tTab"],
+    "项目数": [12, 18, 22, 0, -2, 5],
+    "占比": [0.25, 0.5, None, 1.0, -0.125, 0.0],
+})
+
+
+def test_csv_is_excel_safe_and_round_trips():
+    data = export_table_csv(TABLE)
+    assert data.startswith(b"\xef\xbb\xbf")
+    back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
+    assert list(back.columns) == ["机构", "项目数", "占比"]
+    assert back["机构"].tolist() == ["福建省质检院", "'=1+1", "'+86 591", "'@x", "'-2", "'\tTab"]
+    assert back["项目数"].tolist() == [12, 18, 22, 0, -2, 5]
+    assert back["占比"].tolist()[:2] == [0.25, 0.5] and pd.isna(back["占比"][2])
+    assert TABLE["机构"][1] == "=1+1"  # the caller's frame is untouched
+
+
+def test_csv_neutralises_header_and_mixed_columns():
+    df = pd.DataFrame({"=SUM(A1)": ["-x", 3], "n": [1, 2]})
+    back = pd.read_csv(io.BytesIO(export_table_csv(df)), encoding="utf-8-sig")
+    assert list(back.columns) == ["'=SUM(A1)", "n"]
+    assert back.iloc[:, 0].tolist() == ["'-x", "3"]
+
+
+def test_xlsx_keeps_strings_as_strings_and_numbers_as_numbers():
+    df = TABLE.assign(日期=[date(2024, 1, 5)] * 6, 链接=["https://example.invalid/x"] * 6)
+    workbook = openpyxl.load_workbook(io.BytesIO(export_table_xlsx(df, sheet="新立项/2024", title="新立项项目数")))
+    assert workbook.sheetnames == ["新立项_2024"]
+    sheet = workbook.active
+    assert sheet["A1"].value == "新立项项目数"
+    assert [c.value for c in sheet[2]] == ["机构", "项目数", "占比", "日期", "链接"]
+    assert all(c.font.b for c in sheet[2])
+    formula = sheet["A4"]
+    assert (formula.value, formula.data_type) == ("=1+1", "s")
+    assert (sheet["A7"].value, sheet["A7"].data_type) == ("-2", "s")
+    assert [sheet.cell(r, 2).value for r in range(3, 9)] == [12, 18, 22, 0, -2, 5]
+    assert all(sheet.cell(r, 2).data_type == "n" for r in range(3, 9))
+    assert sheet["C5"].value is None and sheet["C3"].value == 0.25
+    assert sheet["D3"].is_date
+    assert sheet["E3"].hyperlink is None and sheet["E3"].data_type == "s"
+    assert sheet.column_dimensions["A"].width >= 2 * len("福建省质检院")
+
+
+def test_xlsx_without_title_starts_with_the_header():
+    sheet = openpyxl.load_workbook(io.BytesIO(export_table_xlsx(TABLE))).active
+    assert sheet.title == "data"
+    assert sheet["A1"].value == "机构" and sheet["A2"].value == "福建省质检院"
