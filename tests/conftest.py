@@ -74,3 +74,16 @@ class DataDir:
 @pytest.fixture
 def data(tmp_path) -> DataDir:
     return DataDir(tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def published_demo(tmp_path_factory):
+    """The bundled demo generated into a temporary data folder and refreshed end to end (real ingest,
+    gates, dbt, publish). Shared by the tests that read the published marts and the browser tests."""
+    from pipelines.demo import generate
+    from pipelines.refresh import refresh
+
+    root = tmp_path_factory.mktemp("published") / "data"
+    generate(root / "raw")
+    settings = Settings(data_dir=root, id_salt="test-salt", today=TODAY)
+    return settings, refresh(settings, out=None)

@@ -70,11 +70,12 @@ def register(app, store: MartStore) -> None:
         d = {"metric": metric_id, "year_a": year_a, "year_b": year_b, "group": group_id}
         metric = metric_meta(store, metric_id)
         rows, this_year = frames(store, d, lang)
-        pair = (rows[rows["year"].isin([year_a, year_b])]
-                .pivot_table(index="institute", columns="year", values="value", aggfunc="first")
-                .reindex(columns=[year_a, year_b]))
-        pair = pd.DataFrame({"institute": pair.index, "value_a": pair[year_a].values,
-                             "value_b": pair[year_b].values if year_b != year_a else pair[year_a].values})
+        by_year = {year: part.set_index("institute")["value"] for year, part in rows.groupby("year")}
+        institutes = sorted(rows["institute"].unique())
+        empty = pd.Series(dtype=float)
+        pair = pd.DataFrame({"institute": institutes,
+                             "value_a": by_year.get(year_a, empty).reindex(institutes).values,
+                             "value_b": by_year.get(year_b, empty).reindex(institutes).values})
         return (figures.side_by_side(pair, metric, lang, year_a, year_b), figures.yoy_ranked(this_year, lang),
                 figures.count_vs_intensity(this_year, metric, lang), figures.rank_heatmap(rows, lang),
                 {"lang": lang, **d})

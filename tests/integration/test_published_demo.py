@@ -8,19 +8,13 @@ import json
 import duckdb
 import pytest
 
-from pipelines.config import Settings
-from pipelines.demo import generate
 from pipelines.refresh import refresh
 from pipelines.transform import run_dbt
-from tests.conftest import TODAY
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    root = tmp_path_factory.mktemp("published") / "data"
-    generate(root / "raw")
-    settings = Settings(data_dir=root, id_salt="test-salt", today=TODAY)
-    result = refresh(settings, out=None)
+def demo(published_demo):
+    settings, result = published_demo
     con = duckdb.connect()
     for mart in result.manifest["marts"]:
         con.execute(f"create view {mart['mart']} as select * from read_parquet('{result.version / mart['file']}')")

@@ -1,0 +1,223 @@
+"""The dashboard served on localhost and driven by Debian's headless Chromium (Playwright with
+executable_path; no browser download): pages load without console errors, controls change the
+figures, the language switch relabels, downloads are valid files, a copied URL restores the view,
+the app keeps answering while a refresh publishes, and the browser asks nothing of any other host.
+Screenshots of every page at 1440×900 go to docs/screenshots/."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+from pipelines.config import PROJECT_ROOT
+from pipelines.refresh import refresh
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+PAGES = {"overview": "/", "institute": "/institute", "compare": "/compare", "quality": "/quality",
+         "definitions": "/definitions"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(published_demo):
+    settings, _ = published_demo
+    port = free_port()
+    env = {**os.environ, "TOUYAN_DATA_DIR": str(settings.data_dir), "TOUYAN_TODAY": settings.today.isoformat(),
+           "TOUYAN_ID_SALT": settings.id_salt}
+    process = subprocess.Popen([sys.executable, "-m", "dashboards", "--port", str(port)], cwd=PROJECT_ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base, timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("the dashboard did not start: " + process.stdout.read())
+    yield base, settings
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+class Watched:
+    """A page with its console errors and every URL it requested."""
+
+    def __init__(self, browser, base: str):
+        self.context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+        self.page: Page = self.context.new_page()
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.base = base
+
+    def open(self, path: str) -> Page:
+        self.page.goto(self.base + path)
+        self.settle()
+        return self.page
+
+    def settle(self) -> None:
+        self.page.wait_for_load_state("networkidle")
+        self.page.wait_for_function("!document.querySelector('._dash-loading, [data-dash-is-loading=\"true\"]')")
+
+    def choose(self, dropdown_id: str, option_text: str) -> None:
+        # a dropdown just used stays focused and ignores the next click: click plain text elsewhere first
+        self.page.locator("#asof").click(position={"x": 2, "y": 2})
+        self.page.click(f"#{dropdown_id}")
+        self.page.get_by_role("option", name=option_text, exact=True).click()
+        self.settle()
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def watched(server, browser):
+    base, _ = server
+    watched = Watched(browser, base)
+    yield watched
+    watched.close()
+
+
+def wait_for_query(page: Page, *parts: str) -> None:
+    """The address bar follows the controls one callback later; wait for it rather than sleep."""
+    condition = " && ".join(f"location.search.includes({part!r})" for part in parts)
+    page.wait_for_function(condition, timeout=10_000)
+
+
+def figure_title(page: Page, name: str) -> str:
+    return page.locator(f"[id*='\"figure\":\"{name}\"'] .gtitle").first.text_content()
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_page_loads_without_console_errors(watched, name):
+    page = watched.open(PAGES[name])
+    assert page.locator("#page").inner_text().strip()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    assert watched.errors == []
+
+
+def test_changing_institute_metric_and_year_changes_the_figures(watched):
+    page = watched.open("/institute?institute=FJQI&metric=prj_initiated")
+    assert figure_title(page, "trend") == "新立项项目数 · 福建省产品质量检验研究院"
+    watched.choose("institute-id", "浙江省质量科学研究院")
+    assert figure_title(page, "trend") == "新立项项目数 · 浙江省质量科学研究院"
+    watched.choose("institute-metric", "志愿服务时长")
+    assert figure_title(page, "trend") == "志愿服务时长 · 浙江省质量科学研究院"
+    wait_for_query(page, "institute=ZJQS", "metric=vol_hours")
+    watched.choose("institute-record-year", "2019")
+    table = page.locator("[id*='\"table\":\"records\"'] table")
+    assert "volunteer_hours/" in table.inner_text() and "2019-" in table.inner_text()
+    compare = watched.open("/compare?metric=prj_initiated&year_a=2024&year_b=2023")
+    assert figure_title(compare, "side_by_side") == "新立项项目数 · 2024 vs 2023"
+    watched.choose("compare-year-a", "2019")
+    assert figure_title(compare, "side_by_side") == "新立项项目数 · 2019 vs 2023"
+    assert watched.errors == []
+
+
+def test_the_language_switch_changes_the_labels(watched):
+    page = watched.open("/compare?metric=ip_total")
+    assert page.locator("#nav-overview").inner_text() == "总览"
+    page.click("#lang-toggle")
+    page.wait_for_function("document.querySelector('#nav-overview').innerText === 'Overview'", timeout=10_000)
+    watched.settle()
+    assert figure_title(page, "side_by_side").startswith("IP total · ")
+    wait_for_query(page, "lang=en")
+    assert watched.errors == []
+
+
+def test_a_copied_url_restores_the_view(watched, browser, server):
+    page = watched.open("/institute?institute=FJSI&metric=std_published")
+    watched.choose("institute-record-year", "2020")
+    wait_for_query(page, "record_year=2020")
+    copied = page.url
+    other = Watched(browser, server[0])
+    try:
+        restored = other.page
+        restored.goto(copied)
+        other.settle()
+        assert figure_title(restored, "trend") == "发布标准数 · 福建省标准化研究院"
+        assert restored.locator("#institute-record-year").inner_text().strip() == "2020"
+        assert restored.url == copied
+    finally:
+        other.close()
+
+
+def test_png_and_csv_downloads_are_valid_files(watched, tmp_path):
+    page = watched.open("/institute?institute=FJQI&metric=prj_initiated")
+    with page.expect_download() as png:
+        page.click("[id*='\"figure\":\"trend\"'][id*='\"fmt\":\"png\"']")
+    data = Path(png.value.path()).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+    with page.expect_download() as table:
+        page.click("[id*='\"table\":\"records\"'][id*='\"fmt\":\"csv\"']")
+    text = Path(table.value.path()).read_bytes()
+    assert text.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["institute_id", "year"] and len(rows) > 1
+    assert all(row[rows[0].index("source_file")].startswith("project_counts/") for row in rows[1:])
+    assert watched.errors == []
+
+
+def test_the_app_keeps_answering_while_a_refresh_publishes(watched, server):
+    _, settings = server
+    page = watched.open("/compare?metric=prj_initiated")
+    before = page.locator("#asof").inner_text()
+    done = threading.Event()
+    outcome = {}
+
+    def run():
+        try:
+            outcome["result"] = refresh(settings, out=None)
+        finally:
+            done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    years = ["2024", "2023", "2022", "2021"]
+    turns = 0
+    while not done.is_set() or turns < 4:
+        watched.choose("compare-year-a", years[turns % len(years)])
+        assert figure_title(page, "side_by_side").startswith("新立项项目数 · ")
+        turns += 1
+    assert "result" in outcome
+    watched.choose("compare-year-a", "2024")  # the next interaction sees the new version
+    after = page.locator("#asof").inner_text()
+    assert outcome["result"].run_id in after and after != before
+    assert watched.errors == []
+
+
+def test_the_browser_requests_nothing_from_other_hosts(watched, server):
+    for path in PAGES.values():
+        watched.open(path)
+    foreign = [url for url in watched.requests if not url.startswith(server[0])]
+    assert watched.requests and foreign == []
