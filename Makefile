@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_COMPILE_BYTECODE := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: help setup system-deps demo ingest refresh docs dashboard test lint format bench clean
+.PHONY: help setup system-deps demo ingest refresh docs dashboard test lint format bench vendor-assets clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -25,7 +25,7 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 	python3 -m venv .tools
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
-system-deps: ## install chromium, chromium-driver, fonts-noto-cjk if missing (as root; else print the command)
+system-deps: ## install chromium, chromium-driver, fonts-noto-cjk, poppler-utils if missing (as root; else print the command)
 	@scripts/system-deps.sh
 
 demo: $(VENV)/.synced ## regenerate the bundled demo submissions in data/raw/ (deterministic)
@@ -53,8 +53,12 @@ lint: $(VENV)/.synced ## ruff
 format: $(VENV)/.synced ## ruff format
 	$(VENV)/bin/ruff format pipelines dashboards tests bench
 
-bench: setup ## benchmarks: ingest of 1e6 / 1e7 CSV rows and a 2e5-row xlsx against DuckDB and fastexcel
+bench: setup ## benchmarks: ingest (1e6/1e7 CSV, 2e5 xlsx) and refresh end to end (demo, 1e6, 1e7) against a pandas baseline
 	$(PY) -m bench.ingest
+	$(PY) -m bench.refresh
+
+vendor-assets: ## refresh the vendored Bootstrap CSS in dashboards/assets/ (from npm)
+	@scripts/vendor-assets.sh
 
 clean: ## remove the environment, the warehouse, published marts and reports (keeps data/raw)
 	rm -rf $(VENV) .tools data/warehouse.duckdb* data/reports data/dbt data/marts/current data/marts/versions bench/out

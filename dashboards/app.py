@@ -16,7 +16,7 @@ from dash import ALL, MATCH, Dash, Input, Output, State, ctx, dcc, html, no_upda
 
 from dashboards import state as url_state
 from dashboards.data import MartStore, NotPublished
-from dashboards.i18n import DEFAULT_LANG, fmt_number, t
+from dashboards.i18n import DEFAULT_LANG, fmt_number, pick, t
 from dashboards.pages import compare, definitions, institute, overview, quality
 
 PAGES = (overview, institute, compare, quality, definitions)
@@ -131,7 +131,7 @@ def stamp(store: MartStore, state: dict, figure: dict):
     lang = state["lang"]
     manifest = store.version().manifest
     title = ((figure.get("layout") or {}).get("title") or {}).get("text") or "Touyan"
-    filters = " · ".join(f"{k}={v}" for k, v in state.items() if k != "lang")
+    filters = describe_filters(store, state)
     definition = ""
     if state.get("metric"):
         metrics = store.metrics().set_index("metric_id")
@@ -142,6 +142,23 @@ def stamp(store: MartStore, state: dict, figure: dict):
                  as_of=f"{t('as_of', lang)} {published} ({t('run', lang)} {manifest['run_id']})",
                  source=f"{t('source', lang)}: {manifest['totals']['files']} {t('files', lang)} · Touyan",
                  definition=definition)
+
+
+FILTER_LABELS = {"group": "group", "year": "year", "institute": "institute", "metric": "metric", "year_a": "year_a",
+                 "year_b": "year_b", "record_year": "year"}
+
+
+def describe_filters(store: MartStore, state: dict) -> str:
+    """The view's filters in words: 机构 福建省产品质量检验研究院 · 指标 新立项项目数 · 年度 2024."""
+    lang = state["lang"]
+    names = {
+        "institute": {r["institute_id"]: pick(r, "name", lang) for _, r in store.institutes().iterrows()},
+        "metric": {r["metric_id"]: pick(r, "name", lang) for _, r in store.metrics().iterrows()},
+        "group": {r["group_id"]: pick(r, "name", lang) for _, r in store.groups().iterrows()},
+    }
+    parts = [f"{t(FILTER_LABELS[key], lang)} {names.get(key, {}).get(value, value)}"
+             for key, value in state.items() if key in FILTER_LABELS]
+    return " · ".join(parts)
 
 
 def _slug(state: dict) -> str:

@@ -16,7 +16,9 @@ COLORS = {"this": "#1f5fa8", "last": "#9bb7d9", "mean": "#d9822b", "target": "#2
 def _styled(fig: go.Figure, title: str = "", height: int = 380) -> go.Figure:
     fig.update_layout(title={"text": title, "x": 0.01, "xanchor": "left"}, height=height,
                       font={"family": FONT, "size": 13}, margin={"l": 60, "r": 20, "t": 50 if title else 10, "b": 50},
-                      plot_bgcolor="white", paper_bgcolor="white", legend={"orientation": "h", "y": -0.18},
+                      plot_bgcolor="white", paper_bgcolor="white",
+                      # legend on top: the bottom of an exported figure carries the stamp
+                      legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},
                       hoverlabel={"font": {"family": FONT}})
     fig.update_xaxes(showgrid=False, linecolor="#ccc")
     fig.update_yaxes(gridcolor="#eee", zerolinecolor="#ccc")
@@ -66,7 +68,8 @@ def trend(rows: pd.DataFrame, metric: dict, lang: str, institute_name: str) -> g
     fig.add_scatter(x=rows["year"], y=rows["per_100_staff"], name=t("per_100_staff", lang), mode="lines+markers",
                     line={"color": COLORS["mean"]}, connectgaps=False, row=1, col=2)
     fig.update_xaxes(dtick=1)
-    return _styled(fig, f"{name} · {institute_name}", height=420)
+    fig = _styled(fig, f"{name} · {institute_name}", height=440)
+    return fig.update_layout(margin={"t": 95}, legend={"y": 1.12})  # legend clear of the subplot titles
 
 
 def share(rows: pd.DataFrame, lang: str) -> go.Figure:

@@ -73,6 +73,7 @@ class Watched:
     def __init__(self, browser, base: str):
         self.context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
         self.page: Page = self.context.new_page()
+        self.page.set_default_timeout(60_000)  # the machine may be busy (a refresh, other tests)
         self.errors: list[str] = []
         self.requests: list[str] = []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)

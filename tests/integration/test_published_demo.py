@@ -75,8 +75,8 @@ def test_zhejiang_quality_sciences_metrology_specifications_to_2024(demo):
 
 def test_manifest_names_every_source_file_and_what_was_built(demo):
     settings, result, _ = demo
-    manifest = json.loads((settings.marts_dir / "current" / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["run_id"] == result.run_id == (settings.marts_dir / "current").resolve().name
+    manifest = json.loads((result.version / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["run_id"] == result.run_id == result.version.name  # (later tests refresh this folder again)
     files = manifest["source_files"]
     assert len(files) == sum(1 for p in settings.raw_dir.rglob("*") if p.is_file())
     assert all(len(f["sha256"]) == 64 and f["rows_read"] == f["accepted"] + f["quarantined"] for f in files)
