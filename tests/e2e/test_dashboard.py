@@ -42,8 +42,9 @@ def server(published_demo):
     port = free_port()
     env = {**os.environ, "TOUYAN_DATA_DIR": str(settings.data_dir), "TOUYAN_TODAY": settings.today.isoformat(),
            "TOUYAN_ID_SALT": settings.id_salt}
+    log = settings.data_dir.parent / "dashboard.log"
     process = subprocess.Popen([sys.executable, "-m", "dashboards", "--port", str(port)], cwd=PROJECT_ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                               stdout=log.open("w"), stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -53,7 +54,7 @@ def server(published_demo):
             time.sleep(0.2)
     else:
         process.kill()
-        pytest.fail("the dashboard did not start: " + process.stdout.read())
+        pytest.fail("the dashboard did not start: " + log.read_text())
     yield base, settings
     process.terminate()
     process.wait(timeout=10)
