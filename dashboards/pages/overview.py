@@ -57,7 +57,7 @@ def kpi_cards(store: MartStore, year: int, group_id: str, lang: str) -> list:
             value_text = fmt_value(r["value"], r["qualifier"], unit, lang)
             delta = f"{t('yoy', lang)} {fmt_value(r['yoy_abs'], None, '', lang) if pd.notna(r['yoy_abs']) else '—'}" \
                     f" ({fmt_pct(r['yoy_pct'], lang)})" + (f" · {t('small_base', lang)}" if r["yoy_small_base"] else "")
-        body = [html.Div(pick(m, "name", lang), className="kpi-name"),
+        body = [html.Div(pick(m, "name", lang), className="kpi-name", title=pick(m, "description", lang)),
                 html.Div(value_text, className="kpi-value"),
                 html.Div(delta, className="kpi-delta " + _delta_class(now)),
                 dcc.Graph(figure=figures.sparkline(rows["year"].tolist(), rows["value"].tolist()),
