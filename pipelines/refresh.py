@@ -8,6 +8,7 @@ import contextlib
 import importlib
 import importlib.metadata
 import json
+import resource
 import subprocess
 import sys
 import threading
@@ -47,6 +48,7 @@ class StageFailed(Exception):
 class RefreshResult:
     run_id: str
     timings: dict[str, float] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU-seconds of this process (all threads) per stage
     version: Path | None = None
     manifest: dict = field(default_factory=dict)
     ingest_totals: dict = field(default_factory=dict)
@@ -71,10 +73,11 @@ def _refresh(settings: Settings, out) -> RefreshResult:
 
     def stage(name: str, work):
         say(f"\n[{STAGES.index(name) + 1}/{len(STAGES)}] {STAGE_TITLES[name]}")
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), _cpu_seconds()
         value = work()
         result.timings[name] = round(time.perf_counter() - t0, 3)
-        say(f"    ✓ {name} in {result.timings[name]:.1f} s")
+        result.cpu[name] = round(_cpu_seconds() - cpu0, 3)
+        say(f"    ✓ {name} in {result.timings[name]:.1f} s ({result.cpu[name]:.1f} CPU-s)")
         return value
 
     ingest_result = stage("ingest", lambda: _ingest(settings, out))
@@ -175,7 +178,13 @@ def _manifest(result: RefreshResult, started: datetime, con, context: dict) -> d
         "quality_gates": {name: {"checks": g.checks, "expectations": g.expectations}
                           for name, g in (("raw", context["gate_raw"]), ("marts", context["gate_marts"]))},
         "stage_seconds": dict(result.timings),
+        "stage_cpu_seconds": dict(result.cpu),
     }
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def code_version() -> str:
