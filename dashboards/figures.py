@@ -156,4 +156,5 @@ def quarantined_by_file(rows: pd.DataFrame, lang: str) -> go.Figure:
     for reason, part in rows.groupby("reason", sort=True):
         fig.add_bar(y=part["source_file"], x=part["rows"], name=str(reason), orientation="h")
     fig.update_layout(barmode="stack")
+    fig.update_xaxes(rangemode="tozero", tickformat="d", dtick=1 if rows.groupby("source_file")["rows"].sum().max() <= 10 else None)
     return _styled(fig, t("by_file_reason", lang), height=max(260, 90 + 34 * rows["source_file"].nunique()))

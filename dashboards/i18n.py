@@ -63,6 +63,9 @@ TEXT = {
     "file": ("文件", "File"),
     "row": ("行", "Row"),
     "reason": ("原因", "Reason"),
+    "column": ("列", "Column"),
+    "reason_code": ("原因代码", "Reason code"),
+    "original": ("原始内容", "Original cells"),
 }
 
 

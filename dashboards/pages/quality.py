@@ -36,9 +36,9 @@ def quarantined(store: MartStore, state: dict) -> pd.DataFrame:
     lang = state["lang"]
     rows = store.quarantined()
     return pd.DataFrame({t("file", lang): rows["source_file"], t("row", lang): rows["source_row"],
-                         "column": rows["source_column"], "code": rows["reason_code"],
+                         t("column", lang): rows["source_column"], t("reason_code", lang): rows["reason_code"],
                          t("reason", lang): rows["message_en" if lang == "en" else "message_zh"],
-                         "original": rows["original_values"]})
+                         t("original", lang): rows["original_values"]})
 
 
 def source_files(store: MartStore, state: dict) -> pd.DataFrame:
