@@ -75,9 +75,15 @@ class Stamp:
 def export_figure(fig: go.Figure, fmt: str, stamp: Stamp, width: int = 1200, height: int = 700,
                   scale: float = 2) -> bytes:
     """The figure with its stamp as PNG, SVG or PDF bytes. The caller's figure is left unchanged."""
+    return export_stamped(stamp_figure(fig, stamp, width), fmt, width, height, scale)
+
+
+def export_stamped(stamped: go.Figure, fmt: str, width: int = 1200, height: int = 700, scale: float = 2) -> bytes:
+    """A figure already laid out by `stamp_figure` (with the same width) as PNG, SVG or PDF bytes — for
+    callers exporting one figure in several formats, which then stamp it once (the report pack)."""
     if fmt not in FIGURE_FORMATS:
         raise ValueError(f"format {fmt!r}: expected one of {FIGURE_FORMATS}")
-    data = renderer().render(stamp_figure(fig, stamp, width), fmt, width, height, scale)
+    data = renderer().render(stamped, fmt, width, height, scale)
     return fix_pdf_text_layer(data) if fmt == "pdf" else data
 
 
@@ -420,6 +426,11 @@ def export_table_csv(df: pd.DataFrame) -> bytes:
 def export_table_xlsx(df: pd.DataFrame, sheet: str = "data", title: str | None = None) -> bytes:
     """One sheet: an optional title row, a bold header, the rows. Text is always a text cell (never a
     formula or a link), numbers are number cells, dates are date cells. The index is not written."""
+    return export_tables_xlsx({sheet: df}, {sheet: title} if title else None)
+
+
+def export_tables_xlsx(sheets: dict[str, pd.DataFrame], titles: dict[str, str] | None = None) -> bytes:
+    """One workbook, a sheet per frame (in order), each written as `export_table_xlsx` writes its one."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {
         "in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
@@ -431,7 +442,13 @@ def export_table_xlsx(df: pd.DataFrame, sheet: str = "data", title: str | None =
         "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
         "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
     }
-    worksheet = workbook.add_worksheet(sheet_name(sheet))
+    for sheet, df in sheets.items():
+        _write_sheet(workbook.add_worksheet(sheet_name(sheet)), df, (titles or {}).get(sheet), formats)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def _write_sheet(worksheet, df: pd.DataFrame, title: str | None, formats: dict) -> None:
     header_row = 0
     if title:
         worksheet.write_string(0, 0, title, formats["title"])
@@ -446,8 +463,6 @@ def export_table_xlsx(df: pd.DataFrame, sheet: str = "data", title: str | None =
     if len(df.columns):
         worksheet.freeze_panes(header_row + 1, 0)
         worksheet.autofilter(header_row, 0, header_row + len(df), len(df.columns) - 1)
-    workbook.close()
-    return buffer.getvalue()
 
 
 def sheet_name(name: str) -> str:

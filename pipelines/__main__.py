@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from pipelines.config import Settings
 from pipelines.errors import FileError
@@ -17,6 +18,12 @@ def main(argv: list[str] | None = None) -> int:
     refresh.add_argument("--wait", action="store_true", help="if another refresh is running, wait for it")
     docs = sub.add_parser("docs", help="generate dbt docs (the lineage and column definitions of the marts)")
     docs.add_argument("--serve", action="store_true", help="also serve them on 127.0.0.1:8080")
+    report = sub.add_parser("report", help="the report pack: figures (PNG/SVG/PDF), KPI tables (XLSX/CSV) and a "
+                                           "combined PDF for the group and each institute, from the published marts")
+    report.add_argument("--year", type=int, help="the report's year (default: the latest in the published marts)")
+    report.add_argument("--institutes", help="institute ids, comma-separated (default: all)")
+    report.add_argument("--lang", choices=("zh", "en"), default="zh", help="language (default: zh)")
+    report.add_argument("--out", type=Path, help="output folder (default: data/reports/<year>/)")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
 
@@ -31,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
         return _refresh(settings, args.wait)
     if args.command == "docs":
         return _docs(settings, args.serve)
+    if args.command == "report":
+        return _report(settings, args)
 
     from pipelines.ingest import ingest, summary_table
 
@@ -72,6 +81,20 @@ def _refresh(settings: Settings, wait: bool) -> int:
     print(f"{t['accepted']:,} rows loaded, {t['rejected']:,} quarantined (see data/reports/ingest/rejects.csv), "
           f"{t['warnings']:,} warnings. Quality reports: {settings.reports_dir / 'quality'}/*/index.html")
     return 0
+
+
+def _report(settings: Settings, args: argparse.Namespace) -> int:
+    from dashboards.data import NotPublished
+    from pipelines.report import build_pack, summary
+
+    institutes = [i.strip() for i in args.institutes.split(",") if i.strip()] if args.institutes else None
+    try:
+        result = build_pack(settings, args.year, institutes, args.lang, args.out)
+    except (NotPublished, ValueError) as e:
+        print(f"Report pack not made: {e}", file=sys.stderr)
+        return 2
+    print(summary(result))
+    return 1 if result.failures else 0
 
 
 def _docs(settings: Settings, serve: bool) -> int:

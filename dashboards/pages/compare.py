@@ -58,6 +58,16 @@ def frames(store: MartStore, d: dict, lang: str) -> tuple[pd.DataFrame, pd.DataF
     return rows, rows[rows["year"] == d["year_a"]]
 
 
+def pair(rows: pd.DataFrame, year_a: int, year_b: int) -> pd.DataFrame:
+    """One row per institute with its value in year a and in year b (the side-by-side figure's frame)."""
+    by_year = {year: part.set_index("institute")["value"] for year, part in rows.groupby("year")}
+    institutes = sorted(rows["institute"].unique())
+    empty = pd.Series(dtype=float)
+    return pd.DataFrame({"institute": institutes,
+                         "value_a": by_year.get(year_a, empty).reindex(institutes).values,
+                         "value_b": by_year.get(year_b, empty).reindex(institutes).values})
+
+
 def register(app, store: MartStore) -> None:
     @app.callback(Output({"type": "figure", "figure": "side_by_side"}, "figure"),
                   Output({"type": "figure", "figure": "yoy_ranked"}, "figure"),
@@ -70,12 +80,7 @@ def register(app, store: MartStore) -> None:
         d = {"metric": metric_id, "year_a": year_a, "year_b": year_b, "group": group_id}
         metric = metric_meta(store, metric_id)
         rows, this_year = frames(store, d, lang)
-        by_year = {year: part.set_index("institute")["value"] for year, part in rows.groupby("year")}
-        institutes = sorted(rows["institute"].unique())
-        empty = pd.Series(dtype=float)
-        pair = pd.DataFrame({"institute": institutes,
-                             "value_a": by_year.get(year_a, empty).reindex(institutes).values,
-                             "value_b": by_year.get(year_b, empty).reindex(institutes).values})
-        return (figures.side_by_side(pair, metric, lang, year_a, year_b), figures.yoy_ranked(this_year, lang),
+        return (figures.side_by_side(pair(rows, year_a, year_b), metric, lang, year_a, year_b),
+                figures.yoy_ranked(this_year, lang),
                 figures.count_vs_intensity(this_year, metric, lang), figures.rank_heatmap(rows, lang),
                 {"lang": lang, **d})

@@ -37,7 +37,9 @@ def layout(store: MartStore, state: dict):
     ])
 
 
-def kpi_cards(store: MartStore, year: int, group_id: str, lang: str) -> list:
+def kpi_card_data(store: MartStore, year: int, group_id: str, lang: str) -> list[dict]:
+    """What each headline KPI card shows, as data (the cards here, the report pack's overview figures):
+    the metric, its series over the years, the year's row, the value and YoY in words, the target."""
     metrics = store.metrics()
     headline = metrics[metrics["is_headline"]]
     series = store.group_metric_years(group_id)
@@ -57,17 +59,28 @@ def kpi_cards(store: MartStore, year: int, group_id: str, lang: str) -> list:
             value_text = fmt_value(r["value"], r["qualifier"], unit, lang)
             delta = f"{t('yoy', lang)} {fmt_value(r['yoy_abs'], None, '', lang) if pd.notna(r['yoy_abs']) else '—'}" \
                     f" ({fmt_pct(r['yoy_pct'], lang)})" + (f" · {t('small_base', lang)}" if r["yoy_small_base"] else "")
-        body = [html.Div(pick(m, "name", lang), className="kpi-name", title=pick(m, "description", lang)),
-                html.Div(value_text, className="kpi-value"),
-                html.Div(delta, className="kpi-delta " + _delta_class(now)),
-                dcc.Graph(figure=figures.sparkline(rows["year"].tolist(), rows["value"].tolist()),
-                          config={"displayModeBar": False, "staticPlot": True}, className="kpi-spark")]
+        target_text, ratio = None, None
         if m["metric_id"] in targets.index:
             tr = targets.loc[m["metric_id"]]
             ratio = tr["value_with_target"] / tr["target"] if tr["target"] else None
-            body.append(html.Div([html.Div(f"{t('target', lang)} {fmt_value(tr['target'], None, unit, lang)} · "
-                                           f"{t('attainment', lang)} {fmt_pct(ratio, lang, signed=False)}",
-                                           className="small text-muted"),
+            target_text = (f"{t('target', lang)} {fmt_value(tr['target'], None, unit, lang)} · "
+                           f"{t('attainment', lang)} {fmt_pct(ratio, lang, signed=False)}")
+        cards.append({"metric": m, "rows": rows, "now": now, "value_text": value_text, "delta": delta,
+                      "target_text": target_text, "ratio": ratio})
+    return cards
+
+
+def kpi_cards(store: MartStore, year: int, group_id: str, lang: str) -> list:
+    cards = []
+    for card in kpi_card_data(store, year, group_id, lang):
+        m, rows, now, ratio = card["metric"], card["rows"], card["now"], card["ratio"]
+        body = [html.Div(pick(m, "name", lang), className="kpi-name", title=pick(m, "description", lang)),
+                html.Div(card["value_text"], className="kpi-value"),
+                html.Div(card["delta"], className="kpi-delta " + _delta_class(now)),
+                dcc.Graph(figure=figures.sparkline(rows["year"].tolist(), rows["value"].tolist()),
+                          config={"displayModeBar": False, "staticPlot": True}, className="kpi-spark")]
+        if card["target_text"] is not None:
+            body.append(html.Div([html.Div(card["target_text"], className="small text-muted"),
                                   dbc.Progress(value=min(100, (ratio or 0) * 100), className="kpi-target",
                                                color="success" if (ratio or 0) >= 1 else "warning")]))
         cards.append(dbc.Col(dbc.Card(dbc.CardBody(body), className="kpi-card shadow-sm h-100",

@@ -1,0 +1,746 @@
+"""The report pack (`make report YEAR=2024`, `python -m pipelines report`): for the group and for each
+institute, every figure of the dashboard's overview, institute and compare pages as PNG (print
+resolution), SVG and PDF; the KPI table as an XLSX workbook (a sheet per domain) and as CSV; and one
+combined PDF on A4 — cover, KPI table with YoY, the figures, the metrics' definitions, the data's
+as-of and sources.
+
+Everything is read through the dashboard's own code: MartStore over the published marts (pinned to the
+version published when the pack starts, so a refresh publishing meanwhile changes nothing half-way),
+the pages' frame builders, figures.py and exports.py (stamps, the one shared kaleido renderer). The
+combined PDFs are HTML pages printed by Chromium (Playwright, one browser for the whole pack) with the
+figures' SVG inline, so their text is text. A figure that fails is named and the rest is still made;
+the result lists every failure (the CLI then exits non-zero)."""
+from __future__ import annotations
+
+import base64
+import html
+import json
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboards import figures
+from dashboards.data import MartStore, NotPublished
+from dashboards.exports import (
+    EXPORT_FONT_FAMILY,
+    FIGURE_FORMATS,
+    Stamp,
+    export_stamped,
+    export_table_csv,
+    export_tables_xlsx,
+    find_browser,
+    fix_pdf_text_layer,
+    stamp_figure,
+)
+from dashboards.i18n import LANGS, fmt_number, fmt_rank, pick, t
+from dashboards.pages import compare, definitions, institute, overview
+from dashboards.pages.common import institute_names
+from pipelines.config import Settings
+
+GROUP = "group"  # the unit (folder) of the whole group's pack
+PRINT_WIDTH_PX = 900  # figures are laid out at this width: 180 mm (A4 less margins) → 13 px text ≈ 7.4 pt
+PNG_SCALE = 2.5  # 2250 px wide: 317 dpi across 180 mm
+STAMP_PX = 100  # added to a figure's own height for the stamp's footer lines
+SPARKLINE_HEIGHT = 300
+HIDDEN = ("domain", "qualifier", "r3y_qualifier")  # KPI frame columns that are not a column of the table
+FIGURE_WORKERS = 2  # threads preparing figures; the renderer itself draws one at a time
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+TEXT = {  # the pack's own words; the dashboard's are in dashboards/i18n.py
+    "report_title": ("{year} 年度科研与服务指标报告", "Research and service KPIs {year}"),
+    "kpi_table": ("主要指标", "Key indicators"),
+    "kpi_table_note": ("{year} 年度，同比对 {prior} 年", "year {year}, year on year against {prior}"),
+    "figures": ("图表", "Figures"),
+    "sources": ("数据截至时间与来源", "Data as of and sources"),
+    "contents": ("目录", "Contents"),
+    "metric_unit": ("指标（单位）", "Metric (unit)"),
+    "metric_id": ("指标代码", "Metric id"),
+    "yoy_abs": ("同比增减", "YoY change"),
+    "yoy_pct": ("同比（%）", "YoY (%)"),
+    "r3y": ("近三年累计", "3-year total"),
+    "cagr_3y": ("三年复合增长率（%）", "3-year CAGR (%)"),
+    "per_100_staff": ("每百名职工", "Per 100 staff"),
+    "rank": ("排名", "Rank"),
+    "rank_n": ("参与排名机构数", "Institutes ranked"),
+    "share_pct": ("占全部机构（%）", "Share of all (%)"),
+    "target": ("目标", "Target"),
+    "attainment_pct": ("完成率（%）", "Attainment (%)"),
+    "institutes_reporting": ("报送机构数", "Institutes reporting"),
+    "institute_mean": ("机构平均", "Institute average"),
+    "note": ("备注", "Note"),
+    "at_least": ("≥ 为下限（报送为“余”“多”）", "≥ is a lower bound (reported as 'more than')"),
+    "dataset": ("数据集", "Dataset"),
+    "rows_read": ("读取行数", "Rows read"),
+    "rows_accepted": ("接收行数", "Rows accepted"),
+    "rows_quarantined": ("隔离行数", "Rows quarantined"),
+    "published": ("发布时间", "Published"),
+    "code_version": ("代码版本", "Code version"),
+    "generated": ("生成时间", "Generated"),
+    "peer_group": ("同类机构", "Peer group"),
+    "figure_failed": ("此图生成失败", "This figure could not be rendered"),
+    "page": ("第 <span class=\"pageNumber\"></span> / <span class=\"totalPages\"></span> 页",
+             "page <span class=\"pageNumber\"></span> of <span class=\"totalPages\"></span>"),
+    "sources_note": ("本报告所用数字来自以下报送文件（经入库校验、质量门与 dbt 模型计算后发布）。",
+                     "The figures in this report come from these submitted files (validated, gated and "
+                     "computed by the dbt models before publishing)."),
+    "projects": ("科研项目", "Research projects"),
+    "ip": ("知识产权", "Intellectual property"),
+    "standards": ("标准", "Standards"),
+    "volunteer": ("志愿服务", "Volunteer service"),
+}
+
+
+def tr(key: str, lang: str, **values) -> str:
+    zh, en = TEXT[key]
+    return (en if lang == "en" else zh).format(**values)
+
+
+# ---- what the pack holds -----------------------------------------------------------------------
+
+
+@dataclass
+class FigureSpec:
+    """One figure of the pack: how to build it (a page's frame → a figures.py builder) and its stamp."""
+
+    unit: str  # GROUP or an institute id: the folder its files go to
+    name: str  # file stem, e.g. "trend-prj_initiated"
+    section: str  # heading it is listed under in the combined PDF (the metric's name, or the page's)
+    build: Callable[[], go.Figure]
+    stamp: Callable[[go.Figure], Stamp]
+    height: int | None = None  # None: the figure's own height plus room for the stamp
+
+
+@dataclass
+class Unit:
+    """The group, or one institute: its figures, its KPI table and its combined PDF."""
+
+    id: str
+    name: str
+    figures: list[FigureSpec]
+    shared: list[FigureSpec] = field(default_factory=list)  # other units' figures its combined PDF shows
+
+
+@dataclass
+class Failure:
+    unit: str
+    item: str  # "trend-prj_initiated.png", "FJQI-2024-zh.pdf", …
+    error: str
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.item}: {self.error}"
+
+
+@dataclass
+class PackResult:
+    out_dir: Path
+    year: int
+    lang: str
+    run_id: str
+    files: list[Path] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    figures: int = 0
+    seconds: float = 0.0
+
+
+class ReportPack:
+    """`plan()` says what the pack holds, `run(units)` makes it. `build_pack()` does both."""
+
+    def __init__(self, settings: Settings, year: int | None = None, institutes: list[str] | None = None,
+                 lang: str = "zh", out_dir: Path | None = None, out=sys.stdout):
+        if lang not in LANGS:
+            raise ValueError(f"language {lang!r}: expected one of {', '.join(LANGS)}")
+        self.settings, self.lang, self.out = settings, lang, out
+        self._pin = tempfile.TemporaryDirectory(prefix="touyan-report-")
+        self.store = _pinned_store(settings.marts_dir, Path(self._pin.name))
+        self.manifest = self.store.version().manifest
+        years = self.store.years()
+        self.year = int(year) if year is not None else years[-1]
+        if self.year not in years:
+            raise ValueError(f"year {self.year}: the published marts hold {years[0]}–{years[-1]}")
+        self.years = years
+        register = self.store.institutes()
+        known = register["institute_id"].tolist()
+        chosen = institutes or known
+        unknown = [i for i in chosen if i not in known]
+        if unknown:
+            raise ValueError(f"unknown institute(s) {', '.join(unknown)}: expected ids among {', '.join(known)}")
+        self.institutes = register[register["institute_id"].isin(chosen)]
+        self.out_dir = out_dir or settings.reports_dir / str(self.year)
+        self.metrics = self.store.metrics()
+        self.headline = self.metrics[self.metrics["is_headline"]]
+        self.short_names = institute_names(self.store, lang)
+        published = datetime.fromisoformat(self.manifest["published_at"]).astimezone()
+        self.published = published.strftime("%Y-%m-%d %H:%M")
+
+    # ---- the plan: the same frames and builders as the dashboard's pages ------------------------
+
+    def plan(self) -> list[Unit]:
+        group_name = self._group_name("all")
+        group = Unit(GROUP, group_name, self._overview_figures() + self._compare_figures())
+        units = [group]
+        for _, row in self.institutes.iterrows():
+            units.append(Unit(row["institute_id"], pick(row, "name", self.lang),
+                              self._institute_figures(row), shared=[f for f in group.figures
+                                                                    if f.name.startswith("compare-")]))
+        return units
+
+    def _state(self, **state) -> dict:
+        return {"lang": self.lang, **state}
+
+    def _span(self) -> str:
+        return f"{self.years[0]}–{self.year}"
+
+    def _stamp(self, state: dict, title: str | None = None) -> Callable[[go.Figure], Stamp]:
+        def make(fig: go.Figure) -> Stamp:
+            from dashboards.app import stamp
+
+            made = stamp(self.store, state, fig.to_dict())
+            return replace(made, title=title) if title else made
+        return make
+
+    def _overview_figures(self) -> list[FigureSpec]:
+        cards = {c["metric"]["metric_id"]: c for c in overview.kpi_card_data(self.store, self.year, "all", self.lang)}
+        specs = []
+        for metric_id, card in cards.items():
+            name = pick(card["metric"], "name", self.lang)
+            value = f"{self.year}: {card['value_text']}" + (f" · {card['delta']}" if card["delta"] else "")
+            specs.append(FigureSpec(
+                GROUP, f"overview-{metric_id}", t("overview", self.lang),
+                build=lambda c=card: figures.sparkline(c["rows"]["year"].tolist(), c["rows"]["value"].tolist()),
+                stamp=self._stamp(self._state(group="all", metric=metric_id, year=self._span()),
+                                  f"{name} · {self._group_name('all')} · {value}"),
+                height=SPARKLINE_HEIGHT))
+        return specs
+
+    def _compare_figures(self) -> list[FigureSpec]:
+        specs = []
+        year_a, year_b = self.year, self.year - 1 if self.year - 1 in self.years else self.year
+        for _, m in self.headline.iterrows():
+            metric_id, name = m["metric_id"], pick(m, "name", self.lang)
+            d = {"metric": metric_id, "year_a": year_a, "year_b": year_b, "group": "all"}
+            meta = {"metric_id": metric_id, **m.to_dict()}
+            frames = _Once(lambda d=d: compare.frames(self.store, d, self.lang))
+            pair_state = self._state(group="all", metric=metric_id, year_a=year_a, year_b=year_b)
+            year_state = self._state(group="all", metric=metric_id, year=year_a)
+            span_state = self._state(group="all", metric=metric_id, year=self._span())
+            specs += [
+                FigureSpec(GROUP, f"compare-side_by_side-{metric_id}", name,
+                           build=lambda f=frames, meta=meta: figures.side_by_side(
+                               compare.pair(f()[0], year_a, year_b), meta, self.lang, year_a, year_b),
+                           stamp=self._stamp(pair_state)),
+                FigureSpec(GROUP, f"compare-yoy_ranked-{metric_id}", name,
+                           build=lambda f=frames: figures.yoy_ranked(f()[1], self.lang),
+                           stamp=self._stamp(year_state, f"{t('yoy_ranked', self.lang)} · {name} · {year_a}")),
+                FigureSpec(GROUP, f"compare-count_vs_intensity-{metric_id}", name,
+                           build=lambda f=frames, meta=meta: figures.count_vs_intensity(f()[1], meta, self.lang),
+                           stamp=self._stamp(year_state, f"{t('count_vs_intensity', self.lang)} · {name} · {year_a}")),
+                FigureSpec(GROUP, f"compare-rank_heatmap-{metric_id}", name,
+                           build=lambda f=frames: figures.rank_heatmap(f()[0], self.lang),
+                           stamp=self._stamp(span_state, f"{t('rank_heatmap', self.lang)} · {name} · {self._span()}")),
+            ]
+        return specs
+
+    def _institute_figures(self, row: pd.Series) -> list[FigureSpec]:
+        institute_id, full_name = row["institute_id"], pick(row, "name", self.lang)
+        specs = []
+        for _, m in self.headline.iterrows():
+            metric_id, name = m["metric_id"], pick(m, "name", self.lang)
+            meta = {"metric_id": metric_id, **m.to_dict()}
+            rows = _Once(lambda metric_id=metric_id: institute.series(self.store, institute_id, metric_id))
+            state = self._state(institute=institute_id, metric=metric_id, year=self._span(), group="all")
+            specs += [
+                FigureSpec(institute_id, f"trend-{metric_id}", name,
+                           build=lambda r=rows, meta=meta: figures.trend(r(), meta, self.lang, full_name),
+                           stamp=self._stamp(state)),
+                FigureSpec(institute_id, f"share-{metric_id}", name,
+                           build=lambda r=rows: figures.share(r(), self.lang),
+                           stamp=self._stamp(state, f"{t('share', self.lang)} · {name} · {full_name}")),
+            ]
+        return specs
+
+    def _group_name(self, group_id: str) -> str:
+        groups = self.store.groups().set_index("group_id")
+        return pick(groups.loc[group_id], "name", self.lang) if group_id in groups.index else group_id
+
+    # ---- the KPI table: one frame, written as XLSX, CSV and the combined PDF's table ------------
+
+    def kpi_frame(self, unit: str) -> pd.DataFrame:
+        """One row per metric of the catalog for the pack's year, numbers as numbers (percentages as
+        percent, rounded to 0.1; per 100 staff and averages to 0.01; counts as published)."""
+        if unit == GROUP:
+            rows = self.store.frame("select * from fct_group_metric_year where group_id = 'all' and year = ?",
+                                    [self.year])
+        else:
+            rows = self.store.institute_metric_years(institute_id=unit, years=[self.year])
+        rows = self.metrics.merge(rows.drop(columns=["domain"], errors="ignore"), on="metric_id", how="left")
+        out = pd.DataFrame({
+            "label": [f"{pick(m, 'name', self.lang)}（{pick(m, 'unit', self.lang)}）" if self.lang == "zh"
+                      else f"{pick(m, 'name', self.lang)} ({pick(m, 'unit', self.lang)})" for _, m in rows.iterrows()],
+            "metric_id": rows["metric_id"], "domain": rows["domain"],
+            "prior": rows["prior_value"].map(_number), "value": rows["value"].map(_number),
+            "yoy_abs": rows["yoy_abs"].map(_number), "yoy_pct": rows["yoy_pct"].map(_percent),
+            "r3y": rows["r3y"].map(_number), "cagr_3y": rows["cagr_3y"].map(_percent),
+            "per_100_staff": rows["per_100_staff"].map(lambda v: _number(v, 2)),
+        })
+        if unit == GROUP:
+            out["institutes_reporting"] = rows["institutes_reporting"].map(_number)
+            out["institute_mean"] = rows["institute_mean"].map(lambda v: _number(v, 2))
+        else:
+            out["rank"] = rows["group_rank"].map(_number)
+            out["rank_n"] = rows["group_n"].map(_number)
+            out["share_pct"] = rows["group_share"].map(_percent)
+            out["target"] = rows["target"].map(_number)
+            out["attainment_pct"] = rows["target_attainment"].map(_percent)
+        notes = []
+        for _, r in rows.iterrows():
+            note = []
+            if unit != GROUP and not _true(r.get("is_reported")):
+                note.append(t("not_reported", self.lang))
+            if r.get("qualifier") == "≥" or r.get("r3y_qualifier") == "≥":
+                note.append(tr("at_least", self.lang))
+            if _true(r.get("yoy_small_base")):
+                note.append(t("small_base", self.lang))
+            notes.append("；".join(note) if self.lang == "zh" else "; ".join(note))
+        out["note"] = notes
+        out["qualifier"] = rows["qualifier"].where(rows["qualifier"].notna(), "")
+        out["r3y_qualifier"] = rows["r3y_qualifier"].where(rows["r3y_qualifier"].notna(), "")
+        return out
+
+    def kpi_sheets(self, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        """The frame per domain with headers in words (units in the row headers and the % columns)."""
+        headers = {"label": tr("metric_unit", self.lang), "metric_id": tr("metric_id", self.lang),
+                   "prior": str(self.year - 1), "value": str(self.year)}
+        headers |= {key: tr(key, self.lang) for key in frame.columns if key not in headers and key not in HIDDEN}
+        sheets = {}
+        for domain, part in frame.groupby("domain", sort=False):
+            sheets[tr(domain, self.lang)] = (part.drop(columns=list(HIDDEN))
+                                             .rename(columns=headers).reset_index(drop=True))
+        return sheets
+
+    # ---- making it -------------------------------------------------------------------------------
+
+    def run(self, units: list[Unit]) -> PackResult:
+        started = time.perf_counter()
+        result = PackResult(self.out_dir, self.year, self.lang, self.manifest["run_id"])
+        jobs = [spec for u in units for spec in u.figures]
+        result.figures = len(jobs)
+        self._say(f"Report pack {self.year} ({self.lang}) → {self.out_dir} · marts run {self.manifest['run_id']} "
+                  f"(published {self.published}) · {len(units)} units, {len(jobs)} figures × "
+                  f"{len(FIGURE_FORMATS)} formats")
+        progress = _Progress(len(jobs), self._say)
+        svgs: dict[tuple[str, str], str | None] = {}
+        with ThreadPoolExecutor(FIGURE_WORKERS, thread_name_prefix="touyan-report") as pool:
+            futures = {(spec.unit, spec.name): pool.submit(self._figure_job, spec, result, progress) for spec in jobs}
+            with _Printer() as printer:
+                for unit in units:
+                    for spec in unit.figures + unit.shared:
+                        svgs[(spec.unit, spec.name)] = _result(futures[(spec.unit, spec.name)])
+                    self._tables(unit, result)
+                    self._combined_pdf(unit, svgs, printer, result)
+        result.seconds = time.perf_counter() - started
+        (self.out_dir / "pack.json").write_text(json.dumps({
+            "year": self.year, "lang": self.lang, "run_id": result.run_id, "published_at": self.manifest["published_at"],
+            "units": [u.id for u in units], "figures": result.figures, "seconds": round(result.seconds, 1),
+            "files": sorted(str(p.relative_to(self.out_dir)) for p in result.files),
+            "failures": [vars(f) for f in result.failures],
+        }, ensure_ascii=False, indent=1), encoding="utf-8")
+        return result
+
+    def _say(self, line: str) -> None:
+        if self.out is not None:
+            print(line, file=self.out, flush=True)
+
+    def _figure_job(self, spec: FigureSpec, result: PackResult, progress: _Progress) -> str | None:
+        """The figure in every format; returns its SVG (for the combined PDF), None if it failed."""
+        t0 = time.perf_counter()
+        folder = self.out_dir / spec.unit / "figures" / self.lang
+        folder.mkdir(parents=True, exist_ok=True)
+        svg, made, failed = None, [], []
+        try:
+            fig = spec.build()
+            height = spec.height or _even((fig.layout.height or 400) + STAMP_PX)
+            stamped = stamp_figure(fig, spec.stamp(fig), PRINT_WIDTH_PX)
+        except Exception as e:  # noqa: BLE001 — named in the failures, the other figures go on
+            failed = list(FIGURE_FORMATS)
+            self._fail(result, spec.unit, f"{spec.name} (building the figure)", e)
+        else:
+            for fmt in FIGURE_FORMATS:
+                try:
+                    data = export_stamped(stamped, fmt, width=PRINT_WIDTH_PX, height=height,
+                                          scale=PNG_SCALE if fmt == "png" else 1)
+                except Exception as e:  # noqa: BLE001
+                    failed.append(fmt)
+                    self._fail(result, spec.unit, f"{spec.name}.{fmt}", e)
+                    continue
+                path = folder / f"{spec.name}.{fmt}"
+                _write(path, data)
+                result.files.append(path)
+                made.append(fmt)
+                if fmt == "svg":
+                    svg = data.decode("utf-8")
+        progress.done(spec, made, failed, time.perf_counter() - t0)
+        return svg
+
+    def _fail(self, result: PackResult, unit: str, item: str, error: BaseException) -> None:
+        failure = Failure(unit, item, f"{type(error).__name__}: {error}".strip())
+        result.failures.append(failure)
+        self._say(f"  ✗ {failure}")
+
+    def _stem(self, unit: Unit) -> str:
+        return f"{unit.id}-{self.year}-{self.lang}"
+
+    def _tables(self, unit: Unit, result: PackResult) -> None:
+        try:
+            sheets = self.kpi_sheets(self.kpi_frame(unit.id))
+            folder = self.out_dir / unit.id
+            title = f"{unit.name} · {tr('kpi_table', self.lang)} · {self.year} · {t('as_of', self.lang)} " \
+                    f"{self.published} ({t('run', self.lang)} {self.manifest['run_id']})"
+            path = folder / f"{self._stem(unit)}-kpi.xlsx"
+            _write(path, export_tables_xlsx(sheets, dict.fromkeys(sheets, title)))
+            result.files.append(path)
+            for domain, frame in zip(self.metrics["domain"].drop_duplicates(), sheets.values(), strict=True):
+                path = folder / "csv" / f"{self._stem(unit)}-kpi-{domain}.csv"
+                _write(path, export_table_csv(frame))
+                result.files.append(path)
+            self._say(f"  ✓ {unit.id} KPI tables: {len(sheets)} sheets ({', '.join(sheets)}) + {len(sheets)} CSV")
+        except Exception as e:  # noqa: BLE001
+            self._fail(result, unit.id, "KPI tables", e)
+
+    def _combined_pdf(self, unit: Unit, svgs: dict, printer: _Printer, result: PackResult) -> None:
+        path = self.out_dir / unit.id / f"{self._stem(unit)}.pdf"
+        t0 = time.perf_counter()
+        try:
+            page = self.combined_html(unit, svgs)
+            data = printer.pdf(page, self._page_footer(unit))
+            _write(path, fix_pdf_text_layer(data))
+            result.files.append(path)
+            self._say(f"  ✓ {unit.id} combined PDF {path.name} ({len(data) // 1024} KiB, "
+                      f"{time.perf_counter() - t0:.1f} s)")
+        except Exception as e:  # noqa: BLE001
+            self._fail(result, unit.id, path.name, e)
+
+    # ---- the combined PDF as HTML ------------------------------------------------------------------
+
+    def combined_html(self, unit: Unit, svgs: dict) -> str:
+        lang = self.lang
+        frame = self.kpi_frame(unit.id)
+        sections = [self._cover(unit), self._kpi_section(unit, frame), self._figure_section(unit, svgs),
+                    self._definitions_section(), self._sources_section(unit)]
+        return (f'<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
+                f"<title>{_e(unit.name)} {self.year}</title><style>{CSS}</style></head><body>"
+                + "".join(sections) + "</body></html>")
+
+    def _cover(self, unit: Unit) -> str:
+        lang = self.lang
+        other = "en" if lang == "zh" else "zh"
+        if unit.id == GROUP:
+            subtitle = self._group_name("all") if lang == "zh" else ""
+            names = self.store.institutes()
+            members = "、".join(pick(r, "name", lang) for _, r in names.iterrows()) if lang == "zh" else \
+                ", ".join(pick(r, "name", lang) for _, r in names.iterrows())
+            peer = f"<tr><th>{_e(t('institute', lang))}</th><td>{_e(members)}</td></tr>"
+        else:
+            row = self.institutes.set_index("institute_id").loc[unit.id]
+            subtitle = pick(row, "name", other)
+            peer = (f"<tr><th>{_e(t('group', lang))}</th><td>{_e(self._group_name('all'))}</td></tr>"
+                    f"<tr><th>{_e(tr('peer_group', lang))}</th><td>{_e(self._group_name(row['peer_group_id']))}</td></tr>")
+        m = self.manifest
+        meta = (peer
+                + f"<tr><th>{_e(t('as_of', lang))}</th><td>{_e(self.published)}</td></tr>"
+                + f"<tr><th>{_e(t('run', lang))}</th><td>{_e(m['run_id'])}</td></tr>"
+                + f"<tr><th>{_e(t('source', lang))}</th><td>{m['totals']['files']} {_e(t('files', lang))} · Touyan</td></tr>"
+                + f"<tr><th>{_e(tr('code_version', lang))}</th><td>{_e(m.get('code_version', ''))}</td></tr>"
+                + f"<tr><th>{_e(tr('generated', lang))}</th><td>{datetime.now().astimezone():%Y-%m-%d %H:%M}</td></tr>")
+        contents = "".join(f"<li>{_e(s)}</li>" for s in (tr("kpi_table", lang), tr("figures", lang),
+                                                          t("definitions", lang), tr("sources", lang)))
+        return (f'<section class="cover"><div class="brand">头雁 Touyan</div><h1>{_e(unit.name)}</h1>'
+                f'<div class="subtitle">{_e(subtitle)}</div>'
+                f'<div class="report-title">{_e(tr("report_title", lang, year=self.year))}</div>'
+                f'<table class="meta">{meta}</table><h3>{_e(tr("contents", lang))}</h3><ol>{contents}</ol></section>')
+
+    def _kpi_section(self, unit: Unit, frame: pd.DataFrame) -> str:
+        lang = self.lang
+        columns = ["prior", "value", "yoy_abs", "yoy_pct", "r3y"]
+        columns += (["cagr_3y", "institutes_reporting", "institute_mean", "per_100_staff"] if unit.id == GROUP
+                    else ["per_100_staff", "rank", "share_pct", "attainment_pct"])
+        headers = {"prior": str(self.year - 1), "value": str(self.year)} | {
+            key: tr(key, lang) for key in columns if key not in ("prior", "value")}
+        head = f"<th>{_e(tr('metric_unit', lang))}</th>" + "".join(f"<th>{_e(headers[c])}</th>" for c in columns)
+        if unit.id != GROUP:
+            head += f"<th>{_e(tr('note', lang))}</th>"
+        body = []
+        for domain, part in frame.groupby("domain", sort=False):
+            body.append(f'<tr class="domain"><td colspan="{len(columns) + 2}">{_e(tr(domain, lang))}</td></tr>')
+            for _, r in part.iterrows():
+                cells = "".join(f'<td class="num">{_e(self._cell(r, c))}</td>' for c in columns)
+                note = f'<td class="note">{_e(r["note"])}</td>' if unit.id != GROUP else ""
+                body.append(f'<tr><td class="label">{_e(r["label"])}</td>{cells}{note}</tr>')
+        notes = [] if unit.id != GROUP else [n for n in frame["note"] if n]
+        foot = f'<p class="small">{_e("；".join(dict.fromkeys(notes)))}</p>' if notes else ""
+        return (f'<section class="kpi"><h2>1 {_e(tr("kpi_table", lang))}</h2>'
+                f'<p class="small">{_e(unit.name)} · {_e(tr("kpi_table_note", lang, year=self.year, prior=self.year - 1))}'
+                f' · {_e(t("as_of", lang))} {_e(self.published)}（{_e(t("run", lang))} {_e(self.manifest["run_id"])}）</p>'
+                f'<table class="kpi-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>{foot}'
+                f"</section>")
+
+    def _cell(self, r: pd.Series, column: str) -> str:
+        value = r[column]
+        if column == "rank":
+            return fmt_rank(value, r["rank_n"], self.lang)
+        if column.endswith("_pct") or column == "cagr_3y":
+            return "—" if _missing(value) else (f"{value:+.1f}%" if column in ("yoy_pct", "cagr_3y") else f"{value:.1f}%")
+        if _missing(value):
+            return "—"
+        text = fmt_number(value, self.lang, 2 if column in ("per_100_staff", "institute_mean") else None)
+        if column == "yoy_abs" and value > 0:
+            text = "+" + text
+        if (column == "value" and r["qualifier"] == "≥") or (column == "r3y" and r["r3y_qualifier"] == "≥"):
+            text = "≥" + text
+        return text
+
+    def _figure_section(self, unit: Unit, svgs: dict) -> str:
+        lang = self.lang
+        parts, current = [f'<section class="figures"><h2>2 {_e(tr("figures", lang))}</h2>'], None
+        order = {m: i for i, m in enumerate(self.headline["metric_id"])}
+        specs = unit.figures + unit.shared
+        if unit.id != GROUP:  # an institute: per metric its own figures, then where it stands among the others
+            specs = sorted(specs, key=lambda s: order.get(s.name.rsplit("-", 1)[-1], len(order)))
+        for spec in specs:
+            if spec.section != current:
+                current = spec.section
+                parts.append(f"<h3>{_e(current)}</h3>")
+            svg = svgs.get((spec.unit, spec.name))
+            if svg is None:
+                parts.append(f'<figure class="failed">{_e(tr("figure_failed", lang))}: {_e(spec.name)}</figure>')
+            else:
+                parts.append(f'<figure data-name="{_e(spec.name)}">{_inline_svg(svg)}</figure>')
+        return "".join(parts) + "</section>"
+
+    def _definitions_section(self) -> str:
+        frame = definitions.definitions(self.store, {"lang": self.lang})
+        return (f'<section class="definitions"><h2>3 {_e(t("definitions", self.lang))}</h2>'
+                f"{_html_table(frame, 'defs')}</section>")
+
+    def _sources_section(self, unit: Unit) -> str:
+        lang, m = self.lang, self.manifest
+        files = self.store.source_files()
+        if unit.id != GROUP:
+            used = set(self.store.frame(
+                """select distinct source_file from (
+                       select institute_id, source_file from fct_project_counts union all
+                       select institute_id, source_file from fct_ip_items union all
+                       select institute_id, source_file from fct_standards union all
+                       select institute_id, source_file from fct_volunteer_records)
+                   where institute_id = ?""", [unit.id])["source_file"])
+            files = files[files["source_file"].isin(used) | files["dataset"].isin(["institutes", "staff", "targets"])]
+        frame = pd.DataFrame({t("file", lang): files["source_file"], tr("dataset", lang): files["dataset"],
+                              tr("rows_read", lang): files["rows_read"], tr("rows_accepted", lang): files["rows_accepted"],
+                              tr("rows_quarantined", lang): files["rows_quarantined"],
+                              "SHA-256": files["file_sha256"].str[:12]})
+        asof = (f"<p>{_e(t('as_of', lang))} {_e(self.published)} · {_e(t('run', lang))} {_e(m['run_id'])} · "
+                f"{_e(tr('code_version', lang))} {_e(m.get('code_version', ''))} · {m['totals']['files']} "
+                f"{_e(t('files', lang))} · {fmt_number(m['totals']['quarantined'], lang)} {_e(t('quarantined', lang))}</p>")
+        return (f'<section class="sources"><h2>4 {_e(tr("sources", lang))}</h2>{asof}'
+                f'<p class="small">{_e(tr("sources_note", lang))}</p>{_html_table(frame, "files")}</section>')
+
+    def _page_footer(self, unit: Unit) -> str:
+        lang = self.lang
+        text = (f"头雁 Touyan · {_e(unit.name)} · {self.year} · {_e(t('as_of', lang))} {_e(self.published)} "
+                f"({_e(t('run', lang))} {_e(self.manifest['run_id'])}) · {_e(t('source', lang))}: "
+                f"{self.manifest['totals']['files']} {_e(t('files', lang))}")
+        return (f'<div style="font-family: {EXPORT_FONT_FAMILY}; font-size: 7pt; color: #555; width: 100%; '
+                f'margin: 0 15mm; display: flex; justify-content: space-between;">'
+                f"<span>{text}</span><span>{tr('page', lang)}</span></div>")
+
+
+def build_pack(settings: Settings, year: int | None = None, institutes: list[str] | None = None,
+               lang: str = "zh", out_dir: Path | None = None, out=sys.stdout) -> PackResult:
+    pack = ReportPack(settings, year, institutes, lang, out_dir, out)
+    return pack.run(pack.plan())
+
+
+def summary(result: PackResult) -> str:
+    kinds: dict[str, int] = {}
+    for path in result.files:
+        kinds[path.suffix.lstrip(".")] = kinds.get(path.suffix.lstrip("."), 0) + 1
+    lines = [f"\nReport pack {result.year} ({result.lang}) in {result.out_dir}: {result.figures} figures, "
+             + ", ".join(f"{n} {k.upper()}" for k, n in sorted(kinds.items()))
+             + f" in {result.seconds:.1f} s (marts run {result.run_id})."]
+    if result.failures:
+        lines.append(f"\n{len(result.failures)} FAILED (everything else was written):")
+        lines += [f"  ✗ {f}" for f in result.failures]
+    return "\n".join(lines)
+
+
+# ---- helpers ---------------------------------------------------------------------------------------
+
+
+def _pinned_store(marts_dir: Path, pin_dir: Path) -> MartStore:
+    """A MartStore on the version published now: `<pin_dir>/current` links to it, so a refresh that
+    publishes while the pack is made does not mix two versions in one pack."""
+    try:
+        version = (marts_dir / "current").resolve(strict=True)
+    except (FileNotFoundError, RuntimeError):
+        raise NotPublished(f"nothing is published in {marts_dir} yet — run `make refresh`") from None
+    (pin_dir / "current").symlink_to(version, target_is_directory=True)
+    return MartStore(pin_dir)
+
+
+class _Once:
+    """A frame built on first use and shared by the figures drawn from it (thread-safe)."""
+
+    def __init__(self, make: Callable[[], object]):
+        self._make, self._lock, self._value = make, threading.Lock(), None
+
+    def __call__(self):
+        with self._lock:
+            if self._value is None:
+                self._value = self._make()
+            return self._value
+
+
+class _Progress:
+    def __init__(self, total: int, say: Callable[[str], None]):
+        self.total, self.say, self.count, self._lock = total, say, 0, threading.Lock()
+
+    def done(self, spec: FigureSpec, made: list[str], failed: list[str], seconds: float) -> None:
+        with self._lock:
+            self.count += 1
+            mark = "✓" if not failed else "✗"
+            self.say(f"  [{self.count:>{len(str(self.total))}}/{self.total}] {mark} {spec.unit:<6} {spec.name:<42} "
+                     f"{' '.join(made):<12}{' FAILED ' + ' '.join(failed) if failed else ''} {seconds:.1f} s")
+
+
+class _Printer:
+    """One Chromium (Playwright) printing the combined PDFs; started on first use."""
+
+    def __enter__(self) -> _Printer:
+        self._playwright = self._browser = None
+        return self
+
+    def pdf(self, page_html: str, footer: str) -> bytes:
+        if self._browser is None:
+            from playwright.sync_api import sync_playwright
+
+            self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(executable_path=find_browser(), args=BROWSER_ARGS)
+        page = self._browser.new_page()
+        try:
+            page.set_content(page_html, wait_until="load")
+            return page.pdf(format="A4", print_background=True, prefer_css_page_size=True,
+                            display_header_footer=True, header_template="<span></span>", footer_template=footer)
+        finally:
+            page.close()
+
+    def __exit__(self, *exc) -> None:
+        if self._browser is not None:
+            self._browser.close()
+        if self._playwright is not None:
+            self._playwright.stop()
+
+
+def _result(future: Future) -> str | None:
+    try:
+        return future.result()
+    except Exception:  # noqa: BLE001 — the job records its own failures
+        return None
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Written beside and renamed into place: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_bytes(data)
+    temp.replace(path)
+
+
+def _even(px: float) -> int:
+    return int(px) + int(px) % 2
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+def _true(value) -> bool:
+    return not _missing(value) and bool(value)
+
+
+def _number(value, decimals: int | None = None):
+    """An int when whole, else a float (rounded to `decimals` if given); None when missing."""
+    if _missing(value):
+        return None
+    value = float(value)
+    if decimals is not None:
+        value = round(value, decimals)
+    return int(value) if value.is_integer() else value
+
+
+def _percent(value):
+    return None if _missing(value) else _number(float(value) * 100, 1)
+
+
+def _e(text) -> str:
+    return html.escape("" if _missing(text) else str(text), quote=True)
+
+
+def _inline_svg(svg: str) -> str:
+    """Kaleido's SVG as an inline element scaled to the column (its viewBox keeps the proportions)."""
+    if svg.startswith("<?xml"):
+        svg = svg[svg.index("?>") + 2:]
+    return svg.replace("<svg ", '<svg preserveAspectRatio="xMidYMid meet" ', 1) if "<svg " in svg else (
+        f'<img src="data:image/svg+xml;base64,{base64.b64encode(svg.encode()).decode()}">')
+
+
+def _html_table(frame: pd.DataFrame, css_class: str) -> str:
+    head = "".join(f"<th>{_e(c)}</th>" for c in frame.columns)
+    body = "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in row) + "</tr>"
+                   for row in frame.itertuples(index=False))
+    return f'<table class="{css_class}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+# Latin and digits from Liberation Sans, Chinese from Noto CJK (see exports.EXPORT_FONT_FAMILY: digits set
+# in Noto Sans CJK lose their text in Chromium's PDFs). A4 with 15 mm margins, 18 mm at the bottom for
+# the footer (stamp and page number) that Chromium prints on every page.
+CSS = f"""
+@page {{ size: A4; margin: 15mm 15mm 18mm 15mm; }}
+* {{ box-sizing: border-box; }}
+body {{ font-family: {EXPORT_FONT_FAMILY}; font-size: 9.5pt; color: #222; margin: 0; }}
+h1 {{ font-size: 24pt; margin: 0 0 4mm; }}
+h2 {{ font-size: 15pt; margin: 0 0 3mm; border-bottom: 1.5pt solid #1f5fa8; padding-bottom: 1.5mm; }}
+h3 {{ font-size: 11.5pt; margin: 5mm 0 2mm; break-after: avoid; }}
+section {{ break-before: page; }}
+section.cover {{ break-before: auto; padding-top: 45mm; }}
+.brand {{ color: #1f5fa8; font-size: 12pt; letter-spacing: 1pt; margin-bottom: 10mm; }}
+.subtitle {{ color: #555; font-size: 12pt; margin-bottom: 14mm; }}
+.report-title {{ font-size: 18pt; margin-bottom: 18mm; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ border-bottom: 0.5pt solid #ccc; padding: 1.2mm 1.5mm; vertical-align: baseline; text-align: left; }}
+thead th {{ background: #f0f2f4; border-bottom: 1pt solid #888; font-weight: bold; }}
+thead {{ display: table-header-group; }}
+tr {{ break-inside: avoid; }}
+table.meta th {{ width: 32mm; color: #555; font-weight: normal; background: none; }}
+table.meta {{ font-size: 10.5pt; margin-bottom: 10mm; }}
+table.kpi-table {{ font-size: 8pt; }}
+table.kpi-table th {{ text-align: right; }}
+table.kpi-table th:first-child, table.kpi-table td.label {{ text-align: left; white-space: nowrap; }}
+table.kpi-table td.num {{ text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }}
+table.kpi-table td.note {{ font-size: 7pt; color: #555; }}
+table.kpi-table tr.domain td {{ font-weight: bold; background: #f7f9fb; padding-top: 2mm; }}
+table.defs, table.files {{ font-size: 8pt; }}
+table.files td {{ word-break: break-all; }}
+.small {{ font-size: 8pt; color: #555; }}
+figure {{ margin: 0 0 5mm; break-inside: avoid; }}
+figure svg {{ display: block; width: 100%; height: auto; }}
+figure.failed {{ border: 1pt dashed #c0392b; color: #c0392b; padding: 10mm; text-align: center; }}
+"""
