@@ -22,6 +22,8 @@ def main(argv: list[str] | None = None) -> int:
                                            "combined PDF for the group and each institute, from the published marts")
     report.add_argument("--year", type=int, help="the report's year (default: the latest in the published marts)")
     report.add_argument("--institutes", help="institute ids, comma-separated (default: all)")
+    report.add_argument("--metrics", help="metric ids to draw figures for, comma-separated (default: the headline "
+                                          "metrics; the KPI tables always list every metric)")
     report.add_argument("--lang", choices=("zh", "en"), default="zh", help="language (default: zh)")
     report.add_argument("--out", type=Path, help="output folder (default: data/reports/<year>/)")
     args = parser.parse_args(argv)
@@ -87,9 +89,11 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
     from dashboards.data import NotPublished
     from pipelines.report import build_pack, summary
 
-    institutes = [i.strip() for i in args.institutes.split(",") if i.strip()] if args.institutes else None
+    def ids(text: str | None) -> list[str] | None:
+        return [i.strip() for i in text.split(",") if i.strip()] if text else None
+
     try:
-        result = build_pack(settings, args.year, institutes, args.lang, args.out)
+        result = build_pack(settings, args.year, ids(args.institutes), args.lang, args.out, metrics=ids(args.metrics))
     except (NotPublished, ValueError) as e:
         print(f"Report pack not made: {e}", file=sys.stderr)
         return 2

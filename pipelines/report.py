@@ -156,7 +156,7 @@ class ReportPack:
     """`plan()` says what the pack holds, `run(units)` makes it. `build_pack()` does both."""
 
     def __init__(self, settings: Settings, year: int | None = None, institutes: list[str] | None = None,
-                 lang: str = "zh", out_dir: Path | None = None, out=sys.stdout):
+                 lang: str = "zh", out_dir: Path | None = None, out=sys.stdout, metrics: list[str] | None = None):
         if lang not in LANGS:
             raise ValueError(f"language {lang!r}: expected one of {', '.join(LANGS)}")
         self.settings, self.lang, self.out = settings, lang, out
@@ -177,7 +177,13 @@ class ReportPack:
         self.institutes = register[register["institute_id"].isin(chosen)]
         self.out_dir = out_dir or settings.reports_dir / str(self.year)
         self.metrics = self.store.metrics()
-        self.headline = self.metrics[self.metrics["is_headline"]]
+        unknown = [m for m in metrics or [] if m not in self.metrics["metric_id"].tolist()]
+        if unknown:
+            raise ValueError(f"unknown metric(s) {', '.join(unknown)}: expected ids among "
+                             f"{', '.join(self.metrics['metric_id'])}")
+        # the figures are drawn for these (the KPI table always lists every metric)
+        self.headline = (self.metrics[self.metrics["metric_id"].isin(metrics)] if metrics
+                         else self.metrics[self.metrics["is_headline"]])
         self.short_names = institute_names(self.store, lang)
         published = datetime.fromisoformat(self.manifest["published_at"]).astimezone()
         self.published = published.strftime("%Y-%m-%d %H:%M")
@@ -209,7 +215,8 @@ class ReportPack:
         return make
 
     def _overview_figures(self) -> list[FigureSpec]:
-        cards = {c["metric"]["metric_id"]: c for c in overview.kpi_card_data(self.store, self.year, "all", self.lang)}
+        cards = {c["metric"]["metric_id"]: c for c in overview.kpi_card_data(self.store, self.year, "all", self.lang)
+                 if c["metric"]["metric_id"] in set(self.headline["metric_id"])}
         specs = []
         for metric_id, card in cards.items():
             name = pick(card["metric"], "name", self.lang)
@@ -444,7 +451,7 @@ class ReportPack:
         lang = self.lang
         other = "en" if lang == "zh" else "zh"
         if unit.id == GROUP:
-            subtitle = self._group_name("all") if lang == "zh" else ""
+            subtitle = pick(self.store.groups().set_index("group_id").loc["all"], "name", other)
             names = self.store.institutes()
             members = "、".join(pick(r, "name", lang) for _, r in names.iterrows()) if lang == "zh" else \
                 ", ".join(pick(r, "name", lang) for _, r in names.iterrows())
@@ -564,8 +571,9 @@ class ReportPack:
 
 
 def build_pack(settings: Settings, year: int | None = None, institutes: list[str] | None = None,
-               lang: str = "zh", out_dir: Path | None = None, out=sys.stdout) -> PackResult:
-    pack = ReportPack(settings, year, institutes, lang, out_dir, out)
+               lang: str = "zh", out_dir: Path | None = None, out=sys.stdout,
+               metrics: list[str] | None = None) -> PackResult:
+    pack = ReportPack(settings, year, institutes, lang, out_dir, out, metrics)
     return pack.run(pack.plan())
 
 
