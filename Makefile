@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_COMPILE_BYTECODE := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: help setup system-deps demo ingest refresh docs dashboard test lint format bench vendor-assets clean
+.PHONY: help setup system-deps demo ingest refresh docs dashboard report test lint format bench vendor-assets clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -43,6 +43,12 @@ docs: $(VENV)/.synced ## dbt docs (lineage, column definitions) into data/dbt/ta
 dashboard: setup ## set up, refresh if nothing is published yet, serve the app on 127.0.0.1:8050
 	@if [ ! -e data/marts/current/manifest.json ]; then $(PY) -m pipelines refresh; fi
 	$(PY) -m dashboards
+
+# make report [YEAR=2024] [INSTITUTES=FJQI,ZJQS] [REPORT_LANG=en] [OUT=folder] — YEAR defaults to the latest year
+# in the published marts, INSTITUTES to all, REPORT_LANG to zh, OUT to data/reports/<year>/
+report: $(VENV)/.synced ## report pack: figures (PNG/SVG/PDF), KPI tables (XLSX/CSV), a combined A4 PDF per institute
+	$(PY) -m pipelines report $(if $(YEAR),--year $(YEAR)) $(if $(INSTITUTES),--institutes $(INSTITUTES)) \
+		$(if $(REPORT_LANG),--lang $(REPORT_LANG)) $(if $(OUT),--out $(OUT))
 
 test: setup ## run the test suite (unit, integration)
 	$(PY) -m pytest
