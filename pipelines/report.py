@@ -496,7 +496,7 @@ class ReportPack:
         foot = f'<p class="small">{_e("；".join(dict.fromkeys(notes)))}</p>' if notes else ""
         return (f'<section class="kpi"><h2>1 {_e(tr("kpi_table", lang))}</h2>'
                 f'<p class="small">{_e(unit.name)} · {_e(tr("kpi_table_note", lang, year=self.year, prior=self.year - 1))}'
-                f' · {_e(t("as_of", lang))} {_e(self.published)}（{_e(t("run", lang))} {_e(self.manifest["run_id"])}）</p>'
+                f' · {_e(t("as_of", lang))} {_e(self.published)} ({_e(t("run", lang))} {_e(self.manifest["run_id"])})</p>'
                 f'<table class="kpi-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>{foot}'
                 f"</section>")
 
@@ -743,7 +743,7 @@ table.kpi-table {{ font-size: 8pt; }}
 table.kpi-table th {{ text-align: right; }}
 table.kpi-table th:first-child, table.kpi-table td.label {{ text-align: left; white-space: nowrap; }}
 table.kpi-table td.num {{ text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }}
-table.kpi-table td.note {{ font-size: 7pt; color: #555; }}
+table.kpi-table td.note {{ font-size: 7pt; color: #555; min-width: 18mm; }}
 table.kpi-table tr.domain td {{ font-weight: bold; background: #f7f9fb; padding-top: 2mm; }}
 table.defs, table.files {{ font-size: 8pt; }}
 table.files td {{ word-break: break-all; }}
