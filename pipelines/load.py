@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.contracts import Contract
-from pipelines.readers import ReadFile, land_csv, land_excel, sniff_format
+from pipelines.readers import ReadFile, file_digest, land_csv, land_excel, sniff_format
 from pipelines.validate import (
     FIRST_LATER_STATUS,
     FIRST_PROBLEM,
@@ -65,7 +65,8 @@ def create_issue_tables(con: duckdb.DuckDBPyConnection, metric_catalog: Path) ->
     con.execute("create or replace temp table institute_lookup (key varchar, institute_id varchar, province_code varchar)")
 
 
-def land_files(con, contract: Contract, files: list[Path], raw_dir: Path, on_file=None) -> list[tuple[str, ReadFile]]:
+def land_files(con, contract: Contract, files: list[Path], raw_dir: Path, on_file=None,
+               digest=file_digest) -> list[tuple[str, ReadFile]]:
     landed = []
     for i, path in enumerate(files):
         rel = path.relative_to(raw_dir).as_posix()
@@ -74,9 +75,9 @@ def land_files(con, contract: Contract, files: list[Path], raw_dir: Path, on_fil
         file_format = sniff_format(path, rel)
         table = f"land_{contract.dataset}_{i}"
         if file_format == "csv":
-            read = land_csv(con, path, rel, contract, table)
+            read = land_csv(con, path, rel, contract, table, digest)
         else:
-            read = land_excel(con, path, rel, contract, table, file_format)
+            read = land_excel(con, path, rel, contract, table, file_format, digest)
         landed.append((rel, read))
     return landed
 

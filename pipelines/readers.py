@@ -17,6 +17,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -144,6 +145,25 @@ def file_digest(path: Path) -> tuple[str, int, int, bool]:
     return h.hexdigest(), size, newlines, last == b"\n"
 
 
+class Digests:
+    """file_digest of every file of a run, computed in file order on a background thread from the
+    start: hashing and counting a 600 MB file takes most of a second, which the single-threaded work
+    before that file is parsed (opening the warehouse, the smaller datasets) leaves a core free for.
+    Reading and hashing release the GIL. `get` waits for a file's digest (or computes one not asked
+    for); an error is raised there, where the file is read."""
+
+    def __init__(self, paths: list[Path]):
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest")
+        self._futures = {path: self._pool.submit(file_digest, path) for path in paths}
+
+    def get(self, path: Path) -> tuple[str, int, int, bool]:
+        future = self._futures.get(path)
+        return future.result() if future else file_digest(path)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
 def detect_encoding(path: Path, rel: str) -> str:
     """UTF-8 (with or without BOM) or GB18030 (a superset of GBK), judged on whole lines: a sample cut
     in the middle of a multi-byte character would look like neither."""
@@ -184,8 +204,9 @@ def leading_rows(path: Path, encoding: str) -> tuple[list[list[str]], list[int],
     return rows, ends, delimiter
 
 
-def land_csv(con: duckdb.DuckDBPyConnection, path: Path, rel: str, contract: Contract, table: str) -> ReadFile:
-    sha, size, newlines, ends_with_newline = file_digest(path)
+def land_csv(con: duckdb.DuckDBPyConnection, path: Path, rel: str, contract: Contract, table: str,
+             digest: Callable[[Path], tuple[str, int, int, bool]] = file_digest) -> ReadFile:
+    sha, size, newlines, ends_with_newline = digest(path)
     encoding = detect_encoding(path, rel)
     rows, ends, delimiter = leading_rows(path, encoding)
     header_pos, matched, ignored = find_header(rows, contract, rel)
@@ -295,10 +316,10 @@ def _register(con, table, frame: pa.Table, sheet, header_row, headers, ignored) 
 
 
 def land_excel(con: duckdb.DuckDBPyConnection, path: Path, rel: str, contract: Contract, table: str,
-               file_format: str) -> ReadFile:
+               file_format: str, digest: Callable[[Path], tuple[str, int, int, bool]] = file_digest) -> ReadFile:
     import fastexcel
 
-    sha, size, _, _ = file_digest(path)
+    sha, size, _, _ = digest(path)
     result = ReadFile(path, file_format, sha, size)
     try:
         workbook = fastexcel.read_excel(path)
