@@ -227,8 +227,7 @@ def _describe_problems(con, compiled: Compiled, staged: str, provenance: str) ->
     again by the full query, which names the problem and keeps the cells as submitted. The same SQL over
     the same cells finds the same first problem; the per-file counts check that every row was described.
     Table `found` collects every quarantined row of the dataset with its ordinal and messages."""
-    con.execute(f"create or replace temp table bad_rows as select unnest(_raw) from {staged} "
-                f"where _status >= {FIRST_PROBLEM}")
+    con.execute(f"create or replace temp table bad_rows as {compiled.landed_again(staged)}")
     con.execute(f"""
         create or replace temp table found as
         select _ord, source_file, source_sheet, source_row, file_sha256, _problem.code as code,

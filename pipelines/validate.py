@@ -282,21 +282,30 @@ class Compiled:
         """The parsing pass over every row: the output columns, their provenance, the working columns
         warning rules read, and a one-byte `_status` — null for a good row, STATUS_BLANK, STATUS_TOTAL,
         or FIRST_PROBLEM + the index of the row's first problem. Only a row with a problem keeps its
-        landed cells (`_raw`, shaped like the landing relation), for checked_query to describe in a
+        landed cells (`_raw`, read back by landed_again), for checked_query to describe in a
         second pass over those few rows: messages and originals cost nothing for the good ones."""
         assert FIRST_PROBLEM + len(self.problems) < FIRST_LATER_STATUS, "too many problems for a one-byte status"
         arms = " ".join(f"when {when} then {FIRST_PROBLEM + k}" for k, (when, *_) in enumerate(self.problems))
+        # JSON text rather than a struct: a null varchar costs almost nothing to store, while each field
+        # of a struct is a column of its own, null or not (docs/benchmarks.md).
         raw = ", ".join(["'_ord': _ord", *(f"'{col.name}': r_{col.name}" for col in self.contract.columns)])
         columns = ", ".join(f'"{n}"' for n in [*self.outputs, *provenance_columns, *self.warning_columns])
         return f"""
             {self._stages(landing, provenance)}
-            select {columns}, _status, case when _status >= {FIRST_PROBLEM} then {{{raw}}} end as _raw
+            select {columns}, _status, case when _status >= {FIRST_PROBLEM} then to_json({{{raw}}})::varchar end as _raw
             from (
                 select *, (case when _blank then {STATUS_BLANK} when _summary then {STATUS_TOTAL} {arms} end)::utinyint
                           as _status
                 from expanded
             )
         """
+
+    def landed_again(self, staged: str) -> str:
+        """The landed cells that status_query kept for the rows with a problem, shaped like the landing
+        relation again (_ord and every contract column as text)."""
+        shape = ", ".join(['"_ord": "BIGINT"', *(f'"{col.name}": "VARCHAR"' for col in self.contract.columns)])
+        return (f"select unnest(from_json(_raw, {sql_str('{' + shape + '}')})) from {staged} "
+                f"where _status >= {FIRST_PROBLEM}")
 
     @property
     def warning_columns(self) -> list[str]:

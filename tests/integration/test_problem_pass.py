@@ -64,6 +64,7 @@ def test_every_kind_of_volunteer_problem_is_described_as_one_pass_would(data):
             ["FJQI", "a", "2023-05-05", "V7", ""],  # missing hours
             ["FJQI", "a", "2023-05-05", "V8", "两小时"],  # bad number
             ["FJQI", "a", "2023-05-05", "V9", "30"],  # out of range
+            ["FJQI", 'say "hi" \\ \t 😀 ＡＢ', "2023-05-05", "V10", "99"],  # cells JSON must escape, kept as sent
             ["ＦＪＱＩ", " b ", "2023年5月6日", "110101199001011234", "２.５"],  # good after cleaning
             ["FJQI", "a", "2023-05-05", "V1", "3"],  # duplicate of row 2
             ["", "", "", "", ""],
@@ -74,8 +75,9 @@ def test_every_kind_of_volunteer_problem_is_described_as_one_pass_would(data):
     data.ingest()
     expected = one_pass(data, "volunteer_hours")
     assert two_pass(data, "volunteer_hours") == expected
-    assert len(expected) == 11
-    assert data.query("select source_row, reason_code from raw.rejects where reason_code = 'duplicate'") == [(13, "duplicate")]
+    assert len(expected) == 12
+    assert data.query("select source_row, reason_code from raw.rejects where reason_code = 'duplicate'") == [(14, "duplicate")]
+    assert 'say \\"hi\\" \\\\ \\t 😀 ＡＢ' in expected[9][-1]
 
 
 def test_identifier_problems_from_python_checks_are_described_as_one_pass_would(data):
