@@ -10,7 +10,15 @@ from pathlib import Path
 import duckdb
 
 from pipelines.contracts import Contract
-from pipelines.readers import ReadFile, file_digest, land_csv, land_excel, sniff_format
+from pipelines.readers import (
+    Prefetch,
+    ReadFile,
+    file_digest,
+    land_csv,
+    land_excel,
+    read_workbook,
+    sniff_format,
+)
 from pipelines.validate import (
     FIRST_LATER_STATUS,
     FIRST_PROBLEM,
@@ -66,7 +74,9 @@ def create_issue_tables(con: duckdb.DuckDBPyConnection, metric_catalog: Path) ->
 
 
 def land_files(con, contract: Contract, files: list[Path], raw_dir: Path, on_file=None,
-               digest=file_digest) -> list[tuple[str, ReadFile]]:
+               prefetched: Prefetch | None = None) -> list[tuple[str, ReadFile]]:
+    digest = prefetched.digest if prefetched else file_digest
+    workbook = prefetched.workbook if prefetched else read_workbook
     landed = []
     for i, path in enumerate(files):
         rel = path.relative_to(raw_dir).as_posix()
@@ -77,7 +87,7 @@ def land_files(con, contract: Contract, files: list[Path], raw_dir: Path, on_fil
         if file_format == "csv":
             read = land_csv(con, path, rel, contract, table, digest)
         else:
-            read = land_excel(con, path, rel, contract, table, file_format, digest)
+            read = land_excel(con, path, rel, contract, table, file_format, digest, workbook)
         landed.append((rel, read))
     return landed
 
