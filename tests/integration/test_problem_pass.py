@@ -3,12 +3,15 @@ over those rows alone names the problem. Held here to the one-pass description: 
 row with the full query gives the same quarantined rows, reasons, messages and original cells."""
 from __future__ import annotations
 
+import zipfile
 from datetime import date
 
 import duckdb
+import pytest
 
 from pipelines.config import METRIC_CATALOG
 from pipelines.contracts import CONTRACTS
+from pipelines.errors import FileError
 from pipelines.ingest import discover
 from pipelines.load import PROVENANCE, _landing_view, create_issue_tables, land_files, load_dataset
 from pipelines.validate import FIRST_PROBLEM, STATUS_BLANK, STATUS_TOTAL, Compiled, register_functions
@@ -110,3 +113,30 @@ def test_status_codes_name_the_problem_the_full_query_finds():
     named = {row: codes[status[row] - FIRST_PROBLEM] for row in (4, 5, 6)}
     assert (status[1], status[2], status[3]) == (None, STATUS_BLANK, STATUS_TOTAL)
     assert named == {4: "future_date", 5: "unknown_institute", 6: "hours_out_of_range"}
+
+
+def test_a_workbook_read_ahead_reports_its_sheets_and_errors_in_its_turn(data):
+    """Workbooks are read on the prefetch thread; what that finds is reported as if read in turn."""
+    import xlsxwriter
+
+    path = data.raw / "volunteer_hours" / "two_sheets.xlsx"
+    path.parent.mkdir(parents=True)
+    book = xlsxwriter.Workbook(path)
+    for name, hours in (("shown", 2), ("hidden", 3)):
+        sheet = book.add_worksheet(name)
+        for r, row in enumerate([VOL_HEADER, ["FJQI", "a", "2023-05-05", "V1", hours]]):
+            sheet.write_row(r, 0, row)
+    sheet.hide()
+    book.close()
+    data.ingest()
+    assert data.query("select hours from raw.volunteer_hours") == [(2.0,)]
+    assert data.log("volunteer_hours/two_sheets.xlsx")["notes"] == "hidden sheet hidden not read"
+
+    damaged = data.raw / "ip_items" / "damaged.xlsx"  # names a workbook part, holds none
+    damaged.parent.mkdir(parents=True)
+    with zipfile.ZipFile(damaged, "w") as z:
+        z.writestr("xl/workbook.xml", "not xml")
+    with pytest.raises(FileError) as error:
+        data.ingest()
+    assert error.value.file == "ip_items/damaged.xlsx"
+    assert "the workbook cannot be opened" in str(error.value)
