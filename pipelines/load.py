@@ -70,8 +70,10 @@ class CountMismatch(AssertionError):
 
 def create_issue_tables(con: duckdb.DuckDBPyConnection, metric_catalog: Path) -> None:
     con.execute(DDL)
-    con.execute("create or replace temp table metric_catalog as select * from read_csv(?, all_varchar=true)",
-                [str(metric_catalog)])
+    # the path written into the SQL, not bound as a parameter: binding one makes DuckDB import pandas
+    # (see readers._import_pandas), which is better left to the thread importing it meanwhile
+    con.execute(f"create or replace temp table metric_catalog as select * from read_csv({sql_str(str(metric_catalog))}, "
+                "all_varchar=true)")
     con.execute("create or replace temp table institute_lookup (key varchar, institute_id varchar, province_code varchar)")
 
 

@@ -10,10 +10,12 @@ and such a file is read again with Python's csv module, which knows every record
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import hashlib
 import io
 import re
+import threading
 import unicodedata
 import zipfile
 from collections.abc import Callable
@@ -154,6 +156,7 @@ class Prefetch:
     asked for); an error is raised there, when the file's turn comes, as if it were read then."""
 
     def __init__(self, paths: list[Path]):
+        threading.Thread(target=_import_pandas, name="import-pandas", daemon=True).start()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
         self._digests = {path: self._pool.submit(file_digest, path) for path in paths}
         self._workbooks = {path: self._pool.submit(read_workbook, path) for path in paths
@@ -169,6 +172,14 @@ class Prefetch:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _import_pandas() -> None:
+    """DuckDB's Python API imports pandas (0.3-0.4 s) the first time it is handed a Python object — an
+    Arrow stream, a query parameter — although the ingest uses no pandas. Imported here, on a thread of
+    its own at the start, the import overlaps opening the warehouse instead of following it."""
+    with contextlib.suppress(ImportError):
+        import pandas  # noqa: F401
 
 
 def _looks_like_workbook(path: Path) -> bool:
@@ -374,7 +385,7 @@ def land_excel(con: duckdb.DuckDBPyConnection, path: Path, rel: str, contract: C
         headers = {col: head[header_pos][pos] for pos, col in matched.items()}
         body = batch.slice(header_pos + 1)
         columns = {col: body.column(pos) for pos, col in matched.items()}
-        source_rows = list(range(header_pos + 2, header_pos + 2 + body.num_rows))
+        source_rows = np.arange(header_pos + 2, header_pos + 2 + body.num_rows)
         result.sheets.append(_land_arrow(con, f"{table}_s{index}", name, header_pos + 1, headers, columns,
                                          source_rows, ignored))
     if not result.sheets:
