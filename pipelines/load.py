@@ -215,10 +215,11 @@ def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], sa
 def _create_empty(con, compiled: Compiled, staged: str) -> None:
     """A dataset without files: its table, typed as the parsing pass would make it, with no rows, and
     none of the passes that find nothing in no rows (they cost a small xlsx run a third of a second)."""
-    provenance = _landing_view(con, compiled.contract, [])
+    nothing = ", ".join(f'null::varchar as "{c.name}"' for c in compiled.contract.columns)
+    landing = f"(select 0::bigint as _ord, {nothing} where false)"  # inline: no temp view, no DDL to commit
     columns = ", ".join(f'"{c}" as "{compiled.renames.get(c, c)}"' for c in [*compiled.outputs, *PROVENANCE])
     con.execute(f"create or replace table {staged} as select {columns} "
-                f"from ({compiled.status_query('landing', provenance, PROVENANCE)})")
+                f"from ({compiled.status_query(landing, _provenance_sql([]), PROVENANCE)})")
 
 
 def _parse_into(con, compiled: Compiled, landed: list[tuple[str, ReadFile]], staged: str) -> str:
