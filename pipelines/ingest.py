@@ -17,6 +17,7 @@ from pipelines.config import METRIC_CATALOG, Settings
 from pipelines.contracts import CONTRACTS
 from pipelines.errors import FileError
 from pipelines.load import FileStats, create_issue_tables, land_files, load_dataset, write_issue_report
+from pipelines.readers import Prefetch
 from pipelines.validate import register_functions
 
 IGNORED_NAMES = (".", "~$")  # hidden files and Excel's lock files
@@ -70,6 +71,7 @@ def ingest(settings: Settings, out=sys.stdout) -> IngestResult:
     tmp_dir = Path(tempfile.mkdtemp(prefix="touyan-ingest-"))
     result = IngestResult()
     seen = 0
+    prefetched = Prefetch([path for paths in files.values() for path in paths])
     try:
         con = duckdb.connect(str(building))
         con.execute(f"set temp_directory = '{tmp_dir}'")
@@ -86,7 +88,7 @@ def ingest(settings: Settings, out=sys.stdout) -> IngestResult:
                 seen += 1
                 say(f"  [{seen}/{total_files}] reading {rel}")
 
-            landed = land_files(con, contract, paths, settings.raw_dir, on_file)
+            landed = land_files(con, contract, paths, settings.raw_dir, on_file, prefetched)
             if paths:
                 say(f"  checking and loading {dataset} …")
             stats = load_dataset(con, contract, landed, settings.id_salt, settings.today)
@@ -107,6 +109,7 @@ def ingest(settings: Settings, out=sys.stdout) -> IngestResult:
         settings.warehouse.with_name(settings.warehouse.name + ".wal").unlink(missing_ok=True)
         os.replace(building, settings.warehouse)
     finally:
+        prefetched.close()
         building.unlink(missing_ok=True)
         shutil.rmtree(tmp_dir, ignore_errors=True)
     result.seconds = time.perf_counter() - started

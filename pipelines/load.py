@@ -8,12 +8,32 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 
 from pipelines.contracts import Contract
-from pipelines.readers import ReadFile, land_csv, land_excel, sniff_format
-from pipelines.validate import Compiled, sql_str
+from pipelines.readers import (
+    Prefetch,
+    ReadFile,
+    file_digest,
+    land_csv,
+    land_excel,
+    read_workbook,
+    sniff_format,
+)
+from pipelines.validate import (
+    FIRST_LATER_STATUS,
+    FIRST_PROBLEM,
+    STATUS_BLANK,
+    STATUS_TOTAL,
+    Compiled,
+    sql_str,
+)
 
-PROVENANCE = "source_file, source_sheet, source_row, file_sha256"
+PROVENANCE = ["source_file", "source_sheet", "source_row", "file_sha256"]
+# Statuses set after the parsing pass (validate.py sets the others: blank, total row, a problem).
+STATUS_ALIAS_CONFLICT, STATUS_DUPLICATE = FIRST_LATER_STATUS, FIRST_LATER_STATUS + 1
+ROW_READ = f"_status is null or _status >= {FIRST_PROBLEM}"  # a data row: neither blank nor a total row
 ISSUE_COLUMNS = ("dataset varchar, source_file varchar, source_sheet varchar, source_row bigint, "
                  "source_column varchar, reason_code varchar, message_zh varchar, message_en varchar, "
                  "original_values varchar, file_sha256 varchar")
@@ -50,12 +70,17 @@ class CountMismatch(AssertionError):
 
 def create_issue_tables(con: duckdb.DuckDBPyConnection, metric_catalog: Path) -> None:
     con.execute(DDL)
-    con.execute("create or replace temp table metric_catalog as select * from read_csv(?, all_varchar=true)",
-                [str(metric_catalog)])
+    # the path written into the SQL, not bound as a parameter: binding one makes DuckDB import pandas
+    # (see readers._import_pandas), which is better left to the thread importing it meanwhile
+    con.execute(f"create or replace temp table metric_catalog as select * from read_csv({sql_str(str(metric_catalog))}, "
+                "all_varchar=true)")
     con.execute("create or replace temp table institute_lookup (key varchar, institute_id varchar, province_code varchar)")
 
 
-def land_files(con, contract: Contract, files: list[Path], raw_dir: Path, on_file=None) -> list[tuple[str, ReadFile]]:
+def land_files(con, contract: Contract, files: list[Path], raw_dir: Path, on_file=None,
+               prefetched: Prefetch | None = None) -> list[tuple[str, ReadFile]]:
+    digest = prefetched.digest if prefetched else file_digest
+    workbook = prefetched.workbook if prefetched else read_workbook
     landed = []
     for i, path in enumerate(files):
         rel = path.relative_to(raw_dir).as_posix()
@@ -64,9 +89,9 @@ def land_files(con, contract: Contract, files: list[Path], raw_dir: Path, on_fil
         file_format = sniff_format(path, rel)
         table = f"land_{contract.dataset}_{i}"
         if file_format == "csv":
-            read = land_csv(con, path, rel, contract, table)
+            read = land_csv(con, path, rel, contract, table, digest)
         else:
-            read = land_excel(con, path, rel, contract, table, file_format)
+            read = land_excel(con, path, rel, contract, table, file_format, digest, workbook)
         landed.append((rel, read))
     return landed
 
@@ -88,6 +113,11 @@ def _landing_view(con, contract: Contract, landed: list[tuple[str, ReadFile]]) -
     con.execute("create or replace temp table headers (source_file varchar, source_sheet varchar, column_name varchar, header varchar)")
     if headers:
         con.executemany("insert into headers values (?, ?, ?, ?)", headers)
+    # Stored rows keep no ordinal (a column of 1e7 distinct numbers costs seconds to write): the few
+    # rows that need file order (duplicates, issues) get it back from their sheet's key and their row.
+    con.execute("create or replace temp table sheet_keys (source_file varchar, source_sheet varchar, sheet_key bigint)")
+    if sheets:
+        con.executemany("insert into sheet_keys values (?, ?, ?)", [(rel, sheet, key) for key, rel, sheet, _ in sheets])
     return _provenance_sql(sheets)
 
 
@@ -103,28 +133,40 @@ def _provenance_sql(sheets: list[tuple[int, str, str, str]]) -> str:
             f"{pick(2)} as file_sha256")
 
 
+def _with_ord(staged: str, where: str) -> str:
+    """Rows of `staged` with their row id and their ordinal _ord (see sheet_keys)."""
+    return (f"select s.rowid as _rowid, (k.sheet_key << 32) + s.source_row as _ord, s.* "
+            f"from {staged} s join sheet_keys k using (source_file, source_sheet) where {where}")
+
+
 def _flag_alias_conflicts(con, staged: str) -> None:
     """An alias (or name) used by two institutes would make rows ambiguous: the later institute is
     quarantined, naming the earlier one."""
     con.execute(f"""
-        update {staged} set _problem = {{'code': 'alias_conflict', 'column': 'aliases',
-            'zh': concat('名称或简称「', k.key_text, '」已被 ', k.first_id, ' 使用（第 ', k.first_row, ' 行）'),
-            'en': concat('name or alias ''', k.key_text, ''' is already used by ', k.first_id, ' (row ', k.first_row, ')')}}
+        insert into found
+        select k._ord, k.source_file, k.source_sheet, k.source_row, k.file_sha256, 'alias_conflict', 'aliases',
+               concat('名称或简称「', k.key_text, '」已被 ', k.first_id, ' 使用（第 ', k.first_row, ' 行）'),
+               concat('name or alias ''', k.key_text, ''' is already used by ', k.first_id, ' (row ', k.first_row, ')'),
+               null, k._rowid
         from (
             with spelled as (
-                select _ord, institute_id, source_row, key_text, th_key(key_text) as key
+                select _rowid, _ord, source_file, source_sheet, source_row, file_sha256, institute_id, key_text,
+                       th_key(key_text) as key
                 from (select *, unnest(th_names(institute_id, name_zh, name_en, aliases)) as key_text
-                      from {staged} where _problem is null and not _blank and not _summary)
+                      from ({_with_ord(staged, "_status is null")}))
             )
-            select c._ord, min_by(f.institute_id, f._ord) as first_id, min_by(f.source_row, f._ord) as first_row,
+            select c._rowid, c._ord, any_value(c.source_file) as source_file, any_value(c.source_sheet) as source_sheet,
+                   any_value(c.source_row) as source_row, any_value(c.file_sha256) as file_sha256,
+                   min_by(f.institute_id, f._ord) as first_id, min_by(f.source_row, f._ord) as first_row,
                    min(c.key_text) as key_text
             from spelled c join spelled f
               on f.key = c.key and f._ord < c._ord and f.institute_id <> c.institute_id
             where c.key is not null
-            group by c._ord
+            group by c._rowid, c._ord
         ) k
-        where {staged}._ord = k._ord
     """)
+    con.execute(f"update {staged} set _status = {STATUS_ALIAS_CONFLICT} "
+                "where rowid in (select _rowid from found where code = 'alias_conflict')")
 
 
 def _build_institute_lookup(con) -> None:
@@ -141,17 +183,22 @@ def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], sa
     ds = contract.dataset
     institutes = {k: (i, p) for k, i, p in con.execute("select key, institute_id, province_code from institute_lookup").fetchall()}
     compiled = Compiled(contract, salt, today, institutes)
-    # Parsed rows go straight into raw.<dataset>, problems and all; quarantined rows are then copied
-    # to raw.rejects and deleted, and the working columns dropped.
+    # Parsed rows go straight into raw.<dataset>, problems and all, each with a one-byte status; the few
+    # problem rows are described in a second pass, quarantined rows are copied to raw.rejects and
+    # deleted, and the working columns dropped.
     staged = f"raw.{ds}"
-    _parse_into(con, compiled, landed, staged)
+    if not landed:
+        _create_empty(con, compiled, staged)
+        return []
+    provenance = _parse_into(con, compiled, landed, staged)
+    _describe_problems(con, compiled, staged, provenance)
     if ds == "institutes":
         _flag_alias_conflicts(con, staged)
     _flag_duplicates(con, contract, compiled, staged)
     _write_issues(con, contract, compiled, staged)
     stats = _file_stats(con, contract, landed, staged)
-    con.execute(f"delete from {staged} where _problem is not null or _blank or _summary")
-    keep = [*compiled.outputs, *PROVENANCE.split(", ")]
+    con.execute(f"delete from {staged} where _status is not null")
+    keep = [*compiled.outputs, *PROVENANCE]
     for (column,) in con.execute(f"select column_name from (describe {staged})").fetchall():
         if column not in keep:
             con.execute(f'alter table {staged} drop column "{column}"')
@@ -165,10 +212,20 @@ def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], sa
     return stats
 
 
-def _parse_into(con, compiled: Compiled, landed: list[tuple[str, ReadFile]], staged: str) -> None:
+def _create_empty(con, compiled: Compiled, staged: str) -> None:
+    """A dataset without files: its table, typed as the parsing pass would make it, with no rows, and
+    none of the passes that find nothing in no rows (they cost a small xlsx run a third of a second)."""
+    nothing = ", ".join(f'null::varchar as "{c.name}"' for c in compiled.contract.columns)
+    landing = f"(select 0::bigint as _ord, {nothing} where false)"  # inline: no temp view, no DDL to commit
+    columns = ", ".join(f'"{c}" as "{compiled.renames.get(c, c)}"' for c in [*compiled.outputs, *PROVENANCE])
+    con.execute(f"create or replace table {staged} as select {columns} "
+                f"from ({compiled.status_query(landing, _provenance_sql([]), PROVENANCE)})")
+
+
+def _parse_into(con, compiled: Compiled, landed: list[tuple[str, ReadFile]], staged: str) -> str:
     """One pass over every sheet of the dataset into `staged`. A streamed CSV that turned out not to be
     one record per line (blank lines, quoted line breaks, ragged rows) is switched to the row-by-row
-    reader, and the pass is run again."""
+    reader, and the pass is run again. Returns the provenance SQL (see _provenance_sql)."""
     while True:
         streamed = [(read, j) for _, read in landed for j, sheet in enumerate(read.sheets) if sheet.stream]
         for read, j in streamed:
@@ -178,9 +235,8 @@ def _parse_into(con, compiled: Compiled, landed: list[tuple[str, ReadFile]], sta
         provenance = _landing_view(con, compiled.contract, landed)
         con.execute("set preserve_insertion_order = false")
         try:
-            first = ", ".join(f'"{c}"' for c in [*compiled.outputs, *PROVENANCE.split(", ")])
-            con.execute(f"create or replace table {staged} as select {first}, * exclude ({first}) "
-                        f"from ({compiled.checked_query('landing', provenance)})")
+            con.execute(f"create or replace table {staged} as "
+                        f"{compiled.status_query('landing', provenance, PROVENANCE)}")
         except duckdb.Error:
             if not any(read.sheets[j].stream.failed for read, j in streamed):
                 raise
@@ -188,58 +244,84 @@ def _parse_into(con, compiled: Compiled, landed: list[tuple[str, ReadFile]], sta
             con.execute("set preserve_insertion_order = true")
         not_plain = [(read, j) for read, j in streamed if not read.sheets[j].stream.plain]
         if not not_plain:
-            return
+            return provenance
         for read, j in not_plain:
             read.sheets[j] = read.sheets[j].read_exactly()
 
 
+def _describe_problems(con, compiled: Compiled, staged: str, provenance: str) -> None:
+    """The second pass: the landed cells of the rows in which the parsing pass found a problem, checked
+    again by the full query, which names the problem and keeps the cells as submitted. The same SQL over
+    the same cells finds the same first problem; the per-file counts check that every row was described.
+    Table `found` collects every quarantined row of the dataset with its ordinal and messages."""
+    con.execute(f"create or replace temp table bad_rows as {compiled.landed_again(staged)}")
+    con.execute(f"""
+        create or replace temp table found as
+        select _ord, source_file, source_sheet, source_row, file_sha256, _problem.code as code,
+               _problem.column as "column", _problem.zh as zh, _problem.en as en, _original as original,
+               null::bigint as _rowid
+        from ({compiled.checked_query('bad_rows', provenance)})
+        where _problem is not null
+    """)
+
+
 def _flag_duplicates(con, contract: Contract, compiled: Compiled, staged: str) -> None:
-    """Rows repeating the key of an earlier good row are quarantined, naming that row. Grouping on a
-    64-bit hash of the key (computed in the parsing pass) first keeps this cheap; the real keys are
-    compared only where a hash repeats.
+    """Rows repeating the key of an earlier good row are quarantined, naming that row. Finding the
+    64-bit key hashes that repeat first keeps this cheap; the real keys are compared only there.
     A duplicate's values are recorded as loaded (normalised): its key is that of the row it repeats, and
     reading the file again for its raw cells would cost a second pass over the largest files."""
     key = ", ".join(f'"{k}"' for k in contract.key)
     columns = ", ".join(f'"{c.name}"' for c in contract.columns)
-    good = "_problem is null and not _blank and not _summary"
+    _register_repeated_hashes(con, staged, key)
+    repeated = f"_status is null and hash({key}) in (select h from repeated_hashes)"
     con.execute(f"""
         create or replace temp table dups as
-        with repeated as (select _key_hash from {staged} where {good} group by _key_hash having count(*) > 1)
         select * from (
-            select _ord, {columns}, row_number() over w as rn, first_value(source_file) over w as first_file,
+            select _rowid, _ord, source_file, source_sheet, source_row, file_sha256, {columns},
+                   row_number() over w as rn, first_value(source_file) over w as first_file,
                    first_value(source_sheet) over w as first_sheet, first_value(source_row) over w as first_row
-            from {staged} where {good} and _key_hash in (select _key_hash from repeated)
+            from ({_with_ord(staged, repeated)})
             window w as (partition by {key} order by _ord)
         ) where rn > 1
     """)
     con.execute(f"""
-        update {staged} set _problem = {{'code': 'duplicate', 'column': {sql_str(contract.key[-1])},
-                'zh': concat('与 ', d.first_file, if(d.first_sheet <> '', concat(' 工作表 ', d.first_sheet), ''),
-                             ' 第 ', d.first_row, ' 行重复（', {sql_str('、'.join(contract.column(k).aliases[0] for k in contract.key))}, ' 相同），保留第一次出现的记录'),
-                'en': concat('repeats row ', d.first_row, ' of ', d.first_file,
-                             if(d.first_sheet <> '', concat(' sheet ', d.first_sheet), ''),
-                             ' (same ', {sql_str(', '.join(contract.key))}, '); the first occurrence is kept')}},
-            _original = {compiled.original_json('d."{}"', 'd."{}"')}
+        insert into found
+        select d._ord, d.source_file, d.source_sheet, d.source_row, d.file_sha256, 'duplicate', {sql_str(contract.key[-1])},
+               concat('与 ', d.first_file, if(d.first_sheet <> '', concat(' 工作表 ', d.first_sheet), ''),
+                      ' 第 ', d.first_row, ' 行重复（', {sql_str('、'.join(contract.column(k).aliases[0] for k in contract.key))}, ' 相同），保留第一次出现的记录'),
+               concat('repeats row ', d.first_row, ' of ', d.first_file,
+                      if(d.first_sheet <> '', concat(' sheet ', d.first_sheet), ''),
+                      ' (same ', {sql_str(', '.join(contract.key))}, '); the first occurrence is kept'),
+               {compiled.original_json('d."{}"', 'd."{}"')}, d._rowid
         from dups d
-        where {staged}._ord = d._ord
     """)
+    con.execute(f"update {staged} set _status = {STATUS_DUPLICATE} where rowid in (select _rowid from dups)")
+    con.unregister("repeated_hashes")
+
+
+def _register_repeated_hashes(con, staged: str, key: str) -> None:
+    """The key hashes more than one good row has, as relation `repeated_hashes`. Found by sorting the
+    hashes in numpy: DuckDB's GROUP BY … HAVING count(*) > 1 builds a hash table of every distinct key
+    and took 3.5 s at 1e7 rows, fetching and sorting takes 1.5 s (docs/benchmarks.md)."""
+    hashes = np.sort(con.execute(f"select hash({key}) as h from {staged} where _status is null").fetchnumpy()["h"])
+    repeated = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
+    con.register("repeated_hashes", pa.table({"h": pa.array(repeated, pa.uint64())}))
 
 
 def _write_issues(con, contract: Contract, compiled: Compiled, staged: str) -> None:
     ds = contract.dataset
     con.execute(f"""
         insert into raw.rejects
-        select {sql_str(ds)}, c.source_file, c.source_sheet, c.source_row, coalesce(h.header, c._problem.column),
-               c._problem.code, replace(c._problem.zh, '{{header}}', coalesce(h.header, c._problem.column)),
-               replace(c._problem.en, '{{header}}', coalesce(h.header, c._problem.column)),
-               c._original, c.file_sha256
-        from (select * from {staged} where _problem is not null) c
+        select {sql_str(ds)}, c.source_file, c.source_sheet, c.source_row, coalesce(h.header, c."column"),
+               c.code, replace(c.zh, '{{header}}', coalesce(h.header, c."column")),
+               replace(c.en, '{{header}}', coalesce(h.header, c."column")),
+               c.original, c.file_sha256
+        from found c
         left join headers h on h.source_file = c.source_file and h.source_sheet = c.source_sheet
-                           and h.column_name = c._problem.column
+                           and h.column_name = c."column"
         order by c._ord
     """)
-    con.execute(f"create or replace temp view accepted as select * from {staged} "
-                "where _problem is null and not _blank and not _summary")
+    con.execute(f"create or replace temp view accepted as {_with_ord(staged, '_status is null')}")
     for rule, query in compiled.warning_queries("accepted"):
         con.execute(f"""
             insert into raw.warnings
@@ -255,7 +337,7 @@ def _write_issues(con, contract: Contract, compiled: Compiled, staged: str) -> N
             insert into raw.warnings
             with details as (
                 select source_file, source_sheet, sum("{column}") as total from {staged}
-                where not _blank and not _summary group by all
+                where {ROW_READ} group by all
             )
             select {sql_str(ds)}, t.source_file, t.source_sheet, t.source_row, coalesce(h.header, {sql_str(column)}),
                    'total_mismatch',
@@ -266,7 +348,7 @@ def _write_issues(con, contract: Contract, compiled: Compiled, staged: str) -> N
             from {staged} t left join details d using (source_file, source_sheet)
             left join headers h on h.source_file = t.source_file and h.source_sheet = t.source_sheet
                                and h.column_name = {sql_str(column)}
-            where t._summary and t."{column}" is not null and t."{column}" is distinct from coalesce(d.total, 0)
+            where t._status = {STATUS_TOTAL} and t."{column}" is not null and t."{column}" is distinct from coalesce(d.total, 0)
         """)
 
 
@@ -274,9 +356,9 @@ def _file_stats(con, contract: Contract, landed: list[tuple[str, ReadFile]], sta
     ds = contract.dataset
     counts = {row[0]: row[1:] for row in con.execute(f"""
         select source_file,
-               count(*) filter (not _blank and not _summary),
-               count(*) filter (_blank), count(*) filter (_summary),
-               count(*) filter (_problem is null and not _blank and not _summary),
+               count(*) filter ({ROW_READ}),
+               count(*) filter (_status = {STATUS_BLANK}), count(*) filter (_status = {STATUS_TOTAL}),
+               count(*) filter (_status is null),
                (select count(*) from raw.rejects r where r.dataset = {sql_str(ds)} and r.source_file = c.source_file),
                (select count(*) from raw.warnings w where w.dataset = {sql_str(ds)} and w.source_file = c.source_file)
         from {staged} c group by source_file

@@ -10,13 +10,16 @@ and such a file is read again with Python's csv module, which knows every record
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import hashlib
 import io
 import re
+import threading
 import unicodedata
 import zipfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -144,6 +147,66 @@ def file_digest(path: Path) -> tuple[str, int, int, bool]:
     return h.hexdigest(), size, newlines, last == b"\n"
 
 
+class Prefetch:
+    """What can be read of a run's files before their turn, on a background thread from the start, in
+    file order: every file's digest, and the sheets of every workbook. Hashing a 600 MB CSV takes most
+    of a second and reading a 2e5-row workbook over half of one; the single-threaded work before their
+    turn (opening the warehouse, the smaller datasets) leaves a core free for it. File reading, hashing
+    and fastexcel release the GIL. `digest` and `workbook` wait for a file's result (or compute one not
+    asked for); an error is raised there, when the file's turn comes, as if it were read then."""
+
+    def __init__(self, paths: list[Path]):
+        threading.Thread(target=_import_pandas, name="import-pandas", daemon=True).start()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
+        self._digests = {path: self._pool.submit(file_digest, path) for path in paths}
+        self._workbooks = {path: self._pool.submit(read_workbook, path) for path in paths
+                           if _looks_like_workbook(path)}
+
+    def digest(self, path: Path) -> tuple[str, int, int, bool]:
+        future = self._digests.get(path)
+        return future.result() if future else file_digest(path)
+
+    def workbook(self, path: Path) -> list[tuple[str, str, pa.RecordBatch | None]] | Exception:
+        future = self._workbooks.get(path)
+        return future.result() if future else read_workbook(path)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _import_pandas() -> None:
+    """DuckDB's Python API imports pandas (0.3-0.4 s) the first time it is handed a Python object — an
+    Arrow stream, a query parameter — although the ingest uses no pandas. Imported here, on a thread of
+    its own at the start, the import overlaps opening the warehouse instead of following it."""
+    with contextlib.suppress(ImportError):
+        import pandas  # noqa: F401
+
+
+def _looks_like_workbook(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(8).startswith((b"PK", b"\xd0\xcf\x11\xe0"))
+    except OSError:
+        return False
+
+
+def read_workbook(path: Path) -> list[tuple[str, str, pa.RecordBatch | None]] | Exception:
+    """Every sheet of a workbook as (name, visibility, its cells as text — None for a hidden sheet); or,
+    returned rather than raised, the error of a workbook that cannot be opened (see land_excel)."""
+    import fastexcel
+
+    try:
+        workbook = fastexcel.read_excel(path)
+        sheet_names = workbook.sheet_names
+    except Exception as e:  # fastexcel raises its own error types for damaged workbooks
+        return e
+    sheets = []
+    for index, name in enumerate(sheet_names):
+        sheet = workbook.load_sheet(index, header_row=None, skip_rows=0, dtypes="string")
+        sheets.append((name, sheet.visible, sheet.to_arrow() if sheet.visible == "visible" else None))
+    return sheets
+
+
 def detect_encoding(path: Path, rel: str) -> str:
     """UTF-8 (with or without BOM) or GB18030 (a superset of GBK), judged on whole lines: a sample cut
     in the middle of a multi-byte character would look like neither."""
@@ -184,8 +247,9 @@ def leading_rows(path: Path, encoding: str) -> tuple[list[list[str]], list[int],
     return rows, ends, delimiter
 
 
-def land_csv(con: duckdb.DuckDBPyConnection, path: Path, rel: str, contract: Contract, table: str) -> ReadFile:
-    sha, size, newlines, ends_with_newline = file_digest(path)
+def land_csv(con: duckdb.DuckDBPyConnection, path: Path, rel: str, contract: Contract, table: str,
+             digest: Callable[[Path], tuple[str, int, int, bool]] = file_digest) -> ReadFile:
+    sha, size, newlines, ends_with_newline = digest(path)
     encoding = detect_encoding(path, rel)
     rows, ends, delimiter = leading_rows(path, encoding)
     header_pos, matched, ignored = find_header(rows, contract, rel)
@@ -295,25 +359,20 @@ def _register(con, table, frame: pa.Table, sheet, header_row, headers, ignored) 
 
 
 def land_excel(con: duckdb.DuckDBPyConnection, path: Path, rel: str, contract: Contract, table: str,
-               file_format: str) -> ReadFile:
-    import fastexcel
-
-    sha, size, _, _ = file_digest(path)
+               file_format: str, digest: Callable[[Path], tuple[str, int, int, bool]] = file_digest,
+               workbook: Callable[[Path], list | Exception] = read_workbook) -> ReadFile:
+    sha, size, _, _ = digest(path)
     result = ReadFile(path, file_format, sha, size)
-    try:
-        workbook = fastexcel.read_excel(path)
-        sheet_names = workbook.sheet_names
-    except Exception as e:  # fastexcel raises its own error types for damaged workbooks
-        raise FileError(rel, f"Excel 文件无法打开（可能已损坏）：{e}", f"the workbook cannot be opened (damaged?): {e}",
+    sheets = workbook(path)
+    if isinstance(sheets, Exception):
+        raise FileError(rel, f"Excel 文件无法打开（可能已损坏）：{sheets}", f"the workbook cannot be opened (damaged?): {sheets}",
                         "请用 Excel 打开检查后重新保存，或向报送单位重新索取",
-                        "open it in Excel and save it again, or ask the institute to resend it") from e
+                        "open it in Excel and save it again, or ask the institute to resend it") from sheets
     first_error = None
-    for index, name in enumerate(sheet_names):
-        sheet = workbook.load_sheet(index, header_row=None, skip_rows=0, dtypes="string")
-        if sheet.visible != "visible":
+    for index, (name, visible, batch) in enumerate(sheets):
+        if visible != "visible":
             result.notes.append(f"hidden sheet {name} not read")
             continue
-        batch = sheet.to_arrow()
         if batch.num_rows == 0:
             continue
         head = [list(r.values()) for r in batch.slice(0, HEADER_SEARCH_ROWS).to_pylist()]
@@ -326,7 +385,7 @@ def land_excel(con: duckdb.DuckDBPyConnection, path: Path, rel: str, contract: C
         headers = {col: head[header_pos][pos] for pos, col in matched.items()}
         body = batch.slice(header_pos + 1)
         columns = {col: body.column(pos) for pos, col in matched.items()}
-        source_rows = list(range(header_pos + 2, header_pos + 2 + body.num_rows))
+        source_rows = np.arange(header_pos + 2, header_pos + 2 + body.num_rows)
         result.sheets.append(_land_arrow(con, f"{table}_s{index}", name, header_pos + 1, headers, columns,
                                          source_rows, ignored))
     if not result.sheets:

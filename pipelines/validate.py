@@ -24,11 +24,19 @@ COUNT_QUALIFIED = rf"^(超过|多于|不少于|至少|大于|>=|≥|>)?\s*(\d+)(
 COUNT_EXACT = rf"^()(\d+)(?:\.0+)?(){COUNT_UNITS}$"
 DATE_PARTS = r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 DECIMAL = r"^(-?\d+(?:\.\d+)?)\s*(?:小时|h|hr|hrs|hour|hours)?$"
+# A row's status after the parsing pass (status_query): null is a good row.
+STATUS_BLANK, STATUS_TOTAL, FIRST_PROBLEM = 0, 1, 2
+FIRST_LATER_STATUS = 254  # codes from here up are set after parsing (load.py): alias conflict, duplicate
 
 
 def key_text(value: str) -> str:
     """Python twin of the SQL th_key macro: how enum spellings and institute names are compared."""
     return unicodedata.normalize("NFKC", value).lower().replace(" ", "")
+
+
+def _alias(expression: str) -> str:
+    """The name a select-list expression is given (`… as "name"` or `… as name`)."""
+    return re.search(r' as "?(\w+)"?$', expression).group(1)
 
 
 def sql_str(value: str) -> str:
@@ -216,45 +224,98 @@ class Compiled:
             hashed = f"'pid_' || left(sha256({sql_str(self.salt)} || upper({x})), 24)"
             self.parsed.append(f"case when regexp_full_match({x}, '[0-9]{{17}}[0-9Xx]') then {hashed} else {x} end as \"{n}\"")
 
-    def checked_query(self, landing: str, provenance: str) -> str:
-        """The landed rows, parsed, with their provenance and their first problem (or null)."""
+    def _stages(self, landing: str, provenance: str) -> str:
+        """The CTEs both passes share: cleaned cells (x_), folded keys (k_), whether a row is blank or a
+        total row, the parsed values, and the fields of parsed identifiers (`expanded`)."""
         c = self.contract
-        label_columns = [col.name for col in c.columns if col.kind in ("institute", "year")][:2] or [c.columns[0].name]
-        keyed = sorted(set(label_columns) | {col.name for col in c.columns if col.kind == "institute"})
         blank = " and ".join(f"x_{col.name} is null" for col in c.columns)
         # list_contains, not IN: DuckDB plans a long IN list as a join
         words = f"[{', '.join(sql_str(w) for w in TOTAL_WORDS)}]"
-        summary = " or ".join(f"list_contains({words}, k_{n})" for n in label_columns)
-        problem = " ".join(
-            f"when {when} then {{'code': {code}, 'column': {sql_str(column)}, 'zh': {zh}, 'en': {en}}}"
-            for when, code, column, zh, en in self.problems
-        )
-        scratch = [f"x_{col.name}" for col in c.columns] + [f"k_{n}" for n in keyed]
-        raw = [f"r_{col.name}" for col in c.columns]
-        original = self.original_json("r_{}")
+        summary = " or ".join(f"list_contains({words}, k_{n})" for n in self._label_columns)
         return f"""
             with cleaned as (
                 select l._ord, {provenance}, {', '.join(f'l."{col.name}" as r_{col.name}' for col in c.columns)},
                        {', '.join(self.cleaned)}
                 from {landing} l
             ), keyed as (
-                select *, {', '.join(f"th_fold(x_{n}) as k_{n}" for n in keyed)} from cleaned
+                select *, {', '.join(f"th_fold(x_{n}) as k_{n}" for n in self._keyed)} from cleaned
             ), parsed as (
                 select l.*, ({blank}) as _blank, coalesce({summary}, false) as _summary,
                        {', '.join(self.parsed)}
                 from keyed l
             ), expanded as (
                 select *{''.join(', ' + e for e in self.expanded)} from parsed
-            )
+            )"""
+
+    @property
+    def _label_columns(self) -> list[str]:
+        c = self.contract
+        return [col.name for col in c.columns if col.kind in ("institute", "year")][:2] or [c.columns[0].name]
+
+    @property
+    def _keyed(self) -> list[str]:
+        return sorted(set(self._label_columns) | {col.name for col in self.contract.columns if col.kind == "institute"})
+
+    def checked_query(self, landing: str, provenance: str) -> str:
+        """The landed rows, parsed, with their provenance and their first problem (or null), described:
+        code, column, messages, and the cells as submitted (_original)."""
+        c = self.contract
+        problem = " ".join(
+            f"when {when} then {{'code': {code}, 'column': {sql_str(column)}, 'zh': {zh}, 'en': {en}}}"
+            for when, code, column, zh, en in self.problems
+        )
+        scratch = [f"x_{col.name}" for col in c.columns] + [f"k_{n}" for n in self._keyed]
+        raw = [f"r_{col.name}" for col in c.columns]
+        original = self.original_json("r_{}")
+        return f"""
+            {self._stages(landing, provenance)}
             select * exclude ({', '.join(raw)}),
                    case when _problem is not null then {original} end as _original
             from (
                 select * exclude ({', '.join(scratch)}),
-                       case when _blank or _summary then null {problem} end as _problem,
-                       hash({', '.join(f'"{k}"' for k in c.key)}) as _key_hash
+                       case when _blank or _summary then null {problem} end as _problem
                 from expanded
             )
         """
+
+    def status_query(self, landing: str, provenance: str, provenance_columns: list[str]) -> str:
+        """The parsing pass over every row: the output columns, their provenance, the working columns
+        warning rules read, and a one-byte `_status` — null for a good row, STATUS_BLANK, STATUS_TOTAL,
+        or FIRST_PROBLEM + the index of the row's first problem. Only a row with a problem keeps its
+        landed cells (`_raw`, read back by landed_again), for checked_query to describe in a
+        second pass over those few rows: messages and originals cost nothing for the good ones."""
+        assert FIRST_PROBLEM + len(self.problems) < FIRST_LATER_STATUS, "too many problems for a one-byte status"
+        arms = " ".join(f"when {when} then {FIRST_PROBLEM + k}" for k, (when, *_) in enumerate(self.problems))
+        # JSON text rather than a struct: a null varchar costs almost nothing to store, while each field
+        # of a struct is a column of its own, null or not (docs/benchmarks.md).
+        raw = ", ".join(["'_ord': _ord", *(f"'{col.name}': r_{col.name}" for col in self.contract.columns)])
+        columns = ", ".join(f'"{n}"' for n in [*self.outputs, *provenance_columns, *self.warning_columns])
+        return f"""
+            {self._stages(landing, provenance)}
+            select {columns}, _status, case when _status >= {FIRST_PROBLEM} then to_json({{{raw}}})::varchar end as _raw
+            from (
+                select *, (case when _blank then {STATUS_BLANK} when _summary then {STATUS_TOTAL} {arms} end)::utinyint
+                          as _status
+                from expanded
+            )
+        """
+
+    def landed_again(self, staged: str) -> str:
+        """The landed cells that status_query kept for the rows with a problem, shaped like the landing
+        relation again (_ord and every contract column as text)."""
+        shape = ", ".join(['"_ord": "BIGINT"', *(f'"{col.name}": "VARCHAR"' for col in self.contract.columns)])
+        return (f"select unnest(from_json(_raw, {sql_str('{' + shape + '}')})) from {staged} "
+                f"where _status >= {FIRST_PROBLEM}")
+
+    @property
+    def warning_columns(self) -> list[str]:
+        """Working columns (parsed, not loaded) that warning rules or total checks read after the
+        parsing pass, e.g. a standard's province beside the institute's."""
+        texts = [f"{r.when} {r.message_zh} {r.message_en}" for r in self.contract.rules if r.severity == "W"]
+        texts += self.contract.total_columns
+        names = [_alias(e) for e in self.parsed + self.expanded]
+        return [n for n in dict.fromkeys(names) if n not in self.outputs
+                and any(re.search(rf"\b{re.escape(n)}\b", t) for t in texts)]
 
     def original_json(self, raw: str, parsed: str = '"{}"') -> str:
         """The cells as submitted (`raw` formats a column name into its SQL), for quarantined rows; an ID
