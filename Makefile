@@ -59,9 +59,11 @@ lint: $(VENV)/.synced ## ruff
 format: $(VENV)/.synced ## ruff format
 	$(VENV)/bin/ruff format pipelines dashboards tests bench
 
-bench: setup ## benchmarks: ingest (1e6/1e7 CSV, 2e5 xlsx) and refresh end to end (demo, 1e6, 1e7) against a pandas baseline
+bench: setup ## benchmarks: ingest, refresh end to end against a pandas baseline, dashboard latency, report pack (docs/benchmarks.md)
 	$(PY) -m bench.ingest
 	$(PY) -m bench.refresh
+	$(PY) -m bench.dashboard
+	$(PY) -m bench.report
 
 vendor-assets: ## refresh the vendored Bootstrap CSS in dashboards/assets/ (from npm)
 	@scripts/vendor-assets.sh
