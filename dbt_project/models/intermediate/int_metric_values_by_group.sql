@@ -7,8 +7,8 @@ contributions as (
     select * from {{ ref('int_metric_contributions') }}
 ),
 
-volunteer_hours as (
-    select * from {{ ref('stg_raw__volunteer_hours') }}
+volunteer_service as (
+    select * from {{ ref('int_volunteer_service') }}
 ),
 
 scopes as (
@@ -43,14 +43,14 @@ counted as (
 volunteering as (
     select
         scopes.group_id,
-        volunteer_hours.service_year as year,
-        sum(volunteer_hours.hours) as hours,
-        count(distinct volunteer_hours.volunteer_id) as volunteers,
-        count(*) as person_times
-    from volunteer_hours
+        volunteer_service.year,
+        sum(volunteer_service.hours) as hours,
+        count(distinct volunteer_service.volunteer_id) as volunteers,
+        sum(volunteer_service.person_times) as person_times
+    from volunteer_service
     inner join scopes
-        on volunteer_hours.institute_id = scopes.institute_id
-    group by scopes.group_id, volunteer_hours.service_year
+        on volunteer_service.institute_id = scopes.institute_id
+    group by scopes.group_id, volunteer_service.year
 ),
 
 volunteer_metrics as (

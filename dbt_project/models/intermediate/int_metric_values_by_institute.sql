@@ -6,8 +6,8 @@ contributions as (
     select * from {{ ref('int_metric_contributions') }}
 ),
 
-volunteer_hours as (
-    select * from {{ ref('stg_raw__volunteer_hours') }}
+volunteer_service as (
+    select * from {{ ref('int_volunteer_service') }}
 ),
 
 counted as (
@@ -24,12 +24,12 @@ counted as (
 volunteering as (
     select
         institute_id,
-        service_year as year,
+        year,
         sum(hours) as hours,
-        count(distinct volunteer_id) as volunteers,
-        count(*) as person_times
-    from volunteer_hours
-    group by institute_id, service_year
+        count(volunteer_id) as volunteers,
+        sum(person_times) as person_times
+    from volunteer_service
+    group by institute_id, year
 ),
 
 volunteer_metrics as (
