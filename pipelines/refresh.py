@@ -4,17 +4,15 @@ the dashboard reads stay exactly as they were; the caller gets a one-screen acco
 what to do."""
 from __future__ import annotations
 
-import contextlib
-import importlib
 import importlib.metadata
 import json
 import resource
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from multiprocessing.connection import wait
 from pathlib import Path
 
 import duckdb
@@ -23,6 +21,7 @@ from pipelines.config import PROJECT_ROOT, Settings
 from pipelines.errors import FileError
 from pipelines.lock import refresh_lock
 from pipelines.publish import current_version, publish
+from pipelines.workers import Worker, WorkerError, workers
 
 STAGES = ("ingest", "gate_raw", "dbt_build", "gate_marts", "publish")
 STAGE_TITLES = {
@@ -48,7 +47,7 @@ class StageFailed(Exception):
 class RefreshResult:
     run_id: str
     timings: dict[str, float] = field(default_factory=dict)
-    cpu: dict[str, float] = field(default_factory=dict)  # CPU-seconds of this process (all threads) per stage
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU-seconds per stage, of the process that ran it
     version: Path | None = None
     manifest: dict = field(default_factory=dict)
     ingest_totals: dict = field(default_factory=dict)
@@ -64,48 +63,103 @@ def refresh(settings: Settings, out=sys.stdout, wait: bool = False) -> RefreshRe
 
 
 def _refresh(settings: Settings, out) -> RefreshResult:
-    # dbt (~2 s) and Great Expectations (~3 s) import on a thread while the ingest runs in DuckDB.
-    _import_in_background("dbt.cli.main", "dbt.adapters.duckdb", "pipelines.quality.gate:_import_gx")
+    # dbt and Great Expectations import in worker processes while the ingest runs here; the raw gate
+    # then validates in its worker while dbt builds in the other (see pipelines/workers.py). The GX
+    # worker runs niced: on two cores its import (~5 CPU-s) has until the end of the dbt build, whereas
+    # the ingest and dbt's import are on the critical path.
+    with workers(dbt=(("dbt.cli.main", "dbt.adapters.duckdb"), 0),
+                 gx=(("pipelines.quality.gate:_import_gx",), 5)) as pool:
+        return _run_stages(settings, out, pool["dbt"], pool["gx"])
+
+
+def _run_stages(settings: Settings, out, dbt: Worker, gx: Worker) -> RefreshResult:
     started = datetime.now(UTC)
     result = RefreshResult(new_run_id(started))
     say = (lambda line: print(line, file=out, flush=True)) if out else (lambda line: None)
     context: dict = {}
 
-    def stage(name: str, work):
-        say(f"\n[{STAGES.index(name) + 1}/{len(STAGES)}] {STAGE_TITLES[name]}")
+    def announce(name: str, note: str = "") -> None:
+        say(f"\n[{STAGES.index(name) + 1}/{len(STAGES)}] {STAGE_TITLES[name]}{note}")
+
+    def done(name: str, seconds: float, cpu: float) -> None:
+        result.timings[name], result.cpu[name] = round(seconds, 3), round(cpu, 3)
+        say(f"    ✓ {name} in {seconds:.1f} s ({cpu:.1f} CPU-s)")
+
+    def here(name: str, work):
+        announce(name)
         t0, cpu0 = time.perf_counter(), _cpu_seconds()
         value = work()
-        result.timings[name] = round(time.perf_counter() - t0, 3)
-        result.cpu[name] = round(_cpu_seconds() - cpu0, 3)
-        say(f"    ✓ {name} in {result.timings[name]:.1f} s ({result.cpu[name]:.1f} CPU-s)")
+        done(name, time.perf_counter() - t0, _cpu_seconds() - cpu0)
         return value
 
-    ingest_result = stage("ingest", lambda: _ingest(settings, out))
-    result.ingest_totals = ingest_result.totals
+    def frames(gate: str) -> tuple[tuple, dict, float, float]:
+        from pipelines.quality.checks import mart_checks, raw_checks
+        from pipelines.quality.gate import check_frames
+
+        t0, cpu0 = time.perf_counter(), _cpu_seconds()
+        checks = raw_checks(settings.today) if gate == "raw" else mart_checks()
+        with _warehouse(settings) as con:
+            built = check_frames(checks, con)
+        return checks, built, time.perf_counter() - t0, _cpu_seconds() - cpu0
+
     reports = settings.reports_dir / "quality"
-    with duckdb.connect(str(settings.warehouse), config={"memory_limit": settings.duckdb_memory}) as con:
-        context["gate_raw"] = stage("gate_raw", lambda: _gate(settings, "raw", con, reports / "raw"))
-    context["dbt"] = stage("dbt_build", lambda: _dbt_build(settings))
-    with duckdb.connect(str(settings.warehouse), config={"memory_limit": settings.duckdb_memory}) as con:
-        context["gate_marts"] = stage("gate_marts", lambda: _gate(settings, "marts", con, reports / "marts"))
+    result.ingest_totals = here("ingest", lambda: _ingest(settings, out)).totals
+
+    # The raw gate and dbt run side by side; dbt's work is only used if the gate passes.
+    announce("gate_raw", " — beside the dbt build")
+    checks, built, seconds, cpu = frames("raw")
+    gx.submit("pipelines.quality.gate:run_gate", "raw", checks, built, reports / "raw")
+    announce("dbt_build")
+    dbt.submit("pipelines.transform:run_dbt", settings, *DBT_BUILD)
+    replies = _both((gx, "gate_raw"), (dbt, "dbt_build"), on_reply={
+        gx: lambda r: done("gate_raw", seconds + r.wall_seconds, cpu + r.cpu_seconds),
+        dbt: lambda r: done("dbt_build", r.wall_seconds, r.cpu_seconds)})
+    context["gate_raw"] = _gate_outcome("raw", replies[gx].value)
+    context["dbt"] = _dbt_outcome(settings, replies[dbt].value)
+
+    announce("gate_marts")
+    checks, built, seconds, cpu = frames("marts")
+    gx.submit("pipelines.quality.gate:run_gate", "marts", checks, built, reports / "marts")
+    reply = _reply(gx, "gate_marts")
+    done("gate_marts", seconds + reply.wall_seconds, cpu + reply.cpu_seconds)
+    context["gate_marts"] = _gate_outcome("marts", reply.value)
+
+    with _warehouse(settings) as con:
         result.manifest = _manifest(result, started, con, context)
-        result.version = stage("publish", lambda: _publish(settings, con, result))
+        result.version = here("publish", lambda: _publish(settings, con, result))
     result.manifest = json.loads((result.version / "manifest.json").read_text(encoding="utf-8"))
     return result
 
 
-def _import_in_background(*targets: str) -> None:
-    """Import modules (or call `module:function`) on a daemon thread. Failures are ignored here: the
-    stage that needs the module imports it again and reports the error there."""
-    def work():
-        for target in targets:
-            module, _, function = target.partition(":")
-            with contextlib.suppress(Exception):
-                imported = importlib.import_module(module)
-                if function:
-                    getattr(imported, function)()
+def _both(first: tuple[Worker, str], second: tuple[Worker, str], on_reply: dict) -> dict:
+    """Wait for the calls submitted to two workers (the raw gate first), handling each reply as it
+    arrives. A failed gate is reported as soon as it is known (the other worker is then killed with the
+    pool), so the analyst is not kept waiting for a dbt build whose result cannot be used."""
+    stages = dict((first, second))
+    replies: dict = {}
+    while len(replies) < 2:
+        waiting = {w.connection: w for w in stages if w not in replies}
+        for connection in wait(list(waiting)):
+            worker = waiting[connection]
+            replies[worker] = _reply(worker, stages[worker])
+            on_reply[worker](replies[worker])
+            if worker is first[0]:
+                _gate_outcome("raw", replies[worker].value)
+    return replies
 
-    threading.Thread(target=work, name="preload", daemon=True).start()
+
+def _reply(worker: Worker, stage: str):
+    try:
+        return worker.result()
+    except WorkerError as e:
+        raise StageFailed(stage, f"the {stage} step stopped with an error / 该步骤异常中止",
+                          ["  " + line for line in str(e).strip().splitlines()[-15:]],
+                          "This is a fault in Touyan or its environment, not in the data: run `make test` "
+                          "and report the lines above.") from e
+
+
+def _warehouse(settings: Settings):
+    return duckdb.connect(str(settings.warehouse), config={"memory_limit": settings.duckdb_memory})
 
 
 def _ingest(settings: Settings, out):
@@ -118,12 +172,7 @@ def _ingest(settings: Settings, out):
                           "Fix or remove the file named above, then run `make refresh` again.") from e
 
 
-def _gate(settings: Settings, gate: str, con, docs_dir: Path):
-    from pipelines.quality.checks import mart_checks, raw_checks
-    from pipelines.quality.gate import run_gate
-
-    checks = raw_checks(settings.today) if gate == "raw" else mart_checks()
-    outcome = run_gate(gate, checks, con, docs_dir)
+def _gate_outcome(gate: str, outcome):
     if not outcome.passed:
         details = [f.render() for f in outcome.failures]
         details.append(f"  Great Expectations report: {outcome.docs_index}")
@@ -136,13 +185,13 @@ def _gate(settings: Settings, gate: str, con, docs_dir: Path):
     return outcome
 
 
-def _dbt_build(settings: Settings):
-    from pipelines.transform import run_dbt
+# Unit tests check the model logic on fixed rows, not the data: `make test` runs them, a refresh need not.
+# --no-write-json: the results come back in-process; serialising manifest.json and run_results.json
+# costs ~0.5 CPU-s per run (`make docs` writes them when wanted).
+DBT_BUILD = ("build", "--exclude-resource-type", "unit_test", "--no-write-json")
 
-    # Unit tests check the model logic on fixed rows, not the data: `make test` runs them, a refresh need not.
-    # --no-write-json: the results come back in-process; serialising manifest.json and run_results.json
-    # costs ~0.5 CPU-s per run (`make docs` writes them when wanted).
-    outcome = run_dbt(settings, "build", "--exclude-resource-type", "unit_test", "--no-write-json")
+
+def _dbt_outcome(settings: Settings, outcome):
     if not outcome.success:
         details = [f.render() for f in outcome.failures] or [f"  {outcome.error}"]
         details.append(f"  dbt log: {settings.data_dir / 'dbt' / 'logs' / 'dbt.log'}")

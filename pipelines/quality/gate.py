@@ -53,7 +53,14 @@ def _import_gx():
     return gx, gxe, ProgressBarsConfig
 
 
-def run_gate(gate: str, checks: tuple[Check, ...], con: duckdb.DuckDBPyConnection, docs_dir: Path) -> GateResult:
+def check_frames(checks: tuple[Check, ...], con: duckdb.DuckDBPyConnection) -> dict:
+    """Each check's frame, from DuckDB (small whatever the data size: see checks.py)."""
+    return {check.name: con.execute(check.sql).df() for check in checks}
+
+
+def run_gate(gate: str, checks: tuple[Check, ...], frames: dict, docs_dir: Path) -> GateResult:
+    """Validate the frames of `check_frames` with GX and write the gate's Data Docs. Needs no warehouse,
+    so it runs in the refresh's GX worker process while dbt builds."""
     gx, gxe, ProgressBarsConfig = _import_gx()
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
@@ -67,7 +74,7 @@ def run_gate(gate: str, checks: tuple[Check, ...], con: duckdb.DuckDBPyConnectio
     failures: list[Failure] = []
     expectations = 0
     for check in checks:
-        frame = con.execute(check.sql).df()
+        frame = frames[check.name]
         batch = source.add_dataframe_asset(check.name).add_batch_definition_whole_dataframe(check.name)
         suite = context.suites.add(gx.ExpectationSuite(
             name=check.name, meta={"notes": check.description},

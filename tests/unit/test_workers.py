@@ -1,0 +1,73 @@
+"""The refresh's worker processes: replies, errors as text the caller can show, and no orphans."""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from pipelines.config import PROJECT_ROOT
+from pipelines.workers import Worker, WorkerError, workers
+
+
+def test_a_call_returns_its_value_and_the_worker_is_warm():
+    with workers(w=(("json",), 0)) as pool:
+        reply = pool["w"].call("json:dumps", {"年份": 2024})
+        assert reply.value == '{"\\u5e74\\u4efd": 2024}'
+        assert reply.cpu_seconds >= 0 and reply.wall_seconds >= 0
+        assert pool["w"].call("os:getpid").value != os.getpid()
+
+
+def test_an_error_comes_back_with_the_workers_traceback():
+    with workers(w=((), 0)) as pool:
+        with pytest.raises(WorkerError, match=r"(?s)Traceback.*JSONDecodeError"):
+            pool["w"].call("json:loads", "{not json")
+        assert pool["w"].call("math:sqrt", 16.0).value == 4.0  # still serving after an error
+
+
+def test_a_worker_that_dies_is_reported_not_waited_for():
+    worker = Worker("w")
+    try:
+        pid = worker.call("os:getpid").value
+        os.kill(pid, signal.SIGKILL)
+        with pytest.raises(WorkerError, match="ended unexpectedly"):
+            worker.call("os:getpid")
+    finally:
+        worker.close()
+
+
+def test_workers_are_killed_when_the_block_fails():
+    with pytest.raises(RuntimeError, match="a stage failed"), workers(w=((), 0)) as pool:
+        pid = pool["w"].call("os:getpid").value
+        pool["w"].submit("time:sleep", 60)
+        raise RuntimeError("a stage failed")
+    assert not _alive(pid)
+
+
+def test_a_worker_dies_with_a_parent_killed_by_sigkill():
+    parent = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
+        import sys
+        from pipelines.workers import Worker
+        worker = Worker("w")
+        print(worker.call("os:getpid").value, flush=True)
+        worker.submit("time:sleep", 60)
+        sys.stdin.read()
+    """)], cwd=PROJECT_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    pid = int(parent.stdout.readline())
+    assert _alive(pid)
+    parent.send_signal(signal.SIGKILL)
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[1][0] != "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return False
