@@ -77,10 +77,10 @@ def _refresh(settings: Settings, wait: bool) -> int:
         print(failure_summary(e, settings), file=sys.stderr)
         return EXIT_CODES[e.stage]
     t = result.ingest_totals
-    total = sum(result.timings.values())
-    print(f"\nPublished {result.version} (run {result.run_id}) in {total:.1f} s — "
-          + ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items()))
-    print(f"{t['accepted']:,} rows loaded, {t['rejected']:,} quarantined (see data/reports/ingest/rejects.csv), "
+    print(f"\nPublished {result.version} (run {result.run_id}) in {result.seconds:.1f} s — "
+          + ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items()) + " (gate_raw beside dbt_build)")
+    print(f"{t['accepted']:,} rows loaded, {t['rejected']:,} quarantined "
+          f"(see {settings.reports_dir / 'ingest' / 'rejects.csv'}), "
           f"{t['warnings']:,} warnings. Quality reports: {settings.reports_dir / 'quality'}/*/index.html")
     return 0
 
