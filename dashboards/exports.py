@@ -304,9 +304,10 @@ def _utf16(hex_text: bytes) -> str:
 
 
 class FigureRenderer:
-    """One headless Chromium (Playwright, driven from an event loop on its own thread) holding one page
-    with plotly.js loaded once; each figure is drawn there with `Plotly.toImage`, one at a time. Also
-    prints HTML pages to PDF (the report pack's combined PDFs), each on a page of its own."""
+    """One headless Chromium (Playwright, driven from an event loop on its own thread) holding a page
+    with plotly.js loaded once, where each figure is laid out with `Plotly.toImage`, one at a time, and
+    a page printing figures' SVG to PDF. Also prints HTML pages to PDF (the report pack's combined
+    PDFs), each on a page of its own."""
 
     starts = 0  # browsers started in this process (the export tests assert it stays at one)
 
@@ -315,8 +316,8 @@ class FigureRenderer:
         self.pid = os.getpid()
         self.renders = 0
         self.broken = False
-        self._playwright = self._browser = self._page = None
-        self._render_lock = threading.Lock()
+        self._playwright = self._browser = self._draw_page = self._pdf_page = None
+        self._render_lock, self._print_lock = threading.Lock(), threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="touyan-renderer", daemon=True)
         self._thread.start()
@@ -333,12 +334,13 @@ class FigureRenderer:
         self._playwright = await async_playwright().start()
         self._browser = await self._playwright.chromium.launch(
             executable_path=self.browser_path, args=BROWSER_ARGS, timeout=START_TIMEOUT_S * 1000)
-        self._page = await self._browser.new_page()
-        self._page.on("crash", self._crashed)
-        await self._page.set_content(RENDER_PAGE)
+        self._draw_page, self._pdf_page = [await self._browser.new_page() for _ in range(2)]
+        for page in (self._draw_page, self._pdf_page):
+            page.on("crash", self._crashed)
+            await page.set_content(RENDER_PAGE)
         # plotly.js from the installed plotly package, sent to the page once: never fetched from a
         # CDN, which intranets cannot reach. No MathJax.
-        await self._page.add_script_tag(path=PLOTLY_JS)
+        await self._draw_page.add_script_tag(path=PLOTLY_JS)
 
     def _crashed(self, _page) -> None:
         self.broken = True
@@ -358,21 +360,10 @@ class FigureRenderer:
     def render(self, fig: go.Figure, scales: dict[str, float], width: int, height: int) -> dict[str, bytes | Exception]:
         """The figure in each format of `scales` (format → scale), from one layout of the figure: the
         bytes, or the exception that format failed with. Raises when the figure cannot be drawn at all
-        (bad figure, timeout, browser gone)."""
+        (bad figure, timeout, browser gone). The PDF is printed on a second page, so one thread's PDF
+        is printed while the next figure is laid out."""
         figure = plotly.io.to_json(fig, validate=False)
-        with self._render_lock:
-            try:
-                out = self._run(self._render(figure, scales, width, height), RENDER_TIMEOUT_S)
-            except TimeoutError:
-                self.broken = True  # a hung page: the next export starts a fresh browser
-                raise TimeoutError(f"figure export took longer than {RENDER_TIMEOUT_S} s "
-                                   "(the next export starts a fresh browser)") from None
-            self.renders += 1
-        return out
-
-    async def _render(self, figure: str, scales: dict[str, float], width: int, height: int) -> dict:
-        drawn = await self._page.evaluate(RENDER_JS, {"figure": figure, "width": width, "height": height,
-                                                      "png": scales.get("png")})
+        drawn = self._call(self._draw(figure, width, height, scales.get("png")), RENDER_TIMEOUT_S, self._render_lock)
         out: dict[str, bytes | Exception] = {}
         for fmt, scale in scales.items():
             svg = drawn["svg"] if scale == 1 else _scale_svg(drawn["svg"], width, height, scale)
@@ -383,31 +374,43 @@ class FigureRenderer:
                             else RuntimeError(f"PNG: {drawn.get('png_error') or 'not drawn'}"))
             else:  # pdf: the SVG inline on a page of its size, printed: text stays text
                 try:
-                    out[fmt] = await self._print_svg(svg, width * scale, height * scale)
+                    out[fmt] = self._call(self._print_svg(svg, width * scale, height * scale), RENDER_TIMEOUT_S,
+                                          self._print_lock)
                 except Exception as e:  # noqa: BLE001 — this format failed, the others are made
                     out[fmt] = e
+        self.renders += 1
         return out
-
-    async def _print_svg(self, svg: str, width: float, height: float) -> bytes:
-        await self._page.evaluate(SHOW_SVG_JS, {"svg": svg, "width": width, "height": height})
-        try:
-            return await self._page.pdf(width=f"{width}px", height=f"{height}px", print_background=True,
-                                        margin=dict.fromkeys(("top", "right", "bottom", "left"), "0"),
-                                        page_ranges="1", prefer_css_page_size=True)
-        finally:
-            await self._page.evaluate(SHOW_SVG_JS, {"svg": "", "width": 0, "height": 0})
 
     def print_pdf(self, page_html: str, **options) -> bytes:
         """`page_html` printed to PDF by the same browser on a page of its own (Playwright `page.pdf`
         options); several may print at once, and alongside figure renders."""
-        try:
-            return self._run(self._print_page(page_html, options), PRINT_TIMEOUT_S)
-        except TimeoutError:
-            self.broken = True
-            raise TimeoutError(f"printing took longer than {PRINT_TIMEOUT_S} s "
-                               "(the next export starts a fresh browser)") from None
+        return self._call(self._print_html(page_html, options), PRINT_TIMEOUT_S)
 
-    async def _print_page(self, page_html: str, options: dict) -> bytes:
+    def _call(self, coroutine, timeout: float, lock: threading.Lock | None = None):
+        """Run `coroutine` on the browser's loop (holding `lock`); a timeout marks the browser broken."""
+        with lock or contextlib.nullcontext():
+            try:
+                return self._run(coroutine, timeout)
+            except TimeoutError:
+                self.broken = True  # a hung page: the next export starts a fresh browser
+                raise TimeoutError(f"the browser did not answer within {timeout} s "
+                                   "(the next export starts a fresh one)") from None
+
+    async def _draw(self, figure: str, width: int, height: int, png_scale: float | None) -> dict:
+        return await self._draw_page.evaluate(RENDER_JS, {"figure": figure, "width": width, "height": height,
+                                                          "png": png_scale})
+
+    async def _print_svg(self, svg: str, width: float, height: float) -> bytes:
+        page = self._pdf_page
+        await page.evaluate(SHOW_SVG_JS, {"svg": svg, "width": width, "height": height})
+        try:
+            return await page.pdf(width=f"{width}px", height=f"{height}px", print_background=True,
+                                  margin=dict.fromkeys(("top", "right", "bottom", "left"), "0"),
+                                  page_ranges="1", prefer_css_page_size=True)
+        finally:
+            await page.evaluate(SHOW_SVG_JS, {"svg": "", "width": 0, "height": 0})
+
+    async def _print_html(self, page_html: str, options: dict) -> bytes:
         page = await self._browser.new_page()
         try:
             await page.set_content(page_html, wait_until="load")

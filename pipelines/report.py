@@ -52,7 +52,7 @@ PNG_SCALE = 2.5  # 2250 px wide: 317 dpi across 180 mm
 STAMP_PX = 100  # added to a figure's own height for the stamp's footer lines
 SPARKLINE_HEIGHT = 300
 HIDDEN = ("domain", "qualifier", "r3y_qualifier")  # KPI frame columns that are not a column of the table
-FIGURE_WORKERS = 2  # threads preparing figures; the renderer itself draws one at a time
+FIGURE_WORKERS = 3  # threads preparing figures: one being laid out, one printed to PDF, one prepared
 SCALES = {"png": PNG_SCALE, "svg": 1, "pdf": 1}
 
 TEXT = {  # the pack's own words; the dashboard's are in dashboards/i18n.py
@@ -343,15 +343,19 @@ class ReportPack:
         self._say(f"Report pack {self.year} ({self.lang}) → {self.out_dir} · marts run {self.manifest['run_id']} "
                   f"(published {self.published}) · {len(units)} units, {len(jobs)} figures × "
                   f"{len(FIGURE_FORMATS)} formats")
-        progress = _Progress(len(jobs), self._say)
+        progress = _Progress(len(jobs), self._say, started)
         svgs: dict[tuple[str, str], str | None] = {}
+        browser = self._start_browser(result)
         with ThreadPoolExecutor(FIGURE_WORKERS, thread_name_prefix="touyan-report") as pool:
-            futures = {(spec.unit, spec.name): pool.submit(self._figure_job, spec, result, progress) for spec in jobs}
+            futures = {(spec.unit, spec.name): pool.submit(self._figure_job, spec, result, progress)
+                       for spec in (jobs if browser else [])}
             for unit in units:
                 for spec in unit.figures + unit.shared:
-                    svgs[(spec.unit, spec.name)] = _result(futures[(spec.unit, spec.name)])
+                    future = futures.get((spec.unit, spec.name))
+                    svgs[(spec.unit, spec.name)] = _result(future) if future else None
                 self._tables(unit, result)
-                self._combined_pdf(unit, svgs, result)
+                if browser:
+                    self._combined_pdf(unit, svgs, result)
         result.seconds = time.perf_counter() - started
         (self.out_dir / "pack.json").write_text(json.dumps({
             "year": self.year, "lang": self.lang, "run_id": result.run_id, "published_at": self.manifest["published_at"],
@@ -361,13 +365,24 @@ class ReportPack:
         }, ensure_ascii=False, indent=1), encoding="utf-8")
         return result
 
+    def _start_browser(self, result: PackResult) -> bool:
+        """The shared renderer started before the figures: when it cannot start, that is said once (the
+        figures and combined PDFs are not made; the KPI tables are) instead of once per figure."""
+        t0 = time.perf_counter()
+        try:
+            renderer()
+        except Exception as e:  # noqa: BLE001
+            self._fail(result, "-", "Chromium (no figures, no combined PDFs)", e)
+            return False
+        self._say(f"  ✓ Chromium ready ({time.perf_counter() - t0:.1f} s)")
+        return True
+
     def _say(self, line: str) -> None:
         if self.out is not None:
             print(line, file=self.out, flush=True)
 
     def _figure_job(self, spec: FigureSpec, result: PackResult, progress: _Progress) -> str | None:
         """The figure in every format; returns its SVG (for the combined PDF), None if it failed."""
-        t0 = time.perf_counter()
         folder = self.out_dir / spec.unit / "figures" / self.lang
         folder.mkdir(parents=True, exist_ok=True)
         svg, made, failed = None, [], []
@@ -395,7 +410,7 @@ class ReportPack:
                 made.append(fmt)
                 if fmt == "svg":
                     svg = data.decode("utf-8")
-        progress.done(spec, made, failed, time.perf_counter() - t0)
+        progress.done(spec, made, failed)
         return svg
 
     def _fail(self, result: PackResult, unit: str, item: str, error: BaseException) -> None:
@@ -620,15 +635,19 @@ class _Once:
 
 
 class _Progress:
-    def __init__(self, total: int, say: Callable[[str], None]):
-        self.total, self.say, self.count, self._lock = total, say, 0, threading.Lock()
+    """A line per figure: count, unit, name, the formats made (or failed) and the time since the pack
+    started (several figures are in the works at once, so a figure's own time would mostly be waiting)."""
 
-    def done(self, spec: FigureSpec, made: list[str], failed: list[str], seconds: float) -> None:
+    def __init__(self, total: int, say: Callable[[str], None], started: float):
+        self.total, self.say, self.started, self.count, self._lock = total, say, started, 0, threading.Lock()
+
+    def done(self, spec: FigureSpec, made: list[str], failed: list[str]) -> None:
         with self._lock:
             self.count += 1
             mark = "✓" if not failed else "✗"
             self.say(f"  [{self.count:>{len(str(self.total))}}/{self.total}] {mark} {spec.unit:<6} {spec.name:<42} "
-                     f"{' '.join(made):<12}{' FAILED ' + ' '.join(failed) if failed else ''} {seconds:.1f} s")
+                     f"{' '.join(made):<12}{' FAILED ' + ' '.join(failed) if failed else ''}"
+                     f" at {time.perf_counter() - self.started:.1f} s")
 
 
 def _result(future: Future) -> str | None:
@@ -677,7 +696,7 @@ def _e(text) -> str:
 
 
 def _inline_svg(svg: str) -> str:
-    """Kaleido's SVG as an inline element scaled to the column (its viewBox keeps the proportions)."""
+    """A figure's SVG as an inline element scaled to the column (its viewBox keeps the proportions)."""
     if svg.startswith("<?xml"):
         svg = svg[svg.index("?>") + 2:]
     return svg.replace("<svg ", '<svg preserveAspectRatio="xMidYMid meet" ', 1) if "<svg " in svg else (
