@@ -319,6 +319,7 @@ class FigureRenderer:
         self._playwright = self._browser = self._draw_page = self._pdf_page = None
         self._render_lock, self._print_lock = threading.Lock(), threading.Lock()
         self._loop = asyncio.new_event_loop()
+        self._loop.set_exception_handler(_quiet_when_closed)
         self._thread = threading.Thread(target=self._loop.run_forever, name="touyan-renderer", daemon=True)
         self._thread.start()
         try:
@@ -378,7 +379,6 @@ class FigureRenderer:
                                           self._print_lock)
                 except Exception as e:  # noqa: BLE001 — this format failed, the others are made
                     out[fmt] = e
-        self.renders += 1
         return out
 
     def print_pdf(self, page_html: str, **options) -> bytes:
@@ -397,8 +397,10 @@ class FigureRenderer:
                                    "(the next export starts a fresh one)") from None
 
     async def _draw(self, figure: str, width: int, height: int, png_scale: float | None) -> dict:
-        return await self._draw_page.evaluate(RENDER_JS, {"figure": figure, "width": width, "height": height,
-                                                          "png": png_scale})
+        drawn = await self._draw_page.evaluate(RENDER_JS, {"figure": figure, "width": width, "height": height,
+                                                           "png": png_scale})
+        self.renders += 1  # on the loop's thread: one at a time
+        return drawn
 
     async def _print_svg(self, svg: str, width: float, height: float) -> bytes:
         page = self._pdf_page
@@ -489,6 +491,14 @@ SHOW_SVG_JS = """({svg, width, height}) => {
         svg ? `@page { size: ${width}px ${height}px; margin: 0; } html, body { overflow: hidden; }` : "";
     document.getElementById("figure").innerHTML = svg;
 }"""
+
+
+def _quiet_when_closed(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+    """The loop's handler of errors nobody awaited: Playwright's "connection closed" when the browser or
+    its driver is gone (killed with the terminal's Ctrl+C, crashed) is not printed; the next export
+    starts a fresh browser, and the export that was running reports the error to its caller."""
+    if "closed" not in str(context.get("exception", "")).lower():
+        loop.default_exception_handler(context)
 
 
 async def _cancel_other_tasks() -> None:

@@ -346,7 +346,8 @@ class ReportPack:
         progress = _Progress(len(jobs), self._say, started)
         svgs: dict[tuple[str, str], str | None] = {}
         browser = self._start_browser(result)
-        with ThreadPoolExecutor(FIGURE_WORKERS, thread_name_prefix="touyan-report") as pool:
+        pool = ThreadPoolExecutor(FIGURE_WORKERS, thread_name_prefix="touyan-report")
+        try:
             futures = {(spec.unit, spec.name): pool.submit(self._figure_job, spec, result, progress)
                        for spec in (jobs if browser else [])}
             for unit in units:
@@ -356,6 +357,8 @@ class ReportPack:
                 self._tables(unit, result)
                 if browser:
                     self._combined_pdf(unit, svgs, result)
+        finally:  # interrupted (Ctrl+C): the figures not started yet are dropped, not made
+            pool.shutdown(wait=True, cancel_futures=True)
         result.seconds = time.perf_counter() - started
         (self.out_dir / "pack.json").write_text(json.dumps({
             "year": self.year, "lang": self.lang, "run_id": result.run_id, "published_at": self.manifest["published_at"],
