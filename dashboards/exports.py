@@ -107,7 +107,7 @@ def export_formats(stamped: go.Figure, scales: dict[str, float], width: int = 12
 def stamp_figure(fig: go.Figure, stamp: Stamp, width: int = 1200) -> go.Figure:
     """A copy of `fig` laid out for export: the stamp's title on top, its other lines in a footer
     under the plot (the bottom margin grows to hold it), CJK fonts."""
-    out = go.Figure(fig)  # a deep copy
+    out = go.Figure(fig.to_dict(), _validate=False)  # a deep copy; `fig` was validated when it was built
     margin = out.layout.margin
     left = margin.l if margin.l is not None else 80
     right = margin.r if margin.r is not None else 80
