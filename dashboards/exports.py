@@ -316,7 +316,7 @@ class FigureRenderer:
         self.pid = os.getpid()
         self.renders = 0
         self.broken = False
-        self._playwright = self._browser = self._draw_page = self._pdf_page = None
+        self._manager = self._playwright = self._browser = self._draw_page = self._pdf_page = None
         self._render_lock, self._print_lock = threading.Lock(), threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._loop.set_exception_handler(_quiet_when_closed)
@@ -332,7 +332,8 @@ class FigureRenderer:
     async def _open(self) -> None:
         from playwright.async_api import async_playwright
 
-        self._playwright = await async_playwright().start()
+        self._manager = async_playwright()
+        self._playwright = await self._manager.start()
         self._browser = await self._playwright.chromium.launch(
             executable_path=self.browser_path, args=BROWSER_ARGS, timeout=START_TIMEOUT_S * 1000)
         self._draw_page, self._pdf_page = [await self._browser.new_page() for _ in range(2)]
@@ -429,12 +430,18 @@ class FigureRenderer:
             if self._thread.is_alive():
                 self._run(self._close(), 15 if graceful else 5)
         except Exception:  # noqa: BLE001 — a hung or dead browser: its driver is killed below
-            process = getattr(getattr(getattr(self._playwright, "_connection", None), "_transport", None), "_proc", None)
+            process = self._driver_process()
             if process is not None and process.returncode is None:
                 with contextlib.suppress(ProcessLookupError):
                     process.kill()  # the browser exits when its driver's pipe closes
         finally:
             self._stop_loop()
+
+    def _driver_process(self):
+        """The Playwright driver (node) this renderer started, from Playwright's internals; None if they
+        change (the driver then still ends with this process, when its pipe closes)."""
+        transport = getattr(getattr(self._manager, "_client", None), "_transport", None)
+        return getattr(transport, "_proc", None)
 
     async def _close(self) -> None:
         if self._browser is not None:

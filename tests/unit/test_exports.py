@@ -10,9 +10,11 @@ import shutil
 import struct
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -108,6 +110,15 @@ def test_exports_from_several_threads():
     assert exports.FigureRenderer.starts == starts
 
 
+def wait(seconds: float):
+    """Polls for up to `seconds` (the caller stops it with any(): at the first True)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        yield
+        time.sleep(0.1)
+    yield
+
+
 def pdf_page_size(data: bytes) -> tuple[float, float]:
     info = subprocess.run(["pdfinfo", "-"], input=data, capture_output=True, check=True).stdout.decode()
     pages, size = re.search(r"^Pages:\s+(\d+)", info, re.M), re.search(r"^Page size:\s+([\d.]+) x ([\d.]+) pts", info, re.M)
@@ -139,6 +150,7 @@ def test_scale_enlarges_svg_and_pdf_keeping_the_layout():
 
 def test_a_render_out_of_time_reaches_the_caller_and_the_next_export_starts_a_fresh_browser(monkeypatch):
     first = exports.renderer()
+    driver = first._driver_process().pid  # Playwright's node process; the browser is its child
     starts = exports.FigureRenderer.starts
     big = go.Figure(go.Heatmap(z=[[(i * j) % 17 for j in range(300)] for i in range(300)], text=[["x"] * 300] * 300,
                                texttemplate="%{text}"))
@@ -150,6 +162,7 @@ def test_a_render_out_of_time_reaches_the_caller_and_the_next_export_starts_a_fr
     assert png_size(export_figure(figure(), "png", STAMP, 500, 300, 1)) == (500, 300)
     assert exports.renderer() is not first
     assert exports.FigureRenderer.starts == starts + 1
+    assert any(not Path(f"/proc/{driver}").exists() for _ in wait(5))  # the stale browser was stopped
 
 
 def test_a_browser_that_cannot_start_reaches_the_caller_and_the_next_export_tries_again(monkeypatch, tmp_path):
