@@ -28,7 +28,7 @@ First page load: a fresh browser context (empty cache) per run, `goto('/')`; the
 networkidle — without networkidle's 500 ms quiet window). Median of `--loads`.
 
 Warm PNG export: on /institute (trend) and /compare (rank heat map), one unmeasured export (starts the
-shared kaleido Chromium), then `--exports` clicks on the PNG button, each timed until the download has
+shared figure renderer's Chromium), then `--exports` clicks on the PNG button, each timed until the download has
 completed; beside it the server callback alone (its recorded POST replayed). Medians.
 
 Targets (PASS/MISS; the exit code is 0 either way): callback p95 ≤ 100 ms idle, ≤ 300 ms during a
@@ -467,7 +467,7 @@ def exports(browser, server: Server, runs: int) -> dict:
         watch.settle()
         button = f"[id*='\"figure\":\"{figure}\"'][id*='\"fmt\":\"png\"']"
         clicks, sizes = [], []
-        for i in range(runs + 1):  # the first one starts kaleido's browser: not counted
+        for i in range(runs + 1):  # the first one starts the renderer's browser: not counted
             bodies.clear()
             t0 = time.perf_counter()
             with page.expect_download(timeout=120_000) as download:
@@ -578,7 +578,7 @@ def machine() -> dict:
 
     info = base()
     info.pop("fastexcel", None)
-    return info | {name: version(name) for name in ("dash", "plotly", "kaleido", "playwright")} | {
+    return info | {name: version(name) for name in ("dash", "plotly", "playwright")} | {
         "chromium": subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout.strip(),
         "dashboards_edited": bool(subprocess.run(["git", "--no-optional-locks", "status", "--porcelain", "--", "dashboards"],
                                                  cwd=ROOT, capture_output=True, text=True).stdout.strip())}

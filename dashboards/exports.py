@@ -2,16 +2,18 @@
 what, which filters, as of when and from where; tables as CSV and XLSX that Excel opens without
 running anything. Pure functions, plus one shared headless Chromium for the figures.
 
-Figures are rendered by kaleido in Debian's Chromium. Starting a browser costs 2-3 s, so one is
-started lazily, once per process, and reused by every export; Dash callbacks run on several
-threads, so starting, using and stopping it is guarded by locks. kaleido's own global sync server is
-not used: when its browser cannot start it leaves every later call waiting forever, whereas here the
-start-up error (or a render timeout) reaches the caller and the next export starts a fresh browser.
+Figures are drawn by plotly.js in Debian's Chromium, driven by Playwright: one page keeps plotly.js
+loaded and lays out each figure with `Plotly.toImage` (SVG; the PNG is that SVG on a canvas, the PDF
+that SVG printed, so its text stays text). Starting the browser costs 1-3 s, so it is started lazily,
+once per process, and reused by every export; Dash callbacks run on several threads, so starting,
+using and stopping it is guarded by locks. A start-up error or a render timeout reaches the caller,
+and the next export starts a fresh browser.
 """
 from __future__ import annotations
 
 import asyncio
 import atexit
+import base64
 import contextlib
 import html
 import io
@@ -19,7 +21,6 @@ import math
 import os
 import re
 import shutil
-import signal
 import threading
 import unicodedata
 import zlib
@@ -28,10 +29,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import kaleido
 import pandas as pd
 import plotly
 import plotly.graph_objects as go
+import plotly.io
 import xlsxwriter
 
 from pipelines.load import excel_safe
@@ -45,8 +46,12 @@ FONT_FAMILY = "Noto Sans CJK SC, Noto Sans CJK, Microsoft YaHei, PingFang SC, sa
 EXPORT_FONT_FAMILY = "Liberation Sans, Arial, " + FONT_FAMILY
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run"]
+
 START_TIMEOUT_S = 60
 RENDER_TIMEOUT_S = 60
+PRINT_TIMEOUT_S = 180  # a whole combined report
 
 TITLE_SIZE = 18
 FOOTER_SIZE = 11
@@ -79,18 +84,30 @@ def export_figure(fig: go.Figure, fmt: str, stamp: Stamp, width: int = 1200, hei
 
 
 def export_stamped(stamped: go.Figure, fmt: str, width: int = 1200, height: int = 700, scale: float = 2) -> bytes:
-    """A figure already laid out by `stamp_figure` (with the same width) as PNG, SVG or PDF bytes — for
-    callers exporting one figure in several formats, which then stamp it once (the report pack)."""
-    if fmt not in FIGURE_FORMATS:
-        raise ValueError(f"format {fmt!r}: expected one of {FIGURE_FORMATS}")
-    data = renderer().render(stamped, fmt, width, height, scale)
-    return fix_pdf_text_layer(data) if fmt == "pdf" else data
+    """A figure already laid out by `stamp_figure` (with the same width) as PNG, SVG or PDF bytes."""
+    data = export_formats(stamped, {fmt: scale}, width, height)[fmt]
+    if isinstance(data, Exception):
+        raise data
+    return data
+
+
+def export_formats(stamped: go.Figure, scales: dict[str, float], width: int = 1200,
+                   height: int = 700) -> dict[str, bytes | Exception]:
+    """A figure laid out by `stamp_figure` in several formats at once (format → scale; the report pack
+    makes PNG, SVG and PDF of each figure), laid out once: per format its bytes, or the exception that
+    format failed with. Raises when the figure cannot be drawn at all."""
+    unknown = [fmt for fmt in scales if fmt not in FIGURE_FORMATS]
+    if unknown:
+        raise ValueError(f"format {unknown[0]!r}: expected one of {FIGURE_FORMATS}")
+    out = renderer().render(stamped, scales, width, height)
+    return {fmt: fix_pdf_text_layer(data) if fmt == "pdf" and isinstance(data, bytes) else data
+            for fmt, data in out.items()}
 
 
 def stamp_figure(fig: go.Figure, stamp: Stamp, width: int = 1200) -> go.Figure:
     """A copy of `fig` laid out for export: the stamp's title on top, its other lines in a footer
     under the plot (the bottom margin grows to hold it), CJK fonts."""
-    out = go.Figure(fig)  # a deep copy
+    out = go.Figure(fig.to_dict(), _validate=False)  # a deep copy; `fig` was validated when it was built
     margin = out.layout.margin
     left = margin.l if margin.l is not None else 80
     right = margin.r if margin.r is not None else 80
@@ -287,8 +304,10 @@ def _utf16(hex_text: bytes) -> str:
 
 
 class FigureRenderer:
-    """One headless Chromium driven by kaleido from an event loop on its own thread; renders one
-    figure at a time."""
+    """One headless Chromium (Playwright, driven from an event loop on its own thread) holding a page
+    with plotly.js loaded once, where each figure is laid out with `Plotly.toImage`, one at a time, and
+    a page printing figures' SVG to PDF. Also prints HTML pages to PDF (the report pack's combined
+    PDFs), each on a page of its own."""
 
     starts = 0  # browsers started in this process (the export tests assert it stays at one)
 
@@ -297,24 +316,36 @@ class FigureRenderer:
         self.pid = os.getpid()
         self.renders = 0
         self.broken = False
-        self._render_lock = threading.Lock()
+        self._manager = self._playwright = self._browser = self._draw_page = self._pdf_page = None
+        self._render_lock, self._print_lock = threading.Lock(), threading.Lock()
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="touyan-kaleido", daemon=True)
+        self._loop.set_exception_handler(_quiet_when_closed)
+        self._thread = threading.Thread(target=self._loop.run_forever, name="touyan-renderer", daemon=True)
         self._thread.start()
         try:
-            self._kaleido = self._run(self._open(), START_TIMEOUT_S)
+            self._run(self._open(), START_TIMEOUT_S)
         except BaseException:
-            self._stop_loop()
+            self.close(graceful=False)
             raise
         FigureRenderer.starts += 1
 
-    async def _open(self) -> kaleido.Kaleido:
-        # plotly.js from the installed plotly package and no MathJax: both would otherwise be
-        # fetched from a CDN, which intranets cannot reach.
-        k = kaleido.Kaleido(path=self.browser_path, n=1, timeout=RENDER_TIMEOUT_S,
-                            plotlyjs=str(PLOTLY_JS), mathjax=False)
-        await k.open()
-        return k
+    async def _open(self) -> None:
+        from playwright.async_api import async_playwright
+
+        self._manager = async_playwright()
+        self._playwright = await self._manager.start()
+        self._browser = await self._playwright.chromium.launch(
+            executable_path=self.browser_path, args=BROWSER_ARGS, timeout=START_TIMEOUT_S * 1000)
+        self._draw_page, self._pdf_page = [await self._browser.new_page() for _ in range(2)]
+        for page in (self._draw_page, self._pdf_page):
+            page.on("crash", self._crashed)
+            await page.set_content(RENDER_PAGE)
+        # plotly.js from the installed plotly package, sent to the page once: never fetched from a
+        # CDN, which intranets cannot reach. No MathJax.
+        await self._draw_page.add_script_tag(path=PLOTLY_JS)
+
+    def _crashed(self, _page) -> None:
+        self.broken = True
 
     def _run(self, coroutine, timeout: float):
         future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
@@ -326,33 +357,98 @@ class FigureRenderer:
 
     def alive(self) -> bool:
         return (not self.broken and self.pid == os.getpid() and self._thread.is_alive()
-                and getattr(self._kaleido, "subprocess", None) is not None
-                and self._kaleido.subprocess.poll() is None)
+                and self._browser is not None and self._browser.is_connected())
 
-    def render(self, fig: go.Figure, fmt: str, width: int, height: int, scale: float) -> bytes:
-        opts = {"format": fmt, "width": width, "height": height, "scale": scale}
-        with self._render_lock:
+    def render(self, fig: go.Figure, scales: dict[str, float], width: int, height: int) -> dict[str, bytes | Exception]:
+        """The figure in each format of `scales` (format → scale), from one layout of the figure: the
+        bytes, or the exception that format failed with. Raises when the figure cannot be drawn at all
+        (bad figure, timeout, browser gone). The PDF is printed on a second page, so one thread's PDF
+        is printed while the next figure is laid out."""
+        figure = plotly.io.to_json(fig, validate=False)
+        drawn = self._call(self._draw(figure, width, height, scales.get("png")), RENDER_TIMEOUT_S, self._render_lock)
+        out: dict[str, bytes | Exception] = {}
+        for fmt, scale in scales.items():
+            svg = drawn["svg"] if scale == 1 else _scale_svg(drawn["svg"], width, height, scale)
+            if fmt == "svg":
+                out[fmt] = svg.encode("utf-8")
+            elif fmt == "png":
+                out[fmt] = (base64.b64decode(drawn["png"]) if drawn.get("png") is not None
+                            else RuntimeError(f"PNG: {drawn.get('png_error') or 'not drawn'}"))
+            else:  # pdf: the SVG inline on a page of its size, printed: text stays text
+                try:
+                    out[fmt] = self._call(self._print_svg(svg, width * scale, height * scale), RENDER_TIMEOUT_S,
+                                          self._print_lock)
+                except Exception as e:  # noqa: BLE001 — this format failed, the others are made
+                    out[fmt] = e
+        return out
+
+    def print_pdf(self, page_html: str, **options) -> bytes:
+        """`page_html` printed to PDF by the same browser on a page of its own (Playwright `page.pdf`
+        options); several may print at once, and alongside figure renders."""
+        return self._call(self._print_html(page_html, options), PRINT_TIMEOUT_S)
+
+    def _call(self, coroutine, timeout: float, lock: threading.Lock | None = None):
+        """Run `coroutine` on the browser's loop (holding `lock`); a timeout marks the browser broken."""
+        with lock or contextlib.nullcontext():
             try:
-                data = self._run(self._kaleido.calc_fig(fig, opts=opts), RENDER_TIMEOUT_S + 5)
+                return self._run(coroutine, timeout)
             except TimeoutError:
-                self.broken = True  # a hung tab: the next export starts a fresh browser
-                raise
-            self.renders += 1
-        return data
+                self.broken = True  # a hung page: the next export starts a fresh browser
+                raise TimeoutError(f"the browser did not answer within {timeout} s "
+                                   "(the next export starts a fresh one)") from None
+
+    async def _draw(self, figure: str, width: int, height: int, png_scale: float | None) -> dict:
+        drawn = await self._draw_page.evaluate(RENDER_JS, {"figure": figure, "width": width, "height": height,
+                                                           "png": png_scale})
+        self.renders += 1  # on the loop's thread: one at a time
+        return drawn
+
+    async def _print_svg(self, svg: str, width: float, height: float) -> bytes:
+        page = self._pdf_page
+        await page.evaluate(SHOW_SVG_JS, {"svg": svg, "width": width, "height": height})
+        try:
+            return await page.pdf(width=f"{width}px", height=f"{height}px", print_background=True,
+                                  margin=dict.fromkeys(("top", "right", "bottom", "left"), "0"),
+                                  page_ranges="1", prefer_css_page_size=True)
+        finally:
+            await page.evaluate(SHOW_SVG_JS, {"svg": "", "width": 0, "height": 0})
+
+    async def _print_html(self, page_html: str, options: dict) -> bytes:
+        page = await self._browser.new_page()
+        try:
+            await page.set_content(page_html, wait_until="load")
+            return await page.pdf(**options)
+        finally:
+            await page.close()
 
     def close(self, graceful: bool = True) -> None:
-        """Close the browser (killed when it does not close, or when `graceful` is false) and the loop."""
+        """Close the browser and the Playwright driver (killed when they do not close within a few
+        seconds), then the loop."""
         if self.pid != os.getpid():  # a forked child: the browser and the loop thread are the parent's
             return
         try:
-            if graceful and self._thread.is_alive():
-                self._run(self._kaleido.close(), 15)
-        finally:
-            process = getattr(self._kaleido, "subprocess", None)
-            if process is not None and process.poll() is None:
+            if self._thread.is_alive():
+                self._run(self._close(), 15 if graceful else 5)
+        except Exception:  # noqa: BLE001 — a hung or dead browser: its driver is killed below
+            process = self._driver_process()
+            if process is not None and process.returncode is None:
                 with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)  # choreographer started it in its own group
+                    process.kill()  # the browser exits when its driver's pipe closes
+        finally:
             self._stop_loop()
+
+    def _driver_process(self):
+        """The Playwright driver (node) this renderer started, from Playwright's internals; None if they
+        change (the driver then still ends with this process, when its pipe closes)."""
+        transport = getattr(getattr(self._manager, "_client", None), "_transport", None)
+        return getattr(transport, "_proc", None)
+
+    async def _close(self) -> None:
+        if self._browser is not None:
+            with contextlib.suppress(Exception):  # already gone
+                await self._browser.close()
+        if self._playwright is not None:
+            await self._playwright.stop()
 
     def _stop_loop(self) -> None:
         if self._thread.is_alive():
@@ -362,6 +458,54 @@ class FigureRenderer:
             self._thread.join(5)
         if not self._thread.is_alive():
             self._loop.close()
+
+
+def _scale_svg(svg: str, width: int, height: int, scale: float) -> str:
+    """Plotly's SVG drawn `scale` times its size (as `Plotly.toImage` does for format svg): the root's
+    width and height multiplied, its viewBox kept."""
+    head, rest = svg.split(">", 1)
+    head = re.sub(r'\swidth="[^"]*"', f' width="{width * scale:g}"', head, count=1)
+    head = re.sub(r'\sheight="[^"]*"', f' height="{height * scale:g}"', head, count=1)
+    if "viewBox" not in head:
+        head += f' viewBox="0 0 {width} {height}"'
+    return head + ">" + rest
+
+
+# The page the figures are drawn in: plotly.js is added once; a figure is laid out by `Plotly.toImage`
+# as SVG, the PNG is that SVG drawn on a canvas (what `Plotly.toImage` does for PNG, without laying the
+# figure out a second time), the PDF is that SVG shown alone on a page of its size and printed.
+RENDER_PAGE = ('<!doctype html><html><head><meta charset="utf-8"><style id="page-size"></style>'
+               "<style>html, body { margin: 0; padding: 0; } #figure svg { display: block; }</style></head>"
+               '<body><div id="figure"></div></body></html>')
+RENDER_JS = """async ({figure, width, height, png}) => {
+    const fig = JSON.parse(figure);
+    const svg = await Plotly.toImage({data: fig.data || [], layout: fig.layout || {}, config: fig.config || {}},
+                                     {format: "svg", width, height, imageDataOnly: true});
+    const out = {svg};
+    if (png) {
+        try {
+            const url = await Plotly.Snapshot.svgToImg({svg, format: "png", width, height, scale: png,
+                                                        canvas: document.createElement("canvas"), promise: true});
+            out.png = url.slice(url.indexOf(",") + 1);
+        } catch (e) {
+            out.png_error = (e && e.message) || "the SVG could not be drawn on a canvas";
+        }
+    }
+    return out;
+}"""
+SHOW_SVG_JS = """({svg, width, height}) => {
+    document.getElementById("page-size").textContent =
+        svg ? `@page { size: ${width}px ${height}px; margin: 0; } html, body { overflow: hidden; }` : "";
+    document.getElementById("figure").innerHTML = svg;
+}"""
+
+
+def _quiet_when_closed(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+    """The loop's handler of errors nobody awaited: Playwright's "connection closed" when the browser or
+    its driver is gone (killed with the terminal's Ctrl+C, crashed) is not printed; the next export
+    starts a fresh browser, and the export that was running reports the error to its caller."""
+    if "closed" not in str(context.get("exception", "")).lower():
+        loop.default_exception_handler(context)
 
 
 async def _cancel_other_tasks() -> None:

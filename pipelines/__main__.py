@@ -97,6 +97,9 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
     except (NotPublished, ValueError) as e:
         print(f"Report pack not made: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("\nReport pack interrupted: the files listed above were written, the rest were not.", file=sys.stderr)
+        return 130
     print(summary(result))
     return 1 if result.failures else 0
 

@@ -6,9 +6,9 @@ as-of and sources.
 
 Everything is read through the dashboard's own code: MartStore over the published marts (pinned to the
 version published when the pack starts, so a refresh publishing meanwhile changes nothing half-way),
-the pages' frame builders, figures.py and exports.py (stamps, the one shared kaleido renderer). The
-combined PDFs are HTML pages printed by Chromium (Playwright, one browser for the whole pack) with the
-figures' SVG inline, so their text is text. A figure that fails is named and the rest is still made;
+the pages' frame builders, figures.py and exports.py (stamps, the one shared renderer: a Chromium
+driven by Playwright that draws every figure and prints the combined PDFs). The combined PDFs are HTML
+pages with the figures' SVG inline, so their text is text. A figure that fails is named and the rest is still made;
 the result lists every failure (the CLI then exits non-zero)."""
 from __future__ import annotations
 
@@ -34,11 +34,11 @@ from dashboards.exports import (
     EXPORT_FONT_FAMILY,
     FIGURE_FORMATS,
     Stamp,
-    export_stamped,
+    export_formats,
     export_table_csv,
     export_tables_xlsx,
-    find_browser,
     fix_pdf_text_layer,
+    renderer,
     stamp_figure,
 )
 from dashboards.i18n import LANGS, fmt_number, fmt_rank, pick, t
@@ -52,9 +52,8 @@ PNG_SCALE = 2.5  # 2250 px wide: 317 dpi across 180 mm
 STAMP_PX = 100  # added to a figure's own height for the stamp's footer lines
 SPARKLINE_HEIGHT = 300
 HIDDEN = ("domain", "qualifier", "r3y_qualifier")  # KPI frame columns that are not a column of the table
-FIGURE_WORKERS = 2  # threads preparing figures; the renderer itself draws one at a time
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run"]
+FIGURE_WORKERS = 3  # threads preparing figures: one being laid out, one printed to PDF, one prepared
+SCALES = {"png": PNG_SCALE, "svg": 1, "pdf": 1}
 
 TEXT = {  # the pack's own words; the dashboard's are in dashboards/i18n.py
     "report_title": ("{year} 年度科研与服务指标报告", "Research and service KPIs {year}"),
@@ -344,16 +343,22 @@ class ReportPack:
         self._say(f"Report pack {self.year} ({self.lang}) → {self.out_dir} · marts run {self.manifest['run_id']} "
                   f"(published {self.published}) · {len(units)} units, {len(jobs)} figures × "
                   f"{len(FIGURE_FORMATS)} formats")
-        progress = _Progress(len(jobs), self._say)
+        progress = _Progress(len(jobs), self._say, started)
         svgs: dict[tuple[str, str], str | None] = {}
-        with ThreadPoolExecutor(FIGURE_WORKERS, thread_name_prefix="touyan-report") as pool:
-            futures = {(spec.unit, spec.name): pool.submit(self._figure_job, spec, result, progress) for spec in jobs}
-            with _Printer() as printer:
-                for unit in units:
-                    for spec in unit.figures + unit.shared:
-                        svgs[(spec.unit, spec.name)] = _result(futures[(spec.unit, spec.name)])
-                    self._tables(unit, result)
-                    self._combined_pdf(unit, svgs, printer, result)
+        browser = self._start_browser(result)
+        pool = ThreadPoolExecutor(FIGURE_WORKERS, thread_name_prefix="touyan-report")
+        try:
+            futures = {(spec.unit, spec.name): pool.submit(self._figure_job, spec, result, progress)
+                       for spec in (jobs if browser else [])}
+            for unit in units:
+                for spec in unit.figures + unit.shared:
+                    future = futures.get((spec.unit, spec.name))
+                    svgs[(spec.unit, spec.name)] = _result(future) if future else None
+                self._tables(unit, result)
+                if browser:
+                    self._combined_pdf(unit, svgs, result)
+        finally:  # interrupted (Ctrl+C): the figures not started yet are dropped, not made
+            pool.shutdown(wait=True, cancel_futures=True)
         result.seconds = time.perf_counter() - started
         (self.out_dir / "pack.json").write_text(json.dumps({
             "year": self.year, "lang": self.lang, "run_id": result.run_id, "published_at": self.manifest["published_at"],
@@ -363,13 +368,24 @@ class ReportPack:
         }, ensure_ascii=False, indent=1), encoding="utf-8")
         return result
 
+    def _start_browser(self, result: PackResult) -> bool:
+        """The shared renderer started before the figures: when it cannot start, that is said once (the
+        figures and combined PDFs are not made; the KPI tables are) instead of once per figure."""
+        t0 = time.perf_counter()
+        try:
+            renderer()
+        except Exception as e:  # noqa: BLE001
+            self._fail(result, "-", "Chromium (no figures, no combined PDFs)", e)
+            return False
+        self._say(f"  ✓ Chromium ready ({time.perf_counter() - t0:.1f} s)")
+        return True
+
     def _say(self, line: str) -> None:
         if self.out is not None:
             print(line, file=self.out, flush=True)
 
     def _figure_job(self, spec: FigureSpec, result: PackResult, progress: _Progress) -> str | None:
         """The figure in every format; returns its SVG (for the combined PDF), None if it failed."""
-        t0 = time.perf_counter()
         folder = self.out_dir / spec.unit / "figures" / self.lang
         folder.mkdir(parents=True, exist_ok=True)
         svg, made, failed = None, [], []
@@ -381,13 +397,15 @@ class ReportPack:
             failed = list(FIGURE_FORMATS)
             self._fail(result, spec.unit, f"{spec.name} (building the figure)", e)
         else:
+            try:  # the three formats from one layout of the figure
+                files = export_formats(stamped, SCALES, width=PRINT_WIDTH_PX, height=height)
+            except Exception as e:  # noqa: BLE001 — not drawn at all (a bad figure, a timeout)
+                files = dict.fromkeys(FIGURE_FORMATS, e)
             for fmt in FIGURE_FORMATS:
-                try:
-                    data = export_stamped(stamped, fmt, width=PRINT_WIDTH_PX, height=height,
-                                          scale=PNG_SCALE if fmt == "png" else 1)
-                except Exception as e:  # noqa: BLE001
+                data = files[fmt]
+                if isinstance(data, Exception):
                     failed.append(fmt)
-                    self._fail(result, spec.unit, f"{spec.name}.{fmt}", e)
+                    self._fail(result, spec.unit, f"{spec.name}.{fmt}", data)
                     continue
                 path = folder / f"{spec.name}.{fmt}"
                 _write(path, data)
@@ -395,7 +413,7 @@ class ReportPack:
                 made.append(fmt)
                 if fmt == "svg":
                     svg = data.decode("utf-8")
-        progress.done(spec, made, failed, time.perf_counter() - t0)
+        progress.done(spec, made, failed)
         return svg
 
     def _fail(self, result: PackResult, unit: str, item: str, error: BaseException) -> None:
@@ -423,12 +441,14 @@ class ReportPack:
         except Exception as e:  # noqa: BLE001
             self._fail(result, unit.id, "KPI tables", e)
 
-    def _combined_pdf(self, unit: Unit, svgs: dict, printer: _Printer, result: PackResult) -> None:
+    def _combined_pdf(self, unit: Unit, svgs: dict, result: PackResult) -> None:
         path = self.out_dir / unit.id / f"{self._stem(unit)}.pdf"
         t0 = time.perf_counter()
         try:
             page = self.combined_html(unit, svgs)
-            data = printer.pdf(page, self._page_footer(unit))
+            data = renderer().print_pdf(page, format="A4", print_background=True, prefer_css_page_size=True,
+                                        display_header_footer=True, header_template="<span></span>",
+                                        footer_template=self._page_footer(unit))
             _write(path, fix_pdf_text_layer(data))
             result.files.append(path)
             self._say(f"  ✓ {unit.id} combined PDF {path.name} ({len(data) // 1024} KiB, "
@@ -618,43 +638,19 @@ class _Once:
 
 
 class _Progress:
-    def __init__(self, total: int, say: Callable[[str], None]):
-        self.total, self.say, self.count, self._lock = total, say, 0, threading.Lock()
+    """A line per figure: count, unit, name, the formats made (or failed) and the time since the pack
+    started (several figures are in the works at once, so a figure's own time would mostly be waiting)."""
 
-    def done(self, spec: FigureSpec, made: list[str], failed: list[str], seconds: float) -> None:
+    def __init__(self, total: int, say: Callable[[str], None], started: float):
+        self.total, self.say, self.started, self.count, self._lock = total, say, started, 0, threading.Lock()
+
+    def done(self, spec: FigureSpec, made: list[str], failed: list[str]) -> None:
         with self._lock:
             self.count += 1
             mark = "✓" if not failed else "✗"
             self.say(f"  [{self.count:>{len(str(self.total))}}/{self.total}] {mark} {spec.unit:<6} {spec.name:<42} "
-                     f"{' '.join(made):<12}{' FAILED ' + ' '.join(failed) if failed else ''} {seconds:.1f} s")
-
-
-class _Printer:
-    """One Chromium (Playwright) printing the combined PDFs; started on first use."""
-
-    def __enter__(self) -> _Printer:
-        self._playwright = self._browser = None
-        return self
-
-    def pdf(self, page_html: str, footer: str) -> bytes:
-        if self._browser is None:
-            from playwright.sync_api import sync_playwright
-
-            self._playwright = sync_playwright().start()
-            self._browser = self._playwright.chromium.launch(executable_path=find_browser(), args=BROWSER_ARGS)
-        page = self._browser.new_page()
-        try:
-            page.set_content(page_html, wait_until="load")
-            return page.pdf(format="A4", print_background=True, prefer_css_page_size=True,
-                            display_header_footer=True, header_template="<span></span>", footer_template=footer)
-        finally:
-            page.close()
-
-    def __exit__(self, *exc) -> None:
-        if self._browser is not None:
-            self._browser.close()
-        if self._playwright is not None:
-            self._playwright.stop()
+                     f"{' '.join(made):<12}{' FAILED ' + ' '.join(failed) if failed else ''}"
+                     f" at {time.perf_counter() - self.started:.1f} s")
 
 
 def _result(future: Future) -> str | None:
@@ -703,7 +699,7 @@ def _e(text) -> str:
 
 
 def _inline_svg(svg: str) -> str:
-    """Kaleido's SVG as an inline element scaled to the column (its viewBox keeps the proportions)."""
+    """A figure's SVG as an inline element scaled to the column (its viewBox keeps the proportions)."""
     if svg.startswith("<?xml"):
         svg = svg[svg.index("?>") + 2:]
     return svg.replace("<svg ", '<svg preserveAspectRatio="xMidYMid meet" ', 1) if "<svg " in svg else (

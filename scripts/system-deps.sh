@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Debian packages the project needs: Chromium and its driver (browser tests, figure export with
-# kaleido), Noto CJK fonts (Chinese text in exported PNG/PDF) and poppler-utils (pdftotext /
+# Debian packages the project needs: Chromium and its driver (browser tests, figure export through
+# Playwright), Noto CJK fonts (Chinese text in exported PNG/PDF) and poppler-utils (pdftotext /
 # pdftoppm: the export tests read the PDF's text layer). Installed when missing and we are root;
 # otherwise the exact command is printed.
 set -euo pipefail

@@ -1,6 +1,5 @@
-"""The report pack on the refreshed demo, with the real renderer (kaleido + Debian's chromium) and the real
-printer (Playwright + the same chromium): every file it writes is opened by a real reader — PNG header,
-SVG as XML, PDFs through poppler (pdfinfo, pdftotext), XLSX through openpyxl, CSV through pandas — and
+"""The report pack on the refreshed demo, with the real renderer and printer (Playwright + Debian's
+chromium): every file it writes is opened by a real reader — PNG header, SVG as XML, PDFs through poppler (pdfinfo, pdftotext), XLSX through openpyxl, CSV through pandas — and
 its numbers are compared with the published Parquet read here directly with DuckDB.
 
 Two institutes and two metrics' figures keep it short (the whole pack is `bench/report.py`)."""
@@ -258,6 +257,24 @@ def test_combined_pdf_kpi_table_equals_the_published_marts(pack):
                 else:  # equal to what the printed precision shows (counts whole, fractional to 0.1)
                     tolerance = step / 2 if step < 1 else (0.05 if e[column] % 1 else 0)
                     assert shown == pytest.approx(e[column], abs=tolerance + 1e-9), (unit, label, column, line)
+
+
+def test_without_a_browser_the_tables_are_made_and_the_browser_is_named_once(published_demo, tmp_path,
+                                                                            monkeypatch):
+    settings, _ = published_demo
+    exports.shutdown_renderer()
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("BROWSER_PATH", str(fake))
+    log = io.StringIO()
+    report = ReportPack(settings, YEAR, ["FJQI"], "zh", tmp_path / "out", out=log, metrics=METRICS[:1])
+    result = report.run(report.plan())
+    assert [(f.unit, f.item) for f in result.failures] == [("-", "Chromium (no figures, no combined PDFs)")]
+    assert log.getvalue().count("✗") == 1
+    assert sorted(p.suffix for p in result.files) == [".csv"] * 8 + [".xlsx"] * 2
+    monkeypatch.delenv("BROWSER_PATH")
+    exports.shutdown_renderer()
 
 
 def test_the_pack_reads_the_version_published_when_it_started(published_demo, tmp_path):

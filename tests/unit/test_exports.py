@@ -1,5 +1,7 @@
-"""Exports on the real renderer (kaleido + Debian's chromium) and real readers: PNG header, SVG as XML,
-the PDF's text layer through pdftotext, CSV back through pandas, XLSX through openpyxl."""
+"""Exports on the real renderer (Playwright + Debian's chromium, plotly.js loaded once in one page) and
+real readers: PNG header, SVG as XML, the PDF's text layer through pdftotext and its page through
+pdfinfo, CSV back through pandas, XLSX through openpyxl. The browser's failures are real ones too: a
+render that runs out of time, a browser that cannot start."""
 from __future__ import annotations
 
 import io
@@ -7,9 +9,12 @@ import re
 import shutil
 import struct
 import subprocess
+import sys
+import time
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -20,12 +25,14 @@ from dashboards import exports
 from dashboards.exports import (
     Stamp,
     export_figure,
+    export_formats,
     export_table_csv,
     export_table_xlsx,
     fix_pdf_text_layer,
     stamp_figure,
     wrap,
 )
+from pipelines.config import PROJECT_ROOT
 
 STAMP = Stamp(
     title="新立项项目数 · 福建省产品质量检验研究院",
@@ -101,6 +108,83 @@ def test_exports_from_several_threads():
         sizes = list(pool.map(lambda w: png_size(export_figure(figure(), "png", STAMP, w, 300, 1)), [400, 500, 600]))
     assert sizes == [(400, 300), (500, 300), (600, 300)]
     assert exports.FigureRenderer.starts == starts
+
+
+def wait(seconds: float):
+    """Polls for up to `seconds` (the caller stops it with any(): at the first True)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        yield
+        time.sleep(0.1)
+    yield
+
+
+def pdf_page_size(data: bytes) -> tuple[float, float]:
+    info = subprocess.run(["pdfinfo", "-"], input=data, capture_output=True, check=True).stdout.decode()
+    pages, size = re.search(r"^Pages:\s+(\d+)", info, re.M), re.search(r"^Page size:\s+([\d.]+) x ([\d.]+) pts", info, re.M)
+    assert pages.group(1) == "1"
+    return float(size.group(1)), float(size.group(2))
+
+
+def test_several_formats_from_one_layout():
+    renderer = exports.renderer()
+    renders = renderer.renders
+    files = export_formats(stamp_figure(figure(), STAMP, 900), {"png": 2.5, "svg": 1, "pdf": 1}, 900, 500)
+    assert renderer.renders == renders + 1
+    assert png_size(files["png"]) == (2250, 1250)
+    svg = ET.fromstring(files["svg"])
+    assert (svg.get("width"), svg.get("height")) == ("900", "500")
+    assert STAMP.title in "".join(svg.itertext())
+    # the PDF: one page the figure's size (900 x 500 px = 675 x 375 pt), the stamp as text
+    assert pdf_page_size(files["pdf"]) == pytest.approx((675, 375), abs=1)
+    text = subprocess.run(["pdftotext", "-", "-"], input=files["pdf"], capture_output=True, check=True).stdout.decode()
+    assert squeeze(STAMP.title) in squeeze(text)
+
+
+def test_scale_enlarges_svg_and_pdf_keeping_the_layout():
+    files = export_formats(stamp_figure(figure(), STAMP, 600), {"svg": 2, "pdf": 2}, 600, 400)
+    svg = ET.fromstring(files["svg"])
+    assert (svg.get("width"), svg.get("height"), svg.get("viewBox")) == ("1200", "800", "0 0 600 400")
+    assert pdf_page_size(files["pdf"]) == pytest.approx((900, 600), abs=1)
+
+
+def test_a_render_out_of_time_reaches_the_caller_and_the_next_export_starts_a_fresh_browser(monkeypatch):
+    first = exports.renderer()
+    driver = first._driver_process().pid  # Playwright's node process; the browser is its child
+    starts = exports.FigureRenderer.starts
+    big = go.Figure(go.Heatmap(z=[[(i * j) % 17 for j in range(300)] for i in range(300)], text=[["x"] * 300] * 300,
+                               texttemplate="%{text}"))
+    monkeypatch.setattr(exports, "RENDER_TIMEOUT_S", 0.01)
+    with pytest.raises(TimeoutError, match="fresh"):
+        export_figure(big, "png", STAMP, 800, 600, 1)
+    assert not first.alive()
+    monkeypatch.undo()
+    assert png_size(export_figure(figure(), "png", STAMP, 500, 300, 1)) == (500, 300)
+    assert exports.renderer() is not first
+    assert exports.FigureRenderer.starts == starts + 1
+    assert any(not Path(f"/proc/{driver}").exists() for _ in wait(5))  # the stale browser was stopped
+
+
+def test_a_browser_that_cannot_start_reaches_the_caller_and_the_next_export_tries_again(monkeypatch, tmp_path):
+    exports.shutdown_renderer()
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\necho 'no display for you' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("BROWSER_PATH", str(fake))
+    for _ in range(2):  # each export tries a fresh start, none waits forever
+        with pytest.raises(Exception, match="no display for you|exit"):
+            export_figure(figure(), "svg", STAMP, 500, 300)
+    monkeypatch.delenv("BROWSER_PATH")
+    assert ET.fromstring(export_figure(figure(), "svg", STAMP, 500, 300)).get("width") == "1000"
+
+
+def test_the_browser_stops_quietly_when_the_process_exits():
+    script = ("from tests.unit.test_exports import figure, STAMP; from dashboards.exports import export_figure; "
+              "import sys; sys.stdout.write(str(len(export_figure(figure(), 'pdf', STAMP, 500, 300))))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=PROJECT_ROOT)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > 10_000
+    assert done.stderr == ""
 
 
 def test_unknown_format_is_refused_before_rendering():
