@@ -3,20 +3,28 @@ modules (dbt ~3 CPU-s, Great Expectations ~5 CPU-s) while the main process inges
 calls it is sent. Separate processes, not threads: imports and dbt's Jinja are Python bytecode, which
 holds the GIL, so on a thread they slowed the ingest instead of using the second core.
 
-A worker dies with the process that started it (Linux parent-death signal), so a refresh killed with
-SIGKILL never leaves a dbt still writing to the warehouse that the next run replaces.
+A worker is `python -m pipelines.workers`, started with two pipes (not multiprocessing's spawn, which
+re-runs the caller's main script: a script calling `refresh()` without a main guard would recurse).
+Calls and replies are pickled. A worker dies with the process that started it (Linux parent-death
+signal), so a refresh killed with SIGKILL never leaves a dbt still writing to the warehouse that the
+next run replaces.
 """
 from __future__ import annotations
 
 import contextlib
 import importlib
-import multiprocessing
 import os
 import resource
 import signal
+import subprocess
+import sys
 import time
 import traceback
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class WorkerError(RuntimeError):
@@ -32,39 +40,42 @@ class Reply:
 
 class Worker:
     def __init__(self, name: str, *imports: str, nice: int = 0):
-        context = multiprocessing.get_context("spawn")
         self.name = name
-        self._conn, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child, os.getpid(), imports, nice), name=name, daemon=True)
-        self._process.start()
-        child.close()
+        from_child, to_parent = os.pipe()
+        from_parent, to_child = os.pipe()
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT),
+                                                                          os.environ.get("PYTHONPATH")]))}
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.workers", str(from_parent), str(to_parent), str(os.getpid()),
+             str(nice), *imports], pass_fds=(from_parent, to_parent), env=env, stdin=subprocess.DEVNULL)
+        os.close(from_parent)
+        os.close(to_parent)
+        self._replies, self._calls = Connection(from_child, writable=False), Connection(to_child, readable=False)
         self._pending = False
 
     def submit(self, function: str, *args) -> None:
         """Start `module:function(*args)` in the worker; `result()` waits for it."""
         assert not self._pending, f"{self.name}: one call at a time"
         try:
-            self._conn.send((function, args))
+            self._calls.send((function, args))
         except OSError as e:
-            raise WorkerError(f"the {self.name} worker process ended unexpectedly "
-                              f"(exit code {self._process.exitcode})") from e
+            raise self._ended() from e
         self._pending = True
 
     def result(self) -> Reply:
         self._pending = False
         try:
-            status, value, cpu, wall = self._conn.recv()
+            status, value, cpu, wall = self._replies.recv()
         except (EOFError, OSError) as e:
-            raise WorkerError(f"the {self.name} worker process ended unexpectedly "
-                              f"(exit code {self._process.exitcode})") from e
+            raise self._ended() from e
         if status == "error":
             raise WorkerError(value)
         return Reply(value, cpu, wall)
 
     @property
-    def connection(self):
+    def connection(self) -> Connection:
         """For multiprocessing.connection.wait: readable when the call's reply (or the end) is there."""
-        return self._conn
+        return self._replies
 
     def call(self, function: str, *args) -> Reply:
         self.submit(function, *args)
@@ -72,22 +83,33 @@ class Worker:
 
     def close(self, kill: bool = False) -> None:
         """An idle worker reads the closed pipe and exits; a busy one (kill=True, or after 5 s) is killed."""
-        with contextlib.suppress(OSError):
-            self._conn.close()
+        for connection in (self._calls, self._replies):
+            with contextlib.suppress(OSError):
+                connection.close()
         if not kill:
-            self._process.join(timeout=5)
-        if self._process.is_alive():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._process.wait(timeout=5)
+        if self._process.poll() is None:
             self._process.kill()
-        self._process.join()
+        self._process.wait()
+
+    def _ended(self) -> WorkerError:
+        try:
+            code = self._process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            code = None
+        return WorkerError(f"the {self.name} worker process ended unexpectedly (exit code {code})")
 
 
 @contextlib.contextmanager
 def workers(**specs: tuple[tuple[str, ...], int]):
     """`with workers(dbt=(("dbt.cli.main",), 0), gx=((...), 5)) as w:` — w["dbt"], w["gx"]: each worker's
     imports and nice value; closed on exit, killed when the block raises."""
-    started = {name: Worker(name, *imports, nice=nice) for name, (imports, nice) in specs.items()}
+    started: dict[str, Worker] = {}
     failed = True
     try:
+        for name, (imports, nice) in specs.items():
+            started[name] = Worker(name, *imports, nice=nice)
         yield started
         failed = False
     finally:
@@ -95,16 +117,16 @@ def workers(**specs: tuple[tuple[str, ...], int]):
             worker.close(kill=failed)  # after a failure nothing a worker is still doing is wanted
 
 
-def _serve(conn, parent: int, imports: tuple[str, ...], nice: int) -> None:
+def serve(calls: Connection, replies: Connection, parent: int, nice: int, imports: list[str]) -> None:
     _die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which closes the pipes
     os.nice(nice)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which closes the pipe
     for target in imports:  # failures surface when a call needs the module
         with contextlib.suppress(Exception):
             _resolve(target)() if ":" in target else importlib.import_module(target)
     while True:
         try:
-            function, args = conn.recv()
+            function, args = calls.recv()
         except (EOFError, OSError):
             return
         start, started = _cpu_seconds(), time.perf_counter()
@@ -113,9 +135,9 @@ def _serve(conn, parent: int, imports: tuple[str, ...], nice: int) -> None:
         except BaseException:  # noqa: BLE001 — everything goes back to the caller, as text
             status, value = "error", traceback.format_exc()
         try:
-            conn.send((status, value, round(_cpu_seconds() - start, 3), round(time.perf_counter() - started, 3)))
+            replies.send((status, value, round(_cpu_seconds() - start, 3), round(time.perf_counter() - started, 3)))
         except Exception:  # an unpicklable result: say so rather than leave the caller waiting
-            conn.send(("error", traceback.format_exc(), 0.0, 0.0))
+            replies.send(("error", traceback.format_exc(), 0.0, 0.0))
 
 
 def _resolve(target: str):
@@ -136,3 +158,13 @@ def _die_with_parent(parent: int) -> None:
 def _cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+if __name__ == "__main__":
+    serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False),
+          int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Done: skip interpreter shutdown (joining library threads, atexit handlers of dbt and GX), which
+    # the refresh would otherwise wait for.
+    os._exit(0)
