@@ -9,14 +9,16 @@ import hmac
 import os
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dash_bootstrap_components as dbc
 import flask
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 from dashboards import state as url_state
 from dashboards.data import MartStore, NotPublished
-from dashboards.i18n import DEFAULT_LANG, fmt_number, pick, t
+from dashboards.i18n import fmt_number, pick, t
 from dashboards.pages import compare, definitions, institute, overview, quality
 
 PAGES = (overview, institute, compare, quality, definitions)
@@ -28,16 +30,8 @@ def create_app(marts_dir: Path, reports_dir: Path | None = None) -> Dash:
     store = MartStore(marts_dir)
     app = Dash(__name__, title="头雁 Touyan", assets_folder=str(ASSETS), suppress_callback_exceptions=True,
                serve_locally=True, update_title=None)
-    app.layout = html.Div([
-        dcc.Location(id="url", refresh=False),
-        dcc.Store(id="lang", data=DEFAULT_LANG),
-        dbc.Navbar(dbc.Container([
-            dbc.NavbarBrand(id="brand", href="/"),
-            dbc.Nav(id="nav", navbar=True),
-            dbc.Button(id="lang-toggle", color="light", size="sm", n_clicks=0),
-        ], fluid=True), color="primary", dark=True, className="mb-2"),
-        dbc.Container([html.Div(id="asof", className="small text-muted mb-2"), html.Div(id="page")], fluid=True),
-    ])
+    app.layout = lambda: shell(store, *_address())
+    _compress(app)
     _register_shell(app, store)
     for page in PAGES:
         page.register(app, store)
@@ -48,25 +42,102 @@ def create_app(marts_dir: Path, reports_dir: Path | None = None) -> Dash:
     return app
 
 
-def _register_shell(app: Dash, store: MartStore) -> None:
-    @app.callback(Output("lang", "data"), Input("url", "search"), State("lang", "data"))
-    def language(search, current):
-        lang = url_state.parse(search)["lang"]
-        return no_update if lang == current else lang
+STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/")
 
+
+def _compress(app: Dash) -> None:
+    """Responses compressed for browsers that accept it (zstd, br or gzip): the scripts are 6.5 MiB as
+    they are (plotly.min.js alone 4.6 MiB). The static files are compressed once per process (they do
+    not change while it runs); callback responses anew each time (a few ms for the largest)."""
+    import flask_compress
+
+    app.server.config.update(COMPRESS_CACHE_BACKEND=_StaticCache,
+                             COMPRESS_CACHE_KEY=lambda request: request.full_path
+                             if request.method == "GET" and request.path.startswith(STATIC_PREFIXES) else "")
+    flask_compress.Compress(app.server)
+
+
+class _StaticCache:
+    """flask-compress's cache, keyed "<algorithm>;<path>": keeps the static files' only (the key of
+    anything else ends with ";")."""
+
+    def __init__(self):
+        self._data: dict[str, bytes] = {}
+
+    def get(self, key: str) -> bytes | None:
+        return self._data.get(key)
+
+    def set(self, key: str, value: bytes) -> None:
+        if not key.endswith(";"):
+            self._data[key] = value
+
+
+def _address() -> tuple[str | None, str]:
+    """The address the page was opened at: (path, query). The browser asks for the layout from that
+    page, so it is the request's Referer; (None, "") without one (or outside a request)."""
+    referrer = flask.request.referrer if flask.has_request_context() else None
+    if not referrer:
+        return None, ""
+    address = urlsplit(referrer)
+    return address.path, "?" + address.query if address.query else ""
+
+
+def shell(store: MartStore, pathname: str | None, search: str):
+    """The whole layout, rendered for the address it is opened at: navigation, the as-of line and the
+    page with its content — the first view needs no callback. Without an address the page is left to
+    the router's first call."""
+    state = url_state.parse(search)
+    lang = state["lang"]
+    page = page_for(pathname) if pathname is not None else None
+    body, nav, brand, toggle = render(store, page, state) if page else (None, None, None, None)
+    return html.Div([
+        dcc.Location(id="url", refresh=False),
+        dcc.Store(id="lang", data=lang),
+        dcc.Store(id="rendered", data=_rendered(page, lang)),
+        dbc.Navbar(dbc.Container([
+            dbc.NavbarBrand(brand, id="brand", href="/"),
+            dbc.Nav(nav, id="nav", navbar=True),
+            dbc.Button(toggle, id="lang-toggle", color="light", size="sm", n_clicks=0),
+        ], fluid=True), color="primary", dark=True, className="mb-2"),
+        dbc.Container([html.Div(as_of(store, lang) if page else None, id="asof", className="small text-muted mb-2"),
+                       html.Div(body, id="page")], fluid=True),
+    ])
+
+
+def page_for(pathname: str | None):
+    return next((p for p in PAGES if pathname == p.PATH), overview)
+
+
+def _rendered(page, lang: str) -> dict | None:
+    """Which page, in which language, #page holds: the router renders again only when that changes."""
+    return {"page": page.PAGE, "lang": lang} if page else None
+
+
+def render(store: MartStore, page, state: dict) -> tuple:
+    """The page's body for the state, the navigation, the brand and the language button."""
+    lang = state["lang"]
+    nav = [dbc.NavItem(dbc.NavLink(t(p.PAGE, lang), href=p.PATH + url_state.build({"lang": lang}),
+                                   active=p is page, id=f"nav-{p.PAGE}")) for p in PAGES]
+    try:
+        body = page.layout(store, state)
+    except NotPublished:
+        body = dbc.Alert(t("not_published", lang), color="warning")
+    return body, nav, t("app_title", lang), t("language", lang)
+
+
+def _register_shell(app: Dash, store: MartStore) -> None:
     @app.callback(Output("page", "children"), Output("nav", "children"), Output("brand", "children"),
-                  Output("lang-toggle", "children"),
-                  Input("url", "pathname"), Input("lang", "data"), State("url", "search"))
-    def route(pathname, lang, search):
-        state = {**url_state.parse(search), "lang": lang}
-        page = next((p for p in PAGES if pathname == p.PATH), overview)
-        nav = [dbc.NavItem(dbc.NavLink(t(p.PAGE, lang), href=p.PATH + url_state.build({"lang": lang}),
-                                       active=p is page, id=f"nav-{p.PAGE}")) for p in PAGES]
-        try:
-            body = page.layout(store, state)
-        except NotPublished:
-            body = dbc.Alert(t("not_published", lang), color="warning")
-        return body, nav, t("app_title", lang), t("language", lang)
+                  Output("lang-toggle", "children"), Output("lang", "data"), Output("rendered", "data"),
+                  Input("url", "pathname"), Input("url", "search"), State("rendered", "data"))
+    def route(pathname, search, rendered):
+        """Renders the page when the address names another page or another language than the one shown
+        (a link, the language button, a first load the layout could not render); the address bar
+        following the controls changes neither, and costs one quick no-op."""
+        state = url_state.parse(search)
+        page = page_for(pathname)
+        if rendered == _rendered(page, state["lang"]):
+            raise PreventUpdate
+        return *render(store, page, state), state["lang"], _rendered(page, state["lang"])
 
     @app.callback(Output("url", "search"), Output("asof", "children"),
                   Input({"type": "page-state", "page": ALL}, "data"), Input("lang-toggle", "n_clicks"),
