@@ -3,6 +3,7 @@ ranked, the rank heat map institute × year, and count against intensity (size v
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
+import numpy as np
 import pandas as pd
 from dash import Input, Output, State, html
 
@@ -64,12 +65,11 @@ def frames(store: MartStore, d: dict, lang: str) -> tuple[pd.DataFrame, pd.DataF
 
 def pair(rows: pd.DataFrame, year_a: int, year_b: int) -> pd.DataFrame:
     """One row per institute with its value in year a and in year b (the side-by-side figure's frame)."""
-    by_year = {year: part.set_index("institute")["value"] for year, part in rows.groupby("year")}
     institutes = sorted(rows["institute"].unique())
-    empty = pd.Series(dtype=float)
-    return pd.DataFrame({"institute": institutes,
-                         "value_a": by_year.get(year_a, empty).reindex(institutes).values,
-                         "value_b": by_year.get(year_b, empty).reindex(institutes).values})
+
+    def values(year: int) -> np.ndarray:
+        return rows[rows["year"] == year].set_index("institute")["value"].reindex(institutes).to_numpy()
+    return pd.DataFrame({"institute": institutes, "value_a": values(year_a), "value_b": values(year_b)})
 
 
 def content(store: MartStore, d: dict, lang: str) -> tuple:

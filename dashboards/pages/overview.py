@@ -3,6 +3,7 @@ target), a leaderboard of institutes × headline metrics with rank n / N."""
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
+import numpy as np
 import pandas as pd
 from dash import Input, Output, State, dcc, html
 
@@ -56,10 +57,11 @@ def kpi_card_data(store: MartStore, year: int, group_id: str, lang: str) -> list
     metrics = store.metrics()
     headline = metrics[metrics["is_headline"]]
     series = store.group_metric_years(group_id)
+    by_metric = dict(iter(series.sort_values(["metric_id", "year"]).groupby("metric_id", sort=False)))
     targets = _targets(store.institute_metric_years(years=[year], group_id=group_id))
     cards = []
     for _, m in headline.iterrows():
-        rows = series[series["metric_id"] == m["metric_id"]].sort_values("year")
+        rows = by_metric.get(m["metric_id"], series.iloc[:0])
         now = rows[rows["year"] == year]
         unit = pick(m, "unit", lang)
         if now.empty:
@@ -83,9 +85,8 @@ def kpi_card_data(store: MartStore, year: int, group_id: str, lang: str) -> list
 def _targets(rows: pd.DataFrame) -> pd.DataFrame:
     """Per metric, the sum of the targets set for the year and the sum of the values of the institutes
     that have one (sums over nothing stay empty, as in SQL)."""
-    with_target = rows[rows["target"].notna()]
-    return with_target.groupby("metric_id").agg(target=("target", lambda s: s.sum(min_count=1)),
-                                                 value_with_target=("value", lambda s: s.sum(min_count=1)))
+    with_target = rows.loc[rows["target"].notna(), ["metric_id", "target", "value"]]
+    return with_target.groupby("metric_id").sum(min_count=1).rename(columns={"value": "value_with_target"})
 
 
 def kpi_cards(store: MartStore, year: int, group_id: str, lang: str) -> list:
@@ -95,7 +96,7 @@ def kpi_cards(store: MartStore, year: int, group_id: str, lang: str) -> list:
         body = [html.Div(pick(m, "name", lang), className="kpi-name", title=pick(m, "description", lang)),
                 html.Div(card["value_text"], className="kpi-value"),
                 html.Div(card["delta"], className="kpi-delta " + _delta_class(now)),
-                dcc.Graph(figure=figures.sparkline(rows["year"].tolist(), rows["value"].tolist()),
+                dcc.Graph(figure=figures.sparkline_spec(rows["year"].tolist(), rows["value"].tolist()),
                           config={"displayModeBar": False, "staticPlot": True}, className="kpi-spark")]
         if card["target_text"] is not None:
             body.append(html.Div([html.Div(card["target_text"], className="small text-muted"),
@@ -114,7 +115,7 @@ def _delta_class(now: pd.DataFrame) -> str:
 
 def leaderboard(store: MartStore, state: dict) -> pd.DataFrame:
     """Institutes × headline metrics: the year's value and rank n / N of each, one row per institute
-    (in register order of the rows, as the facts are ordered). Formatted once per cell, then pivoted."""
+    (in the facts' order). Each cell formatted once and put in place by position."""
     lang = state["lang"]
     d = defaults(store, state)
     metrics = store.metrics()
@@ -125,20 +126,23 @@ def leaderboard(store: MartStore, state: dict) -> pd.DataFrame:
         return pd.DataFrame()
     rank_col, n_col = ("group_rank", "group_n") if d["group"] == "all" else ("peer_rank", "peer_n")
     not_reported = t("not_reported", lang)
-    cells = pd.DataFrame({
-        "institute_id": rows["institute_id"], "metric_id": rows["metric_id"],
-        "value": [fmt_value(v, q, "", lang) if reported else not_reported
-                  for v, q, reported in zip(rows["value"], rows["qualifier"], rows["is_reported"], strict=True)],
-        "rank": [fmt_rank(r, n, lang) for r, n in zip(rows[rank_col], rows[n_col], strict=True)]})
-    institutes = rows["institute_id"].unique()
-    wide = cells.pivot(index="institute_id", columns="metric_id", values=["value", "rank"]).reindex(institutes)
+    values = [fmt_value(v, q, "", lang) if reported else not_reported
+              for v, q, reported in zip(rows["value"], rows["qualifier"], rows["is_reported"], strict=True)]
+    ranks = [fmt_rank(r, n, lang) for r, n in zip(rows[rank_col], rows[n_col], strict=True)]
+    # one row per institute (in the rows' order), one column per headline metric that has rows
+    row_of, institutes = pd.factorize(rows["institute_id"])
+    present = [m for m in headline.to_dict("records") if m["metric_id"] in set(rows["metric_id"])]
+    column_of = rows["metric_id"].map({m["metric_id"]: i for i, m in enumerate(present)}).to_numpy()
+    value_cells = np.full((len(institutes), len(present)), None, dtype=object)
+    rank_cells = value_cells.copy()
+    value_cells[row_of, column_of] = values
+    rank_cells[row_of, column_of] = ranks
     names = institute_names(store, lang)
     columns = {t("institute", lang): [names.get(i, i) for i in institutes]}
-    for m in headline.to_dict("records"):
-        if m["metric_id"] in wide["value"].columns:
-            label = pick(m, "name", lang)
-            columns[label] = wide[("value", m["metric_id"])].to_numpy()
-            columns[f"{label} {t('rank', lang)}"] = wide[("rank", m["metric_id"])].to_numpy()
+    for i, m in enumerate(present):
+        label = pick(m, "name", lang)
+        columns[label] = value_cells[:, i]
+        columns[f"{label} {t('rank', lang)}"] = rank_cells[:, i]
     return pd.DataFrame(columns)
 
 

@@ -54,7 +54,7 @@ def test_rank_heatmap_shows_n_of_N():
     rows = pd.DataFrame({"institute": ["A", "B", "A", "B"], "year": [2023, 2023, 2024, 2024],
                          "group_rank": [1, 2, 2, 1], "group_n": [2, 2, 2, 2]})
     heat = figures.rank_heatmap(rows, "en").data[0]
-    assert heat.text[0] == ["1/2", "2/2"] and heat.text[1] == ["2/2", "1/2"]
+    assert [list(row) for row in heat.text] == [["1/2", "2/2"], ["2/2", "1/2"]]
 
 
 def test_side_by_side_draws_the_group_average_of_the_year():
