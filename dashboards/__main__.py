@@ -9,6 +9,8 @@ import os
 from dashboards.app import create_app
 from pipelines.config import Settings
 
+WATCH_S = 0.5  # how often the server looks for a newly published version (and loads it ahead of the next click)
+
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m dashboards")
@@ -16,7 +18,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("TOUYAN_DASH_PORT", "8050")))
     args = parser.parse_args(argv)
     settings = Settings.from_env()
-    app = create_app(settings.marts_dir, settings.reports_dir)
+    app = create_app(settings.marts_dir, settings.reports_dir, watch_s=WATCH_S)
     print(f"Touyan dashboard on http://{args.host}:{args.port}/ (data: {settings.marts_dir / 'current'})", flush=True)
     app.run(host=args.host, port=args.port, debug=False)
 

@@ -5,7 +5,9 @@ address bar — so a copied link reopens the same view. Every asset is served by
 from __future__ import annotations
 
 import base64
+import functools
 import hmac
+import json
 import os
 from datetime import datetime
 from pathlib import Path
@@ -14,11 +16,10 @@ from urllib.parse import urlsplit
 import dash_bootstrap_components as dbc
 import flask
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, dcc, html, no_update
-from dash.exceptions import PreventUpdate
 
 from dashboards import state as url_state
 from dashboards.data import MartStore, NotPublished
-from dashboards.i18n import fmt_number, pick, t
+from dashboards.i18n import DEFAULT_LANG, LANGS, fmt_number, pick, t
 from dashboards.pages import compare, definitions, institute, overview, quality
 
 PAGES = (overview, institute, compare, quality, definitions)
@@ -26,12 +27,43 @@ TABLES = {name: build for page in PAGES for name, build in getattr(page, "TABLES
 ASSETS = Path(__file__).parent / "assets"
 
 
-def create_app(marts_dir: Path, reports_dir: Path | None = None) -> Dash:
+# dcc loads the dropdown and graph code once the layout has them; the page fetches them from the start
+PRELOAD = ("dash/dcc/async-dropdown.js", "dash/dcc/async-graph.js")
+INDEX = """<!DOCTYPE html>
+<html>
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+        {preloads}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
+
+
+def create_app(marts_dir: Path, reports_dir: Path | None = None, watch_s: float | None = None) -> Dash:
+    """`watch_s`: how often a background thread looks for a newly published version, to load it before
+    the next interaction asks (None: only when asked). It also loads the current one at start. The
+    server (`python -m dashboards`) watches; tests and scripts need not."""
     store = MartStore(marts_dir)
     app = Dash(__name__, title="头雁 Touyan", assets_folder=str(ASSETS), suppress_callback_exceptions=True,
                serve_locally=True, update_title=None)
+    prefix = app.config.requests_pathname_prefix
+    app.index_string = INDEX.replace("{preloads}", "\n        ".join(
+        [f'<link rel="preload" as="script" href="{prefix}_dash-component-suites/{path}">' for path in PRELOAD]
+        + [f'<link rel="preload" as="fetch" crossorigin href="{prefix}{path}">' for path in ("_dash-layout", "_dash-dependencies")]))
     app.layout = lambda: shell(store, *_address())
     _compress(app)
+    if watch_s:
+        store.watch(watch_s, warm=lambda: shell(store, overview.PATH, ""))
     _register_shell(app, store)
     for page in PAGES:
         page.register(app, store)
@@ -94,6 +126,7 @@ def shell(store: MartStore, pathname: str | None, search: str):
         dcc.Location(id="url", refresh=False),
         dcc.Store(id="lang", data=lang),
         dcc.Store(id="rendered", data=_rendered(page, lang)),
+        dcc.Store(id="wanted"),
         dbc.Navbar(dbc.Container([
             dbc.NavbarBrand(brand, id="brand", href="/"),
             dbc.Nav(nav, id="nav", navbar=True),
@@ -109,7 +142,8 @@ def page_for(pathname: str | None):
 
 
 def _rendered(page, lang: str) -> dict | None:
-    """Which page, in which language, #page holds: the router renders again only when that changes."""
+    """Which page, in which language, #page holds: the router renders again only when the address asks
+    for another."""
     return {"page": page.PAGE, "lang": lang} if page else None
 
 
@@ -126,17 +160,27 @@ def render(store: MartStore, page, state: dict) -> tuple:
 
 
 def _register_shell(app: Dash, store: MartStore) -> None:
+    # Which page in which language the address asks for, in the browser: a change only when it is not
+    # the one #page holds (a link, the language button, a first load the layout could not render), so
+    # the address bar following the controls costs no request.
+    constants = {"PAGES": {p.PATH: p.PAGE for p in PAGES}, "LANGS": LANGS, "DEFAULT_PAGE": overview.PAGE,
+                 "DEFAULT_LANG": DEFAULT_LANG}
+    app.clientside_callback(
+        functools.reduce(lambda js, kv: js.replace(kv[0], json.dumps(kv[1])), constants.items(), """
+        function(pathname, search, rendered) {
+            const lang = new URLSearchParams(search || "").get("lang");
+            const wanted = {page: PAGES[pathname] || DEFAULT_PAGE, lang: LANGS.includes(lang) ? lang : DEFAULT_LANG};
+            const same = rendered && rendered.page === wanted.page && rendered.lang === wanted.lang;
+            return same ? window.dash_clientside.no_update : wanted;
+        }"""),
+        Output("wanted", "data"), Input("url", "pathname"), Input("url", "search"), State("rendered", "data"))
+
     @app.callback(Output("page", "children"), Output("nav", "children"), Output("brand", "children"),
                   Output("lang-toggle", "children"), Output("lang", "data"), Output("rendered", "data"),
-                  Input("url", "pathname"), Input("url", "search"), State("rendered", "data"))
-    def route(pathname, search, rendered):
-        """Renders the page when the address names another page or another language than the one shown
-        (a link, the language button, a first load the layout could not render); the address bar
-        following the controls changes neither, and costs one quick no-op."""
+                  Input("wanted", "data"), State("url", "pathname"), State("url", "search"), prevent_initial_call=True)
+    def route(wanted, pathname, search):
         state = url_state.parse(search)
         page = page_for(pathname)
-        if rendered == _rendered(page, state["lang"]):
-            raise PreventUpdate
         return *render(store, page, state), state["lang"], _rendered(page, state["lang"])
 
     @app.callback(Output("url", "search"), Output("asof", "children"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -127,6 +128,25 @@ class MartStore:
             if self._snapshot is None or self._snapshot.path != path:
                 self._snapshot = Snapshot(path)  # the previous one goes once no callback holds it
             return self._snapshot
+
+    def watch(self, every_s: float, warm: Callable[[], object] | None = None) -> None:
+        """Load each newly published version as soon as it appears (a daemon thread looking every
+        `every_s`), so that the first interaction after a refresh does not wait for it; `warm()` runs
+        on each (e.g. renders a page once: first-use costs of the libraries). Requests still resolve
+        `current` themselves: one that comes first loads the version, or waits for the load under way."""
+        def loop() -> None:
+            seen = None
+            while True:
+                try:
+                    snapshot = self.snapshot()
+                    if snapshot is not seen:
+                        seen = snapshot
+                        if warm is not None:
+                            warm()
+                except Exception:  # nothing published yet, or a version pruned while loading: next time
+                    pass
+                time.sleep(every_s)
+        threading.Thread(target=loop, name="marts-watch", daemon=True).start()
 
     def version(self) -> Snapshot:
         """The current version: `.path`, `.manifest`."""

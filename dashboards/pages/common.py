@@ -45,7 +45,8 @@ def _short_names(store: MartStore, lang: str) -> dict[str, str]:
     names = {}
     for r in store.institutes().to_dict("records"):
         if lang == "zh":
-            alias = (r["aliases"] or "").replace(";", "、").split("、")[0].strip()
+            aliases = r["aliases"] if isinstance(r["aliases"], str) else ""  # a missing one reads as NaN
+            alias = aliases.replace(";", "、").split("、")[0].strip()
             names[r["institute_id"]] = alias or r["name_zh"]
         else:
             names[r["institute_id"]] = r["institute_id"]
