@@ -17,6 +17,7 @@ import dash_bootstrap_components as dbc
 import flask
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, dcc, html, no_update
 
+from dashboards import figures
 from dashboards import state as url_state
 from dashboards.data import MartStore, NotPublished
 from dashboards.i18n import DEFAULT_LANG, LANGS, fmt_number, pick, t
@@ -27,6 +28,7 @@ TABLES = {name: build for page in PAGES for name, build in getattr(page, "TABLES
 ASSETS = Path(__file__).parent / "assets"
 
 
+EXPORT_HEIGHT_PX = 700  # a downloaded figure's height (1200 px wide)
 # dcc loads the dropdown and graph code once the layout has them; the page fetches them from the start
 PRELOAD = ("dash/dcc/async-dropdown.js", "dash/dcc/async-graph.js")
 INDEX = """<!DOCTYPE html>
@@ -221,7 +223,8 @@ def _register_downloads(app: Dash, store: MartStore) -> None:
 
         fmt, name = ctx.triggered_id["fmt"], ctx.triggered_id["figure"]
         state = url_state.parse(search)
-        data = export_figure(go.Figure(figure), fmt, stamp(store, state, figure))
+        printable = figures.legible(figure, EXPORT_HEIGHT_PX)
+        data = export_figure(go.Figure(printable), fmt, stamp(store, state, figure), height=EXPORT_HEIGHT_PX)
         return dcc.send_bytes(data, f"touyan-{name}-{_slug(state)}.{fmt}")
 
     @app.callback(Output({"type": "table-file", "table": MATCH}, "data"),

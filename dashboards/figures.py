@@ -182,6 +182,26 @@ def rank_heatmap(rows: pd.DataFrame, lang: str) -> go.Figure:
                    axes={"yaxis": {"autorange": "reversed"}})
 
 
+LEGIBLE_ROW_PX = 9  # a heatmap row under this in an image: its cell labels would be smudges
+PLOT_MARGINS_PX = 200  # an exported figure's title, axis labels and stamp footer, roughly
+
+
+def legible(figure: dict, height_px: int) -> dict:
+    """`figure` (a figure dict, as the browser holds it) for an image `height_px` tall: a heatmap whose
+    rows would be under LEGIBLE_ROW_PX loses its cell labels, the colours and axes stay (200 institutes
+    in a 700 px image: 2.5 px a row — and plotly.js takes seconds to draw 4,000 labels nobody can read)."""
+    def fits(trace: dict) -> bool:
+        rows = trace.get("y")
+        return not isinstance(rows, list) or (height_px - PLOT_MARGINS_PX) / max(1, len(rows)) >= LEGIBLE_ROW_PX
+
+    traces = figure.get("data") or []
+    if all(trace.get("type") != "heatmap" or fits(trace) for trace in traces):
+        return figure
+    return {**figure, "data": [trace if trace.get("type") != "heatmap" or fits(trace)
+                               else {k: v for k, v in trace.items() if k not in ("text", "texttemplate")}
+                               for trace in traces]}
+
+
 def count_vs_intensity(rows: pd.DataFrame, metric: dict, lang: str) -> go.Figure:
     """Size against performance: value (x) and value per 100 staff (y). `rows`: institute, value, per_100_staff."""
     rows = rows.dropna(subset=["value", "per_100_staff"])

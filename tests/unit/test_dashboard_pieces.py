@@ -88,3 +88,23 @@ def test_url_state_round_trips_and_forgives_bad_values():
     assert parse(build(state)) == state
     assert parse("?lang=fr&year=abc&unknown=1&metric=ip_total") == {"lang": "zh", "metric": "ip_total"}
     assert parse(None) == {"lang": "zh"}
+
+
+def test_an_exported_heatmap_keeps_its_cell_labels_only_where_they_can_be_read():
+    def heatmap(rows: int) -> dict:
+        return {"data": [{"type": "heatmap", "y": [f"I{i}" for i in range(rows)], "z": [[1]] * rows,
+                          "text": [["1/2"]] * rows, "texttemplate": "%{text}"}, {"type": "bar", "text": ["x"]}],
+                "layout": {"title": {"text": "t"}}}
+    few, many = heatmap(20), heatmap(200)
+    assert figures.legible(few, 700) is few
+    printable = figures.legible(many, 700)
+    assert "text" not in printable["data"][0] and "texttemplate" not in printable["data"][0]
+    assert printable["data"][0]["z"] == many["data"][0]["z"] and printable["data"][1] == many["data"][1]
+    assert "text" in many["data"][0]  # the browser's figure is left as it is
+    assert figures.legible(many, 7000)["data"][0]["texttemplate"] == "%{text}"
+
+
+def test_a_kpi_sparkline_is_a_plain_valid_figure_dict():
+    spec = figures.sparkline_spec([2020, 2021, 2022], [1.0, None, 3.0])
+    assert "template" not in spec["layout"] and spec["data"][0]["y"] == [1.0, None, 3.0]
+    assert figures.sparkline([2020, 2021, 2022], [1.0, None, 3.0]).data[0].connectgaps is False  # plotly accepts it
