@@ -63,7 +63,7 @@ bench: setup ## benchmarks: ingest (1e6/1e7 CSV, 2e5 xlsx) and refresh end to en
 	$(PY) -m bench.ingest
 	$(PY) -m bench.refresh
 
-vendor-assets: ## refresh the vendored Bootstrap CSS in dashboards/assets/ (from npm)
+vendor-assets: ## refresh the vendored Bootstrap CSS and plotly.js cartesian bundle in dashboards/assets/ (from npm)
 	@scripts/vendor-assets.sh
 
 clean: ## remove the environment, the warehouse, published marts and reports (keeps data/raw)
