@@ -29,8 +29,13 @@ ASSETS = Path(__file__).parent / "assets"
 
 
 EXPORT_HEIGHT_PX = 700  # a downloaded figure's height (1200 px wide)
-# dcc loads the dropdown and graph code once the layout has them; the page fetches them from the start
-PRELOAD = ("dash/dcc/async-dropdown.js", "dash/dcc/async-graph.js")
+# plotly.js's cartesian bundle, served from assets/ but not a script of every page: dcc.Graph loads it
+# when it first draws (assets/touyan-plotly.js tells it where)
+PLOTLY_JS = "plotly-cartesian.min.js"
+# what the page will ask for once the layout is in, fetched from the start: dcc's dropdown and graph
+# code, plotly.js (parsed only where a graph is drawn)
+PRELOAD = ("_dash-component-suites/dash/dcc/async-dropdown.js", "_dash-component-suites/dash/dcc/async-graph.js",
+           f"assets/{PLOTLY_JS}")
 INDEX = """<!DOCTYPE html>
 <html>
     <head>
@@ -57,10 +62,10 @@ def create_app(marts_dir: Path, reports_dir: Path | None = None, watch_s: float 
     server (`python -m dashboards`) watches; tests and scripts need not."""
     store = MartStore(marts_dir)
     app = Dash(__name__, title="头雁 Touyan", assets_folder=str(ASSETS), suppress_callback_exceptions=True,
-               serve_locally=True, update_title=None)
+               serve_locally=True, update_title=None, assets_ignore=PLOTLY_JS)
     prefix = app.config.requests_pathname_prefix
     app.index_string = INDEX.replace("{preloads}", "\n        ".join(
-        [f'<link rel="preload" as="script" href="{prefix}_dash-component-suites/{path}">' for path in PRELOAD]
+        [f'<link rel="preload" as="script" href="{prefix}{path}">' for path in PRELOAD]
         + [f'<link rel="preload" as="fetch" crossorigin href="{prefix}{path}">' for path in ("_dash-layout", "_dash-dependencies")]))
     app.layout = lambda: shell(store, *_address())
     _compress(app)

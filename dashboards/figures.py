@@ -66,19 +66,47 @@ def empty(message: str) -> go.Figure:
 
 
 def sparkline(years: list[int], values: list[float | None]) -> go.Figure:
-    return go.Figure(sparkline_spec(years, values))
+    """A metric's series as a small line, no axes (the report pack's; the dashboard's KPI cards draw
+    the same with `sparkline_svg`)."""
+    return _figure([{"type": "scatter", "x": list(years), "y": list(values), "mode": "lines+markers",
+                     "line": {"color": COLORS["this"], "width": 2}, "marker": {"size": 4}, "hoverinfo": "x+y",
+                     "connectgaps": False}],
+                   {"height": 60, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "showlegend": False,
+                    "plot_bgcolor": "white", "paper_bgcolor": "white", "font": {"family": FONT},
+                    "xaxis": {"visible": False}, "yaxis": {"visible": False}})
 
 
-def sparkline_spec(years: list[int], values: list[float | None]) -> dict:
-    """The sparkline as a plain figure dict, for a KPI card: no template and no validation (a plotly
-    Figure carries its 9 KiB template, validated, copied and walked on every serialisation — most of
-    the cost of six cards). It draws the same: every colour is set, the axes are hidden."""
-    return {"data": [{"type": "scatter", "x": list(years), "y": list(values), "mode": "lines+markers",
-                      "line": {"color": COLORS["this"], "width": 2}, "marker": {"size": 4}, "hoverinfo": "x+y",
-                      "connectgaps": False}],
-            "layout": {"height": 60, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "showlegend": False,
-                       "plot_bgcolor": "white", "paper_bgcolor": "white", "font": {"family": FONT},
-                       "xaxis": {"visible": False}, "yaxis": {"visible": False}}}
+def sparkline_svg(years: list[int], values: list[float | None], height: int = 48) -> str:
+    """The KPI card's sparkline as an SVG image (a data: URI), drawn like `sparkline`: the line in
+    COLORS["this"] broken at a gap, a dot per year, no axes. It stretches to the card's width (the
+    line and dots keep their pixel size: non-scaling strokes; a dot is a zero-length round-capped
+    stroke). A card shows it as an <img>: no plotly.js on the first page, no figure to build."""
+    width, pad = 100, 4
+    points = [(x, v) for x, v in zip(years, values, strict=True) if v is not None and v == v]  # v == v: not NaN
+    lines, dots = [], []
+    if points:
+        x0, x1 = min(years), max(years)
+        lo, hi = min(v for _, v in points), max(v for _, v in points)
+
+        def xy(x, v) -> str:
+            px = pad / 2 + (width - pad) * ((x - x0) / (x1 - x0) if x1 > x0 else 0.5)
+            py = height - pad - (height - 2 * pad) * ((v - lo) / (hi - lo) if hi > lo else 0.5)
+            return f"{px:.2f} {py:.2f}"
+        run: list[str] = []
+        for x, v in zip(years, values, strict=True):
+            if v is None or v != v:
+                run = []
+                continue
+            lines.append(("L" if run else "M") + xy(x, v))
+            run.append(xy(x, v))
+            dots.append(f"M{xy(x, v)}h0")
+    color = COLORS["this"].replace("#", "%23")
+    svg = (f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height}' preserveAspectRatio='none'>"
+           f"<path d='{''.join(lines)}' fill='none' stroke='{color}' stroke-width='2' stroke-linejoin='round' "
+           f"vector-effect='non-scaling-stroke'/>"
+           f"<path d='{''.join(dots)}' stroke='{color}' stroke-width='5' stroke-linecap='round' "
+           f"vector-effect='non-scaling-stroke'/></svg>")
+    return "data:image/svg+xml;utf8," + svg.replace(" ", "%20").replace("<", "%3C").replace(">", "%3E")
 
 
 def trend(rows: pd.DataFrame, metric: dict, lang: str, institute_name: str) -> go.Figure:

@@ -2,9 +2,9 @@
 # Vendors Bootstrap's CSS into dashboards/assets/ so the dashboard runs on an intranet without
 # internet access (Dash serves every .css in assets/ itself, in file-name order: bootstrap.min.css
 # loads before touyan.css), and plotly.js's cartesian bundle (scatter, bar, heatmap… — every trace
-# type the dashboard draws): Dash serves every .js in assets/ as a script of the page, so
-# `window.Plotly` is there before the first graph and dcc.Graph does not load the full plotly.js of
-# the plotly package (4.6 MiB to parse against 1.4 MiB). Same plotly.js version as the plotly package.
+# type the dashboard draws): dcc.Graph loads it instead of the plotly package's full bundle (1.4 MiB
+# to parse against 4.6; assets/touyan-plotly.js points it there, app.py keeps it out of the page's
+# scripts). Same plotly.js version as the plotly package.
 #
 # Source: the `bootstrap` package on the npm registry (`npm pack`, no other network needed).
 # Writes dashboards/assets/bootstrap.min.css (license header kept; the trailing sourceMappingURL

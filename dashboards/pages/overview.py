@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, State, html
 
 from dashboards import figures
 from dashboards.components import table, table_card
@@ -96,8 +96,8 @@ def kpi_cards(store: MartStore, year: int, group_id: str, lang: str) -> list:
         body = [html.Div(pick(m, "name", lang), className="kpi-name", title=pick(m, "description", lang)),
                 html.Div(card["value_text"], className="kpi-value"),
                 html.Div(card["delta"], className="kpi-delta " + _delta_class(now)),
-                dcc.Graph(figure=figures.sparkline_spec(rows["year"].tolist(), rows["value"].tolist()),
-                          config={"displayModeBar": False, "staticPlot": True}, className="kpi-spark")]
+                html.Img(src=figures.sparkline_svg(rows["year"].tolist(), rows["value"].tolist()), alt="",
+                         className="kpi-spark")]
         if card["target_text"] is not None:
             body.append(html.Div([html.Div(card["target_text"], className="small text-muted"),
                                   dbc.Progress(value=min(100, (ratio or 0) * 100), className="kpi-target",

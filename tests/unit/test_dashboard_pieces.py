@@ -104,7 +104,14 @@ def test_an_exported_heatmap_keeps_its_cell_labels_only_where_they_can_be_read()
     assert figures.legible(many, 7000)["data"][0]["texttemplate"] == "%{text}"
 
 
-def test_a_kpi_sparkline_is_a_plain_valid_figure_dict():
-    spec = figures.sparkline_spec([2020, 2021, 2022], [1.0, None, 3.0])
-    assert "template" not in spec["layout"] and spec["data"][0]["y"] == [1.0, None, 3.0]
-    assert figures.sparkline([2020, 2021, 2022], [1.0, None, 3.0]).data[0].connectgaps is False  # plotly accepts it
+def test_a_kpi_sparkline_breaks_at_a_gap_and_marks_each_year():
+    from urllib.parse import unquote
+
+    svg = unquote(figures.sparkline_svg([2020, 2021, 2022, 2023], [1.0, None, 3.0, 5.0]))
+    assert svg.startswith("data:image/svg+xml;utf8,<svg")
+    line = svg.split("d='")[1].split("'")[0]
+    dots = svg.split("d='")[2].split("'")[0]
+    assert line.count("M") == 2 and line.count("L") == 1  # 2020 alone, then 2022–2023
+    assert dots.count("h0") == 3
+    assert "href" not in svg and "url(" not in svg  # draws nothing from elsewhere
+    assert unquote(figures.sparkline_svg([2020], [None])).count("h0") == 0
