@@ -58,8 +58,8 @@ INDEX = """<!DOCTYPE html>
 
 def create_app(marts_dir: Path, reports_dir: Path | None = None, watch_s: float | None = None) -> Dash:
     """`watch_s`: how often a background thread looks for a newly published version, to load it before
-    the next interaction asks (None: only when asked). It also loads the current one at start. The
-    server (`python -m dashboards`) watches; tests and scripts need not."""
+    the next interaction asks (None: only when asked). It also loads the current one and renders every
+    page once before returning. The server (`python -m dashboards`) watches; tests and scripts need not."""
     store = MartStore(marts_dir)
     app = Dash(__name__, title="头雁 Touyan", assets_folder=str(ASSETS), suppress_callback_exceptions=True,
                serve_locally=True, update_title=None, assets_ignore=PLOTLY_JS)
@@ -70,7 +70,7 @@ def create_app(marts_dir: Path, reports_dir: Path | None = None, watch_s: float 
     app.layout = lambda: shell(store, *_address())
     _compress(app)
     if watch_s:
-        store.watch(watch_s, warm=lambda: shell(store, overview.PATH, ""))
+        store.watch(watch_s, warm=lambda: [shell(store, page.PATH, "") for page in PAGES])
     _register_shell(app, store)
     for page in PAGES:
         page.register(app, store)

@@ -131,21 +131,30 @@ class MartStore:
 
     def watch(self, every_s: float, warm: Callable[[], object] | None = None) -> None:
         """Load each newly published version as soon as it appears (a daemon thread looking every
-        `every_s`), so that the first interaction after a refresh does not wait for it; `warm()` runs
-        on each (e.g. renders a page once: first-use costs of the libraries). Requests still resolve
-        `current` themselves: one that comes first loads the version, or waits for the load under way."""
+        `every_s`), so that the first interaction after a refresh does not wait for it. The current
+        version is loaded before this returns, then `warm()` runs once (e.g. renders every page: the
+        libraries' first-use costs). Requests still resolve `current` themselves: one that comes first
+        loads the version, or waits for the load under way."""
+        seen = None
+
+        def check() -> None:
+            nonlocal seen, warm
+            try:
+                snapshot = self.snapshot()
+                if snapshot is not seen:
+                    seen = snapshot
+                    if warm is not None:
+                        warm, first = None, warm
+                        first()
+            except Exception:  # nothing published yet, or a version pruned while loading: next time
+                pass
+
         def loop() -> None:
-            seen = None
             while True:
-                try:
-                    snapshot = self.snapshot()
-                    if snapshot is not seen:
-                        seen = snapshot
-                        if warm is not None:
-                            warm()
-                except Exception:  # nothing published yet, or a version pruned while loading: next time
-                    pass
                 time.sleep(every_s)
+                check()
+
+        check()
         threading.Thread(target=loop, name="marts-watch", daemon=True).start()
 
     def version(self) -> Snapshot:
