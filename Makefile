@@ -65,7 +65,7 @@ bench: setup ## benchmarks: ingest, refresh end to end against a pandas baseline
 	$(PY) -m bench.dashboard
 	$(PY) -m bench.report
 
-vendor-assets: ## refresh the vendored Bootstrap CSS in dashboards/assets/ (from npm)
+vendor-assets: ## refresh the vendored Bootstrap CSS and plotly.js cartesian bundle in dashboards/assets/ (from npm)
 	@scripts/vendor-assets.sh
 
 clean: ## remove the environment, the warehouse, published marts and reports (keeps data/raw)

@@ -63,6 +63,7 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-
 TODAY = "2025-06-30"
 IDLE_P95_MS, REFRESH_P95_MS, LOAD_S, EXPORT_S = 100.0, 300.0, 2.0, 2.0
 DASH_POST = "/_dash-update-component"
+ACCEPT_ENCODING = "gzip, deflate, br, zstd"  # Chromium's
 
 # name: (page, control, URL-state key). The value of `control` is varied on every replay.
 INTERACTIONS = {
@@ -173,9 +174,10 @@ class Server:
         return int(status["VmRSS"].split()[0]) / 1024
 
     def post(self, path: str, body: bytes) -> tuple[float, int, int]:
-        """(seconds, HTTP status, response bytes) of one callback request."""
+        """(seconds, HTTP status, response bytes as sent) of one callback request. It accepts the encodings
+        Chromium accepts, so the server compresses as it does for the browser (the time includes it)."""
         request = urllib.request.Request(self.base + path, data=body, method="POST",
-                                         headers={"Content-Type": "application/json"})
+                                         headers={"Content-Type": "application/json", "Accept-Encoding": ACCEPT_ENCODING})
         t0 = time.perf_counter()
         try:
             with urllib.request.urlopen(request, timeout=120) as response:

@@ -5,18 +5,22 @@ address bar — so a copied link reopens the same view. Every asset is served by
 from __future__ import annotations
 
 import base64
+import functools
 import hmac
+import json
 import os
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dash_bootstrap_components as dbc
 import flask
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, dcc, html, no_update
 
+from dashboards import figures
 from dashboards import state as url_state
 from dashboards.data import MartStore, NotPublished
-from dashboards.i18n import DEFAULT_LANG, fmt_number, pick, t
+from dashboards.i18n import DEFAULT_LANG, LANGS, fmt_number, pick, t
 from dashboards.pages import compare, definitions, institute, overview, quality
 
 PAGES = (overview, institute, compare, quality, definitions)
@@ -24,20 +28,49 @@ TABLES = {name: build for page in PAGES for name, build in getattr(page, "TABLES
 ASSETS = Path(__file__).parent / "assets"
 
 
-def create_app(marts_dir: Path, reports_dir: Path | None = None) -> Dash:
+EXPORT_HEIGHT_PX = 700  # a downloaded figure's height (1200 px wide)
+# plotly.js's cartesian bundle, served from assets/ but not a script of every page: dcc.Graph loads it
+# when it first draws (assets/touyan-plotly.js tells it where)
+PLOTLY_JS = "plotly-cartesian.min.js"
+# what the page will ask for once the layout is in, fetched from the start: dcc's dropdown and graph
+# code, plotly.js (parsed only where a graph is drawn)
+PRELOAD = ("_dash-component-suites/dash/dcc/async-dropdown.js", "_dash-component-suites/dash/dcc/async-graph.js",
+           f"assets/{PLOTLY_JS}")
+INDEX = """<!DOCTYPE html>
+<html>
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+        {preloads}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
+
+
+def create_app(marts_dir: Path, reports_dir: Path | None = None, watch_s: float | None = None) -> Dash:
+    """`watch_s`: how often a background thread looks for a newly published version, to load it before
+    the next interaction asks (None: only when asked). It also loads the current one and renders every
+    page once before returning. The server (`python -m dashboards`) watches; tests and scripts need not."""
     store = MartStore(marts_dir)
     app = Dash(__name__, title="头雁 Touyan", assets_folder=str(ASSETS), suppress_callback_exceptions=True,
-               serve_locally=True, update_title=None)
-    app.layout = html.Div([
-        dcc.Location(id="url", refresh=False),
-        dcc.Store(id="lang", data=DEFAULT_LANG),
-        dbc.Navbar(dbc.Container([
-            dbc.NavbarBrand(id="brand", href="/"),
-            dbc.Nav(id="nav", navbar=True),
-            dbc.Button(id="lang-toggle", color="light", size="sm", n_clicks=0),
-        ], fluid=True), color="primary", dark=True, className="mb-2"),
-        dbc.Container([html.Div(id="asof", className="small text-muted mb-2"), html.Div(id="page")], fluid=True),
-    ])
+               serve_locally=True, update_title=None, assets_ignore=PLOTLY_JS)
+    prefix = app.config.requests_pathname_prefix
+    app.index_string = INDEX.replace("{preloads}", "\n        ".join(
+        [f'<link rel="preload" as="script" href="{prefix}{path}">' for path in PRELOAD]
+        + [f'<link rel="preload" as="fetch" crossorigin href="{prefix}{path}">' for path in ("_dash-layout", "_dash-dependencies")]))
+    app.layout = lambda: shell(store, *_address())
+    _compress(app)
+    if watch_s:
+        store.watch(watch_s, warm=lambda: [shell(store, page.PATH, "") for page in PAGES])
     _register_shell(app, store)
     for page in PAGES:
         page.register(app, store)
@@ -48,25 +81,115 @@ def create_app(marts_dir: Path, reports_dir: Path | None = None) -> Dash:
     return app
 
 
+STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/")
+
+
+def _compress(app: Dash) -> None:
+    """Responses compressed for browsers that accept it (zstd, br or gzip): the scripts are 6.5 MiB as
+    they are (plotly.min.js alone 4.6 MiB). Dash's scripts are compressed once per process (they do not
+    change while it runs); the files of assets/ (sent as file streams) and the callback responses anew
+    each time (~10 ms for plotly.js's bundle, a few ms for the largest callback response)."""
+    import flask_compress
+
+    app.server.config.update(COMPRESS_CACHE_BACKEND=_StaticCache,
+                             COMPRESS_CACHE_KEY=lambda request: request.full_path
+                             if request.method == "GET" and request.path.startswith(STATIC_PREFIXES) else "")
+    flask_compress.Compress(app.server)
+
+
+class _StaticCache:
+    """flask-compress's cache, keyed "<algorithm>;<path>": keeps the static files' only (the key of
+    anything else ends with ";")."""
+
+    def __init__(self):
+        self._data: dict[str, bytes] = {}
+
+    def get(self, key: str) -> bytes | None:
+        return self._data.get(key)
+
+    def set(self, key: str, value: bytes) -> None:
+        if not key.endswith(";"):
+            self._data[key] = value
+
+
+def _address() -> tuple[str | None, str]:
+    """The address the page was opened at: (path, query). The browser asks for the layout from that
+    page, so it is the request's Referer; (None, "") without one (or outside a request)."""
+    referrer = flask.request.referrer if flask.has_request_context() else None
+    if not referrer:
+        return None, ""
+    address = urlsplit(referrer)
+    return address.path, "?" + address.query if address.query else ""
+
+
+def shell(store: MartStore, pathname: str | None, search: str):
+    """The whole layout, rendered for the address it is opened at: navigation, the as-of line and the
+    page with its content — the first view needs no callback. Without an address the page is left to
+    the router's first call."""
+    state = url_state.parse(search)
+    lang = state["lang"]
+    page = page_for(pathname) if pathname is not None else None
+    body, nav, brand, toggle = render(store, page, state) if page else (None, None, None, None)
+    return html.Div([
+        dcc.Location(id="url", refresh=False),
+        dcc.Store(id="lang", data=lang),
+        dcc.Store(id="rendered", data=_rendered(page, lang)),
+        dcc.Store(id="wanted"),
+        dbc.Navbar(dbc.Container([
+            dbc.NavbarBrand(brand, id="brand", href="/"),
+            dbc.Nav(nav, id="nav", navbar=True),
+            dbc.Button(toggle, id="lang-toggle", color="light", size="sm", n_clicks=0),
+        ], fluid=True), color="primary", dark=True, className="mb-2"),
+        dbc.Container([html.Div(as_of(store, lang) if page else None, id="asof", className="small text-muted mb-2"),
+                       html.Div(body, id="page")], fluid=True),
+    ])
+
+
+def page_for(pathname: str | None):
+    return next((p for p in PAGES if pathname == p.PATH), overview)
+
+
+def _rendered(page, lang: str) -> dict | None:
+    """Which page, in which language, #page holds: the router renders again only when the address asks
+    for another."""
+    return {"page": page.PAGE, "lang": lang} if page else None
+
+
+def render(store: MartStore, page, state: dict) -> tuple:
+    """The page's body for the state, the navigation, the brand and the language button."""
+    lang = state["lang"]
+    nav = [dbc.NavItem(dbc.NavLink(t(p.PAGE, lang), href=p.PATH + url_state.build({"lang": lang}),
+                                   active=p is page, id=f"nav-{p.PAGE}")) for p in PAGES]
+    try:
+        body = page.layout(store, state)
+    except NotPublished:
+        body = dbc.Alert(t("not_published", lang), color="warning")
+    return body, nav, t("app_title", lang), t("language", lang)
+
+
 def _register_shell(app: Dash, store: MartStore) -> None:
-    @app.callback(Output("lang", "data"), Input("url", "search"), State("lang", "data"))
-    def language(search, current):
-        lang = url_state.parse(search)["lang"]
-        return no_update if lang == current else lang
+    # Which page in which language the address asks for, in the browser: a change only when it is not
+    # the one #page holds (a link, the language button, a first load the layout could not render), so
+    # the address bar following the controls costs no request.
+    constants = {"PAGES": {p.PATH: p.PAGE for p in PAGES}, "LANGS": LANGS, "DEFAULT_PAGE": overview.PAGE,
+                 "DEFAULT_LANG": DEFAULT_LANG}
+    app.clientside_callback(
+        functools.reduce(lambda js, kv: js.replace(kv[0], json.dumps(kv[1])), constants.items(), """
+        function(pathname, search, rendered) {
+            const lang = new URLSearchParams(search || "").get("lang");
+            const wanted = {page: PAGES[pathname] || DEFAULT_PAGE, lang: LANGS.includes(lang) ? lang : DEFAULT_LANG};
+            const same = rendered && rendered.page === wanted.page && rendered.lang === wanted.lang;
+            return same ? window.dash_clientside.no_update : wanted;
+        }"""),
+        Output("wanted", "data"), Input("url", "pathname"), Input("url", "search"), State("rendered", "data"))
 
     @app.callback(Output("page", "children"), Output("nav", "children"), Output("brand", "children"),
-                  Output("lang-toggle", "children"),
-                  Input("url", "pathname"), Input("lang", "data"), State("url", "search"))
-    def route(pathname, lang, search):
-        state = {**url_state.parse(search), "lang": lang}
-        page = next((p for p in PAGES if pathname == p.PATH), overview)
-        nav = [dbc.NavItem(dbc.NavLink(t(p.PAGE, lang), href=p.PATH + url_state.build({"lang": lang}),
-                                       active=p is page, id=f"nav-{p.PAGE}")) for p in PAGES]
-        try:
-            body = page.layout(store, state)
-        except NotPublished:
-            body = dbc.Alert(t("not_published", lang), color="warning")
-        return body, nav, t("app_title", lang), t("language", lang)
+                  Output("lang-toggle", "children"), Output("lang", "data"), Output("rendered", "data"),
+                  Input("wanted", "data"), State("url", "pathname"), State("url", "search"), prevent_initial_call=True)
+    def route(wanted, pathname, search):
+        state = url_state.parse(search)
+        page = page_for(pathname)
+        return *render(store, page, state), state["lang"], _rendered(page, state["lang"])
 
     @app.callback(Output("url", "search"), Output("asof", "children"),
                   Input({"type": "page-state", "page": ALL}, "data"), Input("lang-toggle", "n_clicks"),
@@ -106,7 +229,8 @@ def _register_downloads(app: Dash, store: MartStore) -> None:
 
         fmt, name = ctx.triggered_id["fmt"], ctx.triggered_id["figure"]
         state = url_state.parse(search)
-        data = export_figure(go.Figure(figure), fmt, stamp(store, state, figure))
+        printable = figures.legible(figure, EXPORT_HEIGHT_PX)
+        data = export_figure(go.Figure(printable), fmt, stamp(store, state, figure), height=EXPORT_HEIGHT_PX)
         return dcc.send_bytes(data, f"touyan-{name}-{_slug(state)}.{fmt}")
 
     @app.callback(Output({"type": "table-file", "table": MATCH}, "data"),

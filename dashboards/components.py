@@ -39,10 +39,18 @@ def table_card(name: str, lang: str, title: str, body=None) -> dbc.Card:
     ], className="mb-3 shadow-sm")
 
 
-def table(frame: pd.DataFrame, max_rows: int = 500) -> html.Table | html.Div:
+def table(frame: pd.DataFrame, max_rows: int = 500) -> dbc.Table | html.Div:
+    """The frame as an HTML table. The rows and cells are written in Dash's wire format (what
+    `html.Td(...).to_plotly_json()` gives) rather than as component objects: a 200-row leaderboard is
+    2,600 cells, ~70 ms to build and serialise as objects, a few ms as dicts."""
     if frame.empty:
         return html.Div("—", className="p-3 text-muted")
-    head = html.Thead(html.Tr([html.Th(str(c)) for c in frame.columns]))
-    body = html.Tbody([html.Tr([html.Td("" if pd.isna(v) else str(v)) for v in row])
-                       for row in frame.head(max_rows).itertuples(index=False)])
+    head = _html("Thead", _html("Tr", [_html("Th", str(c)) for c in frame.columns]))
+    body = _html("Tbody", [_html("Tr", [_html("Td", "" if pd.isna(v) else str(v)) for v in row])
+                           for row in frame.head(max_rows).itertuples(index=False)])
     return dbc.Table([head, body], striped=True, hover=True, size="sm", className="mb-0")
+
+
+def _html(tag: str, children) -> dict:
+    """html.<tag>(children) as the browser receives it."""
+    return {"type": tag, "namespace": "dash_html_components", "props": {"children": children}}

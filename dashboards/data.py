@@ -1,61 +1,171 @@
 """The only module that reads data. It reads the published marts (`data/marts/current` → a version
-folder of Parquet files) through an in-memory DuckDB, resolving `current` again on every call, so a
-refresh that publishes is seen on the next interaction and one in progress is never seen half-way
-(the switch is one atomic rename; versions are immutable)."""
+folder of Parquet files), resolving `current` again on every call, so a refresh that publishes is seen
+on the next interaction and one in progress is never seen half-way (the switch is one atomic rename;
+versions are immutable).
+
+Per published version it keeps a `Snapshot`: the manifest, a DuckDB connection with a view per mart
+(for the large record marts and ad-hoc questions), and the small marts the pages ask about on every
+interaction — the dimensions, fct_institute_metric_year, fct_group_metric_year — read once into pandas
+and filtered in memory. Only the current version's snapshot is kept: the first call that sees a new
+`current` builds the new one and drops the old (a callback still holding it finishes on it)."""
 from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 
 class NotPublished(RuntimeError):
     pass
 
 
-@dataclass(frozen=True)
-class Version:
-    path: Path
-    manifest: dict
+class Snapshot:
+    """One published version, loaded. Thread-safe; its frames are never modified (callers get
+    shallow copies: pandas' copy-on-write keeps the snapshot's own frames intact)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        self.con = duckdb.connect()
+        files = {mart["mart"]: path / mart["file"] for mart in self.manifest["marts"]}
+        for mart, file in files.items():
+            self.con.execute(f"create view {mart} as select * from read_parquet('{file}')")
+        self._lock = threading.Lock()
+        self._memo: dict = {}
+        read = self._read(files)
+        self.institutes = read("dim_institutes", [("province_code", "ascending"), ("institute_id", "ascending")])
+        self.metrics = read("dim_metrics", [("sort_order", "ascending")])
+        self.groups = read("dim_groups", [("sort_order", "ascending"), ("group_id", "ascending")])
+        self.labels = read("dim_code_labels")
+        # rows ordered as the pages expect them (year, institute), each with the institute's names
+        facts = read("fct_institute_metric_year", [("year", "ascending"), ("institute_id", "ascending"),
+                                                   ("metric_id", "ascending")])
+        names = self.institutes.set_index("institute_id")
+        self.institute_metric_years = facts.assign(institute_zh=facts["institute_id"].map(names["name_zh"]),
+                                                   institute_en=facts["institute_id"].map(names["name_en"]))
+        self.group_metric_years = read("fct_group_metric_year", [("year", "ascending"), ("metric_id", "ascending")])
+        self.years = sorted(int(y) for y in self.institute_metric_years["year"].unique())
+        self._codes = {column: _Codes(self.institute_metric_years[column])
+                       for column in ("metric_id", "institute_id", "peer_group_id")}
+        self._year_array = self.institute_metric_years["year"].to_numpy()
+        self._group_codes = {column: _Codes(self.group_metric_years[column]) for column in ("group_id", "metric_id")}
 
     @property
     def run_id(self) -> str:
         return self.manifest["run_id"]
 
+    @staticmethod
+    def _read(files: dict[str, Path]) -> Callable[..., pd.DataFrame]:
+        def read(mart: str, order: list[tuple[str, str]] | None = None) -> pd.DataFrame:
+            table = pq.read_table(files[mart])
+            if order:
+                table = table.take(pc.sort_indices(table, sort_keys=order))
+            return table.to_pandas()
+        return read
+
+    def memo(self, key, build: Callable[[], object]):
+        """A value derived from this version's data (option lists, name maps), built once."""
+        with self._lock:
+            if key not in self._memo:
+                self._memo[key] = build()
+            return self._memo[key]
+
+    def select_institute_metric_years(self, metric_id=None, institute_id=None, years=None,
+                                      group_id="all") -> pd.DataFrame:
+        mask = np.ones(len(self._year_array), dtype=bool)
+        for column, value in (("metric_id", metric_id), ("institute_id", institute_id),
+                              ("peer_group_id", None if group_id == "all" else group_id)):
+            if value:
+                mask &= self._codes[column].equals(value)
+        if years:
+            mask &= np.isin(self._year_array, list(years))
+        return self.institute_metric_years[mask].reset_index(drop=True)
+
+    def select_group_metric_years(self, group_id: str, metric_id: str | None = None) -> pd.DataFrame:
+        mask = self._group_codes["group_id"].equals(group_id)
+        if metric_id:
+            mask &= self._group_codes["metric_id"].equals(metric_id)
+        return self.group_metric_years[mask].reset_index(drop=True)
+
+
+class _Codes:
+    """A column factorised once, so that `column == value` is an integer comparison."""
+
+    def __init__(self, column: pd.Series):
+        codes, uniques = pd.factorize(column)
+        self.codes, self.index = codes, {value: i for i, value in enumerate(uniques)}
+
+    def equals(self, value) -> np.ndarray:
+        return self.codes == self.index.get(value, -2)
+
 
 class MartStore:
-    """Thread-safe: one DuckDB connection per published version, a cursor per query."""
+    """Thread-safe. `snapshot()` is the current version's; the questions the pages ask come below."""
 
     def __init__(self, marts_dir: Path):
         self.marts_dir = marts_dir
         self._lock = threading.Lock()
-        self._open: tuple[Path, duckdb.DuckDBPyConnection, Version] | None = None
+        self._snapshot: Snapshot | None = None
 
-    def version(self) -> Version:
-        return self._connection()[1]
-
-    def _connection(self) -> tuple[duckdb.DuckDBPyConnection, Version]:
+    def snapshot(self) -> Snapshot:
         link = self.marts_dir / "current"
         try:
             path = link.resolve(strict=True)
         except (FileNotFoundError, RuntimeError):
             raise NotPublished(f"nothing is published in {self.marts_dir} yet — run `make refresh`") from None
+        snapshot = self._snapshot
+        if snapshot is not None and snapshot.path == path:
+            return snapshot
         with self._lock:
-            if self._open is None or self._open[0] != path:
-                manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-                con = duckdb.connect()
-                for mart in manifest["marts"]:
-                    con.execute(f"create view {mart['mart']} as select * from read_parquet('{path / mart['file']}')")
-                # the previous version's connection is not closed: a callback may still be reading it
-                self._open = (path, con, Version(path, manifest))
-            return self._open[1].cursor(), self._open[2]
+            if self._snapshot is None or self._snapshot.path != path:
+                self._snapshot = Snapshot(path)  # the previous one goes once no callback holds it
+            return self._snapshot
+
+    def watch(self, every_s: float, warm: Callable[[], object] | None = None) -> None:
+        """Load each newly published version as soon as it appears (a daemon thread looking every
+        `every_s`), so that the first interaction after a refresh does not wait for it. The current
+        version is loaded before this returns, then `warm()` runs once (e.g. renders every page: the
+        libraries' first-use costs). Requests still resolve `current` themselves: one that comes first
+        loads the version, or waits for the load under way."""
+        seen = None
+
+        def check() -> None:
+            nonlocal seen, warm
+            try:
+                snapshot = self.snapshot()
+                if snapshot is not seen:
+                    seen = snapshot
+                    if warm is not None:
+                        warm, first = None, warm
+                        first()
+            except Exception:  # nothing published yet, or a version pruned while loading: next time
+                pass
+
+        def loop() -> None:
+            while True:
+                time.sleep(every_s)
+                check()
+
+        check()
+        threading.Thread(target=loop, name="marts-watch", daemon=True).start()
+
+    def version(self) -> Snapshot:
+        """The current version: `.path`, `.manifest`."""
+        return self.snapshot()
+
+    def memo(self, key, build: Callable[[], object]):
+        return self.snapshot().memo(key, build)
 
     def frame(self, sql: str, params: list | None = None) -> pd.DataFrame:
-        cursor, _ = self._connection()
+        cursor = self.snapshot().con.cursor()
         try:
             return cursor.execute(sql, params or []).df()
         finally:
@@ -64,56 +174,43 @@ class MartStore:
     # --- the questions the pages ask -------------------------------------------------------------
 
     def institutes(self) -> pd.DataFrame:
-        return self.frame("select * from dim_institutes order by province_code, institute_id")
+        return self.snapshot().institutes.copy(deep=False)
 
     def metrics(self) -> pd.DataFrame:
-        return self.frame("select * from dim_metrics order by sort_order")
+        return self.snapshot().metrics.copy(deep=False)
 
     def groups(self) -> pd.DataFrame:
-        return self.frame("select * from dim_groups order by sort_order, group_id")
+        return self.snapshot().groups.copy(deep=False)
 
     def labels(self) -> pd.DataFrame:
-        return self.frame("select * from dim_code_labels")
+        return self.snapshot().labels.copy(deep=False)
 
     def years(self) -> list[int]:
-        return [int(y) for y in self.frame("select distinct year from fct_institute_metric_year order by year")["year"]]
+        return list(self.snapshot().years)
 
     def institute_metric_years(self, metric_id: str | None = None, institute_id: str | None = None,
                                years: list[int] | None = None, group_id: str = "all") -> pd.DataFrame:
-        where, params = ["true"], []
-        if metric_id:
-            where.append("f.metric_id = ?")
-            params.append(metric_id)
-        if institute_id:
-            where.append("f.institute_id = ?")
-            params.append(institute_id)
-        if years:
-            where.append(f"f.year in ({', '.join('?' * len(years))})")
-            params += list(years)
-        if group_id and group_id != "all":
-            where.append("f.peer_group_id = ?")
-            params.append(group_id)
-        return self.frame(f"""select f.*, i.name_zh as institute_zh, i.name_en as institute_en
-                              from fct_institute_metric_year f join dim_institutes i using (institute_id)
-                              where {' and '.join(where)} order by f.year, f.institute_id""", params)
+        """fct_institute_metric_year with the institute's names (institute_zh, institute_en), ordered by
+        year and institute."""
+        return self.snapshot().select_institute_metric_years(metric_id, institute_id, years, group_id)
 
     def group_metric_years(self, group_id: str = "all", metric_id: str | None = None) -> pd.DataFrame:
-        sql = "select * from fct_group_metric_year where group_id = ?"
-        params = [group_id]
-        if metric_id:
-            sql += " and metric_id = ?"
-            params.append(metric_id)
-        return self.frame(sql + " order by year, metric_id", params)
+        return self.snapshot().select_group_metric_years(group_id, metric_id)
 
     def records(self, metric_id: str, institute_id: str, year: int) -> pd.DataFrame:
         """The rows behind one figure, with the file and row each came from."""
-        mart = self.frame("select record_mart from dim_metrics where metric_id = ?", [metric_id])["record_mart"]
+        snapshot = self.snapshot()
+        mart = snapshot.metrics.loc[snapshot.metrics["metric_id"] == metric_id, "record_mart"]
         if mart.empty:
             return pd.DataFrame()
-        return self.frame(f"""select * exclude (metric_ids, file_sha256) from {mart.iloc[0]}
-                              where institute_id = ? and year = ?
-                                and list_contains(string_split(metric_ids, ','), ?)
-                              order by source_file, source_row""", [institute_id, year, metric_id])
+        cursor = snapshot.con.cursor()
+        try:
+            return cursor.execute(f"""select * exclude (metric_ids, file_sha256) from {mart.iloc[0]}
+                                      where institute_id = ? and year = ?
+                                        and list_contains(string_split(metric_ids, ','), ?)
+                                      order by source_file, source_row""", [institute_id, year, metric_id]).df()
+        finally:
+            cursor.close()
 
     def quarantined(self) -> pd.DataFrame:
         return self.frame("select * from fct_quarantined_rows order by source_file, source_row")

@@ -1,47 +1,112 @@
 """Figures as pure functions: DataFrames and labels in, a plotly Figure out. No data access, no Dash.
-The dashboard shows them, the exports render them, the report pack will reuse them."""
+The dashboard shows them, the exports render them, the report pack reuses them.
+
+Each builder writes the figure's data and layout as plain dicts and makes the Figure once
+(`_figure`): plotly's `update_layout` / `update_xaxes` / `make_subplots` validate the whole figure on
+every call (15–30 ms even for a ten-point sparkline), a dict spec is checked once."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from dashboards.i18n import fmt_number, fmt_pct, t
 
 FONT = "Noto Sans CJK SC, Noto Sans CJK, Microsoft YaHei, PingFang SC, sans-serif"
 COLORS = {"this": "#1f5fa8", "last": "#9bb7d9", "mean": "#d9822b", "target": "#2e8b57", "down": "#c0392b",
           "up": "#1f8a4c", "muted": "#8a8f98"}
+X_STYLE = {"showgrid": False, "linecolor": "#ccc"}
+Y_STYLE = {"gridcolor": "#eee", "zerolinecolor": "#ccc"}
+LEFT, RIGHT = [0.0, 0.54], [0.64, 1.0]  # the trend's two subplots: 60 % / 40 % with a 10 % gap
 
 
-def _styled(fig: go.Figure, title: str = "", height: int = 380) -> go.Figure:
-    fig.update_layout(title={"text": title, "x": 0.01, "xanchor": "left"}, height=height,
-                      font={"family": FONT, "size": 13}, margin={"l": 60, "r": 20, "t": 50 if title else 10, "b": 50},
-                      plot_bgcolor="white", paper_bgcolor="white",
-                      # legend on top: the bottom of an exported figure carries the stamp
-                      legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},
-                      hoverlabel={"font": {"family": FONT}})
-    fig.update_xaxes(showgrid=False, linecolor="#ccc")
-    fig.update_yaxes(gridcolor="#eee", zerolinecolor="#ccc")
-    return fig
+def _figure(data: list[dict], layout: dict) -> go.Figure:
+    return go.Figure({"data": data, "layout": layout})
+
+
+def _merge(base: dict, extra: dict) -> dict:
+    """`base` updated with `extra`, nested dicts merged (as update_layout does)."""
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def _styled(data: list[dict], title: str = "", height: int = 380, axes: dict | None = None,
+            **layout) -> go.Figure:
+    """The house style. `axes`: per axis ("xaxis", "yaxis", "xaxis2"…) its own settings; every axis
+    gets the style of its kind. `layout`: anything else, merged over the style."""
+    axes = {"xaxis": {}, "yaxis": {}, **(axes or {})}
+    style = {"title": {"text": title, "x": 0.01, "xanchor": "left"}, "height": height,
+             "font": {"family": FONT, "size": 13}, "margin": {"l": 60, "r": 20, "t": 50 if title else 10, "b": 50},
+             "plot_bgcolor": "white", "paper_bgcolor": "white",
+             # legend on top: the bottom of an exported figure carries the stamp
+             "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},
+             "hoverlabel": {"font": {"family": FONT}}}
+    for name, settings in axes.items():
+        style[name] = {**(X_STYLE if name.startswith("x") else Y_STYLE), **settings}
+    return _figure(data, _merge(style, layout))
+
+
+def _values(column: pd.Series) -> np.ndarray:
+    """A column as plotly takes it fastest: an array (numbers are sent base64-encoded; arrays are
+    validated and copied whole, lists element by element)."""
+    return column.to_numpy()
+
+
+def _texts(texts: list) -> np.ndarray:
+    return np.array(texts, dtype=object)
 
 
 def empty(message: str) -> go.Figure:
-    fig = go.Figure()
-    fig.add_annotation(text=message, showarrow=False, font={"size": 16, "color": COLORS["muted"]},
-                       xref="paper", yref="paper", x=0.5, y=0.5)
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return _styled(fig, height=260)
+    note = {"text": message, "showarrow": False, "font": {"size": 16, "color": COLORS["muted"]},
+            "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}
+    return _styled([], height=260, axes={"xaxis": {"visible": False}, "yaxis": {"visible": False}},
+                   annotations=[note])
 
 
 def sparkline(years: list[int], values: list[float | None]) -> go.Figure:
-    fig = go.Figure(go.Scatter(x=years, y=values, mode="lines+markers", line={"color": COLORS["this"], "width": 2},
-                               marker={"size": 4}, hoverinfo="x+y", connectgaps=False))
-    fig.update_layout(height=60, margin={"l": 0, "r": 0, "t": 0, "b": 0}, showlegend=False,
-                      plot_bgcolor="white", paper_bgcolor="white", font={"family": FONT})
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return fig
+    """A metric's series as a small line, no axes (the report pack's; the dashboard's KPI cards draw
+    the same with `sparkline_svg`)."""
+    return _figure([{"type": "scatter", "x": list(years), "y": list(values), "mode": "lines+markers",
+                     "line": {"color": COLORS["this"], "width": 2}, "marker": {"size": 4}, "hoverinfo": "x+y",
+                     "connectgaps": False}],
+                   {"height": 60, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "showlegend": False,
+                    "plot_bgcolor": "white", "paper_bgcolor": "white", "font": {"family": FONT},
+                    "xaxis": {"visible": False}, "yaxis": {"visible": False}})
+
+
+def sparkline_svg(years: list[int], values: list[float | None], height: int = 48) -> str:
+    """The KPI card's sparkline as an SVG image (a data: URI), drawn like `sparkline`: the line in
+    COLORS["this"] broken at a gap, a dot per year, no axes. It stretches to the card's width (the
+    line and dots keep their pixel size: non-scaling strokes; a dot is a zero-length round-capped
+    stroke). A card shows it as an <img>: no plotly.js on the first page, no figure to build."""
+    width, pad = 100, 4
+    points = [(x, v) for x, v in zip(years, values, strict=True) if v is not None and v == v]  # v == v: not NaN
+    lines, dots = [], []
+    if points:
+        x0, x1 = min(years), max(years)
+        lo, hi = min(v for _, v in points), max(v for _, v in points)
+
+        def xy(x, v) -> str:
+            px = pad / 2 + (width - pad) * ((x - x0) / (x1 - x0) if x1 > x0 else 0.5)
+            py = height - pad - (height - 2 * pad) * ((v - lo) / (hi - lo) if hi > lo else 0.5)
+            return f"{px:.2f} {py:.2f}"
+        run: list[str] = []
+        for x, v in zip(years, values, strict=True):
+            if v is None or v != v:
+                run = []
+                continue
+            lines.append(("L" if run else "M") + xy(x, v))
+            run.append(xy(x, v))
+            dots.append(f"M{xy(x, v)}h0")
+    color = COLORS["this"].replace("#", "%23")
+    svg = (f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height}' preserveAspectRatio='none'>"
+           f"<path d='{''.join(lines)}' fill='none' stroke='{color}' stroke-width='2' stroke-linejoin='round' "
+           f"vector-effect='non-scaling-stroke'/>"
+           f"<path d='{''.join(dots)}' stroke='{color}' stroke-width='5' stroke-linecap='round' "
+           f"vector-effect='non-scaling-stroke'/></svg>")
+    return "data:image/svg+xml;utf8," + svg.replace(" ", "%20").replace("<", "%3C").replace(">", "%3E")
 
 
 def trend(rows: pd.DataFrame, metric: dict, lang: str, institute_name: str) -> go.Figure:
@@ -51,38 +116,44 @@ def trend(rows: pd.DataFrame, metric: dict, lang: str, institute_name: str) -> g
         return empty(t("no_data", lang))
     unit = metric["unit_zh" if lang == "zh" else "unit_en"]
     name = metric["name_zh" if lang == "zh" else "name_en"]
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.6, 0.4], horizontal_spacing=0.1,
-                        subplot_titles=(f"{t('count', lang)}（{unit}）" if lang == "zh" else f"{t('count', lang)} ({unit})",
-                                        t("per_100_staff", lang)))
-    labels = [("≥" if q == "≥" else "") + fmt_number(v, lang) for v, q in zip(rows["value"], rows["qualifier"], strict=True)]
-    fig.add_bar(x=rows["year"], y=rows["value"], name=name, marker_color=COLORS["this"], text=labels,
-                textposition="outside", cliponaxis=False, row=1, col=1,
-                customdata=rows["year"], hovertemplate="%{x}: %{text}<extra></extra>")
+    years = _values(rows["year"])
+    labels = _texts([("≥" if q == "≥" else "") + fmt_number(v, lang)
+                     for v, q in zip(rows["value"], rows["qualifier"], strict=True)])
+    left = {"xaxis": "x", "yaxis": "y"}
+    data = [{"type": "bar", "x": years, "y": _values(rows["value"]), "name": name, "marker": {"color": COLORS["this"]},
+             "text": labels, "textposition": "outside", "cliponaxis": False, "customdata": years,
+             "hovertemplate": "%{x}: %{text}<extra></extra>", **left}]
     if "group_mean" in rows and rows["group_mean"].notna().any():
-        fig.add_scatter(x=rows["year"], y=rows["group_mean"], name=t("group_mean", lang), mode="lines",
-                        line={"color": COLORS["mean"], "dash": "dot"}, row=1, col=1)
+        data.append({"type": "scatter", "x": years, "y": _values(rows["group_mean"]), "name": t("group_mean", lang),
+                     "mode": "lines", "line": {"color": COLORS["mean"], "dash": "dot"}, **left})
     if rows["target"].notna().any():
-        fig.add_scatter(x=rows["year"], y=rows["target"], name=t("target", lang), mode="markers",
-                        marker={"symbol": "line-ew-open", "size": 26, "line": {"width": 3, "color": COLORS["target"]}},
-                        row=1, col=1)
-    fig.add_scatter(x=rows["year"], y=rows["per_100_staff"], name=t("per_100_staff", lang), mode="lines+markers",
-                    line={"color": COLORS["mean"]}, connectgaps=False, row=1, col=2)
-    fig.update_xaxes(dtick=1)
-    fig = _styled(fig, f"{name} · {institute_name}", height=440)
-    return fig.update_layout(margin={"t": 95}, legend={"y": 1.12})  # legend clear of the subplot titles
+        data.append({"type": "scatter", "x": years, "y": _values(rows["target"]), "name": t("target", lang),
+                     "mode": "markers", **left,
+                     "marker": {"symbol": "line-ew-open", "size": 26, "line": {"width": 3, "color": COLORS["target"]}}})
+    data.append({"type": "scatter", "x": years, "y": _values(rows["per_100_staff"]), "name": t("per_100_staff", lang),
+                 "mode": "lines+markers", "line": {"color": COLORS["mean"]}, "connectgaps": False,
+                 "xaxis": "x2", "yaxis": "y2"})
+    # two subplots side by side, titled (as make_subplots lays them out)
+    count_title = f"{t('count', lang)}（{unit}）" if lang == "zh" else f"{t('count', lang)} ({unit})"
+    titles = [{"font": {"size": 16}, "showarrow": False, "text": text, "x": (lo + hi) / 2, "xanchor": "center", "xref": "paper",
+               "y": 1.0, "yanchor": "bottom", "yref": "paper"}
+              for text, (lo, hi) in ((count_title, LEFT), (t("per_100_staff", lang), RIGHT))]
+    axes = {"xaxis": {"anchor": "y", "domain": LEFT, "dtick": 1}, "yaxis": {"anchor": "x", "domain": [0.0, 1.0]},
+            "xaxis2": {"anchor": "y2", "domain": RIGHT, "dtick": 1}, "yaxis2": {"anchor": "x2", "domain": [0.0, 1.0]}}
+    return _styled(data, f"{name} · {institute_name}", height=440, axes=axes, annotations=titles,
+                   margin={"t": 95}, legend={"y": 1.12})  # legend clear of the subplot titles
 
 
 def share(rows: pd.DataFrame, lang: str) -> go.Figure:
     """An institute's share of the group total over the years. `rows`: year, group_share."""
     if rows.empty or rows["group_share"].isna().all():
         return empty(t("no_data", lang))
-    fig = go.Figure(go.Scatter(x=rows["year"], y=rows["group_share"], mode="lines+markers",
-                               line={"color": COLORS["this"]}, connectgaps=False,
-                               text=[fmt_pct(v, lang, signed=False) for v in rows["group_share"]],
-                               hovertemplate="%{x}: %{text}<extra></extra>"))
-    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
-    fig.update_xaxes(dtick=1)
-    return _styled(fig, t("share", lang), height=300)
+    data = [{"type": "scatter", "x": _values(rows["year"]), "y": _values(rows["group_share"]), "mode": "lines+markers",
+             "line": {"color": COLORS["this"]}, "connectgaps": False,
+             "text": _texts([fmt_pct(v, lang, signed=False) for v in rows["group_share"]]),
+             "hovertemplate": "%{x}: %{text}<extra></extra>"}]
+    return _styled(data, t("share", lang), height=300,
+                   axes={"xaxis": {"dtick": 1}, "yaxis": {"tickformat": ".0%", "rangemode": "tozero"}})
 
 
 def side_by_side(rows: pd.DataFrame, metric: dict, lang: str, year_a: int, year_b: int) -> go.Figure:
@@ -92,16 +163,20 @@ def side_by_side(rows: pd.DataFrame, metric: dict, lang: str, year_a: int, year_
         return empty(t("no_data", lang))
     name = metric["name_zh" if lang == "zh" else "name_en"]
     rows = rows.sort_values("value_a", ascending=False, na_position="last")
-    fig = go.Figure()
-    fig.add_bar(x=rows["institute"], y=rows["value_b"], name=str(year_b), marker_color=COLORS["last"])
-    fig.add_bar(x=rows["institute"], y=rows["value_a"], name=str(year_a), marker_color=COLORS["this"])
+    institutes = _values(rows["institute"])
+    data = [{"type": "bar", "x": institutes, "y": _values(rows["value_b"]), "name": str(year_b),
+             "marker": {"color": COLORS["last"]}},
+            {"type": "bar", "x": institutes, "y": _values(rows["value_a"]), "name": str(year_a),
+             "marker": {"color": COLORS["this"]}}]
     mean = rows["value_a"].mean()
+    extra = {}
     if pd.notna(mean):
-        fig.add_hline(y=mean, line={"color": COLORS["mean"], "dash": "dot"},
-                      annotation_text=f"{t('group_mean', lang)} {fmt_number(mean, lang)}",
-                      annotation_position="top right")
-    fig.update_layout(barmode="group")
-    return _styled(fig, f"{name} · {year_a} vs {year_b}", height=420)
+        extra["shapes"] = [{"type": "line", "line": {"color": COLORS["mean"], "dash": "dot"},
+                            "x0": 0, "x1": 1, "xref": "x domain", "y0": mean, "y1": mean, "yref": "y"}]
+        extra["annotations"] = [{"text": f"{t('group_mean', lang)} {fmt_number(mean, lang)}", "showarrow": False,
+                                 "x": 1, "xanchor": "right", "xref": "x domain", "y": mean, "yanchor": "bottom",
+                                 "yref": "y"}]
+    return _styled(data, f"{name} · {year_a} vs {year_b}", height=420, barmode="group", **extra)
 
 
 def yoy_ranked(rows: pd.DataFrame, lang: str) -> go.Figure:
@@ -109,13 +184,14 @@ def yoy_ranked(rows: pd.DataFrame, lang: str) -> go.Figure:
     rows = rows.dropna(subset=["yoy_pct"]).sort_values("yoy_pct")
     if rows.empty:
         return empty(t("no_data", lang))
-    colors = [COLORS["up"] if v >= 0 else COLORS["down"] for v in rows["yoy_pct"]]
-    text = [fmt_pct(v, lang) + (f" ({t('small_base', lang)})" if small else "")
-            for v, small in zip(rows["yoy_pct"], rows["yoy_small_base"], strict=True)]
-    fig = go.Figure(go.Bar(x=rows["yoy_pct"], y=rows["institute"], orientation="h", marker_color=colors, text=text,
-                           textposition="auto", hovertemplate="%{y}: %{text}<extra></extra>"))
-    fig.update_xaxes(tickformat="+.0%")
-    return _styled(fig, t("yoy_ranked", lang), height=max(260, 60 + 36 * len(rows)))
+    colors = np.where(rows["yoy_pct"].to_numpy() >= 0, COLORS["up"], COLORS["down"]).astype(object)
+    text = _texts([fmt_pct(v, lang) + (f" ({t('small_base', lang)})" if small else "")
+                   for v, small in zip(rows["yoy_pct"], rows["yoy_small_base"], strict=True)])
+    data = [{"type": "bar", "x": _values(rows["yoy_pct"]), "y": _values(rows["institute"]), "orientation": "h",
+             "marker": {"color": colors}, "text": text, "textposition": "auto",
+             "hovertemplate": "%{y}: %{text}<extra></extra>"}]
+    return _styled(data, t("yoy_ranked", lang), height=max(260, 60 + 36 * len(rows)),
+                   axes={"xaxis": {"tickformat": "+.0%"}})
 
 
 def rank_heatmap(rows: pd.DataFrame, lang: str) -> go.Figure:
@@ -125,13 +201,33 @@ def rank_heatmap(rows: pd.DataFrame, lang: str) -> go.Figure:
         return empty(t("no_data", lang))
     ranks = rows.pivot(index="institute", columns="year", values="group_rank")
     sizes = rows.pivot(index="institute", columns="year", values="group_n").reindex_like(ranks)
-    text = [[("" if pd.isna(r) else f"{int(r)}/{int(n)}") for r, n in zip(rr, nn, strict=True)]
-            for rr, nn in zip(ranks.values, sizes.values, strict=True)]
-    fig = go.Figure(go.Heatmap(z=ranks.values, x=[str(c) for c in ranks.columns], y=list(ranks.index), text=text,
-                               texttemplate="%{text}", colorscale="Blues_r", showscale=False,
-                               hovertemplate="%{y} %{x}: %{text}<extra></extra>"))
-    fig.update_yaxes(autorange="reversed")
-    return _styled(fig, t("rank_heatmap", lang), height=max(260, 80 + 34 * len(ranks)))
+    text = _texts([[("" if r != r else f"{int(r)}/{int(n)}") for r, n in zip(rr, nn, strict=True)]  # r != r: NaN
+                   for rr, nn in zip(ranks.to_numpy(dtype=float), sizes.to_numpy(dtype=float), strict=True)])
+    data = [{"type": "heatmap", "z": ranks.to_numpy(dtype=float), "x": [str(c) for c in ranks.columns],
+             "y": _values(ranks.index), "text": text, "texttemplate": "%{text}", "colorscale": "Blues_r",
+             "showscale": False, "hovertemplate": "%{y} %{x}: %{text}<extra></extra>"}]
+    return _styled(data, t("rank_heatmap", lang), height=max(260, 80 + 34 * len(ranks)),
+                   axes={"yaxis": {"autorange": "reversed"}})
+
+
+LEGIBLE_ROW_PX = 9  # a heatmap row under this in an image: its cell labels would be smudges
+PLOT_MARGINS_PX = 200  # an exported figure's title, axis labels and stamp footer, roughly
+
+
+def legible(figure: dict, height_px: int) -> dict:
+    """`figure` (a figure dict, as the browser holds it) for an image `height_px` tall: a heatmap whose
+    rows would be under LEGIBLE_ROW_PX loses its cell labels, the colours and axes stay (200 institutes
+    in a 700 px image: 2.5 px a row — and plotly.js takes seconds to draw 4,000 labels nobody can read)."""
+    def fits(trace: dict) -> bool:
+        rows = trace.get("y")
+        return not isinstance(rows, list) or (height_px - PLOT_MARGINS_PX) / max(1, len(rows)) >= LEGIBLE_ROW_PX
+
+    traces = figure.get("data") or []
+    if all(trace.get("type") != "heatmap" or fits(trace) for trace in traces):
+        return figure
+    return {**figure, "data": [trace if trace.get("type") != "heatmap" or fits(trace)
+                               else {k: v for k, v in trace.items() if k not in ("text", "texttemplate")}
+                               for trace in traces]}
 
 
 def count_vs_intensity(rows: pd.DataFrame, metric: dict, lang: str) -> go.Figure:
@@ -140,21 +236,21 @@ def count_vs_intensity(rows: pd.DataFrame, metric: dict, lang: str) -> go.Figure
     if rows.empty:
         return empty(t("no_data", lang))
     unit = metric["unit_zh" if lang == "zh" else "unit_en"]
-    fig = go.Figure(go.Scatter(x=rows["value"], y=rows["per_100_staff"], mode="markers+text", text=rows["institute"],
-                               textposition="top center", marker={"size": 14, "color": COLORS["this"]},
-                               hovertemplate="%{text}: %{x} / %{y:.2f}<extra></extra>"))
-    fig.update_xaxes(title=f"{t('count', lang)} ({unit})", rangemode="tozero")
-    fig.update_yaxes(title=t("per_100_staff", lang), rangemode="tozero")
-    return _styled(fig, t("count_vs_intensity", lang), height=420)
+    data = [{"type": "scatter", "x": _values(rows["value"]), "y": _values(rows["per_100_staff"]),
+             "mode": "markers+text", "text": _values(rows["institute"]), "textposition": "top center",
+             "marker": {"size": 14, "color": COLORS["this"]}, "hovertemplate": "%{text}: %{x} / %{y:.2f}<extra></extra>"}]
+    return _styled(data, t("count_vs_intensity", lang), height=420,
+                   axes={"xaxis": {"title": {"text": f"{t('count', lang)} ({unit})"}, "rangemode": "tozero"},
+                         "yaxis": {"title": {"text": t("per_100_staff", lang)}, "rangemode": "tozero"}})
 
 
 def quarantined_by_file(rows: pd.DataFrame, lang: str) -> go.Figure:
     """Quarantined rows per file, stacked by reason. `rows`: source_file, reason, rows."""
     if rows.empty:
         return empty(t("no_data", lang))
-    fig = go.Figure()
-    for reason, part in rows.groupby("reason", sort=True):
-        fig.add_bar(y=part["source_file"], x=part["rows"], name=str(reason), orientation="h")
-    fig.update_layout(barmode="stack")
-    fig.update_xaxes(rangemode="tozero", tickformat="d", dtick=1 if rows.groupby("source_file")["rows"].sum().max() <= 10 else None)
-    return _styled(fig, t("by_file_reason", lang), height=max(260, 90 + 34 * rows["source_file"].nunique()))
+    data = [{"type": "bar", "y": _values(part["source_file"]), "x": _values(part["rows"]), "name": str(reason),
+             "orientation": "h"} for reason, part in rows.groupby("reason", sort=True)]
+    few = rows.groupby("source_file")["rows"].sum().max() <= 10
+    return _styled(data, t("by_file_reason", lang), height=max(260, 90 + 34 * rows["source_file"].nunique()),
+                   axes={"xaxis": {"rangemode": "tozero", "tickformat": "d", **({"dtick": 1} if few else {})}},
+                   barmode="stack")

@@ -76,7 +76,12 @@ def t(key: str, lang: str) -> str:
 
 def pick(row, field: str, lang: str):
     """`name` of a dimension row in the language: row['name_zh'] or row['name_en']."""
-    return row[f"{field}_{'en' if lang == 'en' else 'zh'}"]
+    return row[column(field, lang)]
+
+
+def column(field: str, lang: str) -> str:
+    """The column of `field` in the language: name_zh or name_en."""
+    return f"{field}_{'en' if lang == 'en' else 'zh'}"
 
 
 def fmt_number(value, lang: str = "zh", decimals: int | None = None) -> str:

@@ -1,45 +1,64 @@
-"""Helpers the pages share: selector options in the view's language and defaults from the data."""
+"""Helpers the pages share: selector options in the view's language and defaults from the data. What
+depends only on the published version (options, names, metric rows) is built once per version
+(`MartStore.memo`)."""
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboards.data import MartStore
-from dashboards.i18n import pick, t
+from dashboards.i18n import column, t
 
 
 def metric_meta(store: MartStore, metric_id: str) -> dict:
-    metrics = store.metrics().set_index("metric_id")
-    return {"metric_id": metric_id, **metrics.loc[metric_id].to_dict()}
+    rows = store.memo("metric_meta", lambda: {r["metric_id"]: r for r in store.metrics().to_dict("records")})
+    return dict(rows[metric_id])
 
 
 def metric_options(store: MartStore, lang: str) -> list[dict]:
-    return [{"label": pick(r, "name", lang), "value": r["metric_id"]} for _, r in store.metrics().iterrows()]
+    return store.memo(("metric_options", lang), lambda: _options(store.metrics(), "metric_id", lang))
 
 
 def institute_options(store: MartStore, lang: str) -> list[dict]:
-    return [{"label": pick(r, "name", lang), "value": r["institute_id"]} for _, r in store.institutes().iterrows()]
+    return store.memo(("institute_options", lang), lambda: _options(store.institutes(), "institute_id", lang))
 
 
 def group_options(store: MartStore, lang: str) -> list[dict]:
-    return [{"label": pick(r, "name", lang), "value": r["group_id"]} for _, r in store.groups().iterrows()]
+    return store.memo(("group_options", lang), lambda: _options(store.groups(), "group_id", lang))
+
+
+def _options(frame, key: str, lang: str) -> list[dict]:
+    return [{"label": label, "value": value} for label, value in zip(frame[column("name", lang)], frame[key], strict=True)]
 
 
 def year_options(store: MartStore) -> list[dict]:
-    return [{"label": str(y), "value": y} for y in reversed(store.years())]
+    return store.memo("year_options", lambda: [{"label": str(y), "value": y} for y in reversed(store.years())])
 
 
 def institute_names(store: MartStore, lang: str) -> dict[str, str]:
     """Short display names for charts: the first registered alias in Chinese (福建省质检院); in English the
     register id (FJQI) — the full English names are too long for an axis. Full names are in the selectors."""
+    return dict(store.memo(("institute_names", lang), lambda: _short_names(store, lang)))
+
+
+def _short_names(store: MartStore, lang: str) -> dict[str, str]:
     names = {}
-    for _, r in store.institutes().iterrows():
+    for r in store.institutes().to_dict("records"):
         if lang == "zh":
-            alias = (r["aliases"] or "").replace(";", "、").split("、")[0].strip()
+            aliases = r["aliases"] if isinstance(r["aliases"], str) else ""  # a missing one reads as NaN
+            alias = aliases.replace(";", "、").split("、")[0].strip()
             names[r["institute_id"]] = alias or r["name_zh"]
         else:
             names[r["institute_id"]] = r["institute_id"]
     return names
+
+
+def institute_name(store: MartStore, institute_id: str, lang: str) -> str:
+    """The institute's full name in the language."""
+    names = store.memo(("institute_full_names", lang),
+                       lambda: dict(zip(store.institutes()["institute_id"], store.institutes()[column("name", lang)],
+                                        strict=True)))
+    return names[institute_id]
 
 
 def control(label: str, component) -> dbc.Col:
@@ -50,9 +69,9 @@ def dropdown(id_: str, options: list[dict], value, clearable: bool = False) -> d
     return dcc.Dropdown(id=id_, options=options, value=value, clearable=clearable)
 
 
-def state_store(page: str) -> dcc.Store:
+def state_store(page: str, state: dict | None = None) -> dcc.Store:
     """The page's part of the URL state; one callback in app.py writes it into the address bar."""
-    return dcc.Store(id={"type": "page-state", "page": page})
+    return dcc.Store(id={"type": "page-state", "page": page}, data=state)
 
 
 def title(text: str) -> html.H4:

@@ -3,8 +3,9 @@ ranked, the rank heat map institute × year, and count against intensity (size v
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
+import numpy as np
 import pandas as pd
-from dash import Input, Output, html
+from dash import Input, Output, State, html
 
 from dashboards import figures
 from dashboards.components import figure_card
@@ -23,6 +24,7 @@ from dashboards.pages.common import (
 
 PATH = "/compare"
 PAGE = "compare"
+FIGURES = ("side_by_side", "yoy_ranked", "count_vs_intensity", "rank_heatmap")
 
 
 def defaults(store: MartStore, state: dict) -> dict:
@@ -35,18 +37,21 @@ def defaults(store: MartStore, state: dict) -> dict:
 
 
 def layout(store: MartStore, state: dict):
+    """The page with its content for the state (no callback needed to fill it)."""
     lang = state["lang"]
     d = defaults(store, state)
+    side_by_side, yoy, intensity, heatmap, page_state = content(store, d, lang)
     return html.Div([
-        state_store(PAGE),
+        state_store(PAGE, page_state),
         dbc.Row([control(t("metric", lang), dropdown("compare-metric", metric_options(store, lang), d["metric"])),
                  control(t("year_a", lang), dropdown("compare-year-a", year_options(store), d["year_a"])),
                  control(t("year_b", lang), dropdown("compare-year-b", year_options(store), d["year_b"])),
                  control(t("group", lang), dropdown("compare-group", group_options(store, lang), d["group"]))],
                 className="mb-3"),
-        figure_card("side_by_side", lang),
-        dbc.Row([dbc.Col(figure_card("yoy_ranked", lang), lg=6), dbc.Col(figure_card("count_vs_intensity", lang), lg=6)]),
-        figure_card("rank_heatmap", lang),
+        figure_card("side_by_side", lang, side_by_side),
+        dbc.Row([dbc.Col(figure_card("yoy_ranked", lang, yoy), lg=6),
+                 dbc.Col(figure_card("count_vs_intensity", lang, intensity), lg=6)]),
+        figure_card("rank_heatmap", lang, heatmap),
     ])
 
 
@@ -60,27 +65,27 @@ def frames(store: MartStore, d: dict, lang: str) -> tuple[pd.DataFrame, pd.DataF
 
 def pair(rows: pd.DataFrame, year_a: int, year_b: int) -> pd.DataFrame:
     """One row per institute with its value in year a and in year b (the side-by-side figure's frame)."""
-    by_year = {year: part.set_index("institute")["value"] for year, part in rows.groupby("year")}
     institutes = sorted(rows["institute"].unique())
-    empty = pd.Series(dtype=float)
-    return pd.DataFrame({"institute": institutes,
-                         "value_a": by_year.get(year_a, empty).reindex(institutes).values,
-                         "value_b": by_year.get(year_b, empty).reindex(institutes).values})
+
+    def values(year: int) -> np.ndarray:
+        return rows[rows["year"] == year].set_index("institute")["value"].reindex(institutes).to_numpy()
+    return pd.DataFrame({"institute": institutes, "value_a": values(year_a), "value_b": values(year_b)})
+
+
+def content(store: MartStore, d: dict, lang: str) -> tuple:
+    """The four figures (FIGURES' order) and the page's URL state."""
+    metric = metric_meta(store, d["metric"])
+    rows, this_year = frames(store, d, lang)
+    return (figures.side_by_side(pair(rows, d["year_a"], d["year_b"]), metric, lang, d["year_a"], d["year_b"]),
+            figures.yoy_ranked(this_year, lang), figures.count_vs_intensity(this_year, metric, lang),
+            figures.rank_heatmap(rows, lang), {"lang": lang, **d})
 
 
 def register(app, store: MartStore) -> None:
-    @app.callback(Output({"type": "figure", "figure": "side_by_side"}, "figure"),
-                  Output({"type": "figure", "figure": "yoy_ranked"}, "figure"),
-                  Output({"type": "figure", "figure": "count_vs_intensity"}, "figure"),
-                  Output({"type": "figure", "figure": "rank_heatmap"}, "figure"),
+    # not on the first render: the layout comes filled (a new language re-renders the page)
+    @app.callback(*[Output({"type": "figure", "figure": name}, "figure") for name in FIGURES],
                   Output({"type": "page-state", "page": PAGE}, "data"),
                   Input("compare-metric", "value"), Input("compare-year-a", "value"), Input("compare-year-b", "value"),
-                  Input("compare-group", "value"), Input("lang", "data"))
+                  Input("compare-group", "value"), State("lang", "data"), prevent_initial_call=True)
     def update(metric_id, year_a, year_b, group_id, lang):
-        d = {"metric": metric_id, "year_a": year_a, "year_b": year_b, "group": group_id}
-        metric = metric_meta(store, metric_id)
-        rows, this_year = frames(store, d, lang)
-        return (figures.side_by_side(pair(rows, year_a, year_b), metric, lang, year_a, year_b),
-                figures.yoy_ranked(this_year, lang),
-                figures.count_vs_intensity(this_year, metric, lang), figures.rank_heatmap(rows, lang),
-                {"lang": lang, **d})
+        return content(store, {"metric": metric_id, "year_a": year_a, "year_b": year_b, "group": group_id}, lang)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from dash import Input, Output, html
+from dash import html
 
 from dashboards.components import table, table_card
 from dashboards.data import MartStore
@@ -14,7 +14,9 @@ PAGE = "definitions"
 
 
 def layout(store: MartStore, state: dict):
-    return html.Div([state_store(PAGE), table_card("definitions", state["lang"], t("definitions", state["lang"]))])
+    lang = state["lang"]
+    return html.Div([state_store(PAGE, {"lang": lang}),
+                     table_card("definitions", lang, t("definitions", lang), table(definitions(store, state)))])
 
 
 def definitions(store: MartStore, state: dict) -> pd.DataFrame:
@@ -29,8 +31,4 @@ TABLES = {"definitions": definitions}
 
 
 def register(app, store: MartStore) -> None:
-    @app.callback(Output({"type": "table", "table": "definitions"}, "children"),
-                  Output({"type": "page-state", "page": PAGE}, "data"), Input("lang", "data"))
-    def update(lang):
-        state = {"lang": lang}
-        return table(definitions(store, state)), state
+    """Nothing to update: the page has no controls, and a new language renders it again."""

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, html
+from dash import Input, Output, State, html
 
 from dashboards import figures
 from dashboards.components import figure_card, table, table_card
 from dashboards.data import MartStore
-from dashboards.i18n import fmt_pct, fmt_rank, fmt_value, pick, t
+from dashboards.i18n import fmt_pct, fmt_rank, fmt_value, t
 from dashboards.pages.common import (
     control,
     dropdown,
+    institute_name,
     institute_options,
     metric_meta,
     metric_options,
@@ -37,19 +38,22 @@ def defaults(store: MartStore, state: dict) -> dict:
 
 
 def layout(store: MartStore, state: dict):
+    """The page with its content for the state (no callback needed to fill it)."""
     lang = state["lang"]
     d = defaults(store, state)
+    trend, share, summary_row = figure_content(store, d["institute"], d["metric"], d["record_year"], lang)
+    records_table, page_state = records_content(store, d["institute"], d["metric"], d["record_year"], lang)
     return html.Div([
-        state_store(PAGE),
+        state_store(PAGE, page_state),
         dbc.Row([control(t("institute", lang), dropdown("institute-id", institute_options(store, lang), d["institute"])),
                  control(t("metric", lang), dropdown("institute-metric", metric_options(store, lang), d["metric"])),
                  control(t("year", lang) + " · " + t("records", lang),
                          dropdown("institute-record-year", year_options(store), d["record_year"]))],
                 className="mb-3"),
-        html.Div(id="institute-summary", className="mb-2"),
-        figure_card("trend", lang, note=t("records_hint", lang)),
-        figure_card("share", lang),
-        table_card("records", lang, t("records", lang)),
+        html.Div(summary_row, id="institute-summary", className="mb-2"),
+        figure_card("trend", lang, trend, note=t("records_hint", lang)),
+        figure_card("share", lang, share),
+        table_card("records", lang, t("records", lang), records_table),
     ])
 
 
@@ -58,6 +62,14 @@ def series(store: MartStore, institute_id: str, metric_id: str) -> pd.DataFrame:
     group = store.group_metric_years("all", metric_id)[["year", "institute_mean"]].rename(
         columns={"institute_mean": "group_mean"})
     return rows.merge(group, on="year", how="left").sort_values("year")
+
+
+def figure_content(store: MartStore, institute_id: str, metric_id: str, record_year: int, lang: str) -> tuple:
+    """The trend and share figures and the summary row."""
+    metric = metric_meta(store, metric_id)
+    rows = series(store, institute_id, metric_id)
+    name = institute_name(store, institute_id, lang)
+    return figures.trend(rows, metric, lang, name), figures.share(rows, lang), summary(rows, metric, lang, record_year)
 
 
 def summary(rows: pd.DataFrame, metric: dict, lang: str, year: int):
@@ -83,21 +95,25 @@ def records(store: MartStore, state: dict) -> pd.DataFrame:
     return store.records(d["metric"], d["institute"], d["record_year"])
 
 
+def records_content(store: MartStore, institute_id: str, metric_id: str, record_year: int, lang: str) -> tuple:
+    """The records table and the page's URL state."""
+    state = {"lang": lang, "institute": institute_id, "metric": metric_id, "record_year": record_year}
+    return table(records(store, state)), state
+
+
 TABLES = {"records": records}
 
 
 def register(app, store: MartStore) -> None:
+    # not on the first render: the layout comes filled (a new language re-renders the page)
+    controls = (Input("institute-id", "value"), Input("institute-metric", "value"),
+                Input("institute-record-year", "value"), State("lang", "data"))
+
     @app.callback(Output({"type": "figure", "figure": "trend"}, "figure"),
                   Output({"type": "figure", "figure": "share"}, "figure"),
-                  Output("institute-summary", "children"),
-                  Input("institute-id", "value"), Input("institute-metric", "value"),
-                  Input("institute-record-year", "value"), Input("lang", "data"))
+                  Output("institute-summary", "children"), *controls, prevent_initial_call=True)
     def update_figures(institute_id, metric_id, record_year, lang):
-        metric = metric_meta(store, metric_id)
-        rows = series(store, institute_id, metric_id)
-        name = pick(store.institutes().set_index("institute_id").loc[institute_id], "name", lang)
-        return (figures.trend(rows, metric, lang, name), figures.share(rows, lang),
-                summary(rows, metric, lang, record_year))
+        return figure_content(store, institute_id, metric_id, record_year, lang)
 
     @app.callback(Output("institute-record-year", "value"), Input({"type": "figure", "figure": "trend"}, "clickData"),
                   prevent_initial_call=True)
@@ -105,9 +121,6 @@ def register(app, store: MartStore) -> None:
         return int(click["points"][0]["x"])
 
     @app.callback(Output({"type": "table", "table": "records"}, "children"),
-                  Output({"type": "page-state", "page": PAGE}, "data"),
-                  Input("institute-id", "value"), Input("institute-metric", "value"),
-                  Input("institute-record-year", "value"), Input("lang", "data"))
+                  Output({"type": "page-state", "page": PAGE}, "data"), *controls, prevent_initial_call=True)
     def update_records(institute_id, metric_id, record_year, lang):
-        state = {"lang": lang, "institute": institute_id, "metric": metric_id, "record_year": record_year}
-        return table(records(store, state)), state
+        return records_content(store, institute_id, metric_id, record_year, lang)

@@ -3,8 +3,9 @@ target), a leaderboard of institutes × headline metrics with rank n / N."""
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
+import numpy as np
 import pandas as pd
-from dash import Input, Output, dcc, html
+from dash import Input, Output, State, html
 
 from dashboards import figures
 from dashboards.components import table, table_card
@@ -23,18 +24,31 @@ PATH = "/"
 PAGE = "overview"
 
 
-def layout(store: MartStore, state: dict):
-    lang = state["lang"]
+def defaults(store: MartStore, state: dict) -> dict:
     years = store.years()
-    year = state.get("year") if state.get("year") in years else years[-1]
+    return {"year": state.get("year") if state.get("year") in years else years[-1], "group": state.get("group", "all")}
+
+
+def layout(store: MartStore, state: dict):
+    """The page with its content for the state (no callback needed to fill it)."""
+    lang = state["lang"]
+    d = defaults(store, state)
+    cards, leaders, page_state = content(store, d["year"], d["group"], lang)
     return html.Div([
-        state_store(PAGE),
-        dbc.Row([control(t("year", lang), dropdown("overview-year", year_options(store), year)),
-                 control(t("group", lang), dropdown("overview-group", group_options(store, lang),
-                                                    state.get("group", "all")))], className="mb-3"),
-        html.Div(id="overview-cards"),
-        table_card("leaderboard", lang, t("leaderboard", lang)),
+        state_store(PAGE, page_state),
+        dbc.Row([control(t("year", lang), dropdown("overview-year", year_options(store), d["year"])),
+                 control(t("group", lang), dropdown("overview-group", group_options(store, lang), d["group"]))],
+                className="mb-3"),
+        html.Div(cards, id="overview-cards"),
+        table_card("leaderboard", lang, t("leaderboard", lang), leaders),
     ])
+
+
+def content(store: MartStore, year: int, group_id: str, lang: str) -> tuple:
+    """KPI cards, the leaderboard table and the page's URL state — what the layout shows and the
+    callback returns."""
+    state = {"lang": lang, "year": year, "group": group_id}
+    return kpi_cards(store, year, group_id, lang), table(leaderboard(store, state)), state
 
 
 def kpi_card_data(store: MartStore, year: int, group_id: str, lang: str) -> list[dict]:
@@ -43,13 +57,11 @@ def kpi_card_data(store: MartStore, year: int, group_id: str, lang: str) -> list
     metrics = store.metrics()
     headline = metrics[metrics["is_headline"]]
     series = store.group_metric_years(group_id)
-    targets = store.frame("""select f.metric_id, sum(f.target) as target, sum(f.value) as value_with_target
-                             from fct_institute_metric_year f
-                             where f.year = ? and f.target is not null and (? = 'all' or f.peer_group_id = ?)
-                             group by f.metric_id""", [year, group_id, group_id]).set_index("metric_id")
+    by_metric = dict(iter(series.sort_values(["metric_id", "year"]).groupby("metric_id", sort=False)))
+    targets = _targets(store.institute_metric_years(years=[year], group_id=group_id))
     cards = []
     for _, m in headline.iterrows():
-        rows = series[series["metric_id"] == m["metric_id"]].sort_values("year")
+        rows = by_metric.get(m["metric_id"], series.iloc[:0])
         now = rows[rows["year"] == year]
         unit = pick(m, "unit", lang)
         if now.empty:
@@ -70,6 +82,13 @@ def kpi_card_data(store: MartStore, year: int, group_id: str, lang: str) -> list
     return cards
 
 
+def _targets(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per metric, the sum of the targets set for the year and the sum of the values of the institutes
+    that have one (sums over nothing stay empty, as in SQL)."""
+    with_target = rows.loc[rows["target"].notna(), ["metric_id", "target", "value"]]
+    return with_target.groupby("metric_id").sum(min_count=1).rename(columns={"value": "value_with_target"})
+
+
 def kpi_cards(store: MartStore, year: int, group_id: str, lang: str) -> list:
     cards = []
     for card in kpi_card_data(store, year, group_id, lang):
@@ -77,8 +96,8 @@ def kpi_cards(store: MartStore, year: int, group_id: str, lang: str) -> list:
         body = [html.Div(pick(m, "name", lang), className="kpi-name", title=pick(m, "description", lang)),
                 html.Div(card["value_text"], className="kpi-value"),
                 html.Div(card["delta"], className="kpi-delta " + _delta_class(now)),
-                dcc.Graph(figure=figures.sparkline(rows["year"].tolist(), rows["value"].tolist()),
-                          config={"displayModeBar": False, "staticPlot": True}, className="kpi-spark")]
+                html.Img(src=figures.sparkline_svg(rows["year"].tolist(), rows["value"].tolist()), alt="",
+                         className="kpi-spark")]
         if card["target_text"] is not None:
             body.append(html.Div([html.Div(card["target_text"], className="small text-muted"),
                                   dbc.Progress(value=min(100, (ratio or 0) * 100), className="kpi-target",
@@ -95,37 +114,46 @@ def _delta_class(now: pd.DataFrame) -> str:
 
 
 def leaderboard(store: MartStore, state: dict) -> pd.DataFrame:
+    """Institutes × headline metrics: the year's value and rank n / N of each, one row per institute
+    (in the facts' order). Each cell formatted once and put in place by position."""
     lang = state["lang"]
-    years = store.years()
-    year = state.get("year") if state.get("year") in years else years[-1]
-    group_id = state.get("group", "all")
+    d = defaults(store, state)
     metrics = store.metrics()
     headline = metrics[metrics["is_headline"]]
-    rows = store.institute_metric_years(years=[year], group_id=group_id)
+    rows = store.institute_metric_years(years=[d["year"]], group_id=d["group"])
     rows = rows[rows["metric_id"].isin(headline["metric_id"])]
+    if rows.empty:
+        return pd.DataFrame()
+    rank_col, n_col = ("group_rank", "group_n") if d["group"] == "all" else ("peer_rank", "peer_n")
+    not_reported = t("not_reported", lang)
+    values = [fmt_value(v, q, "", lang) if reported else not_reported
+              for v, q, reported in zip(rows["value"], rows["qualifier"], rows["is_reported"], strict=True)]
+    ranks = [fmt_rank(r, n, lang) for r, n in zip(rows[rank_col], rows[n_col], strict=True)]
+    # one row per institute (in the rows' order), one column per headline metric that has rows
+    row_of, institutes = pd.factorize(rows["institute_id"])
+    present = [m for m in headline.to_dict("records") if m["metric_id"] in set(rows["metric_id"])]
+    column_of = rows["metric_id"].map({m["metric_id"]: i for i, m in enumerate(present)}).to_numpy()
+    value_cells = np.full((len(institutes), len(present)), None, dtype=object)
+    rank_cells = value_cells.copy()
+    value_cells[row_of, column_of] = values
+    rank_cells[row_of, column_of] = ranks
     names = institute_names(store, lang)
-    rank_col, n_col = ("group_rank", "group_n") if group_id == "all" else ("peer_rank", "peer_n")
-    table_rows = []
-    for institute_id, part in rows.groupby("institute_id", sort=False):
-        record = {t("institute", lang): names.get(institute_id, institute_id)}
-        by_metric = part.set_index("metric_id")
-        for _, m in headline.iterrows():
-            label = pick(m, "name", lang)
-            if m["metric_id"] in by_metric.index:
-                r = by_metric.loc[m["metric_id"]]
-                record[label] = fmt_value(r["value"], r["qualifier"], "", lang) if r["is_reported"] else t("not_reported", lang)
-                record[f"{label} {t('rank', lang)}"] = fmt_rank(r[rank_col], r[n_col], lang)
-        table_rows.append(record)
-    return pd.DataFrame(table_rows)
+    columns = {t("institute", lang): [names.get(i, i) for i in institutes]}
+    for i, m in enumerate(present):
+        label = pick(m, "name", lang)
+        columns[label] = value_cells[:, i]
+        columns[f"{label} {t('rank', lang)}"] = rank_cells[:, i]
+    return pd.DataFrame(columns)
 
 
 TABLES = {"leaderboard": leaderboard}
 
 
 def register(app, store: MartStore) -> None:
+    # not on the first render: the layout comes filled (a new language re-renders the page)
     @app.callback(Output("overview-cards", "children"), Output({"type": "table", "table": "leaderboard"}, "children"),
                   Output({"type": "page-state", "page": PAGE}, "data"),
-                  Input("overview-year", "value"), Input("overview-group", "value"), Input("lang", "data"))
+                  Input("overview-year", "value"), Input("overview-group", "value"), State("lang", "data"),
+                  prevent_initial_call=True)
     def update(year, group_id, lang):
-        state = {"lang": lang, "year": year, "group": group_id}
-        return kpi_cards(store, year, group_id, lang), table(leaderboard(store, state)), state
+        return content(store, year, group_id, lang)

@@ -3,7 +3,7 @@ run's stages and timings, the source files, and the Great Expectations reports."
 from __future__ import annotations
 
 import pandas as pd
-from dash import Input, Output, html
+from dash import html
 
 from dashboards import figures
 from dashboards.components import figure_card, table, table_card
@@ -19,22 +19,24 @@ def layout(store: MartStore, state: dict):
     lang = state["lang"]
     manifest = store.version().manifest
     stages = manifest.get("stage_seconds", {})
+    rows = store.quarantined()
+    counts = rows.assign(reason=rows["reason_code"]).groupby(["source_file", "reason"]).size().reset_index(name="rows")
     return html.Div([
-        state_store(PAGE),
-        figure_card("quarantined_by_file", lang),
-        table_card("quarantined", lang, t("quarantined", lang)),
+        state_store(PAGE, {"lang": lang}),
+        figure_card("quarantined_by_file", lang, figures.quarantined_by_file(counts, lang)),
+        table_card("quarantined", lang, t("quarantined", lang), table(quarantined(store, state, rows))),
         html.H5(t("last_run", lang), className="mt-4"),
         table(pd.DataFrame({t("stage", lang): list(stages), t("seconds", lang): [fmt_number(v, lang, 2) for v in stages.values()]})),
         html.P([t("gx_report", lang), ": ",
                 html.A("raw", href="/reports/quality/raw/index.html", target="_blank"), " · ",
                 html.A("marts", href="/reports/quality/marts/index.html", target="_blank")], className="mt-2"),
-        table_card("source_files", lang, t("files", lang)),
+        table_card("source_files", lang, t("files", lang), table(source_files(store, state))),
     ])
 
 
-def quarantined(store: MartStore, state: dict) -> pd.DataFrame:
+def quarantined(store: MartStore, state: dict, rows: pd.DataFrame | None = None) -> pd.DataFrame:
     lang = state["lang"]
-    rows = store.quarantined()
+    rows = store.quarantined() if rows is None else rows
     return pd.DataFrame({t("file", lang): rows["source_file"], t("row", lang): rows["source_row"],
                          t("column", lang): rows["source_column"], t("reason_code", lang): rows["reason_code"],
                          t("reason", lang): rows["message_en" if lang == "en" else "message_zh"],
@@ -50,15 +52,4 @@ TABLES = {"quarantined": quarantined, "source_files": source_files}
 
 
 def register(app, store: MartStore) -> None:
-    @app.callback(Output({"type": "figure", "figure": "quarantined_by_file"}, "figure"),
-                  Output({"type": "table", "table": "quarantined"}, "children"),
-                  Output({"type": "table", "table": "source_files"}, "children"),
-                  Output({"type": "page-state", "page": PAGE}, "data"),
-                  Input("lang", "data"))
-    def update(lang):
-        state = {"lang": lang}
-        rows = store.quarantined()
-        counts = (rows.assign(reason=rows["reason_code"]).groupby(["source_file", "reason"]).size()
-                  .reset_index(name="rows"))
-        return (figures.quarantined_by_file(counts, lang), table(quarantined(store, state)),
-                table(source_files(store, state)), state)
+    """Nothing to update: the page has no controls, and a new language renders it again."""

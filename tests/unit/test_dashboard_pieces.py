@@ -54,7 +54,7 @@ def test_rank_heatmap_shows_n_of_N():
     rows = pd.DataFrame({"institute": ["A", "B", "A", "B"], "year": [2023, 2023, 2024, 2024],
                          "group_rank": [1, 2, 2, 1], "group_n": [2, 2, 2, 2]})
     heat = figures.rank_heatmap(rows, "en").data[0]
-    assert heat.text[0] == ["1/2", "2/2"] and heat.text[1] == ["2/2", "1/2"]
+    assert [list(row) for row in heat.text] == [["1/2", "2/2"], ["2/2", "1/2"]]
 
 
 def test_side_by_side_draws_the_group_average_of_the_year():
@@ -88,3 +88,30 @@ def test_url_state_round_trips_and_forgives_bad_values():
     assert parse(build(state)) == state
     assert parse("?lang=fr&year=abc&unknown=1&metric=ip_total") == {"lang": "zh", "metric": "ip_total"}
     assert parse(None) == {"lang": "zh"}
+
+
+def test_an_exported_heatmap_keeps_its_cell_labels_only_where_they_can_be_read():
+    def heatmap(rows: int) -> dict:
+        return {"data": [{"type": "heatmap", "y": [f"I{i}" for i in range(rows)], "z": [[1]] * rows,
+                          "text": [["1/2"]] * rows, "texttemplate": "%{text}"}, {"type": "bar", "text": ["x"]}],
+                "layout": {"title": {"text": "t"}}}
+    few, many = heatmap(20), heatmap(200)
+    assert figures.legible(few, 700) is few
+    printable = figures.legible(many, 700)
+    assert "text" not in printable["data"][0] and "texttemplate" not in printable["data"][0]
+    assert printable["data"][0]["z"] == many["data"][0]["z"] and printable["data"][1] == many["data"][1]
+    assert "text" in many["data"][0]  # the browser's figure is left as it is
+    assert figures.legible(many, 7000)["data"][0]["texttemplate"] == "%{text}"
+
+
+def test_a_kpi_sparkline_breaks_at_a_gap_and_marks_each_year():
+    from urllib.parse import unquote
+
+    svg = unquote(figures.sparkline_svg([2020, 2021, 2022, 2023], [1.0, None, 3.0, 5.0]))
+    assert svg.startswith("data:image/svg+xml;utf8,<svg")
+    line = svg.split("d='")[1].split("'")[0]
+    dots = svg.split("d='")[2].split("'")[0]
+    assert line.count("M") == 2 and line.count("L") == 1  # 2020 alone, then 2022–2023
+    assert dots.count("h0") == 3
+    assert "href" not in svg and "url(" not in svg  # draws nothing from elsewhere
+    assert unquote(figures.sparkline_svg([2020], [None])).count("h0") == 0
