@@ -69,7 +69,7 @@ def _refresh(settings: Settings, out) -> RefreshResult:
     # worker runs niced: on two cores its import (~5 CPU-s) has until the end of the dbt build, whereas
     # the ingest and dbt's import are on the critical path.
     with workers(dbt=(("dbt.cli.main", "dbt.adapters.duckdb"), 0),
-                 gx=(("pipelines.quality.gate:_import_gx",), 5)) as pool:
+                 gx=(("pipelines.quality.gate:_import_gx",), 15)) as pool:
         return _run_stages(settings, out, pool["dbt"], pool["gx"])
 
 

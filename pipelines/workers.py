@@ -18,6 +18,7 @@ import resource
 import signal
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -25,6 +26,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+_QUIET_TRACKER = "ignore:resource_tracker:UserWarning:multiprocessing.resource_tracker"
 
 
 class WorkerError(RuntimeError):
@@ -44,7 +48,10 @@ class Worker:
         from_child, to_parent = os.pipe()
         from_parent, to_child = os.pipe()
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT),
-                                                                          os.environ.get("PYTHONPATH")]))}
+                                                                          os.environ.get("PYTHONPATH")])),
+               # dbt makes multiprocessing semaphores; the worker ends with os._exit, so the resource
+               # tracker unlinks them itself (correctly) and would print a "leaked semaphore" warning.
+               "PYTHONWARNINGS": ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), _QUIET_TRACKER]))}
         self._process = subprocess.Popen(
             [sys.executable, "-m", "pipelines.workers", str(from_parent), str(to_parent), str(os.getpid()),
              str(nice), *imports], pass_fds=(from_parent, to_parent), env=env, stdin=subprocess.DEVNULL)
@@ -52,15 +59,21 @@ class Worker:
         os.close(to_parent)
         self._replies, self._calls = Connection(from_child, writable=False), Connection(to_child, readable=False)
         self._pending = False
+        self._sender: threading.Thread | None = None
 
     def submit(self, function: str, *args) -> None:
-        """Start `module:function(*args)` in the worker; `result()` waits for it."""
+        """Start `module:function(*args)` in the worker; `result()` waits for it. Returns at once: the
+        call is written on a thread, because a call larger than the pipe's buffer (the gate's frames)
+        would otherwise block the caller until the worker has finished its imports and reads it."""
         assert not self._pending, f"{self.name}: one call at a time"
-        try:
-            self._calls.send((function, args))
-        except OSError as e:
-            raise self._ended() from e
         self._pending = True
+        self._sender = threading.Thread(target=self._send, args=((function, args),), daemon=True,
+                                        name=f"send-to-{self.name}")
+        self._sender.start()
+
+    def _send(self, call: tuple) -> None:
+        with contextlib.suppress(OSError):  # the worker ended: result() reads the end and says so
+            self._calls.send(call)
 
     def result(self) -> Reply:
         self._pending = False

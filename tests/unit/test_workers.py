@@ -27,6 +27,28 @@ def test_an_error_comes_back_with_the_workers_traceback():
         assert pool["w"].call("math:sqrt", 16.0).value == 4.0  # still serving after an error
 
 
+def test_submitting_a_large_call_does_not_wait_for_the_workers_imports(tmp_path, monkeypatch):
+    # The worker's import waits (up to 20 s) for a file the test writes only after submit() returned:
+    # if submit blocked until the worker read the call, the import would time out and say so.
+    (tmp_path / "held_start.py").write_text(textwrap.dedent(f"""
+        import pathlib, time
+        deadline = time.monotonic() + 20
+        while not pathlib.Path({str(tmp_path / "go")!r}).exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        released = pathlib.Path({str(tmp_path / "go")!r}).exists()
+
+        def was_released():
+            return released
+    """))
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    with workers(w=(("held_start",), 0)) as pool:
+        payload = "年" * 2_000_000  # ~6 MB pickled, far over a pipe's 64 KiB buffer
+        pool["w"].submit("builtins:len", payload)
+        (tmp_path / "go").touch()
+        assert pool["w"].result().value == len(payload)
+        assert pool["w"].call("held_start:was_released").value is True
+
+
 def test_a_worker_that_dies_is_reported_not_waited_for():
     worker = Worker("w")
     try:
