@@ -117,6 +117,8 @@ def main(tool: str, *args: str) -> None:
         timings = results[0].timings if results else {}
         after = time.perf_counter() - results[0].started - sum(timings.values()) if results else None
         Path(args[1]).write_text(json.dumps({"exit_code": code, "stage_seconds": timings, "seconds_after_last_stage": after,
+                                             "refresh_seconds": results[0].seconds if results else 0.0,
+                                             "validation_seconds": results[0].validation if results else {},
                                              "stderr": errors.getvalue()[-4000:] if code else ""}))
     elif tool == "pandas":
         t0 = time.perf_counter()

@@ -60,8 +60,12 @@ def refresh_run(data: Path) -> dict:
                          "stderr": ended["stderr"]}
         if failed and ended["seconds_after_last_stage"] is not None:  # the failed stage ran until it failed
             run["stage_seconds"][failed[1]] = round(ended["seconds_after_last_stage"], 3)
-    run["refresh_s"] = sum(run["stage_seconds"].values())
-    run["gate_share"] = sum(run["stage_seconds"].get(g, 0.0) for g in GATES) / run["refresh_s"]
+    # The refresh's own start-to-published time (the raw gate overlaps the dbt build, so the stages add up
+    # to more); for a failed run, the stages that ran. Validation = the gates' own work (see
+    # RefreshResult.validation), not their waits for GX's import beside the ingest.
+    run["refresh_s"] = ended["refresh_seconds"] or sum(run["stage_seconds"].values())
+    run["validation_s"] = ended["validation_seconds"]
+    run["gate_share"] = sum(ended["validation_seconds"].get(g, 0.0) for g in GATES) / run["refresh_s"]
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
         run["totals"] = dict(zip(("files", "rows_read", "accepted", "quarantined", "warnings"), con.execute(
             "select count(*), sum(rows_read), sum(accepted), sum(rejected), sum(warnings) from raw.load_log"
@@ -171,7 +175,7 @@ def targets(results: list[dict]) -> list[dict]:
                       "pass": big["median_wall_s"] < base["median_wall_s"]})
     for r in results:
         if r["tool"] == "touyan":
-            found.append({"target": f"{r['input']}: validation (gate_raw + gate_marts) ≤ {GATE_SHARE:.0%} of refresh",
+            found.append({"target": f"{r['input']}: validation (the two gates' own time) ≤ {GATE_SHARE:.0%} of refresh",
                           "value": f"{r['median_gate_share']:.0%}", "pass": r["median_gate_share"] <= GATE_SHARE})
     return found
 

@@ -52,6 +52,9 @@ class RefreshResult:
     manifest: dict = field(default_factory=dict)
     ingest_totals: dict = field(default_factory=dict)
     seconds: float = 0.0  # start to published; less than the sum of the stages, as two overlap
+    # Per gate, the time spent validating: its frames built here plus the GX worker's own time on the
+    # call. A gate's stage time also counts any wait for GX's import, which runs beside the ingest.
+    validation: dict[str, float] = field(default_factory=dict)
 
 
 def new_run_id(now: datetime) -> str:
@@ -116,7 +119,8 @@ def _run_stages(settings: Settings, out, dbt: Worker, gx: Worker) -> RefreshResu
     dbt.submit("pipelines.transform:run_dbt", settings, *DBT_BUILD)
     dbt_sent = time.perf_counter()
     replies = _both((gx, "gate_raw"), (dbt, "dbt_build"), on_reply={
-        gx: lambda r: done("gate_raw", seconds + time.perf_counter() - gate_sent, cpu + r.cpu_seconds),
+        gx: lambda r: (done("gate_raw", seconds + time.perf_counter() - gate_sent, cpu + r.cpu_seconds),
+                       result.validation.update(gate_raw=round(seconds + r.wall_seconds, 3))),
         dbt: lambda r: done("dbt_build", time.perf_counter() - dbt_sent, r.cpu_seconds)})
     context["gate_raw"] = _gate_outcome("raw", replies[gx].value)
     context["dbt"] = _dbt_outcome(settings, replies[dbt].value)
@@ -127,9 +131,12 @@ def _run_stages(settings: Settings, out, dbt: Worker, gx: Worker) -> RefreshResu
     gx.submit("pipelines.quality.gate:run_gate", "marts", checks, built, reports / "marts")
     reply = _reply(gx, "gate_marts")
     done("gate_marts", seconds + time.perf_counter() - gate_sent, cpu + reply.cpu_seconds)
+    result.validation["gate_marts"] = round(seconds + reply.wall_seconds, 3)
     context["gate_marts"] = _gate_outcome("marts", reply.value)
+    for worker in (dbt, gx):  # done with them: their memory goes to the publish's sort of the record marts
+        worker.close()
 
-    with _warehouse(settings) as con:
+    with _warehouse(settings, settings.publish_memory) as con:
         result.manifest = _manifest(result, started, con, context)
         result.version = here("publish", lambda: _publish(settings, con, result))
     result.manifest = json.loads((result.version / "manifest.json").read_text(encoding="utf-8"))
@@ -164,8 +171,8 @@ def _reply(worker: Worker, stage: str):
                           "and report the lines above.") from e
 
 
-def _warehouse(settings: Settings):
-    return duckdb.connect(str(settings.warehouse), config={"memory_limit": settings.duckdb_memory})
+def _warehouse(settings: Settings, memory: str | None = None):
+    return duckdb.connect(str(settings.warehouse), config={"memory_limit": memory or settings.duckdb_memory})
 
 
 def _ingest(settings: Settings, out):
@@ -236,6 +243,7 @@ def _manifest(result: RefreshResult, started: datetime, con, context: dict) -> d
                           for name, g in (("raw", context["gate_raw"]), ("marts", context["gate_marts"]))},
         "stage_seconds": dict(result.timings),
         "stage_cpu_seconds": dict(result.cpu),
+        "validation_seconds": dict(result.validation),
     }
 
 

@@ -83,6 +83,9 @@ def test_manifest_names_every_source_file_and_what_was_built(demo):
     assert manifest["totals"]["quarantined"] == 6
     assert manifest["dbt"]["models"] >= 20 and manifest["dbt"]["data_tests"] >= 50
     assert set(manifest["stage_seconds"]) == {"ingest", "gate_raw", "dbt_build", "gate_marts"}  # before publishing
+    # a gate's validation is part of its stage time (which also counts any wait for GX's import)
+    assert set(manifest["validation_seconds"]) == {"gate_raw", "gate_marts"}
+    assert all(0 < manifest["validation_seconds"][g] <= manifest["stage_seconds"][g] for g in ("gate_raw", "gate_marts"))
     assert {m["mart"] for m in manifest["marts"]} >= {"dim_institutes", "dim_metrics", "fct_institute_metric_year",
                                                       "fct_group_metric_year", "fct_volunteer_records"}
 
