@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from bench.ingest import ROOT, code_digest, ensure_input, label, report, run_child
+from bench.ingest import ROOT, code_digest, ensure_input, floor_run, label, report, run_child
 
 STAGES = ("ingest", "gate_raw", "dbt_build", "gate_marts", "publish")
 GATES = ("gate_raw", "gate_marts")
@@ -112,6 +112,11 @@ def measure(case: str, extra: Path | None, repeat: int, work: Path) -> list[dict
             print(f"  {case} {tool} run {i + 1}/{repeat}: {r['wall_s']:.2f} s, {r['peak_rss_mib']:,.0f} MiB"
                   + (f" ({stages})" if stages else "") + failed, flush=True)
     check = agreement(data)
+    # The speed of this (shared) machine varies from day to day: DuckDB's own read of the generated CSV,
+    # the ingest benchmark's floor, is kept beside the results as a reference.
+    floor = floor_run(extra, data.parent) if extra else None
+    if floor:
+        print(f"  {case} reference: DuckDB read_csv of the generated CSV alone {floor['wall_s']:.2f} s", flush=True)
     shutil.rmtree(data.parent)
     results = []
     for tool, r in runs.items():
@@ -121,7 +126,7 @@ def measure(case: str, extra: Path | None, repeat: int, work: Path) -> list[dict
                   "median_cpu_s": statistics.median(x["cpu_s"] for x in r),
                   "peak_rss_mib": max(x["peak_rss_mib"] for x in r)}
         if tool == "touyan":
-            result |= {"priming": priming, "totals": r[-1]["totals"],
+            result |= {"priming": priming, "totals": r[-1]["totals"], "floor_read_csv": floor,
                        "failed_runs": sum("failed" in x for x in r),
                        "median_stage_s": {s: statistics.median(x["stage_seconds"][s] for x in r if s in x["stage_seconds"])
                                           for s in STAGES if any(s in x["stage_seconds"] for x in r)},
