@@ -73,7 +73,10 @@ def ingest(settings: Settings, out=sys.stdout) -> IngestResult:
     seen = 0
     prefetched = Prefetch([path for paths in files.values() for path in paths])
     try:
-        con = duckdb.connect(str(building))
+        # The newest storage format: at 1e7 rows the ingest takes ~4 CPU-s (~15 %) less and the file is a
+        # quarter smaller than with the default (DuckDB 0.10-compatible) one, mostly in compressing the
+        # text columns. Only the DuckDB of uv.lock (dbt's too) opens the warehouse; readers get Parquet.
+        con = duckdb.connect(str(building), config={"storage_compatibility_version": "latest"})
         con.execute(f"set temp_directory = '{tmp_dir}'")
         con.execute("set preserve_insertion_order = true")
         con.execute(f"set memory_limit = '{settings.duckdb_memory}'")
