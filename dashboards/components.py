@@ -46,8 +46,9 @@ def table(frame: pd.DataFrame, max_rows: int = 500) -> dbc.Table | html.Div:
     if frame.empty:
         return html.Div("—", className="p-3 text-muted")
     head = _html("Thead", _html("Tr", [_html("Th", str(c)) for c in frame.columns]))
-    body = _html("Tbody", [_html("Tr", [_html("Td", "" if pd.isna(v) else str(v)) for v in row])
-                           for row in frame.head(max_rows).itertuples(index=False)])
+    shown = frame.head(max_rows)
+    rows = zip(*(shown[c].tolist() for c in shown.columns), strict=True)  # lists: no per-cell call into Arrow-backed columns
+    body = _html("Tbody", [_html("Tr", [_html("Td", "" if pd.isna(v) else str(v)) for v in row]) for row in rows])
     return dbc.Table([head, body], striped=True, hover=True, size="sm", className="mb-0")
 
 

@@ -126,9 +126,11 @@ def leaderboard(store: MartStore, state: dict) -> pd.DataFrame:
         return pd.DataFrame()
     rank_col, n_col = ("group_rank", "group_n") if d["group"] == "all" else ("peer_rank", "peer_n")
     not_reported = t("not_reported", lang)
+    # .tolist() first: iterating an Arrow-backed column calls back into pandas per element (~3× slower)
     values = [fmt_value(v, q, "", lang) if reported else not_reported
-              for v, q, reported in zip(rows["value"], rows["qualifier"], rows["is_reported"], strict=True)]
-    ranks = [fmt_rank(r, n, lang) for r, n in zip(rows[rank_col], rows[n_col], strict=True)]
+              for v, q, reported in zip(rows["value"].tolist(), rows["qualifier"].tolist(),
+                                        rows["is_reported"].tolist(), strict=True)]
+    ranks = [fmt_rank(r, n, lang) for r, n in zip(rows[rank_col].tolist(), rows[n_col].tolist(), strict=True)]
     # one row per institute (in the rows' order), one column per headline metric that has rows
     row_of, institutes = pd.factorize(rows["institute_id"])
     present = [m for m in headline.to_dict("records") if m["metric_id"] in set(rows["metric_id"])]
