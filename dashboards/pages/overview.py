@@ -133,7 +133,8 @@ def leaderboard(store: MartStore, state: dict) -> pd.DataFrame:
     ranks = [fmt_rank(r, n, lang) for r, n in zip(rows[rank_col].tolist(), rows[n_col].tolist(), strict=True)]
     # one row per institute (in the rows' order), one column per headline metric that has rows
     row_of, institutes = pd.factorize(rows["institute_id"])
-    present = [m for m in headline.to_dict("records") if m["metric_id"] in set(rows["metric_id"])]
+    with_rows = set(rows["metric_id"].tolist())  # once, not per metric
+    present = [m for m in headline.to_dict("records") if m["metric_id"] in with_rows]
     column_of = rows["metric_id"].map({m["metric_id"]: i for i, m in enumerate(present)}).to_numpy()
     value_cells = np.full((len(institutes), len(present)), None, dtype=object)
     rank_cells = value_cells.copy()
