@@ -65,7 +65,7 @@ def refresh_run(data: Path) -> dict:
     # RefreshResult.validation), not their waits for GX's import beside the ingest.
     run["refresh_s"] = ended["refresh_seconds"] or sum(run["stage_seconds"].values())
     run["validation_s"] = ended["validation_seconds"]
-    run["gate_share"] = sum(ended["validation_seconds"].get(g, 0.0) for g in GATES) / run["refresh_s"]
+    run["gate_share"] = sum(run["validation_s"].get(g, 0.0) for g in GATES) / run["refresh_s"]
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
         run["totals"] = dict(zip(("files", "rows_read", "accepted", "quarantined", "warnings"), con.execute(
             "select count(*), sum(rows_read), sum(accepted), sum(rejected), sum(warnings) from raw.load_log"

@@ -3,10 +3,10 @@ what, which filters, as of when and from where; tables as CSV and XLSX that Exce
 running anything. Pure functions, plus one shared headless Chromium for the figures.
 
 Figures are drawn by plotly.js in Debian's Chromium, driven by Playwright: one page keeps plotly.js
-(the cartesian bundle the dashboard serves) loaded and lays out each figure with `Plotly.toImage` (SVG; the PNG is that SVG on a canvas, the PDF
-that SVG printed, so its text stays text). Starting the browser costs ~3 s, so it is started lazily,
-once per process, and reused by every export; Dash callbacks run on several threads, so starting,
-using and stopping it is guarded by locks. A start-up error or a render timeout reaches the caller,
+(the cartesian bundle the dashboard serves) loaded and lays out each figure with `Plotly.toImage`
+(SVG; the PNG is that SVG on a canvas, the PDF that SVG printed, so its text stays text). Starting
+the browser costs ~3 s, so it is started lazily, once per process, and reused by every export; Dash
+callbacks run on several threads, so starting, using and stopping it is guarded by locks. A start-up error or a render timeout reaches the caller,
 and the next export starts a fresh browser.
 """
 from __future__ import annotations
@@ -30,7 +30,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
-import plotly
 import plotly.graph_objects as go
 import plotly.io
 import xlsxwriter

@@ -89,6 +89,10 @@ def _run_stages(settings: Settings, out, dbt: Worker, gx: Worker) -> RefreshResu
         result.timings[name], result.cpu[name] = round(seconds, 3), round(cpu, 3)
         say(f"    ✓ {name} in {seconds:.1f} s ({cpu:.1f} CPU-s)")
 
+    def gate_done(name: str, frames_seconds: float, frames_cpu: float, sent: float, reply) -> None:
+        done(name, frames_seconds + time.perf_counter() - sent, frames_cpu + reply.cpu_seconds)
+        result.validation[name] = round(frames_seconds + reply.wall_seconds, 3)
+
     def here(name: str, work):
         announce(name)
         t0, cpu0 = time.perf_counter(), _cpu_seconds()
@@ -119,8 +123,7 @@ def _run_stages(settings: Settings, out, dbt: Worker, gx: Worker) -> RefreshResu
     dbt.submit("pipelines.transform:run_dbt", settings, *DBT_BUILD)
     dbt_sent = time.perf_counter()
     replies = _both((gx, "gate_raw"), (dbt, "dbt_build"), on_reply={
-        gx: lambda r: (done("gate_raw", seconds + time.perf_counter() - gate_sent, cpu + r.cpu_seconds),
-                       result.validation.update(gate_raw=round(seconds + r.wall_seconds, 3))),
+        gx: lambda r: gate_done("gate_raw", seconds, cpu, gate_sent, r),
         dbt: lambda r: done("dbt_build", time.perf_counter() - dbt_sent, r.cpu_seconds)})
     context["gate_raw"] = _gate_outcome("raw", replies[gx].value)
     context["dbt"] = _dbt_outcome(settings, replies[dbt].value)
@@ -130,8 +133,7 @@ def _run_stages(settings: Settings, out, dbt: Worker, gx: Worker) -> RefreshResu
     gate_sent = time.perf_counter()
     gx.submit("pipelines.quality.gate:run_gate", "marts", checks, built, reports / "marts")
     reply = _reply(gx, "gate_marts")
-    done("gate_marts", seconds + time.perf_counter() - gate_sent, cpu + reply.cpu_seconds)
-    result.validation["gate_marts"] = round(seconds + reply.wall_seconds, 3)
+    gate_done("gate_marts", seconds, cpu, gate_sent, reply)
     context["gate_marts"] = _gate_outcome("marts", reply.value)
     for worker in (dbt, gx):  # done with them: their memory goes to the publish's sort of the record marts
         worker.close()

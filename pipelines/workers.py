@@ -59,7 +59,6 @@ class Worker:
         os.close(to_parent)
         self._replies, self._calls = Connection(from_child, writable=False), Connection(to_child, readable=False)
         self._pending = False
-        self._sender: threading.Thread | None = None
 
     def submit(self, function: str, *args) -> None:
         """Start `module:function(*args)` in the worker; `result()` waits for it. Returns at once: the
@@ -67,9 +66,7 @@ class Worker:
         would otherwise block the caller until the worker has finished its imports and reads it."""
         assert not self._pending, f"{self.name}: one call at a time"
         self._pending = True
-        self._sender = threading.Thread(target=self._send, args=((function, args),), daemon=True,
-                                        name=f"send-to-{self.name}")
-        self._sender.start()
+        threading.Thread(target=self._send, args=((function, args),), daemon=True, name=f"send-to-{self.name}").start()
 
     def _send(self, call: tuple) -> None:
         with contextlib.suppress(OSError):  # the worker ended: result() reads the end and says so

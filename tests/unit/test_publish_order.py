@@ -29,7 +29,6 @@ def test_exported_files_follow_the_order_and_count_their_rows(tmp_path):
     assert records == [("a.csv", 9), ("a.csv", 9), ("a.csv", 10), ("b.csv", 1), ("b.csv", 2)]
     things = con.execute(f"select * from '{tmp_path / 'v1' / 'dim_things.parquet'}'").fetchall()
     assert things == [(1, "x"), (1, "z"), (2, "y")]
-    # The same data, inserted in another order, gives byte-identical files.
     # The same data, inserted in another order (either way round for the two rows sharing a.csv row 9),
     # gives byte-identical files.
     for n, direction in enumerate(("desc", "asc"), start=2):
