@@ -10,7 +10,7 @@
 Imports are inside each branch so that a floor does not pay for libraries it does not use. Printed as
 JSON on stdout: the time of the operation alone (no interpreter start, no imports) and the process's
 peak RSS, VmHWM — for the refresh, whose dbt and GX workers are processes of their own, the peak of the
-sum of the RSS of it and its descendants, sampled every 50 ms, when that is larger. (The ru_maxrss that wait4() reports is no good here: it counts the memory the child
+sum of the RSS of it, its descendants and its resident workers, sampled every 50 ms, when that is larger. (The ru_maxrss that wait4() reports is no good here: it counts the memory the child
 shared with the benchmark process between fork and exec, and the benchmark holds the generated data.)"""
 import json
 import os
@@ -25,6 +25,7 @@ class TreeRss:
 
     def __init__(self, every_s: float = 0.05):
         self.peak_kib, self._every, self._stop = 0, every_s, threading.Event()
+        self.residents = os.environ.get("TOUYAN_WORKER_IDLE", "900") != "0"  # idle ones from other runs do not count
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
@@ -35,7 +36,33 @@ class TreeRss:
 
     def _run(self) -> None:
         while not self._stop.wait(self._every):
-            self.peak_kib = max(self.peak_kib, sum(_rss_kib(pid) for pid in _tree(os.getpid())))
+            pids = set(_tree(os.getpid())) | (set(resident_pids()) if self.residents else set())
+            self.peak_kib = max(self.peak_kib, sum(_rss_kib(pid) for pid in pids))
+
+
+def resident_pids() -> list[int]:
+    """The refresh's resident dbt and GX workers (pipelines/resident.py): not its descendants once the
+    refresh that started them has exited, but their memory and CPU are the refresh's all the same."""
+    folder = os.environ.get("TOUYAN_RUNTIME_DIR")
+    pids = []
+    for pid_file in Path(folder).glob("*.pid") if folder else []:
+        try:
+            pids.append(int(pid_file.read_text()))
+        except (OSError, ValueError):
+            continue
+    return [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+
+
+def resident_cpu_s() -> float:
+    """CPU seconds (user + system, all threads) the resident workers have used so far."""
+    total = 0.0
+    for pid in resident_pids():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _tree(root: int) -> list[int]:

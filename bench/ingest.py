@@ -128,14 +128,15 @@ def ensure_input(inputs: Path, kind: str, n: int) -> Path:
 
 # ---------------------------------------------------------------- measuring
 
-def run_child(*args: str) -> dict:
+def run_child(*args: str, env: dict | None = None) -> dict:
     """Run `python -m bench.child ARGS`: its wall time, the time of the operation alone, its CPU time
     (user + system, all threads), its peak RSS, and the load average before it started. Other work on
     a shared machine stretches the wall time; the CPU time is much less sensitive to it."""
     load = os.getloadavg()[0]
     before, busy_before = resource.getrusage(resource.RUSAGE_CHILDREN), machine_busy_s()
     t0 = time.perf_counter()
-    child = subprocess.run([sys.executable, "-m", "bench.child", *args], cwd=ROOT, capture_output=True, text=True)
+    child = subprocess.run([sys.executable, "-m", "bench.child", *args], cwd=ROOT, capture_output=True, text=True,
+                           env={**os.environ, **(env or {})})
     wall = time.perf_counter() - t0
     after, busy_after = resource.getrusage(resource.RUSAGE_CHILDREN), machine_busy_s()
     if child.returncode:

@@ -26,6 +26,9 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.resident import stop_all
+
+from bench.child import resident_cpu_s
 from bench.ingest import ROOT, code_digest, ensure_input, floor_run, label, report, run_child
 
 STAGES = ("ingest", "gate_raw", "dbt_build", "gate_marts", "publish")
@@ -47,11 +50,24 @@ def build_raw(data: Path, extra: Path | None) -> None:
         (raw / "volunteer_hours" / extra.name).symlink_to(extra.resolve())
 
 
-def refresh_run(data: Path) -> dict:
+# "touyan": every refresh starts its own dbt and GX workers (TOUYAN_WORKER_IDLE=0), as the first refresh
+# of a working session does; "touyan warm": they are resident, kept from the refresh before (the default
+# of `make refresh`: pipelines/resident.py). The resident workers' CPU is counted with the run (they are
+# not the child's children once the refresh that started them has exited) and their memory with its peak.
+MODES = {"touyan": {"TOUYAN_WORKER_IDLE": "0"}, "touyan warm": {"TOUYAN_WORKER_IDLE": "900"}}
+
+
+def refresh_run(data: Path, mode: str = "touyan") -> dict:
     """One refresh. A failed one is recorded (its wall time is the time to the failure), not raised."""
     outcome = data.parent / "refresh_outcome.json"
     outcome.unlink(missing_ok=True)
-    run = run_child("refresh", str(data), str(outcome))
+    env = {**MODES[mode], "TOUYAN_RUNTIME_DIR": str(data.parent / "run")}
+    os.environ["TOUYAN_RUNTIME_DIR"] = env["TOUYAN_RUNTIME_DIR"]  # for resident_cpu_s here
+    resident_before = resident_cpu_s()
+    run = run_child("refresh", str(data), str(outcome), env=env)
+    resident = resident_cpu_s() - resident_before
+    run["cpu_s"] += resident
+    run["other_cpu_s"] = max(0.0, run["other_cpu_s"] - resident)
     ended = json.loads(outcome.read_text())
     run["stage_seconds"] = ended["stage_seconds"]
     if ended["exit_code"]:
@@ -98,13 +114,14 @@ def measure(case: str, extra: Path | None, repeat: int, work: Path) -> list[dict
     data = work / case / "data"
     shutil.rmtree(data.parent, ignore_errors=True)
     build_raw(data, None)
-    priming = refresh_run(data)
+    priming = refresh_run(data, "touyan warm")  # also starts the resident workers for the warm runs
     print(f"  {case}: priming refresh (demo files, cold dbt parse) {priming['wall_s']:.1f} s", flush=True)
     if extra:
         build_raw(data, extra)
-    runs: dict[str, list[dict]] = {"touyan": [], "pandas": []}
+    runs: dict[str, list[dict]] = {"touyan": [], "touyan warm": [], "pandas": []}
     for i in range(repeat):
-        for tool, run in (("touyan", refresh_run), ("pandas", pandas_run)):
+        for tool, run in (("touyan", refresh_run), ("touyan warm", lambda d: refresh_run(d, "touyan warm")),
+                          ("pandas", pandas_run)):
             runs[tool].append(run(data))
             r = runs[tool][-1]
             stages = ", ".join(f"{k} {v:.1f}" for k, v in r.get("stage_seconds", {}).items())
@@ -117,6 +134,7 @@ def measure(case: str, extra: Path | None, repeat: int, work: Path) -> list[dict
     floor = floor_run(extra, data.parent) if extra else None
     if floor:
         print(f"  {case} reference: DuckDB read_csv of the generated CSV alone {floor['wall_s']:.2f} s", flush=True)
+    stop_all(data.parent / "run")
     shutil.rmtree(data.parent)
     results = []
     for tool, r in runs.items():
@@ -125,7 +143,7 @@ def measure(case: str, extra: Path | None, repeat: int, work: Path) -> list[dict
                   "median_wall_s": statistics.median(x["wall_s"] for x in r),
                   "median_cpu_s": statistics.median(x["cpu_s"] for x in r),
                   "peak_rss_mib": max(x["peak_rss_mib"] for x in r)}
-        if tool == "touyan":
+        if tool.startswith("touyan"):
             result |= {"priming": priming, "totals": r[-1]["totals"], "floor_read_csv": floor,
                        "failed_runs": sum("failed" in x for x in r),
                        "median_stage_s": {s: statistics.median(x["stage_seconds"][s] for x in r if s in x["stage_seconds"])
@@ -135,7 +153,8 @@ def measure(case: str, extra: Path | None, repeat: int, work: Path) -> list[dict
         else:
             result |= {"agreement": check}
         results.append(result)
-    results[1]["rows"] = results[0]["rows"]
+    for result in results[1:]:
+        result["rows"] = results[0]["rows"]
     return results
 
 
@@ -165,21 +184,22 @@ def targets(results: list[dict]) -> list[dict]:
             found.append({"target": f"{r['input']}: the refresh completes", "pass": False,
                           "value": f"{r['failed_runs']} of {len(r['runs'])} runs failed at {', '.join(stages)} "
                                    "(their wall time is the time to the failure)"})
-    if demo := by.get(("demo", "touyan")):
-        found.append({"target": f"demo refresh ≤ {DEMO_TARGET_S:g} s", "value": f"{demo['median_wall_s']:.1f} s",
-                      "pass": demo["median_wall_s"] <= DEMO_TARGET_S})
-    big = by.get((label(BIG), "touyan"))
-    if big:
-        found.append({"target": f"1e7 refresh ≤ {BIG_TARGET_S:g} s", "value": f"{big['median_wall_s']:.1f} s",
-                      "pass": big["median_wall_s"] <= BIG_TARGET_S})
-        found.append({"target": "1e7 refresh peak RSS ≤ 2 GiB", "value": f"{big['peak_rss_mib']:,.0f} MiB",
-                      "pass": big["peak_rss_mib"] <= BIG_PEAK_MIB})
-        base = by[label(BIG), "pandas"]
-        found.append({"target": "1e7 refresh faster than the pandas baseline",
-                      "value": f"{big['median_wall_s']:.1f} s vs {base['median_wall_s']:.1f} s",
-                      "pass": big["median_wall_s"] < base["median_wall_s"]})
+    for mode in MODES:
+        if demo := by.get(("demo", mode)):
+            found.append({"target": f"demo refresh ≤ {DEMO_TARGET_S:g} s ({mode})", "value": f"{demo['median_wall_s']:.1f} s",
+                          "pass": demo["median_wall_s"] <= DEMO_TARGET_S})
+        big = by.get((label(BIG), mode))
+        if big:
+            found.append({"target": f"1e7 refresh ≤ {BIG_TARGET_S:g} s ({mode})", "value": f"{big['median_wall_s']:.1f} s",
+                          "pass": big["median_wall_s"] <= BIG_TARGET_S})
+            found.append({"target": f"1e7 refresh peak RSS ≤ 2 GiB ({mode})", "value": f"{big['peak_rss_mib']:,.0f} MiB",
+                          "pass": big["peak_rss_mib"] <= BIG_PEAK_MIB})
+            base = by[label(BIG), "pandas"]
+            found.append({"target": f"1e7 refresh faster than the pandas baseline ({mode})",
+                          "value": f"{big['median_wall_s']:.1f} s vs {base['median_wall_s']:.1f} s",
+                          "pass": big["median_wall_s"] < base["median_wall_s"]})
     for r in results:
-        if r["tool"] == "touyan":
+        if r["tool"].startswith("touyan"):
             found.append({"target": f"{r['input']}: validation (the two gates' own time) ≤ {GATE_SHARE:.0%} of refresh",
                           "value": f"{r['median_gate_share']:.0%}", "pass": r["median_gate_share"] <= GATE_SHARE})
     return found

@@ -14,6 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("ingest", help="load data/raw/<dataset>/ files into the DuckDB warehouse")
     sub.add_parser("demo", help="regenerate the bundled demo submissions in data/raw/")
+    sub.add_parser("stop-workers", help="end the dbt and GX worker processes kept for the next refresh")
     refresh = sub.add_parser("refresh", help="ingest → quality gate → dbt build → quality gate → publish data/marts/")
     refresh.add_argument("--wait", action="store_true", help="if another refresh is running, wait for it")
     docs = sub.add_parser("docs", help="generate dbt docs (the lineage and column definitions of the marts)")
@@ -38,6 +39,12 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "refresh":
         return _refresh(settings, args.wait)
+    if args.command == "stop-workers":
+        from pipelines.resident import stop_all
+
+        stopped = stop_all()
+        print(f"Stopped {len(stopped)} idle worker process(es) {stopped or ''}".rstrip())
+        return 0
     if args.command == "docs":
         return _docs(settings, args.serve)
     if args.command == "report":
@@ -82,7 +89,18 @@ def _refresh(settings: Settings, wait: bool) -> int:
     print(f"{t['accepted']:,} rows loaded, {t['rejected']:,} quarantined "
           f"(see {settings.reports_dir / 'ingest' / 'rejects.csv'}), "
           f"{t['warnings']:,} warnings. Quality reports: {settings.reports_dir / 'quality'}/*/index.html")
+    print(_workers_note(result.workers, settings.worker_idle_seconds))
     return 0
+
+
+def _workers_note(workers: dict[str, str], idle_seconds: int) -> str:
+    kept = [name for name, how in workers.items() if how == "kept"]
+    note = (f"dbt and GX workers: {'kept from the previous refresh' if len(kept) == len(workers) else ', '.join(f'{n} {h}' for n, h in workers.items())}"
+            if kept else "dbt and GX workers: started for this refresh")
+    if idle_seconds > 0 and any(how != "own" for how in workers.values()):
+        note += (f"; they stay {idle_seconds // 60} min for the next one "
+                 "(TOUYAN_WORKER_IDLE=0 to turn off, `python -m pipelines stop-workers` to end them now)")
+    return note + "."
 
 
 def _report(settings: Settings, args: argparse.Namespace) -> int:

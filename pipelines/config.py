@@ -26,6 +26,10 @@ class Settings:
     # The publish runs after the dbt and GX workers have exited and sorts the record marts: with 1GB
     # instead of 600MB it spills less (1e7 rows: 19 s → 11-12 s) and the refresh's peak stays the ingest's.
     publish_memory: str = "1GB"
+    # The dbt and GX worker processes stay this long after a refresh for the next one (pipelines/resident.py);
+    # 0: each refresh starts and ends its own. On for the command line (TOUYAN_WORKER_IDLE, default 900 s),
+    # off for settings made in code (tests, notebooks) unless asked for.
+    worker_idle_seconds: int = 0
 
     @property
     def raw_dir(self) -> Path:
@@ -52,4 +56,5 @@ class Settings:
             today=date.fromisoformat(today) if today else date.today(),
             duckdb_memory=os.environ.get("TOUYAN_DUCKDB_MEMORY", "600MB"),
             publish_memory=os.environ.get("TOUYAN_PUBLISH_MEMORY", "1GB"),
+            worker_idle_seconds=int(os.environ.get("TOUYAN_WORKER_IDLE", "900")),
         )

@@ -55,6 +55,7 @@ class RefreshResult:
     # Per gate, the time spent validating: its frames built here plus the GX worker's own time on the
     # call. A gate's stage time also counts any wait for GX's import, which runs beside the ingest.
     validation: dict[str, float] = field(default_factory=dict)
+    workers: dict[str, str] = field(default_factory=dict)  # per worker: "kept" (warm), "new" (resident), "own"
 
 
 def new_run_id(now: datetime) -> str:
@@ -70,13 +71,16 @@ def _refresh(settings: Settings, out) -> RefreshResult:
     # dbt and Great Expectations import in worker processes while the ingest runs here; the raw gate
     # then validates in its worker while dbt builds in the other (see pipelines/workers.py). The GX
     # worker runs niced: on two cores its import (~5 CPU-s) has until the end of the dbt build, whereas
-    # the ingest and dbt's import are on the critical path.
-    with workers(dbt=(("dbt.cli.main", "dbt.adapters.duckdb"), 0),
+    # the ingest and dbt's import are on the critical path. Both stay for the next refresh (resident
+    # workers, pipelines/resident.py): it then skips their imports and first-run costs.
+    with workers(settings.worker_idle_seconds, dbt=(("dbt.cli.main", "dbt.adapters.duckdb"), 0),
                  gx=(("pipelines.quality.gate:_import_gx",), 15)) as pool:
         # dbt's first run in a process pays ~1–2 CPU-s once (project validation schemas, serialiser code
         # generation, the project's parse); a parse while the ingest runs moves that off the critical path.
         pool["dbt"].submit("pipelines.transform:run_dbt", settings, *DBT_PARSE)
-        return _run_stages(settings, out, pool["dbt"], pool["gx"])
+        result = _run_stages(settings, out, pool["dbt"], pool["gx"])
+        result.workers = {name: "kept" if w.warm else "new" if w.resident else "own" for name, w in pool.items()}
+        return result
 
 
 def _run_stages(settings: Settings, out, dbt: Worker, gx: Worker) -> RefreshResult:

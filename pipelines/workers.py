@@ -11,13 +11,17 @@ next run replaces.
 """
 from __future__ import annotations
 
+import array
 import contextlib
+import fcntl
 import importlib
 import os
 import resource
+import select
 import signal
 import subprocess
 import sys
+import termios
 import threading
 import time
 import traceback
@@ -43,22 +47,32 @@ class Reply:
 
 
 class Worker:
+    """A worker process for this refresh alone (started here, dies with this process), or a resident
+    one (pipelines/resident.py) attached through a socket: the same calls either way."""
+
     def __init__(self, name: str, *imports: str, nice: int = 0):
         self.name = name
         from_child, to_parent = os.pipe()
         from_parent, to_child = os.pipe()
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT),
-                                                                          os.environ.get("PYTHONPATH")])),
-               # dbt makes multiprocessing semaphores; the worker ends with os._exit, so the resource
-               # tracker unlinks them itself (correctly) and would print a "leaked semaphore" warning.
-               "PYTHONWARNINGS": ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), _QUIET_TRACKER]))}
         self._process = subprocess.Popen(
             [sys.executable, "-m", "pipelines.workers", str(from_parent), str(to_parent), str(os.getpid()),
-             str(nice), *imports], pass_fds=(from_parent, to_parent), env=env, stdin=subprocess.DEVNULL)
+             str(nice), *imports], pass_fds=(from_parent, to_parent), env=worker_environment(),
+            stdin=subprocess.DEVNULL)
         os.close(from_parent)
         os.close(to_parent)
         self._replies, self._calls = Connection(from_child, writable=False), Connection(to_child, readable=False)
         self._pending = False
+        self._release = None
+        self.resident = self.warm = False
+
+    @classmethod
+    def attached(cls, name: str, calls: Connection, replies: Connection, release, warm: bool, log: Path) -> Worker:
+        """A worker over connections to a resident process (`warm`: one that served a refresh before;
+        `log`: where its output goes); `release()` runs when it is closed."""
+        worker = cls.__new__(cls)
+        worker.name, worker._process, worker._pending, worker.resident, worker.warm = name, None, False, True, warm
+        worker._calls, worker._replies, worker._release, worker._log = calls, replies, release, log
+        return worker
 
     def submit(self, function: str, *args) -> None:
         """Start `module:function(*args)` in the worker; `result()` waits for it. Returns at once: the
@@ -96,6 +110,11 @@ class Worker:
         for connection in (self._calls, self._replies):
             with contextlib.suppress(OSError):
                 connection.close()
+        if self._process is None:  # resident: a call it is still running ends it (serve_calls)
+            if self._release is not None:
+                self._release()
+                self._release = None
+            return
         if not kill:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._process.wait(timeout=5)
@@ -104,22 +123,26 @@ class Worker:
         self._process.wait()
 
     def _ended(self) -> WorkerError:
-        try:
+        if self._process is None:
+            return WorkerError(f"the {self.name} worker process ended unexpectedly (its output: {self._log})")
+        code = None
+        with contextlib.suppress(subprocess.TimeoutExpired):
             code = self._process.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            code = None
         return WorkerError(f"the {self.name} worker process ended unexpectedly (exit code {code})")
 
 
 @contextlib.contextmanager
-def workers(**specs: tuple[tuple[str, ...], int]):
+def workers(idle_seconds: int = 0, **specs: tuple[tuple[str, ...], int]):
     """`with workers(dbt=(("dbt.cli.main",), 0), gx=((...), 5)) as w:` — w["dbt"], w["gx"]: each worker's
-    imports and nice value; closed on exit, killed when the block raises."""
+    imports and nice value; closed on exit, killed when the block raises. With `idle_seconds` > 0 each
+    is a resident worker (pipelines/resident.py), reused if one is waiting, kept that long after."""
+    from pipelines.resident import attach
+
     started: dict[str, Worker] = {}
     failed = True
     try:
         for name, (imports, nice) in specs.items():
-            started[name] = Worker(name, *imports, nice=nice)
+            started[name] = (idle_seconds > 0 and attach(name, imports, nice, idle_seconds)) or Worker(name, *imports, nice=nice)
         yield started
         failed = False
     finally:
@@ -127,13 +150,33 @@ def workers(**specs: tuple[tuple[str, ...], int]):
             worker.close(kill=failed)  # after a failure nothing a worker is still doing is wanted
 
 
+def worker_environment() -> dict[str, str]:
+    """The environment of a worker process: this one's, with the project importable and without the
+    resource tracker's warning (dbt makes multiprocessing semaphores; a worker ends with os._exit, so
+    the tracker unlinks them itself, correctly, and would print a "leaked semaphore" warning)."""
+    return {**os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
+            "PYTHONWARNINGS": ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), _QUIET_TRACKER]))}
+
+
 def serve(calls: Connection, replies: Connection, parent: int, nice: int, imports: list[str]) -> None:
     _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which closes the pipes
     os.nice(nice)
+    prepare(imports)
+    serve_calls(calls, replies)
+
+
+def prepare(imports: list[str]) -> None:
     for target in imports:  # failures surface when a call needs the module
         with contextlib.suppress(Exception):
             _resolve(target)() if ":" in target else importlib.import_module(target)
+
+
+def serve_calls(calls: Connection, replies: Connection) -> None:
+    """Run calls until the caller closes its end. A caller that goes away while a call runs (a refresh
+    killed, or one that failed and closed its workers) wants nothing more from it: the process ends
+    there, rather than, say, a dbt build writing on into a warehouse the next refresh replaces."""
     while True:
         try:
             function, args = calls.recv()
@@ -141,13 +184,40 @@ def serve(calls: Connection, replies: Connection, parent: int, nice: int, import
             return
         start, started = _cpu_seconds(), time.perf_counter()
         try:
-            status, value = "ok", _resolve(function)(*args)
+            with _exit_if_caller_leaves(calls):
+                status, value = "ok", _resolve(function)(*args)
         except BaseException:  # noqa: BLE001 — everything goes back to the caller, as text
             status, value = "error", traceback.format_exc()
         try:
             replies.send((status, value, round(_cpu_seconds() - start, 3), round(time.perf_counter() - started, 3)))
         except Exception:  # an unpicklable result: say so rather than leave the caller waiting
             replies.send(("error", traceback.format_exc(), 0.0, 0.0))
+
+
+@contextlib.contextmanager
+def _exit_if_caller_leaves(calls: Connection):
+    """While a call runs the caller sends nothing, so its end becoming readable with no bytes to read
+    means it closed (or died)."""
+    done = threading.Event()
+
+    def watch():
+        while not done.is_set():
+            readable, _, _ = select.select([calls.fileno()], [], [], 0.5)
+            if readable and not done.is_set() and _bytes_waiting(calls.fileno()) == 0:
+                os._exit(1)
+
+    watcher = threading.Thread(target=watch, daemon=True, name="caller-watch")
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+
+
+def _bytes_waiting(fd: int) -> int:
+    buffer = array.array("i", [0])
+    fcntl.ioctl(fd, termios.FIONREAD, buffer)
+    return buffer[0]
 
 
 def _resolve(target: str):

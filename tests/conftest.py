@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +14,11 @@ import xlsxwriter
 
 from pipelines.config import Settings
 from pipelines.ingest import ingest
+
+# Refreshes started as commands (the CLI tests, the dashboard's) start and end their own dbt and GX
+# workers: resident ones, kept 15 min after each test, would pile up. tests/unit/test_resident.py and the
+# kill test turn them on, in folders of their own.
+os.environ["TOUYAN_WORKER_IDLE"] = "0"
 
 TODAY = date(2025, 6, 30)
 REGISTER = [

@@ -19,6 +19,7 @@ import pytest
 from pipelines.config import PROJECT_ROOT
 from pipelines.lock import refresh_lock
 from pipelines.refresh import StageFailed, refresh
+from pipelines.resident import stop_all
 from tests.conftest import TODAY, DataDir, write_csv
 from tests.integration.test_refresh_arithmetic import write_submission
 
@@ -92,9 +93,9 @@ def test_a_file_that_cannot_be_read_stops_before_anything_runs(pristine):
     assert "standards/标准.xlsx" in str(error)
 
 
-def cli(data: DataDir, *args: str, **kwargs) -> subprocess.Popen:
+def cli(data: DataDir, *args: str, env_extra: dict | None = None, **kwargs) -> subprocess.Popen:
     env = {**os.environ, "TOUYAN_DATA_DIR": str(data.settings.data_dir), "TOUYAN_TODAY": TODAY.isoformat(),
-           "TOUYAN_ID_SALT": data.settings.id_salt}
+           "TOUYAN_ID_SALT": data.settings.id_salt, **(env_extra or {})}
     return subprocess.Popen([sys.executable, "-m", "pipelines", "refresh", *args], cwd=PROJECT_ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
 
@@ -118,6 +119,14 @@ def test_a_second_refresh_refuses_while_one_runs(data):
     assert "Another refresh is running" in err and f"pid {os.getpid()}" in err
 
 
+def run_id(out: str) -> str:
+    return out.split("(run ", 1)[1].split(")", 1)[0]
+
+
+def mart_hashes(version: Path) -> dict[str, str]:
+    return {m["mart"]: m["sha256"] for m in json.loads((version / "manifest.json").read_text(encoding="utf-8"))["marts"]}
+
+
 def assert_complete(marts_dir: Path) -> str:
     version = (marts_dir / "current").resolve()
     manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
@@ -130,20 +139,29 @@ def assert_complete(marts_dir: Path) -> str:
     return version.name
 
 
-def test_a_refresh_killed_at_any_point_leaves_a_complete_published_version(data):
+def test_a_refresh_killed_at_any_point_leaves_a_complete_published_version(data, tmp_path):
+    # With resident workers, as `make refresh` runs: a worker in the middle of a call for the killed
+    # refresh must end rather than go on writing (short-lived workers die with their parent, as
+    # tests/unit/test_workers.py checks).
+    resident = {"TOUYAN_WORKER_IDLE": "60", "TOUYAN_RUNTIME_DIR": str(tmp_path / "run")}
     marts = data.settings.marts_dir
     assert_complete(marts)
     full = data.refresh_seconds + 1.5  # a refresh in a new process also starts Python
     rng = random.Random(20261122)
     for attempt in range(4):
-        process = cli(data)
+        process = cli(data, env_extra=resident)
         time.sleep(rng.uniform(0.2, full))
         process.send_signal(signal.SIGKILL)
         process.communicate(timeout=60)
         assert_complete(marts), f"kill {attempt}"
-    final = cli(data)
-    _, err = final.communicate(timeout=300)
+    final = cli(data, env_extra=resident)
+    out, err = final.communicate(timeout=300)
+    again = cli(data, env_extra=resident)  # with the workers the final refresh left: the same marts
+    out_again, err_again = again.communicate(timeout=300)
+    stop_all(tmp_path / "run")
     assert final.returncode == 0, err[-3000:]
+    assert again.returncode == 0 and "workers: kept from the previous refresh" in out_again, out_again + err_again[-3000:]
+    assert mart_hashes(marts / "versions" / run_id(out)) == mart_hashes(marts / "current")
     assert "Warning" not in err, err[-3000:]  # e.g. the resource tracker's "leaked semaphore" on exit
     newest = assert_complete(marts)
     versions = sorted(p.name for p in (marts / "versions").iterdir())

@@ -1,0 +1,128 @@
+"""Resident workers: kept for the next refresh, never shared by two at once, gone when the refresh that
+uses them goes, when idle too long, or when asked; replaced when they died or the code changed."""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from pipelines.config import PROJECT_ROOT
+from pipelines.resident import stop_all
+from pipelines.workers import workers
+from tests.unit.test_workers import _alive
+
+IDLE = 60
+
+
+@pytest.fixture
+def run_dir(tmp_path, monkeypatch):
+    folder = tmp_path / "run"
+    monkeypatch.setenv("TOUYAN_RUNTIME_DIR", str(folder))
+    yield folder
+    stop_all(folder)
+    for pid_file in folder.glob("*.pid"):  # any left busy by a failed test
+        _kill(int(pid_file.read_text()))
+
+
+def pid_of(**spec) -> tuple[int, object]:
+    with workers(IDLE, **spec) as pool:
+        (worker,) = pool.values()
+        return worker.call("os:getpid").value, worker
+
+
+def wait_until(condition, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return condition()
+
+
+def test_the_next_refresh_gets_the_same_warm_worker(run_dir):
+    first, worker = pid_of(w=(("json",), 0))
+    assert worker.resident and not worker.warm and first != os.getpid()
+    second, worker = pid_of(w=(("json",), 0))
+    assert second == first and worker.warm
+    assert _alive(first)  # still there for the next one
+
+
+def test_a_worker_in_use_is_not_shared(run_dir):
+    with workers(IDLE, w=(("json",), 0)) as pool:
+        busy = pool["w"].call("os:getpid").value
+        other, worker = pid_of(w=(("json",), 0))
+        assert other != busy and not worker.resident  # a short-lived worker of its own
+        assert not _alive(other)
+
+
+def test_a_changed_environment_gets_a_new_worker(run_dir, monkeypatch):
+    first, _ = pid_of(w=(("json",), 0))
+    monkeypatch.setenv("TOUYAN_SOMETHING", "else")
+    second, worker = pid_of(w=(("json",), 0))
+    assert second != first and not worker.warm
+
+
+def test_a_worker_that_died_is_replaced(run_dir):
+    first, _ = pid_of(w=(("json",), 0))
+    _kill(first)
+    assert (run_dir / next(p.name for p in run_dir.glob("w-*.sock"))).exists()  # its socket is left behind
+    second, worker = pid_of(w=(("json",), 0))
+    assert second != first and worker.resident and not worker.warm
+
+
+def mark_and_sleep(path: str) -> None:
+    """A call that says when it has started (the caller's submit() returns before the call is sent)."""
+    open(path, "w").close()
+    time.sleep(60)
+
+
+def test_a_caller_that_fails_during_a_call_ends_the_worker(run_dir, tmp_path):
+    started = tmp_path / "started"
+    with pytest.raises(RuntimeError, match="a stage failed"), workers(IDLE, w=((), 0)) as pool:
+        pid = pool["w"].call("os:getpid").value
+        pool["w"].submit("tests.unit.test_resident:mark_and_sleep", str(started))
+        assert wait_until(started.exists, 30)
+        raise RuntimeError("a stage failed")
+    assert wait_until(lambda: not _alive(pid))
+
+
+def test_a_caller_killed_during_a_call_ends_the_worker(run_dir, tmp_path):
+    started = tmp_path / "started"
+    caller = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys
+        from pipelines.workers import workers
+        with workers({IDLE}, w=((), 0)) as pool:
+            print(pool["w"].call("os:getpid").value, flush=True)
+            pool["w"].submit("tests.unit.test_resident:mark_and_sleep", {str(started)!r})
+            sys.stdin.read()
+    """)], cwd=PROJECT_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    pid = int(caller.stdout.readline())
+    assert wait_until(started.exists, 30)
+    caller.send_signal(signal.SIGKILL)
+    caller.wait(timeout=10)
+    assert wait_until(lambda: not _alive(pid))
+
+
+def test_an_idle_worker_leaves_and_takes_its_socket_along(run_dir):
+    with workers(1, w=((), 0)) as pool:
+        pid = pool["w"].call("os:getpid").value
+    assert _alive(pid)
+    assert wait_until(lambda: not _alive(pid))
+    assert not list(run_dir.glob("w-*.sock"))
+
+
+def test_stop_workers_ends_the_idle_ones_only(run_dir):
+    idle, _ = pid_of(w=(("json",), 0))
+    with workers(IDLE, v=((), 0)) as pool:
+        busy = pool["v"].call("os:getpid").value
+        assert stop_all(run_dir) == [idle]
+        assert wait_until(lambda: not _alive(idle)) and _alive(busy)
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    wait_until(lambda: not _alive(pid))
