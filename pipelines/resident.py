@@ -72,6 +72,9 @@ def attach(name: str, imports: tuple[str, ...], nice: int, idle_seconds: int) ->
         return None
     try:
         sock = _connect(f"{stem}.sock")
+        if sock is not None and not _answers(sock):  # one that was dying as we connected (killed, say)
+            sock.close()
+            sock = None
         warm = sock is not None
         sock = sock or _start(stem, imports, nice, idle_seconds)
     except OSError:
@@ -93,6 +96,18 @@ def _connect(path: str) -> socket.socket | None:
         sock.close()
         return None
     return sock
+
+
+def _answers(sock: socket.socket, timeout_s: float = 5.0) -> bool:
+    """An idle resident worker answers a call at once."""
+    probe = Connection(os.dup(sock.fileno()))
+    try:
+        probe.send(("os:getpid", ()))
+        return probe.poll(timeout_s) and probe.recv()[0] == "ok"
+    except (OSError, EOFError):
+        return False
+    finally:
+        probe.close()
 
 
 def _start(stem: Path, imports: tuple[str, ...], nice: int, idle_seconds: int) -> socket.socket | None:
