@@ -27,7 +27,7 @@ def figure_card(name: str, lang: str, figure=None, note: str | None = None) -> d
     ], className="mb-3 shadow-sm")
 
 
-def table_card(name: str, lang: str, title: str, body=None) -> dbc.Card:
+def table_card(name: str, lang: str, title: str, body=None, footer=None) -> dbc.Card:
     buttons = [dbc.Button(fmt.upper(), id={"type": "table-download", "table": name, "fmt": fmt}, size="sm",
                           color="light", className="ms-1") for fmt in TABLE_FORMATS]
     return dbc.Card([
@@ -35,6 +35,7 @@ def table_card(name: str, lang: str, title: str, body=None) -> dbc.Card:
                                                               *buttons])],
                                 className="d-flex justify-content-between align-items-center")),
         dbc.CardBody(html.Div(body, id={"type": "table", "table": name}), className="p-0 table-wrap"),
+        *([html.Div(footer, className="d-flex justify-content-end")] if footer is not None else []),
         dcc.Download(id={"type": "table-file", "table": name}),
     ], className="mb-3 shadow-sm")
 

@@ -143,7 +143,7 @@ def _run_stages(settings: Settings, out, dbt: Worker, gx: Worker) -> RefreshResu
     reply = _reply(gx, "gate_marts")
     gate_done("gate_marts", seconds, cpu, gate_sent, reply)
     context["gate_marts"] = _gate_outcome("marts", reply.value)
-    for worker in (dbt, gx):  # done with them: their memory goes to the publish's sort of the record marts
+    for worker in (dbt, gx):  # done with them: short-lived ones exit, resident ones wait for the next refresh
         worker.close()
 
     with _warehouse(settings, settings.publish_memory) as con:

@@ -1,11 +1,11 @@
 """总览 Overview: KPI cards for the headline metrics of a scope and year (value, YoY, sparkline,
-target), a leaderboard of institutes × headline metrics with rank n / N."""
+target), a leaderboard of institutes × headline metrics with rank n / N, a page of institutes at a time."""
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
-from dash import Input, Output, State, html
+from dash import Input, Output, State, ctx, html, no_update
 
 from dashboards import figures
 from dashboards.components import table, table_card
@@ -22,6 +22,10 @@ from dashboards.pages.common import (
 
 PATH = "/"
 PAGE = "overview"
+# Institutes per page of the leaderboard. A provincial group (7 institutes in the demo) fits on one and
+# shows no pager; a national one of 200 opens with 20 rows instead of 2,600 cells to send and lay out.
+# Its downloads (CSV, XLSX) keep every institute.
+LEADERBOARD_ROWS = 20
 
 
 def defaults(store: MartStore, state: dict) -> dict:
@@ -33,22 +37,40 @@ def layout(store: MartStore, state: dict):
     """The page with its content for the state (no callback needed to fill it)."""
     lang = state["lang"]
     d = defaults(store, state)
-    cards, leaders, page_state = content(store, d["year"], d["group"], lang)
+    cards, leaders, pages, page_state = content(store, d["year"], d["group"], lang)
     return html.Div([
         state_store(PAGE, page_state),
         dbc.Row([control(t("year", lang), dropdown("overview-year", year_options(store), d["year"])),
                  control(t("group", lang), dropdown("overview-group", group_options(store, lang), d["group"]))],
                 className="mb-3"),
         html.Div(cards, id="overview-cards"),
-        table_card("leaderboard", lang, t("leaderboard", lang), leaders),
+        table_card("leaderboard", lang, t("leaderboard", lang), leaders,
+                   footer=dbc.Pagination(id="leaderboard-pager", active_page=1, max_value=pages, size="sm",
+                                         first_last=True, previous_next=True, className="my-2 me-2",
+                                         style=_shown(pages))),
     ])
 
 
 def content(store: MartStore, year: int, group_id: str, lang: str) -> tuple:
-    """KPI cards, the leaderboard table and the page's URL state — what the layout shows and the
-    callback returns."""
+    """KPI cards, the leaderboard's first page, its number of pages and the page's URL state — what the
+    layout shows and the callback returns."""
     state = {"lang": lang, "year": year, "group": group_id}
-    return kpi_cards(store, year, group_id, lang), table(leaderboard(store, state)), state
+    leaders = leaderboard(store, state)
+    return kpi_cards(store, year, group_id, lang), table(leaderboard_page(leaders, 1)), pages_of(leaders), state
+
+
+def pages_of(leaders: pd.DataFrame) -> int:
+    return max(1, -(-len(leaders) // LEADERBOARD_ROWS))
+
+
+def leaderboard_page(leaders: pd.DataFrame, page: int) -> pd.DataFrame:
+    """The rows of page `page` (from 1; one past the last gives the last)."""
+    page = min(max(1, int(page or 1)), pages_of(leaders))
+    return leaders.iloc[(page - 1) * LEADERBOARD_ROWS:page * LEADERBOARD_ROWS]
+
+
+def _shown(pages: int) -> dict:
+    return {} if pages > 1 else {"display": "none"}
 
 
 def kpi_card_data(store: MartStore, year: int, group_id: str, lang: str) -> list[dict]:
@@ -156,7 +178,13 @@ def register(app, store: MartStore) -> None:
     # not on the first render: the layout comes filled (a new language re-renders the page)
     @app.callback(Output("overview-cards", "children"), Output({"type": "table", "table": "leaderboard"}, "children"),
                   Output({"type": "page-state", "page": PAGE}, "data"),
-                  Input("overview-year", "value"), Input("overview-group", "value"), State("lang", "data"),
-                  prevent_initial_call=True)
-    def update(year, group_id, lang):
-        return content(store, year, group_id, lang)
+                  Output("leaderboard-pager", "max_value"), Output("leaderboard-pager", "active_page"),
+                  Output("leaderboard-pager", "style"),
+                  Input("overview-year", "value"), Input("overview-group", "value"),
+                  Input("leaderboard-pager", "active_page"), State("lang", "data"), prevent_initial_call=True)
+    def update(year, group_id, page, lang):
+        if ctx.triggered_id == "leaderboard-pager":  # another page of the same table: only the table changes
+            leaders = leaderboard(store, {"lang": lang, "year": year, "group": group_id})
+            return no_update, table(leaderboard_page(leaders, page)), no_update, no_update, no_update, no_update
+        cards, leaders, pages, state = content(store, year, group_id, lang)  # a new year or group: page 1
+        return cards, leaders, state, pages, 1, _shown(pages)
