@@ -84,7 +84,10 @@ EXPORTS = {"institute: trend": ("/institute", "trend"), "compare: rank_heatmap":
 # ---------------------------------------------------------------- data
 
 def env_for(data: Path) -> dict:
-    return {**os.environ, "TOUYAN_DATA_DIR": str(data), "TOUYAN_TODAY": TODAY}
+    # Each refresh starts its own dbt and GX workers: all of its work is then in the refresh processes the
+    # CPU accounting sees, and the app competes with the heavier, cold refresh (resident workers would
+    # make the refreshes lighter and leave processes behind).
+    return {**os.environ, "TOUYAN_DATA_DIR": str(data), "TOUYAN_TODAY": TODAY, "TOUYAN_WORKER_IDLE": "0"}
 
 
 def prepare(size: str, work: Path) -> tuple[Path, dict]:

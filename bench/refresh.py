@@ -26,10 +26,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.resident import stop_all
-
 from bench.child import resident_cpu_s
 from bench.ingest import ROOT, code_digest, ensure_input, floor_run, label, report, run_child
+from pipelines.resident import stop_all
 
 STAGES = ("ingest", "gate_raw", "dbt_build", "gate_marts", "publish")
 GATES = ("gate_raw", "gate_marts")
