@@ -236,12 +236,36 @@ def count_vs_intensity(rows: pd.DataFrame, metric: dict, lang: str) -> go.Figure
     if rows.empty:
         return empty(t("no_data", lang))
     unit = metric["unit_zh" if lang == "zh" else "unit_en"]
-    data = [{"type": "scatter", "x": _values(rows["value"]), "y": _values(rows["per_100_staff"]),
-             "mode": "markers+text", "text": _values(rows["institute"]), "textposition": "top center",
+    x, y = rows["value"].to_numpy(dtype=float), rows["per_100_staff"].to_numpy(dtype=float)
+    data = [{"type": "scatter", "x": x, "y": y,
+             "mode": "markers+text", "text": _values(rows["institute"]), "textposition": label_positions(x, y),
              "marker": {"size": 14, "color": COLORS["this"]}, "hovertemplate": "%{text}: %{x} / %{y:.2f}<extra></extra>"}]
     return _styled(data, t("count_vs_intensity", lang), height=420,
-                   axes={"xaxis": {"title": {"text": f"{t('count', lang)} ({unit})"}, "rangemode": "tozero"},
-                         "yaxis": {"title": {"text": t("per_100_staff", lang)}, "rangemode": "tozero"}})
+                   axes={"xaxis": {"title": {"text": f"{t('count', lang)} ({unit})"}, "range": _padded(x)},
+                         "yaxis": {"title": {"text": t("per_100_staff", lang)}, "range": _padded(y, 0.12)}})
+
+
+def label_positions(x: np.ndarray, y: np.ndarray, near: float = 0.07) -> list[str]:
+    """Above each point, or below it when a point already labelled above sits close by (within `near`
+    of both axes' spans): two institutes with the same count and a similar intensity no longer print
+    their names over each other."""
+    span_x, span_y = max(np.ptp(x), 1e-9), max(np.ptp(y), 1e-9)
+    positions: list[str] = [""] * len(x)
+    above: list[int] = []
+    for i in np.argsort(-y, kind="stable"):
+        crowded = any(abs(x[i] - x[j]) / span_x < near and abs(y[i] - y[j]) / span_y < near for j in above)
+        positions[i] = "bottom center" if crowded else "top center"
+        if not crowded:
+            above.append(i)
+    return positions
+
+
+def _padded(values: np.ndarray, top: float = 0.08) -> list[float]:
+    """From zero (or below the smallest value) to above the largest, with room on both sides for a
+    point's marker and label: a point at 0 is not cut in half at the axis."""
+    low, high = min(0.0, float(values.min())), max(0.0, float(values.max()))
+    span = (high - low) or 1.0
+    return [low - 0.05 * span, high + top * span]
 
 
 def quarantined_by_file(rows: pd.DataFrame, lang: str) -> go.Figure:

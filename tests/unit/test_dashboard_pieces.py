@@ -70,6 +70,17 @@ def test_count_vs_intensity_labels_each_institute():
     assert list(point.text) == ["A", "B"] and list(point.y) == [5.0, 2.0]
 
 
+def test_count_vs_intensity_keeps_close_labels_apart_and_a_point_at_zero_inside():
+    # B and C: the same count, a similar intensity (the demo's 浙江省质安院 and 福建省计量院); D at 0
+    rows = pd.DataFrame({"institute": ["A", "B", "C", "D"], "value": [40.0, 15.0, 15.0, 0.0],
+                         "per_100_staff": [2.0, 5.0, 4.9, 1.0]})
+    figure = figures.count_vs_intensity(rows, METRIC, "en")
+    assert list(figure.data[0].textposition) == ["top center", "top center", "bottom center", "top center"]
+    low, high = figure.layout.xaxis.range
+    assert low < 0 < 40 < high  # D's marker and label are not cut at the axis
+    assert figure.layout.yaxis.range[0] < 0
+
+
 @pytest.mark.parametrize(("value", "qualifier", "unit", "lang", "text"), [
     (59.0, None, "项", "zh", "59项"), (20.0, "≥", "件", "zh", "≥20件"), (1234.5, None, "hours", "en", "1,234.5 hours"),
     (None, None, "项", "zh", "—"), (math.nan, None, "项", "zh", "—")])
