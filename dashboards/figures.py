@@ -237,27 +237,63 @@ def count_vs_intensity(rows: pd.DataFrame, metric: dict, lang: str) -> go.Figure
         return empty(t("no_data", lang))
     unit = metric["unit_zh" if lang == "zh" else "unit_en"]
     x, y = rows["value"].to_numpy(dtype=float), rows["per_100_staff"].to_numpy(dtype=float)
-    data = [{"type": "scatter", "x": x, "y": y,
-             "mode": "markers+text", "text": _values(rows["institute"]), "textposition": label_positions(x, y),
+    names = [str(name) for name in rows["institute"].tolist()]
+    x_range, y_range = _padded(x), _padded(y, 0.12)
+    data = [{"type": "scatter", "x": x, "y": y, "mode": "markers+text", "text": _texts(names),
+             "textposition": label_positions(x, y, names, x_range, y_range),
              "marker": {"size": 14, "color": COLORS["this"]}, "hovertemplate": "%{text}: %{x} / %{y:.2f}<extra></extra>"}]
     return _styled(data, t("count_vs_intensity", lang), height=420,
-                   axes={"xaxis": {"title": {"text": f"{t('count', lang)} ({unit})"}, "range": _padded(x)},
-                         "yaxis": {"title": {"text": t("per_100_staff", lang)}, "range": _padded(y, 0.12)}})
+                   axes={"xaxis": {"title": {"text": f"{t('count', lang)} ({unit})"}, "range": x_range},
+                         "yaxis": {"title": {"text": t("per_100_staff", lang)}, "range": y_range}})
 
 
-def label_positions(x: np.ndarray, y: np.ndarray, near: float = 0.07) -> list[str]:
-    """Above each point, or below it when a point already labelled above sits close by (within `near`
-    of both axes' spans): two institutes with the same count and a similar intensity no longer print
-    their names over each other."""
-    span_x, span_y = max(np.ptp(x), 1e-9), max(np.ptp(y), 1e-9)
-    positions: list[str] = [""] * len(x)
-    above: list[int] = []
-    for i in np.argsort(-y, kind="stable"):
-        crowded = any(abs(x[i] - x[j]) / span_x < near and abs(y[i] - y[j]) / span_y < near for j in above)
-        positions[i] = "bottom center" if crowded else "top center"
-        if not crowded:
-            above.append(i)
+# Label placement for count_vs_intensity, in pixels of a nominal plot area: the dashboard's half-width
+# card (the smallest the figure is drawn at; exports are wider, where the same choice only has more room).
+PLOT_PX = (520.0, 300.0)
+MARKER_PX, LABEL_PX, GAP_PX = 7.0, 16.0, 3.0  # marker radius, label height, gap
+CANDIDATES = ("top center", "bottom center", "middle right", "middle left")
+
+
+def label_positions(x: np.ndarray, y: np.ndarray, texts: list[str], x_range: list[float],
+                    y_range: list[float]) -> list[str]:
+    """Where each point's label goes: above it, unless that would cover another label or point; then
+    below, right or left, whichever is free (or overlaps least). Points are placed from the top down."""
+    width, height = PLOT_PX
+    px = (np.asarray(x, dtype=float) - x_range[0]) / ((x_range[1] - x_range[0]) or 1.0) * width
+    py = (np.asarray(y, dtype=float) - y_range[0]) / ((y_range[1] - y_range[0]) or 1.0) * height
+    taken = [(cx - MARKER_PX, cy - MARKER_PX, cx + MARKER_PX, cy + MARKER_PX) for cx, cy in zip(px, py, strict=True)]
+    positions = [""] * len(px)
+    for i in np.argsort(-py, kind="stable"):
+        boxes = {where: _label_box(px[i], py[i], _text_px(texts[i]), where) for where in CANDIDATES}
+        cost = {where: sum(_overlap(box, other) for j, other in enumerate(taken) if j != i)
+                + _outside(box, width, height) for where, box in boxes.items()}
+        positions[i] = min(CANDIDATES, key=lambda where: (cost[where], CANDIDATES.index(where)))
+        taken.append(boxes[positions[i]])
     return positions
+
+
+def _text_px(text: str) -> float:
+    return sum(13.0 if ord(ch) > 0x2E80 else 7.5 for ch in str(text))
+
+
+def _label_box(cx: float, cy: float, w: float, where: str) -> tuple[float, float, float, float]:
+    h, off = LABEL_PX, MARKER_PX + GAP_PX
+    if where == "top center":
+        return cx - w / 2, cy + off, cx + w / 2, cy + off + h
+    if where == "bottom center":
+        return cx - w / 2, cy - off - h, cx + w / 2, cy - off
+    if where == "middle right":
+        return cx + off, cy - h / 2, cx + off + w, cy + h / 2
+    return cx - off - w, cy - h / 2, cx - off, cy + h / 2
+
+
+def _overlap(a: tuple, b: tuple) -> float:
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def _outside(box: tuple, width: float, height: float) -> float:
+    inside = _overlap(box, (0.0, 0.0, width, height))
+    return (box[2] - box[0]) * (box[3] - box[1]) - inside
 
 
 def _padded(values: np.ndarray, top: float = 0.08) -> list[float]:

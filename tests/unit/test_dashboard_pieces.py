@@ -70,15 +70,24 @@ def test_count_vs_intensity_labels_each_institute():
     assert list(point.text) == ["A", "B"] and list(point.y) == [5.0, 2.0]
 
 
-def test_count_vs_intensity_keeps_close_labels_apart_and_a_point_at_zero_inside():
-    # B and C: the same count, a similar intensity (the demo's 浙江省质安院 and 福建省计量院); D at 0
-    rows = pd.DataFrame({"institute": ["A", "B", "C", "D"], "value": [40.0, 15.0, 15.0, 0.0],
-                         "per_100_staff": [2.0, 5.0, 4.9, 1.0]})
+def test_count_vs_intensity_keeps_labels_apart_and_a_point_at_zero_inside():
+    # the demo's crowded corner (prj_initiated 2024) plus a point at 0
+    names = ["浙江省标准院", "福建省标准化院", "江苏省质标院", "浙江省质安院", "福建省计量院", "浙江省质科院", "D"]
+    rows = pd.DataFrame({"institute": names, "value": [47.0, 43.0, 53.0, 46.0, 44.0, 101.0, 0.0],
+                         "per_100_staff": [23.8, 23.2, 19.9, 15.0, 12.0, 17.0, 1.0]})
     figure = figures.count_vs_intensity(rows, METRIC, "en")
-    assert list(figure.data[0].textposition) == ["top center", "top center", "bottom center", "top center"]
-    low, high = figure.layout.xaxis.range
-    assert low < 0 < 40 < high  # D's marker and label are not cut at the axis
-    assert figure.layout.yaxis.range[0] < 0
+    x_range, y_range = list(figure.layout.xaxis.range), list(figure.layout.yaxis.range)
+    assert x_range[0] < 0 < 101 < x_range[1] and y_range[0] < 0  # D is not cut at the axes
+    positions = list(figure.data[0].textposition)
+    assert positions[6] == "top center"  # alone: above, as usual
+    width, height = figures.PLOT_PX
+    scale = lambda v, r, size: (v - r[0]) / (r[1] - r[0]) * size  # noqa: E731
+    boxes = [figures._label_box(scale(x, x_range, width), scale(y, y_range, height), figures._text_px(n), p)
+             for x, y, n, p in zip(rows["value"], rows["per_100_staff"], names, positions, strict=True)]
+    overlapping = [(a, b) for a in range(len(boxes)) for b in range(a + 1, len(boxes))
+                   if figures._overlap(boxes[a], boxes[b]) > 0]
+    assert overlapping == []
+    assert all(b[0] >= 0 and b[2] <= width and b[1] >= 0 and b[3] <= height for b in boxes)  # none cut off
 
 
 @pytest.mark.parametrize(("value", "qualifier", "unit", "lang", "text"), [
