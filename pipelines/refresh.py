@@ -78,7 +78,18 @@ def _refresh(settings: Settings, out) -> RefreshResult:
         # dbt's first run in a process pays ~1–2 CPU-s once (project validation schemas, serialiser code
         # generation, the project's parse); a parse while the ingest runs moves that off the critical path.
         pool["dbt"].submit("pipelines.transform:run_dbt", settings, *DBT_PARSE)
-        result = _run_stages(settings, out, pool["dbt"], pool["gx"])
+        try:
+            result = _run_stages(settings, out, pool["dbt"], pool["gx"])
+        except StageFailed as failed:
+            if failed.stage == "ingest" and pool["dbt"].resident and not pool["dbt"].finish(0):
+                # An unreadable file, found while dbt parses: the parse writes only dbt's own target
+                # folder, so let it end (a worker left mid-call ends itself) and keep the workers warm
+                # for the refresh after the file is fixed.
+                if out:
+                    print("    (a few seconds: dbt finishes reading the project, kept for the next refresh)",
+                          file=out, flush=True)
+                pool["dbt"].finish(PARSE_GRACE_S)
+            raise
         result.workers = {name: "kept" if w.warm else "new" if w.resident else "own" for name, w in pool.items()}
         return result
 
@@ -213,6 +224,7 @@ def _gate_outcome(gate: str, outcome):
 # costs ~0.5 CPU-s per run (`make docs` writes them when wanted).
 DBT_BUILD = ("build", "--exclude-resource-type", "unit_test", "--no-write-json")
 DBT_PARSE = ("parse", "--no-write-json")
+PARSE_GRACE_S = 15.0
 
 
 def _dbt_outcome(settings: Settings, outcome):

@@ -86,6 +86,14 @@ class Worker:
         with contextlib.suppress(OSError):  # the worker ended: result() reads the end and says so
             self._calls.send(call)
 
+    def finish(self, timeout_s: float) -> bool:
+        """Wait up to `timeout_s` for the pending call to end, its reply discarded; whether it ended."""
+        if not self._pending or not self._replies.poll(timeout_s):
+            return not self._pending
+        with contextlib.suppress(WorkerError):
+            self.result()
+        return True
+
     def result(self) -> Reply:
         self._pending = False
         try:

@@ -93,6 +93,24 @@ def test_a_file_that_cannot_be_read_stops_before_anything_runs(pristine):
     assert "standards/标准.xlsx" in str(error)
 
 
+def test_a_file_error_keeps_the_workers_for_the_run_after_the_fix(pristine, tmp_path):
+    resident = {"TOUYAN_WORKER_IDLE": "60", "TOUYAN_RUNTIME_DIR": str(tmp_path / "run")}
+    bad = pristine.raw / "standards" / "标准.xlsx"
+    bad.parent.mkdir()
+    bad.write_bytes(b"PK\x03\x04 not really a workbook")
+    try:
+        failed = cli(pristine, env_extra=resident)
+        _, err = failed.communicate(timeout=300)
+        assert failed.returncode == 2 and "standards/标准.xlsx" in err
+        bad.unlink()  # the analyst removes the file
+        fixed = cli(pristine, env_extra=resident)
+        out, err = fixed.communicate(timeout=300)
+    finally:
+        stop_all(tmp_path / "run")
+    assert fixed.returncode == 0, err[-3000:]
+    assert "workers: kept from the previous refresh" in out
+
+
 def cli(data: DataDir, *args: str, env_extra: dict | None = None, **kwargs) -> subprocess.Popen:
     env = {**os.environ, "TOUYAN_DATA_DIR": str(data.settings.data_dir), "TOUYAN_TODAY": TODAY.isoformat(),
            "TOUYAN_ID_SALT": data.settings.id_salt, **(env_extra or {})}
