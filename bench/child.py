@@ -36,14 +36,15 @@ class TreeRss:
 
     def _run(self) -> None:
         while not self._stop.wait(self._every):
-            pids = set(_tree(os.getpid())) | (set(resident_pids()) if self.residents else set())
+            pids = set(_tree(os.getpid())) | (set(resident_pids(os.environ.get("TOUYAN_RUNTIME_DIR")))
+                                              if self.residents else set())
             self.peak_kib = max(self.peak_kib, sum(_rss_kib(pid) for pid in pids))
 
 
-def resident_pids() -> list[int]:
-    """The refresh's resident dbt and GX workers (pipelines/resident.py): not its descendants once the
-    refresh that started them has exited, but their memory and CPU are the refresh's all the same."""
-    folder = os.environ.get("TOUYAN_RUNTIME_DIR")
+def resident_pids(folder: str | None) -> list[int]:
+    """The refresh's resident dbt and GX workers (pipelines/resident.py) in their runtime folder: not its
+    descendants once the refresh that started them has exited, but their memory and CPU are the
+    refresh's all the same."""
     pids = []
     for pid_file in Path(folder).glob("*.pid") if folder else []:
         try:
@@ -53,10 +54,10 @@ def resident_pids() -> list[int]:
     return [pid for pid in pids if Path(f"/proc/{pid}").exists()]
 
 
-def resident_cpu_s() -> float:
+def resident_cpu_s(folder: str) -> float:
     """CPU seconds (user + system, all threads) the resident workers have used so far."""
     total = 0.0
-    for pid in resident_pids():
+    for pid in resident_pids(folder):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:

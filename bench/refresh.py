@@ -60,11 +60,10 @@ def refresh_run(data: Path, mode: str = "touyan") -> dict:
     """One refresh. A failed one is recorded (its wall time is the time to the failure), not raised."""
     outcome = data.parent / "refresh_outcome.json"
     outcome.unlink(missing_ok=True)
-    env = {**MODES[mode], "TOUYAN_RUNTIME_DIR": str(data.parent / "run")}
-    os.environ["TOUYAN_RUNTIME_DIR"] = env["TOUYAN_RUNTIME_DIR"]  # for resident_cpu_s here
-    resident_before = resident_cpu_s()
-    run = run_child("refresh", str(data), str(outcome), env=env)
-    resident = resident_cpu_s() - resident_before
+    runtime = str(data.parent / "run")
+    resident_before = resident_cpu_s(runtime)
+    run = run_child("refresh", str(data), str(outcome), env={**MODES[mode], "TOUYAN_RUNTIME_DIR": runtime})
+    resident = resident_cpu_s(runtime) - resident_before
     run["cpu_s"] += resident
     run["other_cpu_s"] = max(0.0, run["other_cpu_s"] - resident)
     ended = json.loads(outcome.read_text())
@@ -119,9 +118,8 @@ def measure(case: str, extra: Path | None, repeat: int, work: Path) -> list[dict
         build_raw(data, extra)
     runs: dict[str, list[dict]] = {"touyan": [], "touyan warm": [], "pandas": []}
     for i in range(repeat):
-        for tool, run in (("touyan", refresh_run), ("touyan warm", lambda d: refresh_run(d, "touyan warm")),
-                          ("pandas", pandas_run)):
-            runs[tool].append(run(data))
+        for tool in runs:
+            runs[tool].append(pandas_run(data) if tool == "pandas" else refresh_run(data, tool))
             r = runs[tool][-1]
             stages = ", ".join(f"{k} {v:.1f}" for k, v in r.get("stage_seconds", {}).items())
             failed = f" FAILED at {r['failed']['stage']} (exit {r['failed']['exit_code']})" if "failed" in r else ""
@@ -199,7 +197,7 @@ def targets(results: list[dict]) -> list[dict]:
                           "pass": big["median_wall_s"] < base["median_wall_s"]})
     for r in results:
         if r["tool"].startswith("touyan"):
-            found.append({"target": f"{r['input']}: validation (the two gates' own time) ≤ {GATE_SHARE:.0%} of refresh",
+            found.append({"target": f"{r['input']}: validation (the two gates' own time) ≤ {GATE_SHARE:.0%} of refresh ({r['tool']})",
                           "value": f"{r['median_gate_share']:.0%}", "pass": r["median_gate_share"] <= GATE_SHARE})
     return found
 

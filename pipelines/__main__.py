@@ -94,10 +94,17 @@ def _refresh(settings: Settings, wait: bool) -> int:
 
 
 def _workers_note(workers: dict[str, str], idle_seconds: int) -> str:
-    kept = [name for name, how in workers.items() if how == "kept"]
-    note = (f"dbt and GX workers: {'kept from the previous refresh' if len(kept) == len(workers) else ', '.join(f'{n} {h}' for n, h in workers.items())}"
-            if kept else "dbt and GX workers: started for this refresh")
-    if idle_seconds > 0 and any(how != "own" for how in workers.values()):
+    """How the refresh's workers came and stay: every one kept from the previous refresh, every one new,
+    or each worker by name."""
+    states = set(workers.values())
+    if states == {"kept"}:
+        how = "kept from the previous refresh"
+    elif "kept" not in states:
+        how = "started for this refresh"
+    else:
+        how = ", ".join(f"{name} {state}" for name, state in workers.items())
+    note = f"dbt and GX workers: {how}"
+    if idle_seconds > 0 and states != {"own"}:
         note += (f"; they stay {idle_seconds // 60} min for the next one "
                  "(TOUYAN_WORKER_IDLE=0 to turn off, `python -m pipelines stop-workers` to end them now)")
     return note + "."
