@@ -23,9 +23,6 @@ class Settings:
     # DuckDB spills to disk beyond this. With Arrow's read buffers and Python on top, 600MB keeps a
     # 1e7-row ingest under 2 GiB peak (docs/benchmarks.md); more buys little speed.
     duckdb_memory: str = "600MB"
-    # The publish sorts the record marts. The resident dbt and GX workers (~0.5 GB, idle) are still there:
-    # 800MB keeps a 1e7-row refresh under 2 GiB with them (1GB: ~2.0 GiB; 600MB spills: publish +7 s).
-    publish_memory: str = "800MB"
     # The dbt and GX worker processes stay this long after a refresh for the next one (pipelines/resident.py);
     # 0: each refresh starts and ends its own. On for the command line (TOUYAN_WORKER_IDLE, default 900 s),
     # off for settings made in code (tests, notebooks) unless asked for.
@@ -55,6 +52,5 @@ class Settings:
             id_salt=os.environ.get("TOUYAN_ID_SALT", DEFAULT_ID_SALT),
             today=date.fromisoformat(today) if today else date.today(),
             duckdb_memory=os.environ.get("TOUYAN_DUCKDB_MEMORY", "600MB"),
-            publish_memory=os.environ.get("TOUYAN_PUBLISH_MEMORY", "800MB"),
             worker_idle_seconds=int(os.environ.get("TOUYAN_WORKER_IDLE", "900")),
         )

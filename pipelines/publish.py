@@ -5,6 +5,13 @@ pruned to the newest few (a reader still on an old one has minutes, not millisec
 
     data/marts/current -> versions/<run_id>
     data/marts/versions/<run_id>/{manifest.json, dim_*.parquet, fct_*.parquet}
+
+Marts exported here are written in a fixed row order (`row_order`), so the same data gives the same
+bytes. Marts dbt writes to Parquet itself (materialized='parquet_file': the record marts that grow with
+the submissions) are linked in as dbt wrote them, rows in the order of the warehouse's scan — file order
+in practice, not guaranteed. Sorting 1e7 volunteer records costs ~12 CPU-s, more than the rest of their
+publishing; readers sort what they show (dashboards/data.py). The manifest says which is which
+(`fixed_order`).
 """
 from __future__ import annotations
 
@@ -55,27 +62,43 @@ def row_order(columns: list[str]) -> str:
     return ", ".join([*(f'"{c}"' for c in PROVENANCE_ORDER), *([f"hash({others})"] if others else [])])
 
 
-def export_marts(con: duckdb.DuckDBPyConnection, folder: Path) -> list[dict]:
-    """Each mart as one Parquet file, rows in a fixed order (`row_order`)."""
+def export_marts(con: duckdb.DuckDBPyConnection, folder: Path, written: dict[str, str] | None = None) -> list[dict]:
+    """Each mart as one Parquet file: the file dbt wrote for it if it wrote one (`written`, mart -> file;
+    linked, not copied), otherwise exported here with its rows in a fixed order (`row_order`)."""
     folder.mkdir(parents=True)
+    written = written or {}
     files = []
     for table in mart_tables(con):
         path = folder / f"{table}.parquet"
-        columns = [row[0] for row in con.execute(f"describe marts.{table}").fetchall()]
-        (rows,) = con.execute(f"copy (select * from marts.{table} order by {row_order(columns)}) to '{path}' "
-                              "(format parquet, compression zstd)").fetchone()  # COPY returns the rows written
+        if table in written:
+            _link_or_copy(Path(written[table]), path)
+            (rows,) = con.execute(f"select count(*) from read_parquet('{path}')").fetchone()
+        else:
+            columns = [row[0] for row in con.execute(f"describe marts.{table}").fetchall()]
+            (rows,) = con.execute(f"copy (select * from marts.{table} order by {row_order(columns)}) to '{path}' "
+                                  "(format parquet, compression zstd)").fetchone()  # COPY returns the rows written
         files.append({"mart": table, "file": path.name, "rows": rows, "bytes": path.stat().st_size,
-                      "sha256": _sha256(path)})
+                      "sha256": _sha256(path), "fixed_order": table not in written})
     return files
 
 
-def publish(con: duckdb.DuckDBPyConnection, marts_dir: Path, manifest: dict) -> Path:
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link costs nothing and is safe: dbt writes its next file under a temporary name and renames
+    it over this one, so the published link keeps the old file. Across file systems: a copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def publish(con: duckdb.DuckDBPyConnection, marts_dir: Path, manifest: dict,
+            written: dict[str, str] | None = None) -> Path:
     versions = marts_dir / "versions"
     versions.mkdir(parents=True, exist_ok=True)
     run_id = manifest["run_id"]
     incoming = versions / f"{INCOMING}{run_id}"
     shutil.rmtree(incoming, ignore_errors=True)
-    manifest = {**manifest, "marts": export_marts(con, incoming)}
+    manifest = {**manifest, "marts": export_marts(con, incoming, written)}
     (incoming / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     _fsync_tree(incoming)
     final = versions / run_id

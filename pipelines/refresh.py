@@ -157,9 +157,9 @@ def _run_stages(settings: Settings, out, dbt: Worker, gx: Worker) -> RefreshResu
     for worker in (dbt, gx):  # done with them: short-lived ones exit, resident ones wait for the next refresh
         worker.close()
 
-    with _warehouse(settings, settings.publish_memory) as con:
+    with _warehouse(settings) as con:
         result.manifest = _manifest(result, started, con, context)
-        result.version = here("publish", lambda: _publish(settings, con, result))
+        result.version = here("publish", lambda: _publish(settings, con, result, context))
     result.manifest = json.loads((result.version / "manifest.json").read_text(encoding="utf-8"))
     result.seconds = round(time.perf_counter() - t_start, 3)
     return result
@@ -192,8 +192,8 @@ def _reply(worker: Worker, stage: str):
                           "and report the lines above.") from e
 
 
-def _warehouse(settings: Settings, memory: str | None = None):
-    return duckdb.connect(str(settings.warehouse), config={"memory_limit": memory or settings.duckdb_memory})
+def _warehouse(settings: Settings):
+    return duckdb.connect(str(settings.warehouse), config={"memory_limit": settings.duckdb_memory})
 
 
 def _ingest(settings: Settings, out):
@@ -237,9 +237,9 @@ def _dbt_outcome(settings: Settings, outcome):
     return outcome
 
 
-def _publish(settings: Settings, con, result: RefreshResult) -> Path:
+def _publish(settings: Settings, con, result: RefreshResult, context: dict) -> Path:
     try:
-        return publish(con, settings.marts_dir, result.manifest)
+        return publish(con, settings.marts_dir, result.manifest, context["dbt"].files)
     except OSError as e:
         raise StageFailed("publish", f"publishing failed: {e}", [],
                           "Check free disk space and permissions on data/marts/, then refresh again.") from e

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pipelines.config import PROJECT_ROOT, Settings
 
@@ -30,6 +31,8 @@ class DbtOutcome:
     counts: dict[str, int] = field(default_factory=dict)
     failures: list[DbtFailure] = field(default_factory=list)
     error: str = ""
+    # models dbt wrote to Parquet itself (materialized='parquet_file'): mart name -> file
+    files: dict[str, str] = field(default_factory=dict)
 
 
 def dbt_args(settings: Settings, command: str, *extra: str) -> list[str]:
@@ -38,12 +41,21 @@ def dbt_args(settings: Settings, command: str, *extra: str) -> list[str]:
             "--target-path", str(dbt_dir / "target"), "--log-path", str(dbt_dir / "logs"), "--log-level-file", "info", "--quiet", *extra]
 
 
+def export_dir(settings: Settings) -> Path:
+    """Where models materialized as 'parquet_file' are written (dbt_project/macros/materializations)."""
+    return settings.data_dir / "dbt" / "exports"
+
+
 def run_dbt(settings: Settings, command: str = "build", *extra: str) -> DbtOutcome:
     """dbt in this process (no second Python start-up; partial parsing kept per data folder)."""
     from dbt.cli.main import dbtRunner
 
     os.environ["TOUYAN_WAREHOUSE"] = str(settings.warehouse)
     os.environ["TOUYAN_DUCKDB_MEMORY"] = settings.duckdb_memory
+    os.environ["TOUYAN_EXPORT_DIR"] = str(export_dir(settings))
+    export_dir(settings).mkdir(parents=True, exist_ok=True)
+    for partial in export_dir(settings).glob("tmp_*"):  # DuckDB's temporary file of a killed run
+        partial.unlink(missing_ok=True)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     try:
         result = dbtRunner().invoke(dbt_args(settings, command, *extra))
@@ -57,6 +69,8 @@ def run_dbt(settings: Settings, command: str = "build", *extra: str) -> DbtOutco
         kind = str(node.resource_type).split(".")[-1]
         outcome.counts[kind] = outcome.counts.get(kind, 0) + 1
         status = str(node_result.status).split(".")[-1].lower()
+        if status == "success" and node.config.materialized == "parquet_file":
+            outcome.files[node.alias] = str(export_dir(settings) / f"{node.alias}.parquet")
         if status in ("error", "fail", "runtime error"):
             outcome.failures.append(DbtFailure(node.name, kind, status, node_result.message or "",
                                                getattr(node, "original_file_path", "")))

@@ -3,7 +3,9 @@ submissions come in (CSV in several encodings, xlsx with title rows), and a real
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 import os
 from datetime import date
 from pathlib import Path
@@ -75,6 +77,16 @@ class DataDir:
         cur = self.query("select * from raw.load_log where source_file = ?", [source_file])
         names = [r[0] for r in self.query("select column_name from (describe raw.load_log)")]
         return dict(zip(names, cur[0], strict=True))
+
+
+def published_content(version: Path) -> dict[str, str]:
+    """Per mart of a published version, what must be the same when the data is: the file's hash for a
+    mart in a fixed row order, and a hash of its sorted rows for one dbt wrote in scan order."""
+    manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+    con = duckdb.connect()
+    return {m["mart"]: m["sha256"] if m["fixed_order"] else hashlib.sha256(repr(con.execute(
+                f"select * from read_parquet('{version / m['file']}') order by all").fetchall()).encode()).hexdigest()
+            for m in manifest["marts"]}
 
 
 @pytest.fixture

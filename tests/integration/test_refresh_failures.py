@@ -20,7 +20,7 @@ from pipelines.config import PROJECT_ROOT
 from pipelines.lock import refresh_lock
 from pipelines.refresh import StageFailed, refresh
 from pipelines.resident import stop_all
-from tests.conftest import TODAY, DataDir, write_csv
+from tests.conftest import TODAY, DataDir, published_content, write_csv
 from tests.integration.test_refresh_arithmetic import write_submission
 
 
@@ -141,10 +141,6 @@ def run_id(out: str) -> str:
     return out.split("(run ", 1)[1].split(")", 1)[0]
 
 
-def mart_hashes(version: Path) -> dict[str, str]:
-    return {m["mart"]: m["sha256"] for m in json.loads((version / "manifest.json").read_text(encoding="utf-8"))["marts"]}
-
-
 def assert_complete(marts_dir: Path) -> str:
     version = (marts_dir / "current").resolve()
     manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
@@ -179,7 +175,7 @@ def test_a_refresh_killed_at_any_point_leaves_a_complete_published_version(data,
     stop_all(tmp_path / "run")
     assert final.returncode == 0, err[-3000:]
     assert again.returncode == 0 and "workers: kept from the previous refresh" in out_again, out_again + err_again[-3000:]
-    assert mart_hashes(marts / "versions" / run_id(out)) == mart_hashes(marts / "current")
+    assert published_content(marts / "versions" / run_id(out)) == published_content((marts / "current").resolve())
     assert "Warning" not in err, err[-3000:]  # e.g. the resource tracker's "leaked semaphore" on exit
     newest = assert_complete(marts)
     versions = sorted(p.name for p in (marts / "versions").iterdir())

@@ -35,3 +35,22 @@ def test_exported_files_follow_the_order_and_count_their_rows(tmp_path):
         con.execute(f"create or replace table marts.fct_records as select * from marts.fct_records order by hours {direction}")
         again = {f["mart"]: f["sha256"] for f in export_marts(con, tmp_path / f"v{n}")}
         assert again == {name: f["sha256"] for name, f in files.items()}
+
+
+def test_a_file_dbt_wrote_is_linked_in_and_keeps_its_rows_when_dbt_writes_the_next(tmp_path):
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    written = tmp_path / "exports" / "fct_records.parquet"
+    written.parent.mkdir()
+    con.execute(f"copy (select * from (values (2, 'b'), (1, 'a')) t(n, s)) to '{written}' (format parquet)")
+    con.execute(f"create view marts.fct_records as select * from read_parquet('{written}')")
+    con.execute("create table marts.dim_things as select * from (values (2, 'y'), (1, 'z')) t(id, name)")
+    files = {f["mart"]: f for f in export_marts(con, tmp_path / "v1", {"fct_records": str(written)})}
+    published = tmp_path / "v1" / "fct_records.parquet"
+    assert published.stat().st_ino == written.stat().st_ino  # linked, not exported again
+    assert (files["fct_records"]["rows"], files["fct_records"]["fixed_order"]) == (2, False)
+    assert files["dim_things"]["fixed_order"] is True
+    assert con.execute(f"select * from '{published}'").fetchall() == [(2, "b"), (1, "a")]  # as dbt wrote it
+    # dbt's next build writes the file as the materialization does (a temporary file renamed over it):
+    con.execute(f"copy (select 3 as n, 'c' as s) to '{written}' (format parquet, use_tmp_file true)")
+    assert con.execute(f"select * from '{published}'").fetchall() == [(2, "b"), (1, "a")]
