@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 
 import duckdb
 import pytest
 
+from pipelines import transform
+from pipelines.config import Settings
 from pipelines.refresh import refresh
 from pipelines.transform import run_dbt
 from tests.conftest import published_content
@@ -115,3 +118,24 @@ def test_dbt_unit_tests_pass_and_docs_generate(demo):
     assert docs.success, docs.error
     catalog = json.loads((settings.data_dir / "dbt" / "target" / "catalog.json").read_text())
     assert "model.touyan.fct_institute_metric_year" in catalog["nodes"]
+
+
+def test_a_record_file_dbt_writes_keeps_its_enforced_contract(demo, tmp_path, monkeypatch):
+    """The parquet_file materialization is this project's own: it must refuse a model whose columns do
+    not match its contract, as dbt's table and view materializations do, before writing the file."""
+    settings, _, _ = demo
+    project = tmp_path / "dbt_project"
+    shutil.copytree(transform.DBT_PROJECT, project, ignore=shutil.ignore_patterns("target", "logs"))
+    models = project / "models" / "marts" / "_marts__models.yml"
+    text = models.read_text(encoding="utf-8")
+    start = text.index("- name: year", text.index("- name: fct_volunteer_records"))
+    models.write_text(text[:start] + text[start:].replace("data_type: integer", "data_type: bigint", 1),
+                      encoding="utf-8")
+    copy = Settings(data_dir=tmp_path / "data", id_salt=settings.id_salt, today=settings.today)
+    copy.data_dir.mkdir()
+    shutil.copyfile(settings.warehouse, copy.warehouse)
+    monkeypatch.setattr(transform, "DBT_PROJECT", project)
+    outcome = run_dbt(copy, "build", "--select", "fct_volunteer_records")
+    assert not outcome.success
+    assert "year" in outcome.failures[0].message and "data type mismatch" in outcome.failures[0].message
+    assert not list(transform.export_dir(copy).iterdir())  # nothing written
