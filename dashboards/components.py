@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-from dashboards.i18n import t
+from dashboards.i18n import fmt_number, t
 
 FIGURE_FORMATS = ("png", "svg", "pdf")
 TABLE_FORMATS = ("csv", "xlsx")
@@ -40,17 +40,30 @@ def table_card(name: str, lang: str, title: str, body=None, footer=None) -> dbc.
     ], className="mb-3 shadow-sm")
 
 
-def table(frame: pd.DataFrame, max_rows: int = 500) -> dbc.Table | html.Div:
-    """The frame as an HTML table. The rows and cells are written in Dash's wire format (what
+def table(frame: pd.DataFrame, lang: str, max_rows: int = 500) -> dbc.Table | html.Div:
+    """The frame as an HTML table, its first `max_rows` rows; beyond that a line says how many there are
+    and that the download has them all. The rows and cells are written in Dash's wire format (what
     `html.Td(...).to_plotly_json()` gives) rather than as component objects: a 200-row leaderboard is
     2,600 cells, ~70 ms to build and serialise as objects, a few ms as dicts."""
     if frame.empty:
         return html.Div("—", className="p-3 text-muted")
     head = _html("Thead", _html("Tr", [_html("Th", str(c)) for c in frame.columns]))
     shown = frame.head(max_rows)
-    rows = zip(*(shown[c].tolist() for c in shown.columns), strict=True)  # lists: no per-cell call into Arrow-backed columns
+    rows = zip(*(_cells(shown[c]) for c in shown.columns), strict=True)
     body = _html("Tbody", [_html("Tr", [_html("Td", "" if pd.isna(v) else str(v)) for v in row]) for row in rows])
-    return dbc.Table([head, body], striped=True, hover=True, size="sm", className="mb-0")
+    shown_table = dbc.Table([head, body], striped=True, hover=True, size="sm", className="mb-0")
+    if len(frame) <= max_rows:
+        return shown_table
+    note = t("rows_shown", lang).format(shown=fmt_number(max_rows, lang, 0), total=fmt_number(len(frame), lang, 0))
+    return html.Div([shown_table, html.Div(note, className="small text-muted p-2 rows-shown")])
+
+
+def _cells(column: pd.Series) -> list:
+    """A column's values as a list (no per-cell call into Arrow-backed columns); dates without a time of
+    day as dates (DuckDB's DATE arrives in pandas as a timestamp: 2020-10-12, not 2020-10-12 00:00:00)."""
+    if pd.api.types.is_datetime64_any_dtype(column) and (column.dropna() == column.dropna().dt.normalize()).all():
+        return [None if pd.isna(v) else v.date().isoformat() for v in column]
+    return column.tolist()
 
 
 def _html(tag: str, children) -> dict:

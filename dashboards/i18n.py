@@ -37,6 +37,8 @@ TEXT = {
     "leaderboard": ("排行榜", "Leaderboard"),
     "trend": ("历年趋势", "Trend"),
     "records": ("明细记录", "Records behind the number"),
+    "rows_shown": ("显示前 {shown} 行，共 {total} 行；下载 CSV 或 XLSX 可得全部。",
+                   "The first {shown} of {total} rows; download CSV or XLSX for all of them."),
     "records_hint": ("点击趋势图中的某一年查看该年明细（含来源文件与行号）",
                      "Click a year in the trend to list its records (with source file and row)"),
     "not_reported": ("未报送", "not reported"),

@@ -16,7 +16,7 @@ PAGE = "definitions"
 def layout(store: MartStore, state: dict):
     lang = state["lang"]
     return html.Div([state_store(PAGE, {"lang": lang}),
-                     table_card("definitions", lang, t("definitions", lang), table(definitions(store, state)))])
+                     table_card("definitions", lang, t("definitions", lang), table(definitions(store, state), lang))])
 
 
 def definitions(store: MartStore, state: dict) -> pd.DataFrame:

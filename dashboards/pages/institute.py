@@ -98,7 +98,7 @@ def records(store: MartStore, state: dict) -> pd.DataFrame:
 def records_content(store: MartStore, institute_id: str, metric_id: str, record_year: int, lang: str) -> tuple:
     """The records table and the page's URL state."""
     state = {"lang": lang, "institute": institute_id, "metric": metric_id, "record_year": record_year}
-    return table(records(store, state)), state
+    return table(records(store, state), lang), state
 
 
 TABLES = {"records": records}

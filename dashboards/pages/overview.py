@@ -56,7 +56,7 @@ def content(store: MartStore, year: int, group_id: str, lang: str) -> tuple:
     layout shows and the callback returns."""
     state = {"lang": lang, "year": year, "group": group_id}
     leaders = leaderboard(store, state)
-    return kpi_cards(store, year, group_id, lang), table(leaderboard_page(leaders, 1)), pages_of(leaders), state
+    return kpi_cards(store, year, group_id, lang), table(leaderboard_page(leaders, 1), lang), pages_of(leaders), state
 
 
 def pages_of(leaders: pd.DataFrame) -> int:
@@ -185,6 +185,6 @@ def register(app, store: MartStore) -> None:
     def update(year, group_id, page, lang):
         if ctx.triggered_id == "leaderboard-pager":  # another page of the same table: only the table changes
             leaders = leaderboard(store, {"lang": lang, "year": year, "group": group_id})
-            return no_update, table(leaderboard_page(leaders, page)), no_update, no_update, no_update, no_update
+            return no_update, table(leaderboard_page(leaders, page), lang), no_update, no_update, no_update, no_update
         cards, leaders, pages, state = content(store, year, group_id, lang)  # a new year or group: page 1
         return cards, leaders, state, pages, 1, _shown(pages)

@@ -24,13 +24,13 @@ def layout(store: MartStore, state: dict):
     return html.Div([
         state_store(PAGE, {"lang": lang}),
         figure_card("quarantined_by_file", lang, figures.quarantined_by_file(counts, lang)),
-        table_card("quarantined", lang, t("quarantined", lang), table(quarantined(store, state, rows))),
+        table_card("quarantined", lang, t("quarantined", lang), table(quarantined(store, state, rows), lang)),
         html.H5(t("last_run", lang), className="mt-4"),
-        table(pd.DataFrame({t("stage", lang): list(stages), t("seconds", lang): [fmt_number(v, lang, 2) for v in stages.values()]})),
+        table(pd.DataFrame({t("stage", lang): list(stages), t("seconds", lang): [fmt_number(v, lang, 2) for v in stages.values()]}), lang),
         html.P([t("gx_report", lang), ": ",
                 html.A("raw", href="/reports/quality/raw/index.html", target="_blank"), " · ",
                 html.A("marts", href="/reports/quality/marts/index.html", target="_blank")], className="mt-2"),
-        table_card("source_files", lang, t("files", lang), table(source_files(store, state))),
+        table_card("source_files", lang, t("files", lang), table(source_files(store, state), lang)),
     ])
 
 
