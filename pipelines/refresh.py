@@ -239,7 +239,7 @@ def _dbt_outcome(settings: Settings, outcome):
 
 def _publish(settings: Settings, con, result: RefreshResult, context: dict) -> Path:
     try:
-        return publish(con, settings.marts_dir, result.manifest, context["dbt"].files)
+        return publish(con, settings.marts_dir, result.manifest, context["dbt"].parquet_files)
     except OSError as e:
         raise StageFailed("publish", f"publishing failed: {e}", [],
                           "Check free disk space and permissions on data/marts/, then refresh again.") from e

@@ -32,7 +32,7 @@ class DbtOutcome:
     failures: list[DbtFailure] = field(default_factory=list)
     error: str = ""
     # models dbt wrote to Parquet itself (materialized='parquet_file'): mart name -> file
-    files: dict[str, str] = field(default_factory=dict)
+    parquet_files: dict[str, str] = field(default_factory=dict)
 
 
 def dbt_args(settings: Settings, command: str, *extra: str) -> list[str]:
@@ -70,7 +70,7 @@ def run_dbt(settings: Settings, command: str = "build", *extra: str) -> DbtOutco
         outcome.counts[kind] = outcome.counts.get(kind, 0) + 1
         status = str(node_result.status).split(".")[-1].lower()
         if status == "success" and node.config.materialized == "parquet_file":
-            outcome.files[node.alias] = str(export_dir(settings) / f"{node.alias}.parquet")
+            outcome.parquet_files[node.alias] = str(export_dir(settings) / f"{node.alias}.parquet")
         if status in ("error", "fail", "runtime error"):
             outcome.failures.append(DbtFailure(node.name, kind, status, node_result.message or "",
                                                getattr(node, "original_file_path", "")))

@@ -101,8 +101,8 @@ def run_gate(gate: str, checks: tuple[Check, ...], frames: dict, docs_dir: Path)
     Every check is validated with GX's BASIC result format (success, observed values, unexpected counts
     and values: what the Data Docs show); only a check that fails is validated again with SUMMARY and
     the columns that locate its offending rows (file and row, institute and year), for the summary a
-    person acts on. That result replaces the first in the Data Docs (same run). Asking for row
-    locations on every check took ~40 % of the gates' time in GX (docs/benchmarks.md)."""
+    person acts on. That result replaces the first in the Data Docs (same run). SUMMARY with row
+    locations on every check, and the YAML below, were ~40 % of the gates' time (docs/benchmarks.md)."""
     gx, gxe, ProgressBarsConfig, RunIdentifier = _import_gx()
     context = gx.get_context(mode="ephemeral")
     # An ephemeral context re-serialises its whole configuration to YAML, in memory, on every asset added
