@@ -40,9 +40,9 @@ def table_card(name: str, lang: str, title: str, body=None, footer=None) -> dbc.
     ], className="mb-3 shadow-sm")
 
 
-def table(frame: pd.DataFrame, lang: str, max_rows: int = 500) -> dbc.Table | html.Div:
+def table(frame: pd.DataFrame, lang: str, max_rows: int = 500, total: int | None = None) -> dbc.Table | html.Div:
     """The frame as an HTML table, its first `max_rows` rows; beyond that a line says how many there are
-    and that the download has them all. The rows and cells are written in Dash's wire format (what
+    (`total` when the frame is already cut to the rows shown) and that the download has them all. The rows and cells are written in Dash's wire format (what
     `html.Td(...).to_plotly_json()` gives) rather than as component objects: a 200-row leaderboard is
     2,600 cells, ~70 ms to build and serialise as objects, a few ms as dicts."""
     if frame.empty:
@@ -52,9 +52,10 @@ def table(frame: pd.DataFrame, lang: str, max_rows: int = 500) -> dbc.Table | ht
     rows = zip(*(_cells(shown[c]) for c in shown.columns), strict=True)
     body = _html("Tbody", [_html("Tr", [_html("Td", "" if pd.isna(v) else str(v)) for v in row]) for row in rows])
     shown_table = dbc.Table([head, body], striped=True, hover=True, size="sm", className="mb-0")
-    if len(frame) <= max_rows:
+    total = len(frame) if total is None else total
+    if total <= len(shown):
         return shown_table
-    note = t("rows_shown", lang).format(shown=fmt_number(max_rows, lang, 0), total=fmt_number(len(frame), lang, 0))
+    note = t("rows_shown", lang).format(shown=fmt_number(len(shown), lang, 0), total=fmt_number(total, lang, 0))
     return html.Div([shown_table, html.Div(note, className="small text-muted p-2 rows-shown")])
 
 

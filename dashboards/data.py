@@ -197,18 +197,28 @@ class MartStore:
     def group_metric_years(self, group_id: str = "all", metric_id: str | None = None) -> pd.DataFrame:
         return self.snapshot().select_group_metric_years(group_id, metric_id)
 
-    def records(self, metric_id: str, institute_id: str, year: int) -> pd.DataFrame:
-        """The rows behind one figure, with the file and row each came from."""
+    def records(self, metric_id: str, institute_id: str, year: int, limit: int | None = None) -> pd.DataFrame:
+        """The rows behind one figure, with the file and row each came from, in file order; the first
+        `limit` of them if given (the page shows 500; a 1e7-row volunteer mart has 335,440 behind one
+        figure, and fetching them all to show 500 took most of a second)."""
+        return self._records("select * exclude (metric_ids, file_sha256)", metric_id, institute_id, year,
+                             "order by source_file, source_sheet, source_row" + (f" limit {int(limit)}" if limit else ""))
+
+    def record_count(self, metric_id: str, institute_id: str, year: int) -> int:
+        counted = self._records("select count(*) as n", metric_id, institute_id, year)
+        return int(counted["n"].iloc[0]) if not counted.empty else 0
+
+    def _records(self, select: str, metric_id: str, institute_id: str, year: int, rest: str = "") -> pd.DataFrame:
         snapshot = self.snapshot()
         mart = snapshot.metrics.loc[snapshot.metrics["metric_id"] == metric_id, "record_mart"]
         if mart.empty:
             return pd.DataFrame()
         cursor = snapshot.con.cursor()
         try:
-            return cursor.execute(f"""select * exclude (metric_ids, file_sha256) from {mart.iloc[0]}
+            return cursor.execute(f"""{select} from {mart.iloc[0]}
                                       where institute_id = ? and year = ?
                                         and list_contains(string_split(metric_ids, ','), ?)
-                                      order by source_file, source_row""", [institute_id, year, metric_id]).df()
+                                      {rest}""", [institute_id, year, metric_id]).df()
         finally:
             cursor.close()
 

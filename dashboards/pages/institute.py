@@ -90,15 +90,21 @@ def summary(rows: pd.DataFrame, metric: dict, lang: str, year: int):
                             className="summary-item") for k, v in items])
 
 
+RECORDS_SHOWN = 500
+
+
 def records(store: MartStore, state: dict) -> pd.DataFrame:
     d = defaults(store, state)
     return store.records(d["metric"], d["institute"], d["record_year"])
 
 
 def records_content(store: MartStore, institute_id: str, metric_id: str, record_year: int, lang: str) -> tuple:
-    """The records table and the page's URL state."""
+    """The records table (the first RECORDS_SHOWN; the download has them all) and the page's URL state."""
     state = {"lang": lang, "institute": institute_id, "metric": metric_id, "record_year": record_year}
-    return table(records(store, state), lang), state
+    d = defaults(store, state)
+    shown = store.records(d["metric"], d["institute"], d["record_year"], limit=RECORDS_SHOWN)
+    total = store.record_count(d["metric"], d["institute"], d["record_year"]) if len(shown) == RECORDS_SHOWN else len(shown)
+    return table(shown, lang, max_rows=RECORDS_SHOWN, total=total), state
 
 
 TABLES = {"records": records}

@@ -1,0 +1,45 @@
+"""The records behind a figure on the institute page, on the published demo: the page fetches only the
+rows it shows and says how many there are; the download has them all, in the same order."""
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from dashboards.data import MartStore
+from dashboards.pages import institute
+from tests.integration.test_leaderboard_pages import body_rows
+
+
+@pytest.fixture(scope="module")
+def store(published_demo):
+    settings, _ = published_demo
+    return MartStore(settings.marts_dir)
+
+
+def busiest(store: MartStore, mart: str) -> tuple[str, int, int]:
+    """The institute and year with the most records in a record mart, and how many."""
+    path = store.marts_dir / "current" / f"{mart}.parquet"
+    return duckdb.execute(f"select institute_id, year, count(*) as n from '{path}' group by all "
+                          "order by n desc, institute_id, year limit 1").fetchone()
+
+
+def test_the_page_shows_the_first_records_and_says_how_many_the_download_has(store, monkeypatch):
+    institute_id, year, n = busiest(store, "fct_volunteer_records")
+    monkeypatch.setattr(institute, "RECORDS_SHOWN", 10)
+    assert n > 10
+    everything = institute.records(store, {"institute": institute_id, "metric": "vol_hours", "record_year": year})
+    assert len(everything) == n  # the download
+    shown, _ = institute.records_content(store, institute_id, "vol_hours", year, "en")
+    table, note = shown.children
+    rows = body_rows(table)
+    assert [r[list(everything.columns).index("source_row")] for r in rows] == [
+        str(v) for v in everything["source_row"].head(10)]  # the first ten, in file order
+    assert note.children == f"The first 10 of {n:,} rows; download CSV or XLSX for all of them."
+    assert store.record_count("vol_hours", institute_id, year) == n
+
+
+def test_a_figure_with_few_records_shows_them_all_without_a_note(store, monkeypatch):
+    institute_id, year, n = busiest(store, "fct_volunteer_records")
+    monkeypatch.setattr(institute, "RECORDS_SHOWN", n)
+    shown, _ = institute.records_content(store, institute_id, "vol_hours", year, "zh")
+    assert len(body_rows(shown)) == n  # a plain table: no note
