@@ -257,18 +257,27 @@ CANDIDATES = ("top center", "bottom center", "middle right", "middle left")
 def label_positions(x: np.ndarray, y: np.ndarray, texts: list[str], x_range: list[float],
                     y_range: list[float]) -> list[str]:
     """Where each point's label goes: above it, unless that would cover another label or point; then
-    below, right or left, whichever is free (or overlaps least). Points are placed from the top down."""
+    below, right or left, whichever is free (or overlaps least). Points are placed from the top down.
+    The overlaps of a point's four candidate boxes with every box placed so far are one array operation:
+    at 200 institutes a loop over box pairs took ~0.3 s per figure."""
     width, height = PLOT_PX
     px = (np.asarray(x, dtype=float) - x_range[0]) / ((x_range[1] - x_range[0]) or 1.0) * width
     py = (np.asarray(y, dtype=float) - y_range[0]) / ((y_range[1] - y_range[0]) or 1.0) * height
-    taken = [(cx - MARKER_PX, cy - MARKER_PX, cx + MARKER_PX, cy + MARKER_PX) for cx, cy in zip(px, py, strict=True)]
-    positions = [""] * len(px)
+    n = len(px)
+    taken = np.empty((2 * n, 4))  # the markers, then each label as it is placed
+    taken[:n] = np.column_stack([px - MARKER_PX, py - MARKER_PX, px + MARKER_PX, py + MARKER_PX])
+    placed = n
+    plot = np.array([[0.0, 0.0, width, height]])
+    positions = [""] * n
     for i in np.argsort(-py, kind="stable"):
-        boxes = {where: _label_box(px[i], py[i], _text_px(texts[i]), where) for where in CANDIDATES}
-        cost = {where: sum(_overlap(box, other) for j, other in enumerate(taken) if j != i)
-                + _outside(box, width, height) for where, box in boxes.items()}
-        positions[i] = min(CANDIDATES, key=lambda where: (cost[where], CANDIDATES.index(where)))
-        taken.append(boxes[positions[i]])
+        boxes = np.array([_label_box(px[i], py[i], _text_px(texts[i]), where) for where in CANDIDATES])
+        others = np.delete(taken[:placed], i, axis=0)  # every box but the point's own marker
+        areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+        cost = _overlaps(boxes, others).sum(axis=1) + areas - _overlaps(boxes, plot)[:, 0]
+        best = int(np.argmin(cost))  # the first of equal costs: the order of CANDIDATES
+        positions[i] = CANDIDATES[best]
+        taken[placed] = boxes[best]
+        placed += 1
     return positions
 
 
@@ -287,13 +296,11 @@ def _label_box(cx: float, cy: float, w: float, where: str) -> tuple[float, float
     return cx - off - w, cy - h / 2, cx - off, cy + h / 2
 
 
-def _overlap(a: tuple, b: tuple) -> float:
-    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-
-
-def _outside(box: tuple, width: float, height: float) -> float:
-    inside = _overlap(box, (0.0, 0.0, width, height))
-    return (box[2] - box[0]) * (box[3] - box[1]) - inside
+def _overlaps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Area shared by each box of `a` with each box of `b` (boxes as rows x0, y0, x1, y1): len(a) × len(b)."""
+    w = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])
+    h = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1])
+    return np.clip(w, 0.0, None) * np.clip(h, 0.0, None)
 
 
 def _padded(values: np.ndarray, top: float = 0.08) -> list[float]:

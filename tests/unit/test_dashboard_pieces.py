@@ -86,8 +86,10 @@ def test_count_vs_intensity_keeps_labels_apart_and_a_point_at_zero_inside():
     scale = lambda v, r, size: (v - r[0]) / (r[1] - r[0]) * size  # noqa: E731
     boxes = [figures._label_box(scale(x, x_range, width), scale(y, y_range, height), figures._text_px(n), p)
              for x, y, n, p in zip(rows["value"], rows["per_100_staff"], names, positions, strict=True)]
-    overlapping = [(a, b) for a in range(len(boxes)) for b in range(a + 1, len(boxes))
-                   if figures._overlap(boxes[a], boxes[b]) > 0]
+    def overlap(a, b):
+        return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+    overlapping = [(a, b) for a in range(len(boxes)) for b in range(a + 1, len(boxes)) if overlap(boxes[a], boxes[b]) > 0]
     assert overlapping == []
     assert all(b[0] >= 0 and b[2] <= width and b[1] >= 0 and b[3] <= height for b in boxes)  # none cut off
 
