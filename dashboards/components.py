@@ -42,9 +42,10 @@ def table_card(name: str, lang: str, title: str, body=None, footer=None) -> dbc.
 
 def table(frame: pd.DataFrame, lang: str, max_rows: int = 500, total: int | None = None) -> dbc.Table | html.Div:
     """The frame as an HTML table, its first `max_rows` rows; beyond that a line says how many there are
-    (`total` when the frame is already cut to the rows shown) and that the download has them all. The rows and cells are written in Dash's wire format (what
-    `html.Td(...).to_plotly_json()` gives) rather than as component objects: a 200-row leaderboard is
-    2,600 cells, ~70 ms to build and serialise as objects, a few ms as dicts."""
+    (`total` when the frame is already cut to the rows shown) and that the download has them all. The
+    rows and cells are written in Dash's wire format (what `html.Td(...).to_plotly_json()` gives) rather
+    than as component objects: a 200-row leaderboard is 2,600 cells, ~70 ms to build and serialise as
+    objects, a few ms as dicts."""
     if frame.empty:
         return html.Div("—", className="p-3 text-muted")
     head = _html("Thead", _html("Tr", [_html("Th", str(c)) for c in frame.columns]))
@@ -62,8 +63,10 @@ def table(frame: pd.DataFrame, lang: str, max_rows: int = 500, total: int | None
 def _cells(column: pd.Series) -> list:
     """A column's values as a list (no per-cell call into Arrow-backed columns); dates without a time of
     day as dates (DuckDB's DATE arrives in pandas as a timestamp: 2020-10-12, not 2020-10-12 00:00:00)."""
-    if pd.api.types.is_datetime64_any_dtype(column) and (column.dropna() == column.dropna().dt.normalize()).all():
-        return [None if pd.isna(v) else v.date().isoformat() for v in column]
+    if pd.api.types.is_datetime64_any_dtype(column):
+        stamps = column.dropna()
+        if (stamps == stamps.dt.normalize()).all():
+            return [None if pd.isna(v) else v.date().isoformat() for v in column]
     return column.tolist()
 
 

@@ -79,6 +79,12 @@ class DataDir:
         return dict(zip(names, cur[0], strict=True))
 
 
+def body_rows(table) -> list[list[str]]:
+    """The cells of a table rendered by dashboards.components.table, row by row."""
+    _, body = table.children
+    return [[cell["props"]["children"] for cell in row["props"]["children"]] for row in body["props"]["children"]]
+
+
 def published_content(version: Path) -> dict[str, str]:
     """Per mart of a published version, what must be the same when the data is: the file's hash for a
     mart in a fixed row order, and a hash of its sorted rows for one dbt wrote in scan order."""

@@ -7,6 +7,7 @@ import pytest
 
 from dashboards.data import MartStore
 from dashboards.pages import overview
+from tests.conftest import body_rows
 
 
 @pytest.fixture(scope="module")
@@ -28,12 +29,6 @@ def find(component, component_id):
         if hasattr(child, "to_plotly_json") and (found := find(child, component_id)) is not None:
             return found
     return None
-
-
-def body_rows(table) -> list[list[str]]:
-    """The cells of a table rendered by dashboards.components.table, row by row."""
-    _, body = table.children
-    return [[cell["props"]["children"] for cell in row["props"]["children"]] for row in body["props"]["children"]]
 
 
 def test_a_group_that_fits_on_one_page_shows_no_pager(store):

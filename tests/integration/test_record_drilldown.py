@@ -7,7 +7,7 @@ import pytest
 
 from dashboards.data import MartStore
 from dashboards.pages import institute
-from tests.integration.test_leaderboard_pages import body_rows
+from tests.conftest import body_rows
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from dashboards import figures
 from dashboards.components import table
 from dashboards.i18n import fmt_pct, fmt_rank, fmt_value, t
 from dashboards.state import build, parse
+from tests.conftest import body_rows
 
 METRIC = {"metric_id": "prj_initiated", "name_zh": "新立项项目数", "name_en": "Projects initiated",
           "unit_zh": "项", "unit_en": "projects"}
@@ -144,8 +145,8 @@ def test_a_kpi_sparkline_breaks_at_a_gap_and_marks_each_year():
 def test_a_table_longer_than_it_shows_says_how_many_rows_there_are():
     frame = pd.DataFrame({"source_row": range(2, 1502)})  # 1,500 records behind one figure
     shown = table(frame, "en", max_rows=500)
-    body = shown.children[0].children[1]["props"]["children"]
-    assert len(body) == 500 and body[-1]["props"]["children"][0]["props"]["children"] == "501"
+    rows = body_rows(shown.children[0])
+    assert len(rows) == 500 and rows[-1][0] == "501"
     assert shown.children[1].children == "The first 500 of 1,500 rows; download CSV or XLSX for all of them."
     assert table(frame, "zh", max_rows=500).children[1].children == "显示前 500 行，共 1,500 行；下载 CSV 或 XLSX 可得全部。"
     whole = table(frame.head(500), "en", max_rows=500)
@@ -155,6 +156,4 @@ def test_a_table_longer_than_it_shows_says_how_many_rows_there_are():
 def test_a_table_shows_dates_as_dates_and_times_when_they_have_one():
     frame = pd.DataFrame({"service_date": pd.to_datetime(["2020-10-12", None]),
                           "loaded_at": pd.to_datetime(["2020-10-12 08:30:00", "2020-10-13 00:00:00"])})
-    rows = table(frame, "zh").children[1]["props"]["children"]
-    cells = [[cell["props"]["children"] for cell in row["props"]["children"]] for row in rows]
-    assert cells == [["2020-10-12", "2020-10-12 08:30:00"], ["", "2020-10-13 00:00:00"]]
+    assert body_rows(table(frame, "zh")) == [["2020-10-12", "2020-10-12 08:30:00"], ["", "2020-10-13 00:00:00"]]
