@@ -118,17 +118,34 @@ def _landing_view(con, contract: Contract, landed: list[tuple[str, ReadFile]]) -
     con.execute("create or replace temp table sheet_keys (source_file varchar, source_sheet varchar, sheet_key bigint)")
     if sheets:
         con.executemany("insert into sheet_keys values (?, ?, ?)", [(rel, sheet, key) for key, rel, sheet, _ in sheets])
-    return _provenance_sql(sheets)
+    return _provenance_sql(sheets, _provenance_types(con, contract.dataset, sheets))
 
 
-def _provenance_sql(sheets: list[tuple[int, str, str, str]]) -> str:
+def _provenance_types(con, dataset: str, sheets: list[tuple[int, str, str, str]]) -> list[str]:
+    return [text_type(con, f"{dataset}__{name}", [row[k + 1] for row in sheets])
+            for k, name in enumerate(("source_file", "source_sheet", "file_sha256"))]
+
+
+def text_type(con, name: str, values) -> str:
+    """An ENUM type raw.<name> of the distinct `values`, in text order (so that ENUM order is text order).
+    Columns with a few distinct texts in millions of rows — file, sheet, file hash, institute id — are
+    stored as ENUMs: a byte a row instead of text to analyse, compress and keep statistics for, ~3 of the
+    ~16 CPU-s of a 1e7-row load (docs/benchmarks.md). They read as text; dbt's staging casts them."""
+    listed = ", ".join(sql_str(v) for v in sorted({v for v in values if v is not None}))
+    con.execute(f"create or replace type raw.{name} as enum ({listed})")
+    return f"raw.{name}"
+
+
+def _provenance_sql(sheets: list[tuple[int, str, str, str]], types: list[str] | None = None) -> str:
     """File, sheet, row and file hash as expressions of the row ordinal _ord (file and sheet in its high
-    bits, row in its low 32): constants, or CASE projections when a dataset has several sheets."""
+    bits, row in its low 32): constants, or CASE projections when a dataset has several sheets; of the
+    ENUM `types` (file, sheet, hash) when given."""
     def pick(field: int) -> str:
+        typed = f"::{types[field]}" if types else ""
         if len({row[field + 1] for row in sheets}) == 1:  # one value: a constant, stored almost for free
-            return sql_str(sheets[0][field + 1])
-        cases = " ".join(f"when {key} then {sql_str(row[field])}" for key, *row in sheets)
-        return f"case l._ord >> 32 {cases} end" if cases else "null::varchar"
+            return sql_str(sheets[0][field + 1]) + typed
+        cases = " ".join(f"when {key} then {sql_str(row[field])}{typed}" for key, *row in sheets)
+        return f"case l._ord >> 32 {cases} end" if cases else f"null::{types[field] if types else 'varchar'}"
     return (f"{pick(0)} as source_file, {pick(1)} as source_sheet, l._ord & 4294967295 as source_row, "
             f"{pick(2)} as file_sha256")
 
@@ -182,7 +199,8 @@ def _build_institute_lookup(con) -> None:
 def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], salt: str, today) -> list[FileStats]:
     ds = contract.dataset
     institutes = {k: (i, p) for k, i, p in con.execute("select key, institute_id, province_code from institute_lookup").fetchall()}
-    compiled = Compiled(contract, salt, today, institutes)
+    institute_type = text_type(con, "institute_id", [i for i, _ in institutes.values()]) if institutes else None
+    compiled = Compiled(contract, salt, today, institutes, institute_type)
     # Parsed rows go straight into raw.<dataset>, problems and all, each with a one-byte status; the few
     # problem rows are described in a second pass, quarantined rows are copied to raw.rejects and
     # deleted, and the working columns dropped.
@@ -218,8 +236,9 @@ def _create_empty(con, compiled: Compiled, staged: str) -> None:
     nothing = ", ".join(f'null::varchar as "{c.name}"' for c in compiled.contract.columns)
     landing = f"(select 0::bigint as _ord, {nothing} where false)"  # inline: no temp view, no DDL to commit
     columns = ", ".join(f'"{c}" as "{compiled.renames.get(c, c)}"' for c in [*compiled.outputs, *PROVENANCE])
+    provenance = _provenance_sql([], _provenance_types(con, compiled.contract.dataset, []))
     con.execute(f"create or replace table {staged} as select {columns} "
-                f"from ({compiled.status_query(landing, _provenance_sql([]), PROVENANCE)})")
+                f"from ({compiled.status_query(landing, provenance, PROVENANCE)})")
 
 
 def _parse_into(con, compiled: Compiled, landed: list[tuple[str, ReadFile]], staged: str) -> str:

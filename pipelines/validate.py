@@ -104,10 +104,11 @@ class Compiled:
     """The pieces of SQL one contract compiles to."""
 
     def __init__(self, contract: Contract, salt: str, today: date,
-                 institutes: dict[str, tuple[str, str]] | None = None):
+                 institutes: dict[str, tuple[str, str]] | None = None, institute_type: str | None = None):
         self.contract = contract
         self.salt, self.today = salt, today
         self.institutes = institutes or {}  # folded name, id or alias → (institute_id, province_code)
+        self.institute_type = institute_type  # the ENUM of the register's ids that institute_id is stored as
         self.cleaned: list[str] = []  # stage 1: x_<col> cleaned text
         self.parsed: list[str] = []  # stage 2: typed values
         self.expanded: list[str] = []  # stage 3: fields of parsed identifiers
@@ -190,7 +191,8 @@ class Compiled:
         elif kind == "institute":
             # A CASE over the register's few dozen names rather than a join.
             def lookup(field: int) -> str:
-                cases = " ".join(f"when {sql_str(k)} then {sql_str(v[field])}" for k, v in self.institutes.items())
+                typed = f"::{self.institute_type}" if field == 0 and self.institute_type else ""
+                cases = " ".join(f"when {sql_str(k)} then {sql_str(v[field])}{typed}" for k, v in self.institutes.items())
                 return f"case l.k_{n} {cases} end" if cases else "null::varchar"
             self.parsed.append(f'{lookup(0)} as "{n}"')
             self.parsed.append(f"{lookup(1)} as {n}_province")

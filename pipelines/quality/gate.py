@@ -90,8 +90,16 @@ def _share_compiled_templates() -> None:
 
 
 def check_frames(checks: tuple[Check, ...], con: duckdb.DuckDBPyConnection) -> dict:
-    """Each check's frame, from DuckDB (small whatever the data size: see checks.py)."""
-    return {check.name: con.execute(check.sql).df() for check in checks}
+    """Each check's frame, from DuckDB (small whatever the data size: see checks.py). Columns the ingest
+    stores as ENUMs (file, institute id: load.text_type) come as text, as they read in SQL, not as
+    pandas categories."""
+    frames = {}
+    for check in checks:
+        relation = con.sql(check.sql)
+        columns = [f'"{name}"::varchar as "{name}"' if str(kind).startswith("ENUM") else f'"{name}"'
+                   for name, kind in zip(relation.columns, relation.types, strict=True)]
+        frames[check.name] = relation.select(", ".join(columns)).df()
+    return frames
 
 
 def run_gate(gate: str, checks: tuple[Check, ...], frames: dict, docs_dir: Path) -> GateResult:

@@ -139,3 +139,19 @@ def test_a_record_file_dbt_writes_keeps_its_enforced_contract(demo, tmp_path, mo
     assert not outcome.success
     assert "year" in outcome.failures[0].message and "data type mismatch" in outcome.failures[0].message
     assert not list(transform.export_dir(copy).iterdir())  # nothing written
+
+
+def test_columns_stored_as_enums_are_published_as_text(demo):
+    """The volunteer records' provenance reaches the parquet_file model as the ENUMs the ingest stored
+    (load.text_type); the model's contract says varchar, and the published file has text columns."""
+    settings, result, con = demo
+    provenance = ("source_file", "source_sheet", "file_sha256")
+    warehouse = duckdb.connect(str(settings.warehouse), read_only=True)
+    staged = dict(warehouse.execute("select column_name, data_type from information_schema.columns "
+                                    "where table_name = 'stg_raw__volunteer_hours'").fetchall())
+    warehouse.close()
+    assert all(staged[c].startswith("ENUM(") for c in provenance), staged
+    published = dict(con.execute("select column_name, column_type from (describe fct_volunteer_records)").fetchall())
+    assert [published[c] for c in provenance] == ["VARCHAR"] * 3
+    files = {f for (f,) in con.execute("select distinct source_file from fct_volunteer_records").fetchall()}
+    assert files == {f["file"] for f in result.manifest["source_files"] if f["dataset"] == "volunteer_hours"}

@@ -7,7 +7,7 @@ source as (
 renamed as (
     select
         -- ids
-        institute_id,
+        cast(institute_id as varchar) as institute_id,
         number as ip_number,
 
         -- strings
@@ -21,10 +21,10 @@ renamed as (
         cast(extract(year from grant_date) as integer) as grant_year,
 
         -- provenance
-        source_file,
-        source_sheet,
+        cast(source_file as varchar) as source_file,
+        cast(source_sheet as varchar) as source_sheet,
         cast(source_row as integer) as source_row,
-        file_sha256
+        cast(file_sha256 as varchar) as file_sha256
 
     from source
 )

@@ -7,7 +7,7 @@ source as (
 renamed as (
     select
         -- ids
-        institute_id,
+        cast(institute_id as varchar) as institute_id,
         cast(year as integer) as year,
 
         -- numerics
@@ -16,8 +16,8 @@ renamed as (
         cast(party_members as integer) as party_members,
 
         -- provenance
-        source_file,
-        source_sheet,
+        cast(source_file as varchar) as source_file,
+        cast(source_sheet as varchar) as source_sheet,
         cast(source_row as integer) as source_row
 
     from source
