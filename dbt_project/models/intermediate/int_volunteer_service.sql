@@ -8,15 +8,27 @@ volunteer_hours as (
     select * from {{ ref('stg_raw__volunteer_hours') }}
 ),
 
-final as (
+aggregated as (
     select
         institute_id,
         service_year as year,
         volunteer_id,
-        sum(hours) as hours,
+        -- exact: summed as decimals (to a millionth of an hour), so the totals do not depend on the
+        -- order in which parallel threads add them up, and a refresh of the same files repeats them
+        sum(cast(hours as decimal(18, 6))) as hours,
         count(*) as person_times
     from volunteer_hours
     group by institute_id, service_year, volunteer_id
+),
+
+final as (
+    select
+        cast(institute_id as varchar) as institute_id,
+        year,
+        volunteer_id,
+        hours,
+        person_times
+    from aggregated
 )
 
 select * from final

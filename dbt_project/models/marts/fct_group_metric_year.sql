@@ -25,7 +25,9 @@ members as (
         institute_metrics.year,
         institute_metrics.metric_id,
         count(institute_metrics.value) as institutes_reporting,
-        avg(institute_metrics.value) as institute_mean,
+        -- over exact decimals: an average of doubles depends on the order threads add them in, and a
+        -- refresh of the same files must repeat it to the last bit
+        avg(cast(institute_metrics.value as decimal(38, 6))) as institute_mean,
         sum(case when institute_metrics.value is not null then institute_metrics.staff_total end) as staff_total
     from institute_metrics
     inner join scopes

@@ -1,8 +1,8 @@
--- Unlike the other staging models, the provenance stays as the ingest stored it (ENUMs, see
--- _raw__sources.yml): this is the table that grows with the submissions, and only its records mart
--- reads the provenance, which it writes to Parquet as dictionary-encoded text straight from the ENUM
--- codes — at 1e7 records ~2 CPU-s less than from text (docs/benchmarks.md). The file, and so the
--- published mart, has plain text columns.
+-- Unlike the other staging models, the institute id and the provenance stay as the ingest stored them
+-- (ENUMs, see _raw__sources.yml): this is the table that grows with the submissions. Its records mart
+-- writes them to Parquet as dictionary-encoded text straight from the ENUM codes, and
+-- int_volunteer_service groups by the id's code and gives it as text: at 1e7 records ~3 CPU-s less
+-- than from text (docs/benchmarks.md). The published mart has plain text columns.
 with
 
 source as (
@@ -12,7 +12,7 @@ source as (
 renamed as (
     select
         -- ids
-        cast(institute_id as varchar) as institute_id,
+        institute_id,
         volunteer_id,
 
         -- strings
