@@ -160,7 +160,7 @@ def mart_checks() -> tuple[Check, ...]:
                          select institute_id, year, 'vol_person_times', count(*)
                          from marts.fct_volunteer_records group by all
                          union all
-                         -- exact decimals, as int_volunteer_service adds hours up
+                         -- exact decimals, as int_volunteer_totals adds hours up
                          select institute_id, year, 'vol_hours', sum(cast(hours as decimal(18, 6)))
                          from marts.fct_volunteer_records group by all)
                      group by all)

@@ -1,14 +1,14 @@
 -- Totals per comparison scope (`all` and each peer group), year and metric. A patent or standard
 -- listed by several institutes of a scope counts once; a volunteer who served with two institutes is
--- one volunteer. Hours and project counts add up.
+-- one volunteer (int_volunteer_totals). Hours and project counts add up.
 with
 
 contributions as (
     select * from {{ ref('int_metric_contributions') }}
 ),
 
-volunteer_service as (
-    select * from {{ ref('int_volunteer_service') }}
+volunteer_totals as (
+    select * from {{ ref('int_volunteer_totals') }}
 ),
 
 scopes as (
@@ -42,15 +42,13 @@ counted as (
 
 volunteering as (
     select
-        scopes.group_id,
-        volunteer_service.year,
-        sum(volunteer_service.hours) as hours,
-        count(distinct volunteer_service.volunteer_id) as volunteers,
-        sum(volunteer_service.person_times) as person_times
-    from volunteer_service
-    inner join scopes
-        on volunteer_service.institute_id = scopes.institute_id
-    group by scopes.group_id, volunteer_service.year
+        unit_id as group_id,
+        year,
+        hours,
+        volunteers,
+        person_times
+    from volunteer_totals
+    where scope = 'group'
 ),
 
 volunteer_metrics as (

@@ -6,8 +6,19 @@ contributions as (
     select * from {{ ref('int_metric_contributions') }}
 ),
 
-volunteer_service as (
-    select * from {{ ref('int_volunteer_service') }}
+volunteer_totals as (
+    select * from {{ ref('int_volunteer_totals') }}
+),
+
+volunteering as (
+    select
+        unit_id as institute_id,
+        year,
+        hours,
+        volunteers,
+        person_times
+    from volunteer_totals
+    where scope = 'institute'
 ),
 
 counted as (
@@ -19,17 +30,6 @@ counted as (
         {{ dbt.bool_or('is_at_least') }} as is_at_least
     from contributions
     group by institute_id, year, metric_id
-),
-
-volunteering as (
-    select
-        institute_id,
-        year,
-        sum(hours) as hours,
-        count(volunteer_id) as volunteers,
-        sum(person_times) as person_times
-    from volunteer_service
-    group by institute_id, year
 ),
 
 volunteer_metrics as (

@@ -1,7 +1,7 @@
 -- Unlike the other staging models, the institute id and the provenance stay as the ingest stored them
 -- (ENUMs, see _raw__sources.yml): this is the table that grows with the submissions. Its records mart
 -- writes them to Parquet as dictionary-encoded text straight from the ENUM codes, and
--- int_volunteer_service groups by the id's code and gives it as text: at 1e7 records ~3 CPU-s less
+-- int_volunteer_totals groups by the id's code and gives it as text: at 1e7 records ~3 CPU-s less
 -- than from text (docs/benchmarks.md). The published mart has plain text columns.
 with
 
