@@ -27,7 +27,7 @@ STAGES = ("ingest", "gate_raw", "dbt_build", "gate_marts", "publish")
 STAGE_TITLES = {
     "ingest": "导入 Ingest the submitted files",
     "gate_raw": "校验 Quality gate on the raw tables (Great Expectations)",
-    "dbt_build": "建模 dbt build: marts, data tests, unit tests",
+    "dbt_build": "建模 dbt build: marts and their data tests",
     "gate_marts": "校验 Quality gate on the marts (Great Expectations)",
     "publish": "发布 Publish the marts (Parquet + manifest, atomic switch)",
 }
