@@ -31,6 +31,8 @@ from pipelines.validate import (
 )
 
 PROVENANCE = ["source_file", "source_sheet", "source_row", "file_sha256"]
+PROVENANCE_TEXT = ("source_file", "source_sheet", "file_sha256")  # stored as ENUMs (text_type)
+INSTITUTE_TYPE = "institute_id"  # raw.institute_id: the register's ids, the ENUM looked-up ids are stored as
 # Statuses set after the parsing pass (validate.py sets the others: blank, total row, a problem).
 STATUS_ALIAS_CONFLICT, STATUS_DUPLICATE = FIRST_LATER_STATUS, FIRST_LATER_STATUS + 1
 ROW_READ = f"_status is null or _status >= {FIRST_PROBLEM}"  # a data row: neither blank nor a total row
@@ -118,12 +120,7 @@ def _landing_view(con, contract: Contract, landed: list[tuple[str, ReadFile]]) -
     con.execute("create or replace temp table sheet_keys (source_file varchar, source_sheet varchar, sheet_key bigint)")
     if sheets:
         con.executemany("insert into sheet_keys values (?, ?, ?)", [(rel, sheet, key) for key, rel, sheet, _ in sheets])
-    return _provenance_sql(sheets, _provenance_types(con, contract.dataset, sheets))
-
-
-def _provenance_types(con, dataset: str, sheets: list[tuple[int, str, str, str]]) -> list[str]:
-    return [text_type(con, f"{dataset}__{name}", [row[k + 1] for row in sheets])
-            for k, name in enumerate(("source_file", "source_sheet", "file_sha256"))]
+    return _provenance_sql(con, contract.dataset, sheets)
 
 
 def text_type(con, name: str, values) -> str:
@@ -136,16 +133,16 @@ def text_type(con, name: str, values) -> str:
     return f"raw.{name}"
 
 
-def _provenance_sql(sheets: list[tuple[int, str, str, str]], types: list[str] | None = None) -> str:
+def _provenance_sql(con, dataset: str, sheets: list[tuple[int, str, str, str]]) -> str:
     """File, sheet, row and file hash as expressions of the row ordinal _ord (file and sheet in its high
-    bits, row in its low 32): constants, or CASE projections when a dataset has several sheets; of the
-    ENUM `types` (file, sheet, hash) when given."""
+    bits, row in its low 32), each of an ENUM type of the dataset's values (created here): constants, or
+    CASE projections when a dataset has several sheets."""
     def pick(field: int) -> str:
-        typed = f"::{types[field]}" if types else ""
+        typed = "::" + text_type(con, f"{dataset}__{PROVENANCE_TEXT[field]}", [row[field + 1] for row in sheets])
         if len({row[field + 1] for row in sheets}) == 1:  # one value: a constant, stored almost for free
             return sql_str(sheets[0][field + 1]) + typed
         cases = " ".join(f"when {key} then {sql_str(row[field])}{typed}" for key, *row in sheets)
-        return f"case l._ord >> 32 {cases} end" if cases else f"null::{types[field] if types else 'varchar'}"
+        return f"case l._ord >> 32 {cases} end" if cases else f"null{typed}"
     return (f"{pick(0)} as source_file, {pick(1)} as source_sheet, l._ord & 4294967295 as source_row, "
             f"{pick(2)} as file_sha256")
 
@@ -194,13 +191,13 @@ def _build_institute_lookup(con) -> None:
             from raw.institutes
         ) where key is not null
     """)
+    text_type(con, INSTITUTE_TYPE, [i for (i,) in con.execute("select institute_id from raw.institutes").fetchall()])
 
 
 def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], salt: str, today) -> list[FileStats]:
     ds = contract.dataset
     institutes = {k: (i, p) for k, i, p in con.execute("select key, institute_id, province_code from institute_lookup").fetchall()}
-    institute_type = text_type(con, "institute_id", [i for i, _ in institutes.values()]) if institutes else None
-    compiled = Compiled(contract, salt, today, institutes, institute_type)
+    compiled = Compiled(contract, salt, today, institutes, f"raw.{INSTITUTE_TYPE}" if institutes else None)
     # Parsed rows go straight into raw.<dataset>, problems and all, each with a one-byte status; the few
     # problem rows are described in a second pass, quarantined rows are copied to raw.rejects and
     # deleted, and the working columns dropped.
@@ -236,7 +233,7 @@ def _create_empty(con, compiled: Compiled, staged: str) -> None:
     nothing = ", ".join(f'null::varchar as "{c.name}"' for c in compiled.contract.columns)
     landing = f"(select 0::bigint as _ord, {nothing} where false)"  # inline: no temp view, no DDL to commit
     columns = ", ".join(f'"{c}" as "{compiled.renames.get(c, c)}"' for c in [*compiled.outputs, *PROVENANCE])
-    provenance = _provenance_sql([], _provenance_types(con, compiled.contract.dataset, []))
+    provenance = _provenance_sql(con, compiled.contract.dataset, [])
     con.execute(f"create or replace table {staged} as select {columns} "
                 f"from ({compiled.status_query(landing, provenance, PROVENANCE)})")
 
