@@ -3,6 +3,7 @@ schedulers can point a run at other folders without touching code."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -27,6 +28,13 @@ class Settings:
     # 0: each refresh starts and ends its own. On for the command line (TOUYAN_WORKER_IDLE, default 900 s),
     # off for settings made in code (tests, notebooks) unless asked for.
     worker_idle_seconds: int = 0
+
+    @property
+    def ingest_memory(self) -> str:
+        """The ingest's DuckDB limit: half of `duckdb_memory`. The ingest streams its files and needs little
+        memory of its own; a lower limit keeps the blocks it writes from staying in the process once
+        written (at 1e7 rows the raw text is stored uncompressed, ~540 MB: pipelines/ingest.py)."""
+        return f"{memory_bytes(self.duckdb_memory) // 2}B"
 
     @property
     def raw_dir(self) -> Path:
@@ -54,3 +62,15 @@ class Settings:
             duckdb_memory=os.environ.get("TOUYAN_DUCKDB_MEMORY", "600MB"),
             worker_idle_seconds=int(os.environ.get("TOUYAN_WORKER_IDLE", "900")),
         )
+
+
+_BYTES = {"b": 1, "byte": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def memory_bytes(limit: str) -> int:
+    """A DuckDB memory limit ('600MB', '1.5GB', '2GiB') in bytes; KB, MB, GB are powers of 1000 as in DuckDB."""
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*", limit.lower())
+    if not found or found.group(2) not in _BYTES:
+        raise ValueError(f"not a memory size: {limit!r} (examples: 600MB, 1.5GB, 2GiB)")
+    return int(float(found.group(1)) * _BYTES[found.group(2)])

@@ -1,0 +1,31 @@
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.config import Settings, memory_bytes
+
+
+@pytest.mark.parametrize(("limit", "expected"), [
+    ("600MB", 600_000_000), ("1.5GB", 1_500_000_000), ("2GiB", 2 * 1024**3), ("512 mib", 512 * 1024**2),
+    ("300000000 bytes", 300_000_000),
+])
+def test_memory_sizes_read_as_duckdb_reads_them(limit, expected):
+    assert memory_bytes(limit) == expected
+    con = duckdb.connect()
+    con.execute(f"set memory_limit = '{limit}'")
+    duckdb_reads = con.execute("select current_setting('memory_limit')").fetchone()[0]
+    con.execute(f"set memory_limit = '{expected}B'")
+    assert con.execute("select current_setting('memory_limit')").fetchone()[0] == duckdb_reads
+
+
+@pytest.mark.parametrize("limit", ["50%", "lots", "600 MBs", "4096", ""])
+def test_a_size_that_is_not_one_is_named(limit):
+    with pytest.raises(ValueError, match="not a memory size") as e:
+        memory_bytes(limit)
+    assert repr(limit) in str(e.value)
+
+
+def test_the_ingest_gets_half_of_the_duckdb_memory():
+    assert Settings(Path("."), duckdb_memory="600MB").ingest_memory == "300000000B"
+    assert Settings(Path("."), duckdb_memory="1GiB").ingest_memory == f"{1024**3 // 2}B"
