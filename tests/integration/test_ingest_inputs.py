@@ -309,6 +309,32 @@ def test_rejects_report_opens_in_excel_without_running_formulas(data):
     assert not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for row in rows for cell in row)
 
 
+def test_issue_reports_hold_every_issue_cell_for_cell_in_file_order(data):
+    # a file sent twice: every row of the copy is quarantined as a duplicate, each with its own report line
+    rows = [VOL_HEADER, ["FJQI", "+86 热线", "2023-05-05", "@V1", "2"], ["FJQI", "=A1", "2023-05-06", "V2", "99"],
+            ["FJQI", "-", "2023-05-07", "V3", "3"], ["总计", None, None, None, "6"]]
+    write_csv(data.raw / "volunteer_hours" / "a.csv", rows)
+    write_csv(data.raw / "volunteer_hours" / "b.csv", rows)
+    result = data.ingest()
+    import csv as csv_module
+    import io
+
+    from pipelines.load import ISSUE_REPORT_HEADERS, excel_safe
+    columns = ", ".join(ISSUE_REPORT_HEADERS)
+    for table, report in (("rejects", result.rejects_report), ("warnings", result.warnings_report)):
+        lines = list(csv_module.reader(io.StringIO(report.read_bytes().decode("utf-8-sig"), newline="")))
+        assert lines[0] == list(ISSUE_REPORT_HEADERS.values())
+        expected = [["" if v is None else str(excel_safe(v)) for v in row]
+                    for row in data.query(f"select {columns} from raw.{table}")]
+        assert sorted(lines[1:]) == sorted(expected) and expected
+        keys = [(r[0], r[1], r[2], int(r[3])) for r in lines[1:]]
+        assert keys == sorted(keys)
+    rejects = data.query("select source_file, source_row, reason_code from raw.rejects order by all")
+    assert rejects == [("volunteer_hours/a.csv", 3, "hours_out_of_range"),
+                       ("volunteer_hours/b.csv", 2, "duplicate"), ("volunteer_hours/b.csv", 3, "hours_out_of_range"),
+                       ("volunteer_hours/b.csv", 4, "duplicate")]
+
+
 @pytest.mark.parametrize(("value", "written"), [
     ("=1+1", "'=1+1"), ("+86 591", "'+86 591"), ("-3", "'-3"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
     ("福建省质检院", "福建省质检院"), ("2019", "2019"), (42, 42), (None, None),
