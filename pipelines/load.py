@@ -137,9 +137,10 @@ def _provenance_sql(con, dataset: str, sheets: list[tuple[int, str, str, str]]) 
     bits, row in its low 32), each of an ENUM type of the dataset's values (created here): constants, or
     CASE projections when a dataset has several sheets."""
     def pick(field: int) -> str:
-        typed = "::" + text_type(con, f"{dataset}__{PROVENANCE_TEXT[field]}", [row[field + 1] for row in sheets])
-        if len({row[field + 1] for row in sheets}) == 1:  # one value: a constant, stored almost for free
-            return sql_str(sheets[0][field + 1]) + typed
+        values = {row[field + 1] for row in sheets}
+        typed = "::" + text_type(con, f"{dataset}__{PROVENANCE_TEXT[field]}", values)
+        if len(values) == 1:  # one value: a constant, stored almost for free
+            return sql_str(next(iter(values))) + typed
         cases = " ".join(f"when {key} then {sql_str(row[field])}{typed}" for key, *row in sheets)
         return f"case l._ord >> 32 {cases} end" if cases else f"null{typed}"
     return (f"{pick(0)} as source_file, {pick(1)} as source_sheet, l._ord & 4294967295 as source_row, "
