@@ -219,7 +219,7 @@ def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], sa
             con.execute(f'alter table {staged} drop column "{column}"')
     for old, new in compiled.renames.items():
         con.execute(f'alter table {staged} rename column "{old}" to "{new}"')
-    loaded = con.execute(f"select count(*) from {staged}").fetchone()[0]
+    [(loaded,)] = con.execute(f"select count(*) from {staged}").fetchall()
     if loaded != sum(s.accepted for s in stats):
         raise CountMismatch(f"{ds}: {loaded} rows in raw.{ds}, {sum(s.accepted for s in stats)} accepted")
     if ds == "institutes":
@@ -429,6 +429,6 @@ def write_issue_report(con, table: str, path: Path) -> int:
         f'{name if name == "source_row" else _excel_safe_sql(name)} as "{chr(0xFEFF) if i == 0 else ""}{header}"'
         for i, (name, header) in enumerate(ISSUE_REPORT_HEADERS.items()))
     path.parent.mkdir(parents=True, exist_ok=True)
-    (rows,) = con.execute(f"copy (select {columns} from raw.{table} order by dataset, source_file, source_sheet, "
-                          f"source_row) to {sql_str(str(path))} (header true)").fetchone()
+    [(rows,)] = con.execute(f"copy (select {columns} from raw.{table} order by dataset, source_file, source_sheet, "
+                            f"source_row) to {sql_str(str(path))} (header true)").fetchall()
     return rows

@@ -72,11 +72,11 @@ def export_marts(con: duckdb.DuckDBPyConnection, folder: Path, written: dict[str
         path = folder / f"{table}.parquet"
         if table in written:
             _link_or_copy(Path(written[table]), path)
-            (rows,) = con.execute(f"select count(*) from read_parquet('{path}')").fetchone()
+            [(rows,)] = con.execute(f"select count(*) from read_parquet('{path}')").fetchall()
         else:
             columns = [row[0] for row in con.execute(f"describe marts.{table}").fetchall()]
-            (rows,) = con.execute(f"copy (select * from marts.{table} order by {row_order(columns)}) to '{path}' "
-                                  "(format parquet, compression zstd)").fetchone()  # COPY returns the rows written
+            [(rows,)] = con.execute(f"copy (select * from marts.{table} order by {row_order(columns)}) to '{path}' "
+                                    "(format parquet, compression zstd)").fetchall()  # COPY returns the rows written
         files.append({"mart": table, "file": path.name, "rows": rows, "bytes": path.stat().st_size,
                       "sha256": _sha256(path), "fixed_order": table not in written})
     return files
