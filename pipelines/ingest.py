@@ -7,6 +7,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,13 +120,28 @@ def ingest(settings: Settings, out=sys.stdout) -> IngestResult:
         # A run killed while it had the old warehouse open leaves its write-ahead log beside it; DuckDB
         # would replay that log onto the new file and fail. It belongs to the file being replaced.
         settings.warehouse.with_name(settings.warehouse.name + ".wal").unlink(missing_ok=True)
-        os.replace(building, settings.warehouse)
+        _swap_in(building, settings.warehouse)
     finally:
         prefetched.close()
         building.unlink(missing_ok=True)
         shutil.rmtree(tmp_dir, ignore_errors=True)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _swap_in(building: Path, warehouse: Path) -> None:
+    """`building` becomes the warehouse in one rename; the old file is deleted by a thread. Freeing a
+    file of hundreds of MB waits for the disk (the file system frees and discards its blocks: 0.3-0.65 s
+    for the 1e7-row warehouse), and the refresh's next stage need not wait for that."""
+    old = warehouse.with_name(warehouse.name + ".old")
+    old.unlink(missing_ok=True)  # left by a run killed while deleting it
+    try:
+        os.link(warehouse, old)  # so that the rename below does not free the old file's blocks
+    except OSError:  # no warehouse yet, or a file system without hard links: the rename frees them
+        old = None
+    os.replace(building, warehouse)
+    if old:
+        threading.Thread(target=old.unlink, name="delete-old-warehouse").start()
 
 
 def summary_table(result: IngestResult) -> str:

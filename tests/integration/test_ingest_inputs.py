@@ -2,6 +2,7 @@
 error, and for every file rows read = accepted + quarantined."""
 from __future__ import annotations
 
+import threading
 import zipfile
 from datetime import date
 
@@ -269,6 +270,19 @@ def test_unreadable_files_stop_the_run_and_keep_the_previous_warehouse(data, nam
     assert expected in str(error.value)
     assert error.value.file == name
     assert data.settings.warehouse.read_bytes() == before
+
+
+def test_a_new_ingest_replaces_the_warehouse_and_deletes_the_old_file(data):
+    before = _previous_warehouse(data)
+    write_csv(data.raw / "volunteer_hours" / "more.csv", [VOL_HEADER, ["FJQI", "b", "2023-05-06", "V2", "3"]])
+    data.ingest()
+    for thread in threading.enumerate():  # the old file is deleted beside the next stage (ingest._swap_in)
+        if thread.name == "delete-old-warehouse":
+            thread.join()
+    assert data.settings.warehouse.read_bytes() != before
+    assert data.query("select count(*) from raw.volunteer_hours") == [(2,)]
+    assert sorted(p.name for p in data.settings.warehouse.parent.glob(data.settings.warehouse.name + "*")) == \
+        [data.settings.warehouse.name]
 
 
 def test_same_files_give_identical_tables(data):
