@@ -57,6 +57,7 @@ def run_dbt(settings: Settings, command: str = "build", *extra: str) -> DbtOutco
     for partial in export_dir(settings).glob("tmp_*"):  # DuckDB's temporary file of a killed run
         partial.unlink(missing_ok=True)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    _forget_parse_of_another_project(settings.data_dir / "dbt" / "target")
     try:
         result = dbtRunner().invoke(dbt_args(settings, command, *extra))
     finally:
@@ -75,6 +76,19 @@ def run_dbt(settings: Settings, command: str = "build", *extra: str) -> DbtOutco
             outcome.failures.append(DbtFailure(node.name, kind, status, node_result.message or "",
                                                getattr(node, "original_file_path", "")))
     return outcome
+
+
+def _forget_parse_of_another_project(target: Path) -> None:
+    """dbt's saved parse (partial_parse.msgpack) holds the project's absolute paths — dbt-duckdb loads the
+    seeds from them — and dbt does not notice when the project folder has moved: after the Touyan folder
+    was moved or renamed, every seed failed with "No files found that match the pattern <old path>". A
+    parse saved by a project in another folder is dropped, and dbt parses afresh once (~6 s)."""
+    made_by = target / "parsed_project.txt"
+    if made_by.exists() and made_by.read_text(encoding="utf-8") == str(DBT_PROJECT):
+        return
+    (target / "partial_parse.msgpack").unlink(missing_ok=True)
+    target.mkdir(parents=True, exist_ok=True)
+    made_by.write_text(str(DBT_PROJECT), encoding="utf-8")
 
 
 def _release_warehouse() -> None:

@@ -145,6 +145,27 @@ def test_a_record_file_dbt_writes_keeps_its_enforced_contract(demo, tmp_path, mo
     assert not list(transform.export_dir(copy).iterdir())  # nothing written
 
 
+def test_dbt_builds_after_the_project_folder_moves(demo, tmp_path, monkeypatch):
+    """dbt's saved parse keeps the project's absolute paths (seeds are loaded from them). A data folder
+    parsed by the project in another folder — the Touyan folder moved or renamed — still builds."""
+    settings, _, _ = demo
+    copy = Settings(data_dir=tmp_path / "data", id_salt=settings.id_salt, today=settings.today)
+    copy.data_dir.mkdir()
+    shutil.copyfile(settings.warehouse, copy.warehouse)
+    before_move = tmp_path / "before" / "dbt_project"
+    shutil.copytree(transform.DBT_PROJECT, before_move, ignore=shutil.ignore_patterns("target", "logs"))
+    monkeypatch.setattr(transform, "DBT_PROJECT", before_move)
+    assert run_dbt(copy, "build", "--select", "metric_catalog").success
+    assert (copy.data_dir / "dbt" / "target" / "partial_parse.msgpack").exists()
+    after_move = tmp_path / "after" / "dbt_project"
+    (tmp_path / "after").mkdir()
+    before_move.rename(after_move)
+    monkeypatch.setattr(transform, "DBT_PROJECT", after_move)
+    outcome = run_dbt(copy, "build", "--select", "metric_catalog")
+    assert outcome.success, [f.render() for f in outcome.failures]
+    assert outcome.counts["seed"] == 1
+
+
 def test_columns_stored_as_enums_are_published_as_text(demo):
     """The volunteer records' provenance reaches the parquet_file model as the ENUMs the ingest stored
     (load.text_type); the model's contract says varchar, and the published file has text columns."""
