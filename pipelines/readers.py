@@ -71,9 +71,9 @@ def alias_index(contract: Contract) -> dict[str, str]:
     return {normalize_header(a): c.name for c in contract.columns for a in (c.name, *c.aliases)}
 
 
-def match_header(cells: list[str | None], contract: Contract) -> tuple[dict[int, str], list[str]]:
-    """Column positions that name a contract column, and the header texts that name none."""
-    index = alias_index(contract)
+def match_header(cells: list[str | None], index: dict[str, str]) -> tuple[dict[int, str], list[str]]:
+    """Column positions that name a contract column (`index`: its `alias_index`), and the header texts
+    that name none."""
     matched: dict[int, str] = {}
     ignored = []
     for pos, cell in enumerate(cells):
@@ -88,8 +88,9 @@ def match_header(cells: list[str | None], contract: Contract) -> tuple[dict[int,
 def find_header(rows: list[list[str | None]], contract: Contract, file: str, where: str = ""):
     """The row (0-based) naming most contract columns among the first rows. Rows above it are titles."""
     best, best_pos = None, -1
+    index = alias_index(contract)
     for pos, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        matched, ignored = match_header(cells, contract)
+        matched, ignored = match_header(cells, index)
         if best is None or len(matched) > len(best[0]):
             best, best_pos = (matched, ignored), pos
     matched, ignored = best or ({}, [])
