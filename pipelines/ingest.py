@@ -74,14 +74,14 @@ def ingest(settings: Settings, out=sys.stdout) -> IngestResult:
     seen = 0
     prefetched = Prefetch([path for paths in files.values() for path in paths])
     try:
-        # The newest storage format: at 1e7 rows the ingest takes ~4 CPU-s (~15 %) less and the file is a
-        # quarter smaller than with the default (DuckDB 0.10-compatible) one, mostly in compressing the
-        # text columns. Only the DuckDB of uv.lock (dbt's too) opens the warehouse; readers get Parquet.
+        # DuckDB 2.0 writes its newest storage format by default (1.5 needed storage_compatibility_version
+        # 'latest': ~4 CPU-s less at 1e7 rows than its 0.10-compatible default). Only the DuckDB of uv.lock
+        # (dbt's too) opens the warehouse; readers get Parquet.
         # No fsync: the warehouse is a working file that every ingest rebuilds from data/raw/ and renames
         # into place, so it needs no protection against an operating-system crash (a killed process loses
         # nothing: the written pages are the kernel's). Syncing the 1e7-row file kept the CPUs idle for
         # 0.6-0.8 s. What is published is synced by pipelines/publish.py.
-        con = duckdb.connect(str(building), config={"storage_compatibility_version": "latest", "fsync_mode": "none"})
+        con = duckdb.connect(str(building), config={"fsync_mode": "none"})
         con.execute(f"set temp_directory = '{tmp_dir}'")
         con.execute("set preserve_insertion_order = true")
         con.execute(f"set memory_limit = '{settings.ingest_memory}'")

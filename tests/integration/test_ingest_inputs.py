@@ -2,6 +2,8 @@
 error, and for every file rows read = accepted + quarantined."""
 from __future__ import annotations
 
+import csv
+import io
 import threading
 import zipfile
 from datetime import date
@@ -10,6 +12,7 @@ import pytest
 
 from pipelines.errors import FileError
 from pipelines.identifiers import hash_person_id
+from pipelines.load import ISSUE_REPORT_HEADERS, excel_safe
 from tests.conftest import write_csv, write_xlsx
 
 VOL_HEADER = ["单位", "活动名称", "服务日期", "志愿者编号", "服务时长"]
@@ -241,7 +244,6 @@ def _previous_warehouse(data):
 
 
 def docx_bytes() -> bytes:
-    import io
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
         z.writestr("[Content_Types].xml", "<Types/>")
@@ -316,8 +318,7 @@ def test_rejects_report_opens_in_excel_without_running_formulas(data):
     result = data.ingest()
     raw = result.rejects_report.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel reads the Chinese correctly
-    import csv as csv_module
-    rows = list(csv_module.reader(raw.decode("utf-8-sig").splitlines()))
+    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
     assert len(rows) == 3 and rows[0][0] == "数据集 dataset"
     assert {row[5] for row in rows[1:]} == {"hours_out_of_range", "unknown_institute"}
     assert not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for row in rows for cell in row)
@@ -330,13 +331,9 @@ def test_issue_reports_hold_every_issue_cell_for_cell_in_file_order(data):
     write_csv(data.raw / "volunteer_hours" / "a.csv", rows)
     write_csv(data.raw / "volunteer_hours" / "b.csv", rows)
     result = data.ingest()
-    import csv as csv_module
-    import io
-
-    from pipelines.load import ISSUE_REPORT_HEADERS, excel_safe
     columns = ", ".join(ISSUE_REPORT_HEADERS)
     for table, report in (("rejects", result.rejects_report), ("warnings", result.warnings_report)):
-        lines = list(csv_module.reader(io.StringIO(report.read_bytes().decode("utf-8-sig"), newline="")))
+        lines = list(csv.reader(io.StringIO(report.read_bytes().decode("utf-8-sig"), newline="")))
         assert lines[0] == list(ISSUE_REPORT_HEADERS.values())
         expected = [["" if v is None else str(excel_safe(v)) for v in row]
                     for row in data.query(f"select {columns} from raw.{table}")]
@@ -354,5 +351,4 @@ def test_issue_reports_hold_every_issue_cell_for_cell_in_file_order(data):
     ("福建省质检院", "福建省质检院"), ("2019", "2019"), (42, 42), (None, None),
 ])
 def test_excel_safe_neutralises_what_excel_would_run(value, written):
-    from pipelines.load import excel_safe
     assert excel_safe(value) == written
