@@ -1,0 +1,75 @@
+"""The quality gate's use of Great Expectations: what it reports on a failing frame, and that building each
+expectation's configuration once per validation run (gate._configurations_kept) changes no result."""
+import contextlib
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from pipelines.config import PROJECT_ROOT
+from pipelines.quality import gate
+from pipelines.quality.checks import Check, _between, _not_null, _unique
+
+CHECK = Check(
+    "raw.example", "a frame with one null, one repeated key and one value out of range", "-- frame given",
+    (*_not_null("institute_id"), _unique("institute_id", "year"), _between("staff_total", 1)),
+    ("source_file", "source_row"))
+FRAME = pd.DataFrame({
+    "institute_id": ["FJQI", "FJQI", None, "ZJSI"],
+    "year": [2023, 2023, 2024, 2024],
+    "staff_total": [120, 120, 80, 0],
+    "source_file": ["staff.csv"] * 4,
+    "source_row": [2, 3, 4, 5],
+})
+
+
+def failures_of(tmp_path, name):
+    result = gate.run_gate("raw", (CHECK,), {CHECK.name: FRAME}, tmp_path / name)
+    assert result.checks == 1 and result.expectations == 3 and (tmp_path / name / "index.html").is_file()
+    return [(f.check, f.expectation, f.unexpected_count, f.sample) for f in result.failures]
+
+
+def test_a_failing_frame_names_each_expectation_and_the_rows_behind_it(tmp_path):
+    assert failures_of(tmp_path, "docs") == [
+        ("raw.example", "expect_column_values_to_not_be_null", 1,
+         [{"institute_id": None, "source_file": "staff.csv", "source_row": 4}]),
+        ("raw.example", "expect_compound_columns_to_be_unique", 2,
+         [{"institute_id": "FJQI", "year": 2023, "source_file": "staff.csv", "source_row": 2},
+          {"institute_id": "FJQI", "year": 2023, "source_file": "staff.csv", "source_row": 3}]),
+        ("raw.example", "expect_column_values_to_be_between", 1,
+         [{"staff_total": 0, "source_file": "staff.csv", "source_row": 5}]),
+    ]
+
+
+def test_configurations_kept_for_a_run_give_the_results_gx_gives_alone(tmp_path, monkeypatch):
+    from great_expectations.expectations.expectation import Expectation
+
+    property_before = Expectation.__dict__["configuration"]
+    kept = failures_of(tmp_path, "kept")
+    assert Expectation.__dict__["configuration"] is property_before  # put back after each run
+    monkeypatch.setattr(gate, "_configurations_kept", contextlib.nullcontext)
+    assert failures_of(tmp_path, "alone") == kept
+
+
+def test_a_kept_configuration_is_the_one_gx_builds(tmp_path):
+    import great_expectations.expectations as gxe
+
+    expectation = gxe.ExpectColumnValuesToBeBetween(column="staff_total", min_value=1)
+    with gate._configurations_kept():
+        first = expectation.configuration
+        assert expectation.configuration is first
+    assert first == expectation.configuration and expectation.configuration is not first
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _gx():
+    gate._import_gx()
+
+
+
+def test_scipy_stats_loads_on_first_use_after_gx():
+    script = ("import sys; from pipelines.quality.gate import _import_gx; _import_gx(); "
+              "print('scipy.optimize' in sys.modules); from scipy import stats; print(stats.norm.cdf(0.0))")
+    shown = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
+    assert shown.stdout.split() == ["False", "0.5"]  # not loaded by GX's import; whole when used
