@@ -147,6 +147,7 @@ def main(tool: str, *args: str) -> None:
         Path(args[1]).write_text(json.dumps({"exit_code": code, "stage_seconds": timings, "seconds_after_last_stage": after,
                                              "refresh_seconds": results[0].seconds if results else 0.0,
                                              "validation_seconds": results[0].validation if results else {},
+                                             "stage_cpu_seconds": results[0].cpu if results else {},
                                              "stderr": errors.getvalue()[-4000:] if code else ""}))
     elif tool == "pandas":
         t0 = time.perf_counter()
