@@ -294,7 +294,7 @@ def _version(package: str) -> str:
 def failure_summary(error: StageFailed, settings: Settings, timings: dict[str, float] | None = None) -> str:
     version = current_version(settings.marts_dir)
     kept = (f"The published marts are unchanged: {settings.marts_dir / 'current'} → {version.name}"
-            if version else "Nothing has been published yet (data/marts/current does not exist).")
+            if version else f"Nothing has been published yet ({settings.marts_dir / 'current'} does not exist).")
     lines = [
         "",
         "=" * 78,
@@ -306,7 +306,7 @@ def failure_summary(error: StageFailed, settings: Settings, timings: dict[str, f
         "-" * 78,
         f"What to do: {error.action}",
         kept,
-        "已发布的数据保持不变。",
+        "已发布的数据保持不变。" if version else "尚无已发布的数据。",
         "=" * 78,
     ]
     return "\n".join(lines)

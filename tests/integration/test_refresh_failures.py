@@ -18,7 +18,7 @@ import pytest
 
 from pipelines.config import PROJECT_ROOT
 from pipelines.lock import refresh_lock
-from pipelines.refresh import StageFailed, refresh
+from pipelines.refresh import StageFailed, failure_summary, refresh
 from pipelines.resident import stop_all
 from tests.conftest import TODAY, DataDir, published_content, write_csv
 from tests.integration.test_refresh_arithmetic import write_submission
@@ -128,8 +128,15 @@ def test_the_command_exits_non_zero_with_a_one_screen_summary(pristine):
     _, err = process.communicate(timeout=300)
     assert process.returncode == 2
     assert "REFRESH FAILED at stage 'ingest'" in err and "staff/staff.csv" in err
-    assert "The published marts are unchanged" in err and len(err.splitlines()) < 40
+    assert "The published marts are unchanged" in err and "已发布的数据保持不变" in err and len(err.splitlines()) < 40
     assert snapshot(pristine.settings.marts_dir) == before
+
+
+def test_a_failure_before_anything_was_published_says_so_where_it_would_be(tmp_path):
+    data = DataDir(tmp_path / "data")
+    summary = failure_summary(StageFailed("ingest", "a file cannot be read", ["  x.csv"], "Fix it."), data.settings)
+    assert f"Nothing has been published yet ({data.settings.marts_dir / 'current'} does not exist)" in summary
+    assert "尚无已发布的数据" in summary and "保持不变" not in summary
 
 
 def test_a_second_refresh_refuses_while_one_runs(data):
