@@ -90,21 +90,26 @@ def _share_compiled_templates() -> None:
 
     class KeptBytecodeCache(jinja2.FileSystemBytecodeCache):
         def __init__(self):
-            super().__init__(pattern="touyan-gx-%s.cache")
             self.store: dict[str, bytes] = {}
+            try:
+                super().__init__(pattern="touyan-gx-%s.cache")
+                self.on_disk = True
+            except (OSError, RuntimeError):  # no usable cache folder (Jinja refuses an unsafe one): memory only
+                self.on_disk = False
 
         def load_bytecode(self, bucket):
-            if bucket.key not in self.store:
+            if bucket.key in self.store:
+                bucket.bytecode_from_string(self.store[bucket.key])
+            elif self.on_disk:
                 super().load_bytecode(bucket)
                 if bucket.code is not None:
                     self.store[bucket.key] = bucket.bytecode_to_string()
-                return
-            bucket.bytecode_from_string(self.store[bucket.key])
 
         def dump_bytecode(self, bucket):
             self.store[bucket.key] = bucket.bytecode_to_string()
-            with contextlib.suppress(OSError):  # a read-only or full disk: compiled again next time
-                super().dump_bytecode(bucket)
+            if self.on_disk:
+                with contextlib.suppress(OSError):  # a read-only or full disk: compiled again next time
+                    super().dump_bytecode(bucket)
 
     DefaultJinjaView._touyan_cache = KeptBytecodeCache()
     original_init = DefaultJinjaView.__init__

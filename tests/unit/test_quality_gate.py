@@ -1,6 +1,7 @@
 """The quality gate's use of Great Expectations: what it reports on a failing frame, and that building each
 expectation's configuration once per validation run (gate._configurations_kept) changes no result."""
 import contextlib
+import os
 import subprocess
 import sys
 
@@ -82,6 +83,21 @@ print(stats.norm.cdf(0.0))
                            capture_output=True, text=True, check=True)
     # scipy.stats not loaded by GX's import nor by a gate, and whole when used; no template compiled again
     assert shown.stdout.split() == ["False", "0", "0.5"]
+
+
+def test_a_gate_without_a_usable_template_cache_folder_still_writes_its_report(tmp_path):
+    (tmp_path / f"_jinja2-cache-{os.getuid()}").write_text("a file where Jinja wants its folder")
+    script = """
+import sys
+sys.path.insert(0, "tests/unit")
+from test_quality_gate import CHECK, FRAME, gate
+gate._import_gx()
+result = gate.run_gate("raw", (CHECK,), {CHECK.name: FRAME}, __import__("pathlib").Path(sys.argv[1]))
+print(len(result.failures), result.docs_index.is_file())
+"""
+    shown = subprocess.run([sys.executable, "-c", script, str(tmp_path / "docs")], cwd=PROJECT_ROOT,
+                           env={**os.environ, "TMPDIR": str(tmp_path)}, capture_output=True, text=True, check=True)
+    assert shown.stdout.split() == ["3", "True"]
 
 
 @pytest.fixture(autouse=True, scope="module")
