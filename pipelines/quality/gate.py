@@ -222,5 +222,9 @@ def _failure(check: Check, result) -> Failure:
 
 
 def _plain(value):
+    """A sample cell as a person reads it: numpy scalars as Python ones, an empty cell as None (not nan), a
+    ratio to six significant digits (10.2546, not 10.25462962962963)."""
     value = value.item() if hasattr(value, "item") else value
-    return None if isinstance(value, float) and value != value else value  # an empty cell, not "nan"
+    if isinstance(value, float):
+        return None if value != value else float(f"{value:.6g}")
+    return value

@@ -100,6 +100,14 @@ print(len(result.failures), result.docs_index.is_file())
     assert shown.stdout.split() == ["3", "True"]
 
 
+def test_sample_cells_read_as_a_person_reads_them():
+    import numpy as np
+
+    assert [gate._plain(v) for v in (np.float64(10.25462962962963), float("nan"), np.int64(800), "FJSI", 2.5)] == [
+        10.2546, None, 800, "FJSI", 2.5]
+    assert type(gate._plain(np.int64(800))) is int
+
+
 @pytest.fixture(autouse=True, scope="module")
 def _gx():
     gate._import_gx()
