@@ -125,9 +125,9 @@ def _share_compiled_templates() -> None:
 def _configurations_kept():
     """GX 1.x rebuilds an expectation's configuration (a pydantic `dict()` of the expectation, then a new
     ExpectationConfiguration) on every read of `Expectation.configuration`, and one validation reads it
-    ~50 times per expectation (once per keyword looked up). During one validation run nothing changes
-    the expectations it validates, so each expectation's configuration is built once per run: both gates
-    ~15 % faster (docs/benchmarks.md), same results (tests/unit/test_quality_gate.py). Only around
+    ~100 times per expectation (about once per keyword looked up). During one validation run nothing changes
+    the expectations it validates, so each expectation's configuration is built once per run: the gates
+    17–20 % faster (docs/benchmarks.md), same results (tests/unit/test_quality_gate.py). Only around
     `ValidationDefinition.run`: adding a suite gives its expectations ids, which a kept copy would miss."""
     try:
         from great_expectations.expectations.expectation import Expectation
