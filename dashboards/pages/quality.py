@@ -8,7 +8,7 @@ from dash import html
 from dashboards import figures
 from dashboards.components import figure_card, table, table_card
 from dashboards.data import MartStore
-from dashboards.i18n import fmt_number, t
+from dashboards.i18n import column, fmt_number, t
 from dashboards.pages.common import state_store
 
 PATH = "/quality"
@@ -20,7 +20,8 @@ def layout(store: MartStore, state: dict):
     manifest = store.version().manifest
     stages = manifest.get("stage_seconds", {})
     rows = store.quarantined()
-    counts = rows.assign(reason=rows["reason_code"]).groupby(["source_file", "reason"]).size().reset_index(name="rows")
+    counts = rows.assign(reason=reason_names(store, rows["reason_code"], lang)).groupby(
+        ["source_file", "reason"]).size().reset_index(name="rows")
     return html.Div([
         state_store(PAGE, {"lang": lang}),
         figure_card("quarantined_by_file", lang, figures.quarantined_by_file(counts, lang)),
@@ -32,6 +33,14 @@ def layout(store: MartStore, state: dict):
                 html.A("marts", href="/reports/quality/marts/index.html", target="_blank")], className="mt-2"),
         table_card("source_files", lang, t("files", lang), table(source_files(store, state), lang)),
     ])
+
+
+def reason_names(store: MartStore, codes: pd.Series, lang: str) -> pd.Series:
+    """Each reason code's short name in the language (dim_code_labels, code_type 'reason'); a code
+    without one is shown as itself."""
+    labels = store.labels()
+    names = labels[labels["code_type"] == "reason"].set_index("code")[column("name", lang)]
+    return codes.map(names).fillna(codes)
 
 
 def quarantined(store: MartStore, state: dict, rows: pd.DataFrame | None = None) -> pd.DataFrame:
