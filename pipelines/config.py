@@ -56,7 +56,8 @@ class Settings:
     def from_env(cls) -> Settings:
         today = os.environ.get("TOUYAN_TODAY")
         return cls(
-            data_dir=Path(os.environ.get("TOUYAN_DATA_DIR", PROJECT_ROOT / "data")),
+            # absolute: dbt resolves a relative --target-path against dbt_project/, not the working folder
+            data_dir=Path(os.environ.get("TOUYAN_DATA_DIR", PROJECT_ROOT / "data")).absolute(),
             id_salt=os.environ.get("TOUYAN_ID_SALT", DEFAULT_ID_SALT),
             today=date.fromisoformat(today) if today else date.today(),
             duckdb_memory=os.environ.get("TOUYAN_DUCKDB_MEMORY", "600MB"),

@@ -29,3 +29,14 @@ def test_a_size_that_is_not_one_is_named(limit):
 def test_the_ingest_gets_half_of_the_duckdb_memory():
     assert Settings(Path("."), duckdb_memory="600MB").ingest_memory == "300000000B"
     assert Settings(Path("."), duckdb_memory="1GiB").ingest_memory == f"{1024**3 // 2}B"
+
+
+def test_a_relative_data_folder_is_taken_from_the_working_folder(tmp_path, monkeypatch):
+    from pipelines.transform import dbt_args
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TOUYAN_DATA_DIR", "mydata")
+    settings = Settings.from_env()
+    assert settings.data_dir == tmp_path / "mydata"
+    args = dbt_args(settings, "build")
+    assert args[args.index("--target-path") + 1] == str(tmp_path / "mydata" / "dbt" / "target")
