@@ -130,14 +130,13 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _docs(settings: Settings, serve: bool) -> int:
-    from pipelines.transform import run_dbt
+    from pipelines.transform import run_dbt, target_dir
 
     outcome = run_dbt(settings, "docs generate")
     if not outcome.success:
         print(outcome.error or "dbt docs generate failed", file=sys.stderr)
         return 1
-    target = settings.data_dir / "dbt" / "target"
-    print(f"dbt docs written to {target / 'index.html'}")
+    print(f"dbt docs written to {target_dir(settings) / 'index.html'}")
     if serve:
         run_dbt(settings, "docs serve", "--port", "8080", "--host", "127.0.0.1")
     return 0

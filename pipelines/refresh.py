@@ -292,9 +292,9 @@ def _version(package: str) -> str:
 
 
 def failure_summary(error: StageFailed, settings: Settings, timings: dict[str, float] | None = None) -> str:
-    version = current_version(settings.marts_dir)
-    kept = (f"The published marts are unchanged: {settings.marts_dir / 'current'} → {version.name}"
-            if version else f"Nothing has been published yet ({settings.marts_dir / 'current'} does not exist).")
+    version, current = current_version(settings.marts_dir), settings.marts_dir / "current"
+    kept = ((f"The published marts are unchanged: {current} → {version.name}", "已发布的数据保持不变。") if version
+            else (f"Nothing has been published yet ({current} does not exist).", "尚无已发布的数据。"))
     lines = [
         "",
         "=" * 78,
@@ -305,8 +305,7 @@ def failure_summary(error: StageFailed, settings: Settings, timings: dict[str, f
         *(["  …"] if len(error.details) > 30 else []),
         "-" * 78,
         f"What to do: {error.action}",
-        kept,
-        "已发布的数据保持不变。" if version else "尚无已发布的数据。",
+        *kept,
         "=" * 78,
     ]
     return "\n".join(lines)

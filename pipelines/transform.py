@@ -36,9 +36,14 @@ class DbtOutcome:
 
 
 def dbt_args(settings: Settings, command: str, *extra: str) -> list[str]:
-    dbt_dir = settings.data_dir / "dbt"
     return [*command.split(), "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
-            "--target-path", str(dbt_dir / "target"), "--log-path", str(dbt_dir / "logs"), "--log-level-file", "info", "--quiet", *extra]
+            "--target-path", str(target_dir(settings)), "--log-path", str(settings.data_dir / "dbt" / "logs"),
+            "--log-level-file", "info", "--quiet", *extra]
+
+
+def target_dir(settings: Settings) -> Path:
+    """dbt's target folder of the data folder: its saved parse, compiled SQL, docs."""
+    return settings.data_dir / "dbt" / "target"
 
 
 def export_dir(settings: Settings) -> Path:
@@ -57,7 +62,7 @@ def run_dbt(settings: Settings, command: str = "build", *extra: str) -> DbtOutco
     for partial in export_dir(settings).glob("tmp_*"):  # DuckDB's temporary file of a killed run
         partial.unlink(missing_ok=True)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    _forget_parse_of_another_project(settings.data_dir / "dbt" / "target")
+    _forget_parse_of_another_project(target_dir(settings))
     try:
         result = dbtRunner().invoke(dbt_args(settings, command, *extra))
     finally:

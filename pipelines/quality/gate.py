@@ -65,9 +65,9 @@ def _import_on_first_use(name: str) -> None:
     """GX imports scipy.stats (~1 CPU-s, a third of GX's import) for distribution expectations the gates
     do not use. Registered as a lazy module, it loads on first use, if any: the GX worker's start-up,
     which competes with the ingest and dbt for the two cores of a first refresh, is ~1 CPU-s shorter."""
-    if name in sys.modules or importlib.util.find_spec(name) is None:
+    spec = None if name in sys.modules else importlib.util.find_spec(name)
+    if spec is None:
         return
-    spec = importlib.util.find_spec(name)
     spec.loader = importlib.util.LazyLoader(spec.loader)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
