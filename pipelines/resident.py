@@ -140,8 +140,7 @@ def serve(stem: Path, nice: int, idle_seconds: int, imports: list[str]) -> None:
     os.replace(staging, path)  # replaces the socket of a worker that died, if any
     mine = path.stat().st_ino
     Path(f"{stem}.pid").write_text(str(os.getpid()))
-    os.nice(nice)
-    prepare(imports)
+    prepare(imports, nice)
     listener.settimeout(idle_seconds)
     while True:
         try:

@@ -12,7 +12,7 @@ import pytest
 from pipelines.config import PROJECT_ROOT
 from pipelines.resident import stop_all
 from pipelines.workers import workers
-from tests.unit.test_workers import _alive
+from tests.unit.test_workers import _alive, nice_recorder
 
 IDLE = 60
 
@@ -46,6 +46,15 @@ def test_the_next_refresh_gets_the_same_warm_worker(run_dir):
     second, worker = pid_of(w=(("json",), 0))
     assert second == first and worker.warm
     assert _alive(first)  # still there for the next one
+
+
+def test_a_resident_worker_imports_niced_and_serves_at_normal_priority(run_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    with workers(IDLE, w=((nice_recorder(tmp_path),), 7)) as pool:
+        assert pool["w"].resident
+        assert pool["w"].call("nice_recorder:seen").value == base + 7
+        assert pool["w"].call("os:getpriority", os.PRIO_PROCESS, 0).value == base
 
 
 def test_a_worker_in_use_is_not_shared(run_dir):

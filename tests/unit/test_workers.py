@@ -49,6 +49,26 @@ def test_submitting_a_large_call_does_not_wait_for_the_workers_imports(tmp_path,
         assert pool["w"].call("held_start:was_released").value is True
 
 
+def nice_recorder(folder) -> str:
+    """A module that records the nice value it was imported at; returns its name (on PYTHONPATH)."""
+    (folder / "nice_recorder.py").write_text(textwrap.dedent("""
+        import os
+        at_import = os.getpriority(os.PRIO_PROCESS, 0)  # on Linux: this thread's
+
+        def seen():
+            return at_import
+    """))
+    return "nice_recorder"
+
+
+def test_only_the_imports_are_niced_the_calls_run_at_normal_priority(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    with workers(w=((nice_recorder(tmp_path),), 7)) as pool:
+        assert pool["w"].call("nice_recorder:seen").value == base + 7
+        assert pool["w"].call("os:getpriority", os.PRIO_PROCESS, 0).value == base
+
+
 def test_a_worker_that_dies_is_reported_not_waited_for():
     worker = Worker("w")
     try:
