@@ -175,7 +175,21 @@ def table(results: list[dict]) -> str:
     def line(row):
         return "  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
 
-    return "\n".join([line(header), line(tuple("-" * w for w in widths)), *map(line, rows)])
+    return "\n".join([line(header), line(tuple("-" * w for w in widths)), *map(line, rows), *per_million(results)])
+
+
+def per_million(results: list[dict]) -> list[str]:
+    """Each tool's time per million rows added, from the 1e6 to the 1e7 input: what the rows cost
+    without the fixed start-up (imports, worker start, dbt's parse) that both inputs pay."""
+    by = {(r["input"], r["tool"]): r for r in results}
+    small, big = label(10**6), label(BIG)
+    lines = []
+    for tool in (*MODES, "pandas"):
+        if (small, tool) in by and (big, tool) in by:
+            a, b = by[small, tool], by[big, tool]
+            seconds = (b["median_wall_s"] - a["median_wall_s"]) / ((b["rows"] - a["rows"]) / 1e6)
+            lines.append(f"{tool}: {seconds:.2f} s per million rows added (median wall, {small} → {big})")
+    return ["", *lines] if lines else []
 
 
 def targets(results: list[dict]) -> list[dict]:
