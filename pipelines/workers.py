@@ -19,6 +19,7 @@ import os
 import resource
 import select
 import signal
+import socket
 import subprocess
 import sys
 import termios
@@ -62,7 +63,7 @@ class Worker:
         os.close(to_parent)
         self._replies, self._calls = Connection(from_child, writable=False), Connection(to_child, readable=False)
         self._pending = False
-        self._release = None
+        self._release = self._sender = None
         self.resident = self.warm = False
 
     @classmethod
@@ -72,6 +73,7 @@ class Worker:
         worker = cls.__new__(cls)
         worker.name, worker._process, worker._pending, worker.resident, worker.warm = name, None, False, True, warm
         worker._calls, worker._replies, worker._release, worker._log = calls, replies, release, log
+        worker._sender = None
         return worker
 
     def submit(self, function: str, *args) -> None:
@@ -80,7 +82,9 @@ class Worker:
         would otherwise block the caller until the worker has finished its imports and reads it."""
         assert not self._pending, f"{self.name}: one call at a time"
         self._pending = True
-        threading.Thread(target=self._send, args=((function, args),), daemon=True, name=f"send-to-{self.name}").start()
+        self._sender = threading.Thread(target=self._send, args=((function, args),), daemon=True,
+                                        name=f"send-to-{self.name}")
+        self._sender.start()
 
     def _send(self, call: tuple) -> None:
         with contextlib.suppress(OSError):  # the worker ended: result() reads the end and says so
@@ -115,6 +119,7 @@ class Worker:
 
     def close(self, kill: bool = False) -> None:
         """An idle worker reads the closed pipe and exits; a busy one (kill=True, or after 5 s) is killed."""
+        self._stop_sending()
         for connection in (self._calls, self._replies):
             with contextlib.suppress(OSError):
                 connection.close()
@@ -129,6 +134,24 @@ class Worker:
         if self._process.poll() is None:
             self._process.kill()
         self._process.wait()
+
+    def _stop_sending(self) -> None:
+        """A call still being written when the worker is closed (a refresh failing while the gate's frames
+        go out, or before the thread sending a call has run) is not wanted: the worker is stopped from
+        reading — killed, or its socket shut — so that the write fails, and the thread is waited for. Only
+        then are the descriptors closed: the number of a closed one is given to the next file or pipe
+        opened, and the thread would have written the rest of the call into that."""
+        sender = self._sender
+        if sender is None or not sender.is_alive():
+            return
+        sender.join(0.05)  # a small call fits the pipe's buffer: its thread is done at once
+        if sender.is_alive():
+            if self._process is not None:
+                self._process.kill()
+            else:
+                with contextlib.suppress(OSError), socket.socket(fileno=os.dup(self._calls.fileno())) as sock:
+                    sock.shutdown(socket.SHUT_RDWR)
+            sender.join()
 
     def _ended(self) -> WorkerError:
         if self._process is None:

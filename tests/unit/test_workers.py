@@ -4,6 +4,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
 import pytest
@@ -47,6 +48,33 @@ def test_submitting_a_large_call_does_not_wait_for_the_workers_imports(tmp_path,
         (tmp_path / "go").touch()
         assert pool["w"].result().value == len(payload)
         assert pool["w"].call("held_start:was_released").value is True
+
+
+def held_import(folder, seconds: float) -> str:
+    """A module whose import takes `seconds` (a worker busy importing reads no call); returns its name."""
+    (folder / "held_import.py").write_text(f"import time\ntime.sleep({seconds})\n")
+    return "held_import"
+
+
+def senders() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("send-to-")]
+
+
+@pytest.mark.parametrize("kill", [True, False])
+def test_closing_waits_for_the_call_being_written(tmp_path, monkeypatch, kill):
+    # A call larger than the pipe's buffer, to a worker that does not read it yet: its thread is blocked
+    # in the write when the worker is closed. It must be stopped and gone before close() returns — a
+    # descriptor closed under it is reused by the next pipe or file opened, and the rest of the call went
+    # there (a flaky test once read a pickled call from another process's stdout).
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    worker = Worker("w", held_import(tmp_path, 30))
+    worker.submit("builtins:len", "年" * 2_000_000)
+    time.sleep(0.2)
+    assert senders() == ["send-to-w"]
+    started = time.monotonic()
+    worker.close(kill=kill)
+    assert senders() == []
+    assert time.monotonic() - started < 10
 
 
 def nice_recorder(folder) -> str:
