@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import threading
 import zipfile
 from datetime import date
@@ -69,6 +70,10 @@ def test_xlsx_with_title_rows_keeps_excel_row_numbers(data):
         [(date(2023, 9, 1), 2.0, "2023年", 5)]
     assert data.rejects("volunteer_hours") == [("volunteer_hours/台账.xlsx", 6, "服务时长", "hours_out_of_range")]
     assert data.log("volunteer_hours/台账.xlsx")["header_rows"] == "4"
+    # the quarantined row's cells as the analyst sees them in Excel: the date without a time of day
+    (original,) = data.query("select original_values from raw.rejects")[0]
+    assert json.loads(original) == {"institute": "福建省质检院", "activity": "质量月", "date": "2023-09-01",
+                                    "volunteer_id": "V2", "hours": "30"}
 
 
 def test_xls_is_read(data):
