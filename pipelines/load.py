@@ -308,7 +308,7 @@ def _flag_duplicates(con, contract: Contract, compiled: Compiled, staged: str) -
                concat('repeats row ', d.first_row, ' of ', d.first_file,
                       if(d.first_sheet <> '', concat(' sheet ', d.first_sheet), ''),
                       ' (same ', {sql_str(', '.join(contract.key))}, '); the first occurrence is kept'),
-               {compiled.original_json('d."{}"', 'd."{}"')}, d._rowid
+               {compiled.original_json('d."{}"', 'd."{}"', 'd.source_sheet')}, d._rowid
         from dups d
     """)
     con.execute(f"update {staged} set _status = {STATUS_DUPLICATE} where rowid in (select _rowid from dups)")
@@ -324,15 +324,6 @@ def _register_repeated_hashes(con, staged: str, key: str) -> None:
     con.register("repeated_hashes", pa.table({"h": pa.array(repeated, pa.uint64())}))
 
 
-def _excel_dates_as_shown(original: str, sheet: str) -> str:
-    """A quarantined row's cells as the analyst sees them in the file. the workbook reader (calamine) gives a date cell
-    with a time of day (2020-03-18 00:00:00); in a row from a workbook (a sheet name; CSV has none) a
-    whole cell of that form shows as the date, as Excel does. Done on the quarantined rows only: in the
-    reader, it cost ~15 % of a 2e5-row workbook's read."""
-    return (f"if({sheet} <> '', regexp_replace({original}, "
-            f"'\"(\\d{{4}}-\\d{{2}}-\\d{{2}}) 00:00:00\"', '\"\\1\"', 'g'), {original})")
-
-
 def _write_issues(con, contract: Contract, compiled: Compiled, staged: str) -> None:
     ds = contract.dataset
     con.execute(f"""
@@ -340,7 +331,7 @@ def _write_issues(con, contract: Contract, compiled: Compiled, staged: str) -> N
         select {sql_str(ds)}, c.source_file, c.source_sheet, c.source_row, coalesce(h.header, c."column"),
                c.code, replace(c.zh, '{{header}}', coalesce(h.header, c."column")),
                replace(c.en, '{{header}}', coalesce(h.header, c."column")),
-               {_excel_dates_as_shown('c.original', 'c.source_sheet')}, c.file_sha256
+               c.original, c.file_sha256
         from found c
         left join headers h on h.source_file = c.source_file and h.source_sheet = c.source_sheet
                            and h.column_name = c."column"
