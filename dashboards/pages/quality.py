@@ -2,6 +2,8 @@
 run's stages and timings, the source files, and the Great Expectations reports."""
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 from dash import html
 
@@ -43,13 +45,36 @@ def reason_names(store: MartStore, codes: pd.Series, lang: str) -> pd.Series:
     return codes.map(names).fillna(codes)
 
 
+def original_cells(store: MartStore, rows: pd.DataFrame, lang: str) -> pd.Series:
+    """Each quarantined row's cells as submitted (`original_values`, JSON keyed by the contract's column
+    names) as "name: value" pairs, each column named in the language — in Chinese by the contract's first
+    header (dim_code_labels, code_type 'column', code '<dataset>.<column>'). A cell left empty shows as
+    such; a column without a name keeps its key, and text that is not a JSON object is shown as it is."""
+    labels = store.labels()
+    names = labels[labels["code_type"] == "column"].set_index("code")[column("name", lang)].to_dict()
+    colon, separator, blank = (": ", "; ", "(empty)") if lang == "en" else ("：", "；", "（空）")
+
+    def pairs(dataset: str, text) -> str:
+        try:
+            cells = json.loads(text)
+        except (TypeError, ValueError):
+            return text
+        if not isinstance(cells, dict):
+            return text
+        return separator.join(f"{names.get(f'{dataset}.{key}', key)}{colon}{blank if value is None else value}"
+                              for key, value in cells.items())
+
+    return pd.Series([pairs(d, o) for d, o in zip(rows["dataset"], rows["original_values"], strict=True)],
+                     index=rows.index, dtype=object)
+
+
 def quarantined(store: MartStore, state: dict, rows: pd.DataFrame | None = None) -> pd.DataFrame:
     lang = state["lang"]
     rows = store.quarantined() if rows is None else rows
     return pd.DataFrame({t("file", lang): rows["source_file"], t("row", lang): rows["source_row"],
                          t("column", lang): rows["source_column"], t("reason_code", lang): rows["reason_code"],
                          t("reason", lang): rows["message_en" if lang == "en" else "message_zh"],
-                         t("original", lang): rows["original_values"]})
+                         t("original", lang): original_cells(store, rows, lang)})
 
 
 def source_files(store: MartStore, state: dict) -> pd.DataFrame:
