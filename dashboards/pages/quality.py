@@ -27,7 +27,8 @@ def layout(store: MartStore, state: dict):
     return html.Div([
         state_store(PAGE, {"lang": lang}),
         figure_card("quarantined_by_file", lang, figures.quarantined_by_file(counts, lang)),
-        table_card("quarantined", lang, t("quarantined", lang), table(quarantined(store, state, rows), lang)),
+        table_card("quarantined", lang, t("quarantined", lang).capitalize(),  # the key also reads inline: "6 quarantined rows"
+                   table(quarantined(store, state, rows), lang)),
         html.H5(t("last_run", lang), className="mt-4"),
         table(pd.DataFrame({t("stage", lang): list(stages), t("seconds", lang): [fmt_number(v, lang, 2) for v in stages.values()]}), lang),
         html.P([t("gx_report", lang), ": ",
