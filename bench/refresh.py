@@ -81,8 +81,8 @@ def refresh_run(data: Path, mode: str = "touyan") -> dict:
     run["validation_s"] = ended["validation_seconds"]
     run["gate_share"] = sum(run["validation_s"].get(g, 0.0) for g in GATES) / run["refresh_s"]
     # The same as a share of the work: the gates' CPU (their frames here, their validation in the GX worker)
-    # of all the run's CPU. The raw gate runs niced beside dbt, so its wall time also counts its waits for
-    # the cores dbt holds; its CPU does not.
+    # of all the run's CPU. The raw gate runs beside dbt, so its wall time also counts its waits for the
+    # cores dbt holds; its CPU does not.
     run["gate_cpu_share"] = sum(ended["stage_cpu_seconds"].get(g, 0.0) for g in GATES) / run["cpu_s"]
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
         run["totals"] = dict(zip(("files", "rows_read", "accepted", "quarantined", "warnings"), con.execute(

@@ -71,8 +71,9 @@ def _refresh(settings: Settings, out) -> RefreshResult:
     # dbt and Great Expectations import in worker processes while the ingest runs here; the raw gate
     # then validates in its worker while dbt builds in the other (see pipelines/workers.py). The GX
     # worker imports niced: on two cores its import (~2.5 CPU-s) has until the end of the ingest, whereas
-    # the ingest and dbt's import are on the critical path; its gates then run at normal priority. Both stay for the next refresh (resident
-    # workers, pipelines/resident.py): it then skips their imports and first-run costs.
+    # the ingest and dbt's import are on the critical path; its gates then run at normal priority. Both
+    # stay for the next refresh (resident workers, pipelines/resident.py): it then skips their imports
+    # and first-run costs.
     with workers(settings.worker_idle_seconds, dbt=(("dbt.cli.main", "dbt.adapters.duckdb"), 0),
                  gx=(("pipelines.quality.gate:_import_gx",), 15)) as pool:
         # dbt's first run in a process pays ~1–2 CPU-s once (project validation schemas, serialiser code

@@ -73,7 +73,7 @@ class Worker:
         worker = cls.__new__(cls)
         worker.name, worker._process, worker._pending, worker.resident, worker.warm = name, None, False, True, warm
         worker._calls, worker._replies, worker._release, worker._log = calls, replies, release, log
-        worker._sender = None
+        worker._sender = None  # the thread writing the current call (submit)
         return worker
 
     def submit(self, function: str, *args) -> None:

@@ -38,32 +38,31 @@ def layout(store: MartStore, state: dict):
     ])
 
 
-def reason_names(store: MartStore, codes: pd.Series, lang: str) -> pd.Series:
-    """Each reason code's short name in the language (dim_code_labels, code_type 'reason'); a code
-    without one is shown as itself."""
+def code_names(store: MartStore, code_type: str, lang: str) -> pd.Series:
+    """The names in the language of one type of code (dim_code_labels), indexed by code."""
     labels = store.labels()
-    names = labels[labels["code_type"] == "reason"].set_index("code")[column("name", lang)]
-    return codes.map(names).fillna(codes)
+    return labels[labels["code_type"] == code_type].set_index("code")[column("name", lang)]
+
+
+def reason_names(store: MartStore, codes: pd.Series, lang: str) -> pd.Series:
+    """Each reason code's short name in the language (code_type 'reason'); a code without one is shown
+    as itself."""
+    return codes.map(code_names(store, "reason", lang)).fillna(codes)
 
 
 def original_cells(store: MartStore, rows: pd.DataFrame, lang: str) -> pd.Series:
     """Each quarantined row's cells as submitted (`original_values`, JSON keyed by the contract's column
     names) as "name: value" pairs, each column named in the language — in Chinese by the contract's first
-    header (dim_code_labels, code_type 'column', code '<dataset>.<column>'). A cell left empty shows as
-    such; a column without a name keeps its key, and text that is not a JSON object is shown as it is."""
-    labels = store.labels()
-    names = labels[labels["code_type"] == "column"].set_index("code")[column("name", lang)].to_dict()
+    header (code_type 'column', code '<dataset>.<column>'). A cell left empty shows as such; a column
+    without a name keeps its key. A row without cells (an alias used by two institutes) shows none."""
+    names = code_names(store, "column", lang).to_dict()
     colon, separator, blank = (": ", "; ", "(empty)") if lang == "en" else ("：", "；", "（空）")
 
-    def pairs(dataset: str, text) -> str:
-        try:
-            cells = json.loads(text)
-        except (TypeError, ValueError):
-            return text
-        if not isinstance(cells, dict):
-            return text
+    def pairs(dataset: str, text) -> str | None:
+        if pd.isna(text):
+            return None
         return separator.join(f"{names.get(f'{dataset}.{key}', key)}{colon}{blank if value is None else value}"
-                              for key, value in cells.items())
+                              for key, value in json.loads(text).items())
 
     return pd.Series([pairs(d, o) for d, o in zip(rows["dataset"], rows["original_values"], strict=True)],
                      index=rows.index, dtype=object)
