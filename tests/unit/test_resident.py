@@ -12,7 +12,7 @@ import pytest
 from pipelines.config import PROJECT_ROOT
 from pipelines.resident import stop_all
 from pipelines.workers import workers
-from tests.unit.test_workers import _alive, held_import, nice_recorder, senders
+from tests.unit.test_workers import _alive, held_import, nice_recorder, release, senders
 
 IDLE = 60
 
@@ -33,7 +33,7 @@ def pid_of(**spec) -> tuple[int, object]:
         return worker.call("os:getpid").value, worker
 
 
-def wait_until(condition, seconds: float = 10) -> bool:
+def wait_until(condition, seconds: float = 60) -> bool:
     deadline = time.monotonic() + seconds
     while not condition() and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -59,12 +59,12 @@ def test_a_resident_worker_imports_niced_and_serves_at_normal_priority(run_dir, 
 
 def test_closing_during_a_large_call_stops_its_writer_and_keeps_the_worker(run_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(tmp_path))
-    spec = {"w": ((held_import(tmp_path, 2),), 0)}
+    spec = {"w": ((held_import(tmp_path),), 0)}
     with workers(IDLE, **spec) as pool:
         pool["w"].submit("builtins:len", "年" * 2_000_000)  # more than the socket's buffer, sent mid-import
-        time.sleep(0.2)
         assert senders() == ["send-to-w"]
     assert senders() == []
+    release(tmp_path)
     pid, worker = pid_of(**spec)  # the worker dropped the half-sent call and serves the next refresh
     assert worker.warm and _alive(pid)
 

@@ -50,10 +50,22 @@ def test_submitting_a_large_call_does_not_wait_for_the_workers_imports(tmp_path,
         assert pool["w"].call("held_start:was_released").value is True
 
 
-def held_import(folder, seconds: float) -> str:
-    """A module whose import takes `seconds` (a worker busy importing reads no call); returns its name."""
-    (folder / "held_import.py").write_text(f"import time\ntime.sleep({seconds})\n")
+def held_import(folder) -> str:
+    """A module whose import lasts until `release(folder)` (a worker busy importing reads no call), and
+    then leaves a file `imported`; returns its name (on PYTHONPATH). Held by the test, not for a time: on
+    a loaded machine a fixed time may pass before the test has done what it wanted done mid-import."""
+    (folder / "held_import.py").write_text(textwrap.dedent(f"""
+        import pathlib, time
+        deadline = time.monotonic() + 300  # only if the test never releases it
+        while not pathlib.Path({str(folder / "release")!r}).exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        pathlib.Path({str(folder / "imported")!r}).touch()
+    """))
     return "held_import"
+
+
+def release(folder) -> None:
+    (folder / "release").touch()
 
 
 def senders() -> list[str]:
@@ -67,14 +79,17 @@ def test_closing_waits_for_the_call_being_written(tmp_path, monkeypatch, kill):
     # descriptor closed under it is reused by the next pipe or file opened, and the rest of the call went
     # there (a flaky test once read a pickled call from another process's stdout).
     monkeypatch.setenv("PYTHONPATH", str(tmp_path))
-    worker = Worker("w", held_import(tmp_path, 30))
-    worker.submit("builtins:len", "年" * 2_000_000)
-    time.sleep(0.2)
-    assert senders() == ["send-to-w"]
-    started = time.monotonic()
-    worker.close(kill=kill)
-    assert senders() == []
-    assert time.monotonic() - started < 10
+    worker = Worker("w", held_import(tmp_path))
+    try:
+        worker.submit("builtins:len", "年" * 2_000_000)
+        assert senders() == ["send-to-w"]
+        worker.close(kill=kill)
+        assert senders() == []
+        # close() did not wait for the import to end (it never would: the test holds it): the worker was
+        # stopped mid-import
+        assert worker._process.poll() is not None and not (tmp_path / "imported").exists()
+    finally:
+        release(tmp_path)
 
 
 def nice_recorder(folder) -> str:
