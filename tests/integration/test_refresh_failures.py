@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 from pipelines.config import PROJECT_ROOT
-from pipelines.lock import refresh_lock
+from pipelines.lock import write_lock
 from pipelines.refresh import StageFailed, failure_summary, refresh
 from pipelines.resident import stop_all
 from tests.conftest import TODAY, DataDir, published_content, write_csv
@@ -114,10 +114,10 @@ def test_a_file_error_keeps_the_workers_for_the_run_after_the_fix(pristine, tmp_
     assert "workers: kept from the previous refresh" in out
 
 
-def cli(data: DataDir, *args: str, env_extra: dict | None = None, **kwargs) -> subprocess.Popen:
+def cli(data: DataDir, *args: str, command: str = "refresh", env_extra: dict | None = None, **kwargs) -> subprocess.Popen:
     env = {**os.environ, "TOUYAN_DATA_DIR": str(data.settings.data_dir), "TOUYAN_TODAY": TODAY.isoformat(),
            "TOUYAN_ID_SALT": data.settings.id_salt, **(env_extra or {})}
-    return subprocess.Popen([sys.executable, "-m", "pipelines", "refresh", *args], cwd=PROJECT_ROOT, env=env,
+    return subprocess.Popen([sys.executable, "-m", "pipelines", command, *args], cwd=PROJECT_ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
 
 
@@ -140,11 +140,33 @@ def test_a_failure_before_anything_was_published_says_so_where_it_would_be(tmp_p
 
 
 def test_a_second_refresh_refuses_while_one_runs(data):
-    with refresh_lock(data.settings.data_dir):
+    with write_lock(data.settings.data_dir, "refresh"):
         process = cli(data)
         _, err = process.communicate(timeout=120)
     assert process.returncode == 75
-    assert "Another refresh is running" in err and f"pid {os.getpid()}" in err
+    assert "Another Touyan command is writing" in err and f"pid {os.getpid()}, refresh, started" in err
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Every file under `folder` but the lock's (which names its holder) with its content hash."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != ".refresh.lock"}
+
+
+@pytest.mark.parametrize("command", ["ingest", "demo", "docs"])
+def test_every_command_that_writes_refuses_while_a_refresh_runs(data, command):
+    """ingest rebuilds the warehouse that the refresh is reading, demo rewrites data/raw/ under it, and
+    dbt's docs open the warehouse for its catalog: each waits its turn or says whose turn it is."""
+    before = tree(data.settings.data_dir)
+    assert "warehouse.duckdb" in before and "raw/staff/staff.csv" in before
+    with write_lock(data.settings.data_dir, "refresh"):
+        process = cli(data, command=command)
+        _, err = process.communicate(timeout=120)
+    assert process.returncode == 75, err[-3000:]
+    assert "Traceback" not in err
+    assert f"Another Touyan command is writing to {data.settings.data_dir} (pid {os.getpid()}, refresh, started" in err
+    assert f"`python -m pipelines {command} --wait`" in err and "另一个命令正在写入" in err
+    assert tree(data.settings.data_dir) == before  # the warehouse, data/raw/, dbt's output: as they were
 
 
 def run_id(out: str) -> str:
