@@ -127,3 +127,16 @@ def test_a_pipe_among_the_files_is_refused_not_waited_on(data):
     os.mkfifo(data.raw / "volunteer_hours" / "v.csv")
     error = refused(data)
     assert (error.file, error.problem_en) == ("volunteer_hours/v.csv", "it is not a regular file (a device, pipe or socket)")
+
+
+def test_the_demo_does_not_write_over_a_linked_dataset_folder(data, tmp_path):
+    shared = tmp_path / "shared" / "volunteer_hours"
+    submission = volunteer_file(shared / "2024.csv")
+    os.symlink(shared, data.raw / "volunteer_hours")
+    env = {**os.environ, "TOUYAN_DATA_DIR": str(data.settings.data_dir)}
+    process = subprocess.run([sys.executable, "-m", "pipelines", "demo"], cwd=PROJECT_ROOT, env=env,
+                             capture_output=True, text=True, timeout=120)
+    assert process.returncode == 2 and "Traceback" not in process.stderr
+    assert "文件 / file: volunteer_hours/\n" in process.stderr and "the demo does not write over it" in process.stderr
+    assert sorted(p.name for p in shared.iterdir()) == ["2024.csv"] and submission.read_text().startswith("单位")
+    assert sorted(p.name for p in data.raw.iterdir()) == ["institutes", "volunteer_hours"]  # nothing cleared

@@ -1,8 +1,11 @@
 """A refresh that fails at any stage leaves the published marts byte-identical and says what failed;
-a second refresh refuses while one runs; a refresh killed at any point leaves a complete version."""
+so does one that would empty a published dataset (a folder gone missing), unless allowed; a dataset
+folder that is a link is published; a second refresh, or any command that writes, refuses while one
+runs; a refresh killed at any point leaves a complete version."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import random
@@ -18,10 +21,11 @@ import pytest
 
 from pipelines.config import PROJECT_ROOT
 from pipelines.lock import write_lock
+from pipelines.publish import read_manifest
 from pipelines.refresh import StageFailed, failure_summary, refresh
 from pipelines.resident import stop_all
 from tests.conftest import TODAY, DataDir, published_content, write_csv
-from tests.integration.test_refresh_arithmetic import write_submission
+from tests.integration.test_refresh_arithmetic import PATENTS, write_submission
 
 
 def snapshot(marts_dir: Path) -> dict[str, str]:
@@ -130,6 +134,54 @@ def test_the_command_exits_non_zero_with_a_one_screen_summary(pristine):
     assert "REFRESH FAILED at stage 'ingest'" in err and "staff/staff.csv" in err
     assert "The published marts are unchanged" in err and "已发布的数据保持不变" in err and len(err.splitlines()) < 40
     assert snapshot(pristine.settings.marts_dir) == before
+
+
+def files_of(manifest: dict, dataset: str) -> list[tuple[str, int]]:
+    return [(f["file"], f["accepted"]) for f in manifest["source_files"] if f["dataset"] == dataset]
+
+
+@pytest.mark.parametrize("how", ["folder gone", "every row quarantined"])
+def test_a_dataset_emptied_since_the_published_version_stops_before_publishing(pristine, how):
+    published = read_manifest(pristine.settings.marts_dir)
+    [(_, rows)] = files_of(published, "ip_items")
+    ip = pristine.raw / "ip_items"
+    if how == "folder gone":  # as when data/raw/ip_items is a link to a shared drive that is not mounted
+        shutil.rmtree(ip)
+    else:
+        write_csv(ip / "ip.csv", [["institute", "ip_type", "number", "title", "status"],
+                                  ["NOSUCH", "发明", "ZL1", "x", "授权"]])  # an institute not in the register
+    error = failing_refresh(pristine)
+    assert error.stage == "ingest"
+    text = str(error)
+    why = "no files in data/raw/ip_items/" if how == "folder gone" else "1 file(s), every row quarantined"
+    assert f"ip_items: {rows:,} rows in the published version {published['run_id']}, none now ({why})" in text
+    assert f"ip_items：已发布版本中有 {rows:,} 行，本次为 0 行" in text
+    assert "python -m pipelines refresh --allow-empty ip_items" in text and "staff" not in text
+
+
+def test_a_dataset_withdrawn_on_purpose_is_published_empty_when_allowed(pristine):
+    shutil.rmtree(pristine.raw / "ip_items")
+    stopped = cli(pristine)
+    _, err = stopped.communicate(timeout=300)
+    assert stopped.returncode == 2 and "REFRESH FAILED at stage 'ingest'" in err
+    assert "published dataset(s) would be emptied" in err and "已发布的数据保持不变" in err
+    allowed = cli(pristine, "--allow-empty", "ip_items")
+    _, err = allowed.communicate(timeout=300)
+    assert allowed.returncode == 0, err[-3000:]
+    published = read_manifest(pristine.settings.marts_dir)
+    assert files_of(published, "ip_items") == [] and published["emptied_datasets"] == ["ip_items"]
+
+
+def test_a_dataset_folder_that_is_a_link_is_published_and_the_output_says_so(pristine, tmp_path):
+    shared = tmp_path / "shared" / "知识产权"
+    shared.parent.mkdir()
+    shutil.move(pristine.raw / "ip_items", shared)
+    os.symlink(shared, pristine.raw / "ip_items")
+    out = io.StringIO()
+    result = refresh(pristine.settings, out=out)
+    assert f"ip_items/ is a link to {shared}: its files are read" in out.getvalue()
+    assert files_of(result.manifest, "ip_items") == [("ip_items/ip.csv", len(PATENTS))]
+    assert result.manifest["emptied_datasets"] == []
 
 
 def test_a_failure_before_anything_was_published_says_so_where_it_would_be(tmp_path):
