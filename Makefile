@@ -34,8 +34,10 @@ demo: $(VENV)/.synced ## regenerate the bundled demo submissions in data/raw/ (d
 ingest: $(VENV)/.synced ## load data/raw/ into the DuckDB warehouse (data/warehouse.duckdb)
 	$(PY) -m pipelines ingest
 
+# make refresh [ALLOW_EMPTY=volunteer_hours,staff] — datasets that may be published without rows although the
+# published version has some (a refresh stops otherwise: a missing folder is more often a mistake)
 refresh: $(VENV)/.synced ## ingest → quality gate → dbt build → quality gate → publish data/marts/ (all or nothing)
-	$(PY) -m pipelines refresh
+	$(PY) -m pipelines refresh $(if $(ALLOW_EMPTY),--allow-empty $(ALLOW_EMPTY))
 
 docs: $(VENV)/.synced ## dbt docs (lineage, column definitions) into data/dbt/target/index.html
 	$(PY) -m pipelines docs

@@ -1,4 +1,5 @@
-"""Command line: `python -m pipelines ingest | demo`. Parses options and calls the service modules."""
+"""Command line: `python -m pipelines ingest | refresh | demo | docs | report | stop-workers`. Parses options
+and calls the service modules. The commands that write the data folder hold its lock (pipelines/lock.py)."""
 from __future__ import annotations
 
 import argparse
@@ -12,13 +13,18 @@ from pipelines.errors import FileError
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines", description="Touyan data pipeline")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("ingest", help="load data/raw/<dataset>/ files into the DuckDB warehouse")
-    sub.add_parser("demo", help="regenerate the bundled demo submissions in data/raw/")
+    writers = [sub.add_parser("ingest", help="load data/raw/<dataset>/ files into the DuckDB warehouse"),
+               sub.add_parser("demo", help="regenerate the bundled demo submissions in data/raw/")]
     sub.add_parser("stop-workers", help="end the dbt and GX worker processes kept for the next refresh")
     refresh = sub.add_parser("refresh", help="ingest → quality gate → dbt build → quality gate → publish data/marts/")
-    refresh.add_argument("--wait", action="store_true", help="if another refresh is running, wait for it")
+    refresh.add_argument("--allow-empty", metavar="DATASETS", type=_datasets, default=[],
+                         help="datasets (comma-separated) that may be published without rows although the "
+                              "published version has some: the data is meant to be withdrawn")
     docs = sub.add_parser("docs", help="generate dbt docs (the lineage and column definitions of the marts)")
     docs.add_argument("--serve", action="store_true", help="also serve them on 127.0.0.1:8080")
+    for writer in (*writers, refresh, docs):
+        writer.add_argument("--wait", action="store_true",
+                            help="if another command is writing the data folder (a refresh, say), wait for it")
     report = sub.add_parser("report", help="the report pack: figures (PNG/SVG/PDF), KPI tables (XLSX/CSV) and a "
                                            "combined PDF for the group and each institute, from the published marts")
     report.add_argument("--year", type=int, help="the report's year (default: the latest in the published marts)")
@@ -30,26 +36,54 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings.from_env()
 
-    if args.command == "demo":
-        from pipelines.demo import generate
-
-        planted = generate(settings.raw_dir)
-        print(f"Demo data written to {settings.raw_dir} ({len(planted)} rows planted for quarantine)")
-        return 0
-
-    if args.command == "refresh":
-        return _refresh(settings, args.wait)
     if args.command == "stop-workers":
         from pipelines.resident import stop_all
 
         stopped = stop_all()
         print(f"Stopped {len(stopped)} idle worker process(es) {stopped or ''}".rstrip())
         return 0
-    if args.command == "docs":
-        return _docs(settings, args.serve)
     if args.command == "report":
         return _report(settings, args)
+    from pipelines.lock import DataFolderBusy, write_lock
 
+    try:
+        if args.command == "refresh":
+            return _refresh(settings, args.wait, args.allow_empty)  # refresh() takes the lock itself, for callers in code too
+        if args.command == "docs":
+            with write_lock(settings.data_dir, "docs", args.wait):
+                outcome = _docs(settings)
+            if outcome == 0 and args.serve:  # serving reads only dbt's output: the lock is not held for it
+                _serve_docs(settings)
+            return outcome
+        with write_lock(settings.data_dir, args.command, args.wait):
+            return _demo(settings) if args.command == "demo" else _ingest(settings)
+    except DataFolderBusy as e:
+        print(e, file=sys.stderr)
+        return 75  # EX_TEMPFAIL: try again later
+
+
+def _datasets(text: str) -> list[str]:
+    from pipelines.contracts import CONTRACTS
+
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if unknown := [name for name in names if name not in CONTRACTS]:
+        raise argparse.ArgumentTypeError(f"no dataset named {', '.join(unknown)} (datasets: {', '.join(CONTRACTS)})")
+    return names
+
+
+def _demo(settings: Settings) -> int:
+    from pipelines.demo import generate
+
+    try:
+        planted = generate(settings.raw_dir)
+    except FileError as e:
+        print(f"Demo data not written.\n{e.render()}", file=sys.stderr)
+        return 2
+    print(f"Demo data written to {settings.raw_dir} ({len(planted)} rows planted for quarantine)")
+    return 0
+
+
+def _ingest(settings: Settings) -> int:
     from pipelines.ingest import ingest, summary_table
 
     try:
@@ -71,15 +105,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _refresh(settings: Settings, wait: bool) -> int:
-    from pipelines.lock import RefreshBusy
+def _refresh(settings: Settings, wait: bool, allow_empty: list[str]) -> int:
     from pipelines.refresh import EXIT_CODES, StageFailed, failure_summary, refresh
 
     try:
-        result = refresh(settings, wait=wait)
-    except RefreshBusy as e:
-        print(e, file=sys.stderr)
-        return 75  # EX_TEMPFAIL: try again later
+        result = refresh(settings, wait=wait, allow_empty=allow_empty)
     except StageFailed as e:
         print(failure_summary(e, settings), file=sys.stderr)
         return EXIT_CODES[e.stage]
@@ -129,7 +159,7 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if result.failures else 0
 
 
-def _docs(settings: Settings, serve: bool) -> int:
+def _docs(settings: Settings) -> int:
     from pipelines.transform import run_dbt, target_dir
 
     outcome = run_dbt(settings, "docs generate")
@@ -137,9 +167,13 @@ def _docs(settings: Settings, serve: bool) -> int:
         print(outcome.error or "dbt docs generate failed", file=sys.stderr)
         return 1
     print(f"dbt docs written to {target_dir(settings) / 'index.html'}")
-    if serve:
-        run_dbt(settings, "docs serve", "--port", "8080", "--host", "127.0.0.1")
     return 0
+
+
+def _serve_docs(settings: Settings) -> None:
+    from pipelines.transform import run_dbt
+
+    run_dbt(settings, "docs serve", "--port", "8080", "--host", "127.0.0.1")
 
 
 if __name__ == "__main__":

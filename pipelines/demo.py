@@ -48,6 +48,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from pipelines.errors import FileError
 from pipelines.identifiers import patent_check_char
 
 SEED = 20241231
@@ -1423,8 +1424,14 @@ def _write_targets(
 def generate(raw_dir: Path) -> list[PlantedIssue]:
     """(Re)write the whole demo into raw_dir and return the rows planted for quarantine.
 
-    Only the seven dataset folders under raw_dir are cleared; nothing else is touched."""
+    Only the seven dataset folders under raw_dir are cleared; nothing else is touched. A dataset folder
+    that is a link (to a shared drive's folder, say) holds real submissions: then nothing is written."""
     raw_dir = Path(raw_dir)
+    if linked := [name for name in DATASETS if (raw_dir / name).is_symlink()]:
+        raise FileError(f"{linked[0]}/", "数据集文件夹是链接（指向他处的真实报送文件），演示数据不会覆盖它",
+                        "the dataset folder is a link (to real submissions elsewhere): the demo does not write over it",
+                        "演示请使用另一个数据文件夹（TOUYAN_DATA_DIR），或先删除该链接",
+                        "for the demo use another data folder (TOUYAN_DATA_DIR), or remove the link first")
     for name in DATASETS:
         folder = raw_dir / name
         if folder.exists():

@@ -1,6 +1,8 @@
 """File-level errors: a file that cannot be read at all stops the run before anything is written."""
 from __future__ import annotations
 
+import unicodedata
+
 
 class FileError(Exception):
     """A whole file cannot be ingested. The message names the file, what is wrong and what to do."""
@@ -9,11 +11,27 @@ class FileError(Exception):
         self.file = file
         self.problem_zh, self.problem_en = problem_zh, problem_en
         self.action_zh, self.action_en = action_zh, action_en
-        super().__init__(f"{file}: {problem_en} — {action_en}")
+        super().__init__(f"{shown(file)}: {problem_en} — {action_en}")
 
     def render(self) -> str:
         return (
-            f"文件 / file: {self.file}\n"
+            f"文件 / file: {shown(self.file)}\n"
             f"  问题: {self.problem_zh}\n  problem: {self.problem_en}\n"
             f"  处理: {self.action_zh}\n  action: {self.action_en}"
         )
+
+
+def shown(name: str) -> str:
+    """A file name as it may be written to a terminal: control and format characters (an escape sequence
+    that colours or clears the screen, a carriage return or line break that forges a line, a right-to-left
+    override) as Python writes them — \\x1b, \\r, \\n, \\u202e — and a byte that is not UTF-8 as \\xff.
+    Letters of every script and spaces stay as they are: Chinese names read as they are."""
+    return name if name.isprintable() else "".join(map(_escaped, name))
+
+
+def _escaped(ch: str) -> str:
+    if ch.isprintable() or unicodedata.category(ch) == "Zs":  # an ideographic space is a space
+        return ch
+    if "\udc80" <= ch <= "\udcff":  # a byte the file system's name did not decode (os.fsdecode)
+        return f"\\x{ord(ch) - 0xDC00:02x}"
+    return ch.encode("unicode_escape").decode("ascii")

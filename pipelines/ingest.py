@@ -9,14 +9,16 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import duckdb
 
 from pipelines.config import METRIC_CATALOG, Settings
 from pipelines.contracts import CONTRACTS
-from pipelines.errors import FileError
+from pipelines.errors import FileError, shown
 from pipelines.load import FileStats, create_issue_tables, land_files, load_dataset, write_issue_report
 from pipelines.readers import Prefetch
 from pipelines.validate import register_functions
@@ -37,33 +39,124 @@ class IngestResult:
         return {k: sum(getattr(f, k) for f in self.files) for k in ("rows_read", "accepted", "rejected", "warnings")}
 
 
-def discover(raw_dir: Path) -> dict[str, list[Path]]:
-    """Files per dataset folder, in a stable order. Anything outside a known folder is an error."""
+def discover(raw_dir: Path, on_link: Callable[[str], None] | None = None) -> dict[str, list[Path]]:
+    """Files per dataset folder, in a stable order. Anything outside a known folder is an error.
+
+    Links are followed, and each one is reported to `on_link`. A dataset folder may link anywhere (analysts
+    link a folder on a shared drive); a link below one is followed only while it stays inside data/raw/ —
+    or inside the folder the dataset folder links to — so that a link planted among the submissions cannot
+    make the ingest read, and quote in its messages, a file from elsewhere on the machine."""
     found: dict[str, list[Path]] = {name: [] for name in CONTRACTS}
     if not raw_dir.is_dir():
         raise FileError(str(raw_dir), "原始数据文件夹不存在", "the raw data folder does not exist",
                         "运行 make demo 生成演示数据，或创建该文件夹并放入各单位报送的文件",
                         "run `make demo` for the demo data, or create it and put the institutes' files in it")
-    for path in sorted(raw_dir.rglob("*")):
-        if path.is_dir() or path.name.startswith(IGNORED_NAMES) or path.suffix.lower() in IGNORED_SUFFIXES:
-            continue
-        rel = path.relative_to(raw_dir)
-        folder = rel.parts[0] if len(rel.parts) > 1 else None
-        if folder not in found:
-            known = ", ".join(CONTRACTS)
-            raise FileError(rel.as_posix(), f"文件不在已知的数据集文件夹中（{folder or 'data/raw 根目录'}）",
-                            f"the file is not in a known dataset folder ({folder or 'the top of data/raw'})",
-                            f"请把它移到以下文件夹之一：{known}", f"move it into one of: {known}")
-        found[folder].append(path)
+    for entry in _entries(raw_dir, raw_dir):
+        linked = entry.is_symlink()
+        if linked and entry.name in found:
+            target = _followed_link(entry, raw_dir, Path("/"), None)  # anywhere, if it leads somewhere
+            if on_link:
+                on_link(f"{shown(entry.name)}/ is a link to {target}: its files are read "
+                        f"(数据集文件夹是链接，读取其指向的文件夹)")
+        if entry.is_dir():
+            root = Path(os.path.realpath(entry if linked else raw_dir))
+            files = list(_walk(entry, raw_dir, root, entry.name if linked else None, on_link,
+                               {Path(os.path.realpath(entry))}))
+            if files and entry.name not in found:
+                _not_in_a_dataset_folder(files[0].relative_to(raw_dir), entry.name)
+            found.get(entry.name, []).extend(files)
+        elif not _ignored(entry):
+            _not_in_a_dataset_folder(entry.relative_to(raw_dir), None)
     return found
+
+
+def _walk(folder: Path, raw_dir: Path, root: Path, linked_folder: str | None, on_link,
+          ancestors: set[Path]) -> Iterator[Path]:
+    """The files below `folder`, depth first in name order (the order of sorted paths)."""
+    for path in _entries(folder, raw_dir):
+        if _ignored(path):
+            continue
+        rel = path.relative_to(raw_dir).as_posix()
+        if path.is_symlink():
+            target = _followed_link(path, raw_dir, root, linked_folder)
+            if on_link:
+                on_link(f"{shown(rel)} is a link to {target}: followed (链接，已跟随)")
+        if path.is_dir():
+            real = Path(os.path.realpath(path))
+            if real not in ancestors:  # a link back up the tree would list its files again, without end
+                yield from _walk(path, raw_dir, root, linked_folder, on_link, ancestors | {real})
+        elif not path.is_file():
+            raise FileError(rel, "这不是普通文件（而是设备、管道或套接字）", "it is not a regular file (a device, pipe or socket)",
+                            "请将其移出 data/raw/", "move it out of data/raw/")
+        elif not _utf8(rel):
+            raise FileError(rel, "文件名不是 UTF-8 编码（常见于在 Linux 上解压的 Windows 压缩包）",
+                            "the file name is not UTF-8 (as in a Windows zip archive unpacked on Linux)",
+                            "请重命名该文件（或用 unzip -O GBK 重新解压）", "rename the file (or unpack it again with unzip -O GBK)")
+        else:
+            yield path
+
+
+def _entries(folder: Path, raw_dir: Path) -> list[Path]:
+    try:
+        return [folder / name for name in sorted(os.listdir(folder))]
+    except OSError as e:
+        rel = folder.relative_to(raw_dir).as_posix() + "/" if folder != raw_dir else str(raw_dir)
+        raise FileError(rel, f"文件夹无法读取（{e.strerror}）", f"the folder cannot be read ({e.strerror})",
+                        "请检查该文件夹的访问权限，以及共享盘是否已挂载", "check its permissions, and that a shared drive is mounted") from None
+
+
+def _ignored(path: Path) -> bool:
+    """Files that are not submissions. A folder is never ignored (checked last: it costs a stat)."""
+    return (path.name.startswith(IGNORED_NAMES) or path.suffix.lower() in IGNORED_SUFFIXES) and not path.is_dir()
+
+
+def _followed_link(path: Path, raw_dir: Path, root: Path, linked_folder: str | None) -> str:
+    """What the link at `path` says (escaped for printing), once it is known to lead to something inside
+    `root`: data/raw/, or the folder that `linked_folder` (a dataset folder that is a link) links to.
+    Otherwise a FileError naming the link."""
+    target = shown(os.readlink(path))
+    real = Path(os.path.realpath(path))
+    rel = path.relative_to(raw_dir).as_posix() + ("/" if path.is_dir() else "")
+    if not real.exists():
+        raise FileError(rel, f"这是指向 {target} 的链接，但目标不存在或无法访问",
+                        f"it is a link to {target}, which does not exist or cannot be reached",
+                        "请修复或删除该链接（若指向共享盘，请确认共享盘已挂载）",
+                        "fix or remove the link (if it points to a shared drive, check that the drive is mounted)")
+    if not real.is_relative_to(root):
+        inside = (f"{linked_folder}/ 所链接的文件夹", f"the folder {linked_folder}/ links to") if linked_folder \
+            else ("data/raw/ ", "data/raw/")
+        raise FileError(rel, f"这是指向 {inside[0]}以外的链接（{target}），不予读取",
+                        f"it is a link to {target}, outside {inside[1]}: it is not read",
+                        "请把文件本身复制进来；若整个数据集在共享盘上，可让数据集文件夹本身成为链接（data/raw/<数据集> → 共享文件夹）",
+                        "copy the file itself in; for a dataset kept on a shared drive, make the dataset folder itself "
+                        "the link (data/raw/<dataset> -> the shared folder)")
+    return target
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+        return True
+    except UnicodeEncodeError:  # os.fsdecode's stand-ins for the bytes of another encoding
+        return False
+
+
+def _not_in_a_dataset_folder(rel: Path, folder: str | None) -> NoReturn:
+    known = ", ".join(CONTRACTS)
+    raise FileError(rel.as_posix(), f"文件不在已知的数据集文件夹中（{shown(folder) if folder else 'data/raw 根目录'}）",
+                    f"the file is not in a known dataset folder ({shown(folder) if folder else 'the top of data/raw'})",
+                    f"请把它移到以下文件夹之一：{known}", f"move it into one of: {known}")
 
 
 def ingest(settings: Settings, out=sys.stdout) -> IngestResult:
     started = time.perf_counter()
-    files = discover(settings.raw_dir)
+    links: list[str] = []
+    files = discover(settings.raw_dir, links.append)
     total_files = sum(len(v) for v in files.values())
     say = (lambda line: print(line, file=out, flush=True)) if out else (lambda line: None)
-    say(f"Ingesting {total_files} files from {settings.raw_dir}")
+    say(f"Ingesting {total_files} files from {shown(str(settings.raw_dir))}")
+    for link in links:
+        say(f"  {link}")
 
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     building = settings.warehouse.with_name(settings.warehouse.name + ".building")
@@ -99,7 +192,7 @@ def ingest(settings: Settings, out=sys.stdout) -> IngestResult:
             def on_file(rel):
                 nonlocal seen
                 seen += 1
-                say(f"  [{seen}/{total_files}] reading {rel}")
+                say(f"  [{seen}/{total_files}] reading {shown(rel)}")
 
             landed = land_files(con, contract, paths, settings.raw_dir, on_file, prefetched)
             if paths:
@@ -107,7 +200,7 @@ def ingest(settings: Settings, out=sys.stdout) -> IngestResult:
             stats = load_dataset(con, contract, landed, settings.id_salt, settings.today)
             result.files += stats
             for s in stats:
-                say(f"      {s.source_file}: {s.rows_read:,} rows → {s.accepted:,} accepted, "
+                say(f"      {shown(s.source_file)}: {s.rows_read:,} rows → {s.accepted:,} accepted, "
                     f"{s.rejected:,} quarantined, {s.warnings:,} warnings")
             say(f"  {dataset}: {len(paths)} files, {sum(s.accepted for s in stats):,} rows loaded "
                 f"in {time.perf_counter() - t0:.1f} s")
@@ -146,7 +239,7 @@ def _swap_in(building: Path, warehouse: Path) -> None:
 
 def summary_table(result: IngestResult) -> str:
     header = ("file", "format", "read", "accepted", "quarantined", "warnings")
-    rows = [(f.source_file, f.file_format + (f" {f.encoding}" if f.encoding else ""), f"{f.rows_read:,}",
+    rows = [(shown(f.source_file), f.file_format + (f" {f.encoding}" if f.encoding else ""), f"{f.rows_read:,}",
              f"{f.accepted:,}", f"{f.rejected:,}", f"{f.warnings:,}") for f in result.files]
     t = result.totals
     rows.append(("TOTAL", "", f"{t['rows_read']:,}", f"{t['accepted']:,}", f"{t['rejected']:,}", f"{t['warnings']:,}"))

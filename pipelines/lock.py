@@ -1,6 +1,8 @@
-"""One refresh at a time per data folder. A second refresh refuses at once (or waits, if asked) with a
-message naming the one that holds the lock. The lock is an flock: it goes away with its process, so a
-killed refresh never leaves a stale lock behind."""
+"""One writer at a time per data folder. Every command that writes the data folder — refresh, ingest (the
+warehouse), demo (data/raw/), docs (dbt's catalog opens the warehouse) — takes this lock; a second one
+refuses at once (or waits, if asked) with a message naming the command that holds it. The lock is an
+flock: it goes away with its process, so a killed command never leaves a stale lock behind. Readers (the
+dashboard, the report pack) read the published marts, which a writer switches atomically: they take no lock."""
 from __future__ import annotations
 
 import fcntl
@@ -10,12 +12,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
-class RefreshBusy(RuntimeError):
+class DataFolderBusy(RuntimeError):
     pass
 
 
 @contextmanager
-def refresh_lock(data_dir: Path, wait: bool = False):
+def write_lock(data_dir: Path, command: str, wait: bool = False):
+    """Held while `command` (python -m pipelines <command>) writes `data_dir`."""
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / ".refresh.lock"
     with open(path, "a+") as handle:
@@ -24,12 +27,13 @@ def refresh_lock(data_dir: Path, wait: bool = False):
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().strip() or "another process"
-            raise RefreshBusy(
-                f"Another refresh is running on {data_dir} ({holder}). Wait for it to finish, or run "
-                f"`python -m pipelines refresh --wait` to queue behind it. The published marts stay as they are.\n"
-                f"另一个刷新正在运行（{holder}），请等待其完成，或使用 --wait 排队。已发布的数据不受影响。") from None
+            raise DataFolderBusy(
+                f"Another Touyan command is writing to {data_dir} ({holder}). Wait for it to finish, or run "
+                f"`python -m pipelines {command} --wait` to queue behind it. The published marts stay as they are.\n"
+                f"另一个命令正在写入该数据文件夹（{holder}），请等待其完成，或加 --wait 排队。"
+                f"已发布的数据不受影响。") from None
         handle.seek(0)
         handle.truncate()
-        handle.write(f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}")
+        handle.write(f"pid {os.getpid()}, {command}, started {time.strftime('%Y-%m-%d %H:%M:%S')}")
         handle.flush()
         yield  # the flock is released when the file closes, or when the process dies

@@ -1,7 +1,8 @@
 """Publish the marts: export every table of the `marts` schema to Parquet in a new version folder with
 manifest.json, then switch `data/marts/current` to it with one atomic rename of a symlink. Readers
 resolve `current` once per read and see a whole version, old or new, never a mix. Old versions are
-pruned to the newest few (a reader still on an old one has minutes, not milliseconds, to finish).
+pruned to the newest few published ones (a reader still on an old one has minutes, not milliseconds, to
+finish); a version folder never switched to (a run killed between its rename and the switch) is not one.
 
     data/marts/current -> versions/<run_id>
     data/marts/versions/<run_id>/{manifest.json, dim_*.parquet, fct_*.parquet}
@@ -25,6 +26,9 @@ import duckdb
 
 KEEP_VERSIONS = 3
 INCOMING = ".incoming-"
+# In a version folder until `current` has pointed to it: a folder that still has it once `current` points
+# elsewhere was never published (its run was killed between renaming it into place and the switch).
+NOT_SWITCHED_TO = ".not-switched-to"
 
 
 def current_version(marts_dir: Path) -> Path | None:
@@ -95,11 +99,13 @@ def publish(con: duckdb.DuckDBPyConnection, marts_dir: Path, manifest: dict,
             written: dict[str, str] | None = None) -> Path:
     versions = marts_dir / "versions"
     versions.mkdir(parents=True, exist_ok=True)
+    prune(marts_dir)  # what killed runs left: the current version may be one switched to just before a kill
     run_id = manifest["run_id"]
     incoming = versions / f"{INCOMING}{run_id}"
     shutil.rmtree(incoming, ignore_errors=True)
     manifest = {**manifest, "marts": export_marts(con, incoming, written)}
     (incoming / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    (incoming / NOT_SWITCHED_TO).touch()
     _fsync_tree(incoming)
     final = versions / run_id
     os.rename(incoming, final)
@@ -114,12 +120,16 @@ def publish(con: duckdb.DuckDBPyConnection, marts_dir: Path, manifest: dict,
 
 
 def prune(marts_dir: Path, keep: int = KEEP_VERSIONS) -> None:
-    """Drop versions beyond the newest `keep` (never the current one) and leftovers of killed runs."""
+    """Keep the newest `keep` published versions — the current one and those it replaced — and drop older
+    ones, versions never switched to and leftovers of killed runs. Never the current one."""
     versions = marts_dir / "versions"
     current = current_version(marts_dir)
+    if current:
+        (current / NOT_SWITCHED_TO).unlink(missing_ok=True)  # it is published now
     finished = sorted((p for p in versions.iterdir() if not p.name.startswith(".")), key=lambda p: p.name)
-    for old in finished[:-keep]:
-        if old != current:
+    published = [p for p in finished if not (p / NOT_SWITCHED_TO).exists()]
+    for old in finished:
+        if old not in published[-keep:] and not (current and old.name == current.name):
             shutil.rmtree(old, ignore_errors=True)
     for leftover in versions.glob(f"{INCOMING}*"):
         shutil.rmtree(leftover, ignore_errors=True)

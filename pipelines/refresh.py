@@ -10,6 +10,8 @@ import resource
 import subprocess
 import sys
 import time
+from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing.connection import wait
@@ -19,8 +21,8 @@ import duckdb
 
 from pipelines.config import PROJECT_ROOT, Settings
 from pipelines.errors import FileError
-from pipelines.lock import refresh_lock
-from pipelines.publish import current_version, publish
+from pipelines.lock import write_lock
+from pipelines.publish import current_version, publish, read_manifest
 from pipelines.workers import Worker, WorkerError, workers
 
 STAGES = ("ingest", "gate_raw", "dbt_build", "gate_marts", "publish")
@@ -62,12 +64,14 @@ def new_run_id(now: datetime) -> str:
     return now.strftime("%Y%m%dT%H%M%S%fZ")
 
 
-def refresh(settings: Settings, out=sys.stdout, wait: bool = False) -> RefreshResult:
-    with refresh_lock(settings.data_dir, wait=wait):
-        return _refresh(settings, out)
+def refresh(settings: Settings, out=sys.stdout, wait: bool = False, allow_empty: Collection[str] = ()) -> RefreshResult:
+    """`allow_empty`: datasets that may be published empty although the published version has rows of
+    them (see _stop_if_emptied)."""
+    with write_lock(settings.data_dir, "refresh", wait=wait):
+        return _refresh(settings, out, allow_empty)
 
 
-def _refresh(settings: Settings, out) -> RefreshResult:
+def _refresh(settings: Settings, out, allow_empty: Collection[str]) -> RefreshResult:
     # dbt and Great Expectations import in worker processes while the ingest runs here; the raw gate
     # then validates in its worker while dbt builds in the other (see pipelines/workers.py). The GX
     # worker imports niced: on two cores its import (~2.5 CPU-s) has until the end of the ingest, whereas
@@ -80,7 +84,7 @@ def _refresh(settings: Settings, out) -> RefreshResult:
         # generation, the project's parse); a parse while the ingest runs moves that off the critical path.
         pool["dbt"].submit("pipelines.transform:run_dbt", settings, *DBT_PARSE)
         try:
-            result = _run_stages(settings, out, pool["dbt"], pool["gx"])
+            result = _run_stages(settings, out, pool["dbt"], pool["gx"], allow_empty)
         except StageFailed as failed:
             if failed.stage == "ingest" and pool["dbt"].resident and not pool["dbt"].finish(0):
                 # An unreadable file, found while dbt parses: the parse writes only dbt's own target
@@ -95,7 +99,7 @@ def _refresh(settings: Settings, out) -> RefreshResult:
         return result
 
 
-def _run_stages(settings: Settings, out, dbt: Worker, gx: Worker) -> RefreshResult:
+def _run_stages(settings: Settings, out, dbt: Worker, gx: Worker, allow_empty: Collection[str]) -> RefreshResult:
     started, t_start = datetime.now(UTC), time.perf_counter()
     result = RefreshResult(new_run_id(started))
     say = (lambda line: print(line, file=out, flush=True)) if out else (lambda line: None)
@@ -130,7 +134,9 @@ def _run_stages(settings: Settings, out, dbt: Worker, gx: Worker) -> RefreshResu
         return checks, built, time.perf_counter() - t0, _cpu_seconds() - cpu0
 
     reports = settings.reports_dir / "quality"
-    result.ingest_totals = here("ingest", lambda: _ingest(settings, out)).totals
+    ingested = here("ingest", lambda: _ingest(settings, out))
+    result.ingest_totals = ingested.totals
+    context["emptied"] = _stop_if_emptied(read_manifest(settings.marts_dir), ingested, allow_empty)
 
     # The raw gate and dbt run side by side; dbt's work is only used if the gate passes.
     announce("gate_raw", " — beside the dbt build")
@@ -207,6 +213,38 @@ def _ingest(settings: Settings, out):
                           "Fix or remove the file named above, then run `make refresh` again.") from e
 
 
+def _stop_if_emptied(published: dict | None, ingested, allow_empty: Collection[str]) -> list[str]:
+    """A dataset with rows in the published version and none now is far more often a folder gone missing
+    (a shared drive not mounted, a link broken, files moved away) than data withdrawn: publishing would
+    empty its metrics on the dashboard while every gate passes. Stop, unless the caller allows it for that
+    dataset; return the datasets allowed to go empty (recorded in the manifest)."""
+    if not published:
+        return []
+    before, now, files = Counter(), Counter(), Counter()
+    for f in published["source_files"]:
+        before[f["dataset"]] += f["accepted"]
+    for f in ingested.files:
+        now[f.dataset] += f.accepted
+        files[f.dataset] += 1
+    emptied = [d for d in before if before[d] and not now[d]]
+    stopped = [d for d in emptied if d not in allow_empty]
+    if not stopped:
+        return emptied
+    details = []
+    for d in stopped:
+        why_en, why_zh = ((f"{files[d]} file(s), every row quarantined", f"{files[d]} 个文件的所有行均被隔离") if files[d]
+                          else (f"no files in data/raw/{d}/", f"data/raw/{d}/ 中没有文件"))
+        details += [f"  {d}: {before[d]:,} rows in the published version {published['run_id']}, none now ({why_en})",
+                    f"  {d}：已发布版本中有 {before[d]:,} 行，本次为 0 行（{why_zh}）"]
+    flag = f"--allow-empty {','.join(stopped)}"
+    details += ["  若确为有意清空，请运行 / if the data is meant to be withdrawn, run:",
+                f"    python -m pipelines refresh {flag}"]
+    raise StageFailed("ingest", f"{len(stopped)} published dataset(s) would be emptied / 已发布的数据集本次没有数据",
+                      details, "If the files are missing by mistake (a shared drive not mounted, a link broken, files "
+                               f"moved away), put them back and refresh again; if the data is meant to be withdrawn, "
+                               f"`python -m pipelines refresh {flag}` publishes it empty.")
+
+
 def _gate_outcome(gate: str, outcome):
     if not outcome.passed:
         details = [f.render() for f in outcome.failures]
@@ -258,6 +296,7 @@ def _manifest(result: RefreshResult, started: datetime, con, context: dict) -> d
         "tools": {p: _version(p) for p in ("duckdb", "dbt-core", "dbt-duckdb", "great-expectations", "pandas")},
         "source_files": [dict(zip(("file", "dataset", "sha256", "rows_read", "accepted", "quarantined", "warnings"),
                                   row, strict=True)) for row in files],
+        "emptied_datasets": context["emptied"],  # had rows in the version before, allowed to have none
         "totals": {"files": len(files), **{k: sum(r[i] for r in files)
                                           for i, k in ((3, "rows_read"), (4, "accepted"), (5, "quarantined"),
                                                        (6, "warnings"))}},

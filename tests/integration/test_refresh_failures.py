@@ -1,8 +1,11 @@
 """A refresh that fails at any stage leaves the published marts byte-identical and says what failed;
-a second refresh refuses while one runs; a refresh killed at any point leaves a complete version."""
+so does one that would empty a published dataset (a folder gone missing), unless allowed; a dataset
+folder that is a link is published; a second refresh, or any command that writes, refuses while one
+runs; a refresh killed at any point leaves a complete version."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import random
@@ -17,11 +20,12 @@ import duckdb
 import pytest
 
 from pipelines.config import PROJECT_ROOT
-from pipelines.lock import refresh_lock
+from pipelines.lock import write_lock
+from pipelines.publish import read_manifest
 from pipelines.refresh import StageFailed, failure_summary, refresh
 from pipelines.resident import stop_all
 from tests.conftest import TODAY, DataDir, published_content, write_csv
-from tests.integration.test_refresh_arithmetic import write_submission
+from tests.integration.test_refresh_arithmetic import PATENTS, write_submission
 
 
 def snapshot(marts_dir: Path) -> dict[str, str]:
@@ -114,10 +118,10 @@ def test_a_file_error_keeps_the_workers_for_the_run_after_the_fix(pristine, tmp_
     assert "workers: kept from the previous refresh" in out
 
 
-def cli(data: DataDir, *args: str, env_extra: dict | None = None, **kwargs) -> subprocess.Popen:
+def cli(data: DataDir, *args: str, command: str = "refresh", env_extra: dict | None = None, **kwargs) -> subprocess.Popen:
     env = {**os.environ, "TOUYAN_DATA_DIR": str(data.settings.data_dir), "TOUYAN_TODAY": TODAY.isoformat(),
            "TOUYAN_ID_SALT": data.settings.id_salt, **(env_extra or {})}
-    return subprocess.Popen([sys.executable, "-m", "pipelines", "refresh", *args], cwd=PROJECT_ROOT, env=env,
+    return subprocess.Popen([sys.executable, "-m", "pipelines", command, *args], cwd=PROJECT_ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
 
 
@@ -132,6 +136,54 @@ def test_the_command_exits_non_zero_with_a_one_screen_summary(pristine):
     assert snapshot(pristine.settings.marts_dir) == before
 
 
+def files_of(manifest: dict, dataset: str) -> list[tuple[str, int]]:
+    return [(f["file"], f["accepted"]) for f in manifest["source_files"] if f["dataset"] == dataset]
+
+
+@pytest.mark.parametrize("how", ["folder gone", "every row quarantined"])
+def test_a_dataset_emptied_since_the_published_version_stops_before_publishing(pristine, how):
+    published = read_manifest(pristine.settings.marts_dir)
+    [(_, rows)] = files_of(published, "ip_items")
+    ip = pristine.raw / "ip_items"
+    if how == "folder gone":  # as when data/raw/ip_items is a link to a shared drive that is not mounted
+        shutil.rmtree(ip)
+    else:
+        write_csv(ip / "ip.csv", [["institute", "ip_type", "number", "title", "status"],
+                                  ["NOSUCH", "发明", "ZL1", "x", "授权"]])  # an institute not in the register
+    error = failing_refresh(pristine)
+    assert error.stage == "ingest"
+    text = str(error)
+    why = "no files in data/raw/ip_items/" if how == "folder gone" else "1 file(s), every row quarantined"
+    assert f"ip_items: {rows:,} rows in the published version {published['run_id']}, none now ({why})" in text
+    assert f"ip_items：已发布版本中有 {rows:,} 行，本次为 0 行" in text
+    assert "python -m pipelines refresh --allow-empty ip_items" in text and "staff" not in text
+
+
+def test_a_dataset_withdrawn_on_purpose_is_published_empty_when_allowed(pristine):
+    shutil.rmtree(pristine.raw / "ip_items")
+    stopped = cli(pristine)
+    _, err = stopped.communicate(timeout=300)
+    assert stopped.returncode == 2 and "REFRESH FAILED at stage 'ingest'" in err
+    assert "published dataset(s) would be emptied" in err and "已发布的数据保持不变" in err
+    allowed = cli(pristine, "--allow-empty", "ip_items")
+    _, err = allowed.communicate(timeout=300)
+    assert allowed.returncode == 0, err[-3000:]
+    published = read_manifest(pristine.settings.marts_dir)
+    assert files_of(published, "ip_items") == [] and published["emptied_datasets"] == ["ip_items"]
+
+
+def test_a_dataset_folder_that_is_a_link_is_published_and_the_output_says_so(pristine, tmp_path):
+    shared = tmp_path / "shared" / "知识产权"
+    shared.parent.mkdir()
+    shutil.move(pristine.raw / "ip_items", shared)
+    os.symlink(shared, pristine.raw / "ip_items")
+    out = io.StringIO()
+    result = refresh(pristine.settings, out=out)
+    assert f"ip_items/ is a link to {shared}: its files are read" in out.getvalue()
+    assert files_of(result.manifest, "ip_items") == [("ip_items/ip.csv", len(PATENTS))]
+    assert result.manifest["emptied_datasets"] == []
+
+
 def test_a_failure_before_anything_was_published_says_so_where_it_would_be(tmp_path):
     data = DataDir(tmp_path / "data")
     summary = failure_summary(StageFailed("ingest", "a file cannot be read", ["  x.csv"], "Fix it."), data.settings)
@@ -140,11 +192,33 @@ def test_a_failure_before_anything_was_published_says_so_where_it_would_be(tmp_p
 
 
 def test_a_second_refresh_refuses_while_one_runs(data):
-    with refresh_lock(data.settings.data_dir):
+    with write_lock(data.settings.data_dir, "refresh"):
         process = cli(data)
         _, err = process.communicate(timeout=120)
     assert process.returncode == 75
-    assert "Another refresh is running" in err and f"pid {os.getpid()}" in err
+    assert "Another Touyan command is writing" in err and f"pid {os.getpid()}, refresh, started" in err
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Every file under `folder` but the lock's (which names its holder) with its content hash."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != ".refresh.lock"}
+
+
+@pytest.mark.parametrize("command", ["ingest", "demo", "docs"])
+def test_every_command_that_writes_refuses_while_a_refresh_runs(data, command):
+    """ingest rebuilds the warehouse that the refresh is reading, demo rewrites data/raw/ under it, and
+    dbt's docs open the warehouse for its catalog: each waits its turn or says whose turn it is."""
+    before = tree(data.settings.data_dir)
+    assert "warehouse.duckdb" in before and "raw/staff/staff.csv" in before
+    with write_lock(data.settings.data_dir, "refresh"):
+        process = cli(data, command=command)
+        _, err = process.communicate(timeout=120)
+    assert process.returncode == 75, err[-3000:]
+    assert "Traceback" not in err
+    assert f"Another Touyan command is writing to {data.settings.data_dir} (pid {os.getpid()}, refresh, started" in err
+    assert f"`python -m pipelines {command} --wait`" in err and "另一个命令正在写入" in err
+    assert tree(data.settings.data_dir) == before  # the warehouse, data/raw/, dbt's output: as they were
 
 
 def run_id(out: str) -> str:
