@@ -22,11 +22,9 @@ def layout(store: MartStore, state: dict):
     manifest = store.version().manifest
     stages = manifest.get("stage_seconds", {})
     rows = store.quarantined()
-    counts = rows.assign(reason=reason_names(store, rows["reason_code"], lang)).groupby(
-        ["source_file", "reason"]).size().reset_index(name="rows")
     return html.Div([
         state_store(PAGE, {"lang": lang}),
-        figure_card("quarantined_by_file", lang, figures.quarantined_by_file(counts, lang)),
+        figure_card("quarantined_by_file", lang, quarantined_by_file(store, state, rows)),
         table_card("quarantined", lang, t("quarantined", lang).capitalize(),  # the key also reads inline: "6 quarantined rows"
                    table(quarantined(store, state, rows), lang)),
         html.H5(t("last_run", lang), className="mt-4"),
@@ -36,6 +34,15 @@ def layout(store: MartStore, state: dict):
                 html.A("marts", href="/reports/quality/marts/index.html", target="_blank")], className="mt-2"),
         table_card("source_files", lang, t("files", lang), table(source_files(store, state), lang)),
     ])
+
+
+def quarantined_by_file(store: MartStore, state: dict, rows: pd.DataFrame | None = None):
+    """The figure of quarantined rows per file and reason."""
+    lang = state["lang"]
+    rows = store.quarantined() if rows is None else rows
+    counts = rows.assign(reason=reason_names(store, rows["reason_code"], lang)).groupby(
+        ["source_file", "reason"]).size().reset_index(name="rows")
+    return figures.quarantined_by_file(counts, lang)
 
 
 def code_names(store: MartStore, code_type: str, lang: str) -> pd.Series:
@@ -83,6 +90,7 @@ def source_files(store: MartStore, state: dict) -> pd.DataFrame:
 
 
 TABLES = {"quarantined": quarantined, "source_files": source_files}
+FIGURES = {"quarantined_by_file": quarantined_by_file}
 
 
 def register(app, store: MartStore) -> None:

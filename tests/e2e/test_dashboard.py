@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -17,7 +18,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 from pipelines.config import PROJECT_ROOT
 from pipelines.refresh import refresh
@@ -89,7 +90,9 @@ class Watched:
 
     def settle(self) -> None:
         self.page.wait_for_load_state("networkidle")
-        self.page.wait_for_function("!document.querySelector('._dash-loading, [data-dash-is-loading=\"true\"]')")
+        # locator waits, not wait_for_function: that evaluates its expression as a string, which the
+        # app's Content-Security-Policy (no 'unsafe-eval') refuses
+        expect(self.page.locator('._dash-loading, [data-dash-is-loading="true"]')).to_have_count(0, timeout=60_000)
 
     def choose(self, dropdown_id: str, option_text: str) -> None:
         # a dropdown just used stays focused and ignores the next click: click plain text elsewhere first
@@ -112,8 +115,8 @@ def watched(server, browser):
 
 def wait_for_query(page: Page, *parts: str) -> None:
     """The address bar follows the controls one callback later; wait for it rather than sleep."""
-    condition = " && ".join(f"location.search.includes({part!r})" for part in parts)
-    page.wait_for_function(condition, timeout=10_000)
+    expect(page).to_have_url(re.compile("".join(f"(?=.*[?&]{re.escape(part)}(&|$))" for part in parts)),
+                             timeout=10_000)
 
 
 def figure_title(page: Page, name: str) -> str:
@@ -151,7 +154,7 @@ def test_the_language_switch_changes_the_labels(watched):
     page = watched.open("/compare?metric=ip_total")
     assert page.locator("#nav-overview").inner_text() == "总览"
     page.click("#lang-toggle")
-    page.wait_for_function("document.querySelector('#nav-overview').innerText === 'Overview'", timeout=10_000)
+    expect(page.locator("#nav-overview")).to_have_text("Overview", timeout=10_000)
     watched.settle()
     assert figure_title(page, "side_by_side").startswith("IP total · ")
     wait_for_query(page, "lang=en")
