@@ -22,6 +22,7 @@ from dashboards.data import MartStore, NotPublished
 from dashboards.i18n import DEFAULT_LANG, LANGS, fmt_number, pick, t
 from dashboards.pages import compare, definitions, institute, overview, quality
 from dashboards.pages.common import checked
+from pipelines.quality.report import REPORT_FILE
 
 PAGES = (overview, institute, compare, quality, definitions)
 TABLES = {name: build for page in PAGES for name, build in getattr(page, "TABLES", {}).items()}
@@ -63,7 +64,7 @@ def create_app(marts_dir: Path, reports_dir: Path | None = None, watch_s: float 
     the next interaction asks (None: only when asked). It also loads the current one and renders every
     page once before returning. The server (`python -m dashboards`) watches; tests and scripts need not.
     `trusted_proxies`: the addresses of reverse proxies whose X-Forwarded-For is believed (security.py)."""
-    store = MartStore(marts_dir)
+    store = MartStore(marts_dir, reports_dir)
     app = Dash(__name__, title="头雁 Touyan", assets_folder=str(ASSETS), suppress_callback_exceptions=True,
                serve_locally=True, update_title=None, assets_ignore=PLOTLY_JS)
     prefix = app.config.requests_pathname_prefix
@@ -80,8 +81,8 @@ def create_app(marts_dir: Path, reports_dir: Path | None = None, watch_s: float 
     _register_downloads(app, store)
     if reports_dir is not None:
         _serve_reports(app, reports_dir)
+    security.basic_auth(app.server)  # first: nothing else answers a client that has not logged in
     security.refuse_bad_requests(app)
-    security.basic_auth(app.server)
     security.trust_proxies(app.server, trusted_proxies)
     # after every callback is registered: the clientside ones are inline scripts the policy allows by hash
     security.add_headers(app.server, security.content_security_policy(app.csp_hashes()))
@@ -267,8 +268,8 @@ def _clicked(kind: str, names, formats) -> tuple[str, str]:
     """The name and format of the download button clicked (from the callback's trigger), each one the
     app offers."""
     button = ctx.triggered_id if isinstance(ctx.triggered_id, dict) else {}
-    checked = url_state.check({kind: button.get(kind), "fmt": button.get("fmt")}, {kind: names, "fmt": formats})
-    return checked[kind], checked["fmt"]
+    valid = url_state.check({kind: button.get(kind), "fmt": button.get("fmt")}, {kind: names, "fmt": formats})
+    return valid[kind], valid["fmt"]
 
 
 def stamp(store: MartStore, state: dict, figure: dict):
@@ -312,9 +313,17 @@ def _slug(state: dict) -> str:
     return "-".join(str(state[k]) for k in ("institute", "metric", "year", "year_a", "group") if state.get(k)) or "all"
 
 
+QUALITY_GATES = ("raw", "marts")
+
+
 def _serve_reports(app: Dash, reports_dir: Path) -> None:
+    """Each quality gate's report: one static page that loads nothing (pipelines/quality/report.py).
+    Nothing else of the reports folder is served — GX's own Data Docs beside it load their scripts and
+    styles from CDNs."""
     quality_dir = (reports_dir / "quality").resolve()
 
-    @app.server.route("/reports/quality/<path:name>")
-    def quality_report(name: str):
-        return flask.send_from_directory(quality_dir, name)
+    @app.server.route(f"/reports/quality/<gate>/{REPORT_FILE}")
+    def quality_report(gate: str):
+        if gate not in QUALITY_GATES:
+            flask.abort(404)
+        return flask.send_from_directory(quality_dir / gate, REPORT_FILE)

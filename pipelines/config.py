@@ -15,6 +15,9 @@ METRIC_CATALOG = PROJECT_ROOT / "dbt_project" / "seeds" / "metric_catalog.csv"
 # Salt for hashing personal ID numbers. Set TOUYAN_ID_SALT in production so hashes cannot be
 # recomputed from the public default; it must stay the same across runs for volunteers to match.
 DEFAULT_ID_SALT = "touyan-demo-salt"
+# The latest refresh's outcome (pipelines/refresh.py record_run), in the reports folder: the dashboard
+# says when the latest refresh failed.
+LAST_RUN_FILE = "last_run.json"
 
 
 @dataclass(frozen=True)

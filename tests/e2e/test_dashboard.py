@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import socket
@@ -231,5 +232,23 @@ def test_the_app_keeps_answering_while_a_refresh_publishes(watched, server):
 def test_the_browser_requests_nothing_from_other_hosts(watched, server):
     for path in PAGES.values():
         watched.open(path)
+    for gate in ("raw", "marts"):  # the quality gates' reports, linked from the quality page
+        report = watched.open(f"/reports/quality/{gate}/report.html")
+        assert report.locator("h1").inner_text() == f"质量校验报告 Quality gate report · {gate}"
+        assert "通过 PASSED" in report.locator("p").first.inner_text() and report.locator("section").count() > 3
     foreign = [url for url in watched.requests if not url.startswith(server[0])]
     assert watched.requests and foreign == []
+    assert watched.errors == []
+
+
+def test_the_quality_page_links_the_gate_reports_and_warns_of_no_failed_refresh(watched, server):
+    _, settings = server
+    assert json.loads((settings.reports_dir / "last_run.json").read_text(encoding="utf-8"))["status"] == "published"
+    page = watched.open("/quality?lang=en")
+    assert page.locator("#refresh-failed").count() == 0
+    with page.context.expect_page() as opened:
+        page.get_by_role("link", name="marts", exact=True).click()
+    report = opened.value
+    report.wait_for_load_state()
+    assert report.locator("h1").inner_text() == "质量校验报告 Quality gate report · marts"
+    assert watched.errors == []

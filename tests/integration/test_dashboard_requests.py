@@ -185,3 +185,26 @@ def test_a_figure_download_of_a_figure_or_format_no_button_offers_is_answered_40
         body["changedPropIds"] = []
     response = app.server.test_client().post("/_dash-update-component", json=body)
     assert response.status_code == 400 and response.json["error"].startswith("unknown ")
+
+
+def test_of_the_reports_only_the_gates_static_pages_are_served(app, published_demo):
+    """The quality gates' reports are served, with the app's headers; GX's Data Docs beside them (which
+    load scripts from CDNs) and anything else of the reports folder are not."""
+    settings, _ = published_demo
+    web = app.server.test_client()
+    for gate in ("raw", "marts"):
+        page = web.get(f"/reports/quality/{gate}/report.html")
+        assert page.status_code == 200 and page.headers["Content-Security-Policy"].startswith("default-src 'self'")
+        assert "<script" not in page.get_data(as_text=True)
+        assert (settings.reports_dir / "quality" / gate / "index.html").is_file()  # GX's, on disk
+    assert web.get("/reports/quality/ingest/report.html").status_code == 404
+    reports = settings.reports_dir
+    # (an unknown address gets the app's page, as any address does: never the file)
+    for path, file in (("/reports/quality/raw/index.html", reports / "quality" / "raw" / "index.html"),
+                       ("/reports/quality/raw/static/styles/data_docs_default_styles.css",
+                        reports / "quality" / "raw" / "static" / "styles" / "data_docs_default_styles.css"),
+                       ("/reports/last_run.json", reports / "last_run.json"),
+                       ("/reports/quality/raw/..%2F..%2Flast_run.json", reports / "last_run.json"),
+                       ("/reports/ingest/rejects.csv", reports / "ingest" / "rejects.csv")):
+        answer = web.get(path)
+        assert file.read_bytes().strip() not in answer.get_data(), path

@@ -100,6 +100,14 @@ def test_the_login_challenge_and_refusals_carry_the_headers_too(locked_app):
         assert response.status_code == 401 and all(response.headers.get(h) for h in HEADERS)
 
 
+def test_nothing_but_the_login_answers_a_client_that_has_not_logged_in(locked_app):
+    web = client(locked_app, "127.0.0.1")
+    assert web.post("/_dash-update-component", json={"output": "nothing.here"}).status_code == 401
+    assert web.get("/reports/quality/raw/report.html").status_code == 401
+    assert web.post("/_dash-update-component", json={"output": "nothing.here"},
+                    headers=basic(USER, PASSWORD)).status_code == 400
+
+
 def test_two_hundred_wrong_passwords_slow_their_client_down_and_no_other(locked_app, caplog):
     attacker, neighbour = client(locked_app, "127.0.0.7"), client(locked_app, "127.0.0.8")
     with caplog.at_level(logging.WARNING, logger="touyan.dashboard"):
