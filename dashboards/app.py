@@ -4,11 +4,9 @@ each page reports its controls in a page-state store, and one callback writes th
 address bar — so a copied link reopens the same view. Every asset is served by the app (no CDN)."""
 from __future__ import annotations
 
-import base64
 import functools
-import hmac
 import json
-import os
+from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,14 +15,18 @@ import dash_bootstrap_components as dbc
 import flask
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from dashboards import figures
+from dashboards import figures, security
 from dashboards import state as url_state
+from dashboards.components import FIGURE_FORMATS, TABLE_FORMATS
 from dashboards.data import MartStore, NotPublished
 from dashboards.i18n import DEFAULT_LANG, LANGS, fmt_number, pick, t
 from dashboards.pages import compare, definitions, institute, overview, quality
+from dashboards.pages.common import checked
+from pipelines.quality.report import REPORT_FILE
 
 PAGES = (overview, institute, compare, quality, definitions)
 TABLES = {name: build for page in PAGES for name, build in getattr(page, "TABLES", {}).items()}
+FIGURES = {name: build for page in PAGES for name, build in getattr(page, "FIGURES", {}).items()}
 ASSETS = Path(__file__).parent / "assets"
 
 
@@ -56,11 +58,13 @@ INDEX = """<!DOCTYPE html>
 </html>"""
 
 
-def create_app(marts_dir: Path, reports_dir: Path | None = None, watch_s: float | None = None) -> Dash:
+def create_app(marts_dir: Path, reports_dir: Path | None = None, watch_s: float | None = None,
+               trusted_proxies: Collection[str] = ()) -> Dash:
     """`watch_s`: how often a background thread looks for a newly published version, to load it before
     the next interaction asks (None: only when asked). It also loads the current one and renders every
-    page once before returning. The server (`python -m dashboards`) watches; tests and scripts need not."""
-    store = MartStore(marts_dir)
+    page once before returning. The server (`python -m dashboards`) watches; tests and scripts need not.
+    `trusted_proxies`: the addresses of reverse proxies whose X-Forwarded-For is believed (security.py)."""
+    store = MartStore(marts_dir, reports_dir)
     app = Dash(__name__, title="头雁 Touyan", assets_folder=str(ASSETS), suppress_callback_exceptions=True,
                serve_locally=True, update_title=None, assets_ignore=PLOTLY_JS)
     prefix = app.config.requests_pathname_prefix
@@ -77,7 +81,11 @@ def create_app(marts_dir: Path, reports_dir: Path | None = None, watch_s: float 
     _register_downloads(app, store)
     if reports_dir is not None:
         _serve_reports(app, reports_dir)
-    _basic_auth(app)
+    security.basic_auth(app.server)  # first: nothing else answers a client that has not logged in
+    security.refuse_bad_requests(app)
+    security.trust_proxies(app.server, trusted_proxies)
+    # after every callback is registered: the clientside ones are inline scripts the policy allows by hash
+    security.add_headers(app.server, security.content_security_policy(app.csp_hashes()))
     return app
 
 
@@ -195,6 +203,11 @@ def _register_shell(app: Dash, store: MartStore) -> None:
                   Input({"type": "page-state", "page": ALL}, "data"), Input("lang-toggle", "n_clicks"),
                   State("url", "search"), State("lang", "data"))
     def write_state(page_states, toggles, search, lang):
+        checked(store, lang=lang)
+        for page_state in filter(None, page_states):  # each page writes its own (one at a time is shown)
+            if not isinstance(page_state, dict):
+                raise url_state.InvalidState("page state", page_state)
+            checked(store, **page_state)
         if ctx.triggered_id == "lang-toggle":
             state = {**url_state.parse(search), "lang": "en" if lang == "zh" else "zh"}
         else:
@@ -216,19 +229,22 @@ def as_of(store: MartStore, lang: str):
 
 
 def _register_downloads(app: Dash, store: MartStore) -> None:
+    # A figure is exported as the server draws it for the address's state (the page's parameters,
+    # checked as the page checks them), never from a figure or markup the browser sends: a figure is a
+    # document for the renderer, and one from a client could make it fetch any address.
     @app.callback(Output({"type": "figure-file", "figure": MATCH}, "data"),
                   Input({"type": "figure-download", "figure": MATCH, "fmt": ALL}, "n_clicks"),
-                  State({"type": "figure", "figure": MATCH}, "figure"), State("url", "search"),
-                  State("url", "pathname"), prevent_initial_call=True)
-    def download_figure(clicks, figure, search, pathname):
-        if not any(clicks) or not figure:
+                  State("url", "search"), prevent_initial_call=True)
+    def download_figure(clicks, search):
+        if not any(clicks):
             return no_update
         import plotly.graph_objects as go
 
         from dashboards.exports import export_figure
 
-        fmt, name = ctx.triggered_id["fmt"], ctx.triggered_id["figure"]
+        name, fmt = _clicked("figure", FIGURES, FIGURE_FORMATS)
         state = url_state.parse(search)
+        figure = FIGURES[name](store, state).to_dict()
         printable = figures.legible(figure, EXPORT_HEIGHT_PX)
         data = export_figure(go.Figure(printable), fmt, stamp(store, state, figure), height=EXPORT_HEIGHT_PX)
         return dcc.send_bytes(data, f"touyan-{name}-{_slug(state)}.{fmt}")
@@ -241,11 +257,19 @@ def _register_downloads(app: Dash, store: MartStore) -> None:
             return no_update
         from dashboards.exports import export_table_csv, export_table_xlsx
 
-        fmt, name = ctx.triggered_id["fmt"], ctx.triggered_id["table"]
+        name, fmt = _clicked("table", TABLES, TABLE_FORMATS)
         state = url_state.parse(search)
         frame = TABLES[name](store, state)
         data = export_table_csv(frame) if fmt == "csv" else export_table_xlsx(frame, sheet=name)
         return dcc.send_bytes(data, f"touyan-{name}-{_slug(state)}.{fmt}")
+
+
+def _clicked(kind: str, names, formats) -> tuple[str, str]:
+    """The name and format of the download button clicked (from the callback's trigger), each one the
+    app offers."""
+    button = ctx.triggered_id if isinstance(ctx.triggered_id, dict) else {}
+    valid = url_state.check({kind: button.get(kind), "fmt": button.get("fmt")}, {kind: names, "fmt": formats})
+    return valid[kind], valid["fmt"]
 
 
 def stamp(store: MartStore, state: dict, figure: dict):
@@ -289,24 +313,17 @@ def _slug(state: dict) -> str:
     return "-".join(str(state[k]) for k in ("institute", "metric", "year", "year_a", "group") if state.get(k)) or "all"
 
 
+QUALITY_GATES = ("raw", "marts")
+
+
 def _serve_reports(app: Dash, reports_dir: Path) -> None:
+    """Each quality gate's report: one static page that loads nothing (pipelines/quality/report.py).
+    Nothing else of the reports folder is served — GX's own Data Docs beside it load their scripts and
+    styles from CDNs."""
     quality_dir = (reports_dir / "quality").resolve()
 
-    @app.server.route("/reports/quality/<path:name>")
-    def quality_report(name: str):
-        return flask.send_from_directory(quality_dir, name)
-
-
-def _basic_auth(app: Dash) -> None:
-    """Opt-in: set TOUYAN_DASH_USER and TOUYAN_DASH_PASSWORD to require HTTP basic authentication."""
-    user, password = os.environ.get("TOUYAN_DASH_USER"), os.environ.get("TOUYAN_DASH_PASSWORD")
-    if not (user and password):
-        return
-    expected = base64.b64encode(f"{user}:{password}".encode()).decode()
-
-    @app.server.before_request
-    def require_login():
-        header = flask.request.headers.get("Authorization", "")
-        if not hmac.compare_digest(header, f"Basic {expected}"):
-            return flask.Response("Login required", 401, {"WWW-Authenticate": 'Basic realm="Touyan"'})
-        return None
+    @app.server.route(f"/reports/quality/<gate>/{REPORT_FILE}")
+    def quality_report(gate: str):
+        if gate not in QUALITY_GATES:
+            flask.abort(404)
+        return flask.send_from_directory(quality_dir / gate, REPORT_FILE)

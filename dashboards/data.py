@@ -22,6 +22,8 @@ import pandas as pd
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from pipelines.config import LAST_RUN_FILE
+
 
 class NotPublished(RuntimeError):
     pass
@@ -110,8 +112,9 @@ class _Codes:
 class MartStore:
     """Thread-safe. `snapshot()` is the current version's; the questions the pages ask come below."""
 
-    def __init__(self, marts_dir: Path):
+    def __init__(self, marts_dir: Path, reports_dir: Path | None = None):
         self.marts_dir = marts_dir
+        self.reports_dir = reports_dir
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
 
@@ -221,6 +224,17 @@ class MartStore:
                                       {rest}""", [institute_id, year, metric_id]).df()
         finally:
             cursor.close()
+
+    def last_refresh(self) -> dict | None:
+        """The latest refresh's outcome as the refresh recorded it (status, started_at, finished_at, and
+        for a failure stage, stage_title, what, details, action); None when there is no record."""
+        if self.reports_dir is None:
+            return None
+        try:
+            record = json.loads((self.reports_dir / LAST_RUN_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return record if isinstance(record, dict) else None
 
     def quarantined(self) -> pd.DataFrame:
         return self.frame("select * from fct_quarantined_rows order by source_file, source_row")

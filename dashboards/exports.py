@@ -318,7 +318,7 @@ class FigureRenderer:
         self.pid = os.getpid()
         self.renders = 0
         self.broken = False
-        self._manager = self._playwright = self._browser = self._draw_page = self._pdf_page = None
+        self._manager = self._playwright = self._browser = self._context = self._draw_page = self._pdf_page = None
         self._render_lock, self._print_lock = threading.Lock(), threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._loop.set_exception_handler(_quiet_when_closed)
@@ -338,7 +338,14 @@ class FigureRenderer:
         self._playwright = await self._manager.start()
         self._browser = await self._playwright.chromium.launch(
             executable_path=self.browser_path, args=BROWSER_ARGS, timeout=START_TIMEOUT_S * 1000)
-        self._draw_page, self._pdf_page = [await self._browser.new_page() for _ in range(2)]
+        # Nothing the renderer draws or prints needs the network: its pages are written in place, plotly.js
+        # is added from the file, the report pack's images are data: URIs. So every request its pages
+        # make is refused before it leaves the browser — whatever a figure or page it is handed points at
+        # (an image URL in a figure's layout, a stylesheet, a script), it reaches no address.
+        self._context = await self._browser.new_context(service_workers="block")
+        await self._context.route("**/*", _refuse)
+        await self._context.route_web_socket("**/*", _refuse_web_socket)
+        self._draw_page, self._pdf_page = [await self._context.new_page() for _ in range(2)]
         for page in (self._draw_page, self._pdf_page):
             page.on("crash", self._crashed)
             await page.set_content(RENDER_PAGE)
@@ -416,7 +423,7 @@ class FigureRenderer:
             await page.evaluate(SHOW_SVG_JS, {"svg": "", "width": 0, "height": 0})
 
     async def _print_html(self, page_html: str, options: dict) -> bytes:
-        page = await self._browser.new_page()
+        page = await self._context.new_page()
         try:
             await page.set_content(page_html, wait_until="load")
             return await page.pdf(**options)
@@ -460,6 +467,20 @@ class FigureRenderer:
             self._thread.join(5)
         if not self._thread.is_alive():
             self._loop.close()
+
+
+async def _refuse(route) -> None:
+    """A request of a renderer's page: data: and blob: URLs are the page's own content; anything else
+    would go to the network, and is refused."""
+    if route.request.url.startswith(("data:", "blob:")):
+        await route.continue_()
+    else:
+        await route.abort("blockedbyclient")
+
+
+async def _refuse_web_socket(web_socket) -> None:
+    """A WebSocket of a renderer's page: never connected to its server, closed."""
+    await web_socket.close()
 
 
 def _scale_svg(svg: str, width: int, height: int, scale: float) -> str:

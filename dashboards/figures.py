@@ -215,12 +215,12 @@ PLOT_MARGINS_PX = 200  # an exported figure's title, axis labels and stamp foote
 
 
 def legible(figure: dict, height_px: int) -> dict:
-    """`figure` (a figure dict, as the browser holds it) for an image `height_px` tall: a heatmap whose
+    """`figure` (a figure dict: `Figure.to_dict()`) for an image `height_px` tall: a heatmap whose
     rows would be under LEGIBLE_ROW_PX loses its cell labels, the colours and axes stay (200 institutes
     in a 700 px image: 2.5 px a row — and plotly.js takes seconds to draw 4,000 labels nobody can read)."""
     def fits(trace: dict) -> bool:
         rows = trace.get("y")
-        return not isinstance(rows, list) or (height_px - PLOT_MARGINS_PX) / max(1, len(rows)) >= LEGIBLE_ROW_PX
+        return not isinstance(rows, list | tuple | np.ndarray) or (height_px - PLOT_MARGINS_PX) / max(1, len(rows)) >= LEGIBLE_ROW_PX
 
     traces = figure.get("data") or []
     if all(trace.get("type") != "heatmap" or fits(trace) for trace in traces):

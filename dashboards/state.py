@@ -1,16 +1,33 @@
 """The view's state lives in the URL query (page path + ?lang=&institute=&metric=&year=…), so a copied
-link reopens the same view. Parsing is forgiving: unknown keys are dropped, bad values fall back."""
+link reopens the same view. Parsing an address is forgiving: unknown keys are dropped, bad values fall
+back (a link a person typed or kept still opens a page). The values a callback receives from the
+page's controls are checked strictly (`check`): one no control offers is a crafted request, answered
+400."""
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from urllib.parse import parse_qsl, urlencode
 
 from dashboards.i18n import DEFAULT_LANG, LANGS
 
 KEYS = ("lang", "group", "year", "institute", "metric", "year_a", "year_b", "record_year")
 INT_KEYS = ("year", "year_a", "year_b", "record_year")
+SHOWN_CHARS = 60  # of a refused value, in the answer and the log
+
+
+class InvalidState(ValueError):
+    """A value the app's own pages cannot send (a crafted request): the server answers 400 with the
+    message."""
+
+    def __init__(self, key: str, value: object):
+        shown = repr(value)
+        super().__init__(f"unknown {key}: {shown[:SHOWN_CHARS] + '…' if len(shown) > SHOWN_CHARS else shown}")
+        self.key, self.value = key, value
 
 
 def parse(search: str | None) -> dict:
+    if search is not None and not isinstance(search, str):  # only a crafted request sends another type
+        raise InvalidState("search", search)
     query = dict(parse_qsl((search or "").lstrip("?")))
     state = {}
     for key in KEYS:
@@ -27,6 +44,18 @@ def parse(search: str | None) -> dict:
     if state.get("lang") not in LANGS:
         state["lang"] = DEFAULT_LANG
     return state
+
+
+def check(values: Mapping[str, object], choices: Mapping[str, Collection]) -> dict:
+    """`values` as a dict when each is one of `choices[key]` (a text or a whole number: never a list,
+    a mapping or a boolean); else InvalidState naming the first that is not. A key without choices is
+    refused too."""
+    for key, value in values.items():
+        allowed = choices.get(key)
+        plain = isinstance(value, str | int) and not isinstance(value, bool)
+        if allowed is None or not plain or value not in allowed:
+            raise InvalidState(key, value)
+    return dict(values)
 
 
 def build(state: dict) -> str:

@@ -2,6 +2,7 @@
 schedulers can point a run at other folders without touching code."""
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
@@ -14,6 +15,9 @@ METRIC_CATALOG = PROJECT_ROOT / "dbt_project" / "seeds" / "metric_catalog.csv"
 # Salt for hashing personal ID numbers. Set TOUYAN_ID_SALT in production so hashes cannot be
 # recomputed from the public default; it must stay the same across runs for volunteers to match.
 DEFAULT_ID_SALT = "touyan-demo-salt"
+# The latest refresh's outcome (pipelines/refresh.py record_run), in the reports folder: the dashboard
+# says when the latest refresh failed.
+LAST_RUN_FILE = "last_run.json"
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,9 @@ class Settings:
     # 0: each refresh starts and ends its own. On for the command line (TOUYAN_WORKER_IDLE, default 900 s),
     # off for settings made in code (tests, notebooks) unless asked for.
     worker_idle_seconds: int = 0
+    # Reverse proxies in front of the dashboard (addresses or networks): only a request from one of them
+    # has its X-Forwarded-For believed (TOUYAN_TRUSTED_PROXIES, comma- or space-separated; none by default).
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def ingest_memory(self) -> str:
@@ -62,7 +69,19 @@ class Settings:
             today=date.fromisoformat(today) if today else date.today(),
             duckdb_memory=os.environ.get("TOUYAN_DUCKDB_MEMORY", "600MB"),
             worker_idle_seconds=int(os.environ.get("TOUYAN_WORKER_IDLE", "900")),
+            trusted_proxies=proxy_addresses(os.environ.get("TOUYAN_TRUSTED_PROXIES", "")),
         )
+
+
+def proxy_addresses(text: str) -> tuple[str, ...]:
+    """IP addresses or networks (127.0.0.1, 10.0.0.0/8, ::1), comma- or space-separated."""
+    found = tuple(part for part in re.split(r"[,\s]+", text) if part)
+    for part in found:
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            raise ValueError(f"TOUYAN_TRUSTED_PROXIES: not an IP address or network: {part!r}") from None
+    return found
 
 
 _BYTES = {"b": 1, "byte": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,

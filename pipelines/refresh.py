@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.config import PROJECT_ROOT, Settings
+from pipelines.config import LAST_RUN_FILE, PROJECT_ROOT, Settings
 from pipelines.errors import FileError
 from pipelines.lock import write_lock
 from pipelines.publish import current_version, publish, read_manifest
@@ -68,7 +68,48 @@ def refresh(settings: Settings, out=sys.stdout, wait: bool = False, allow_empty:
     """`allow_empty`: datasets that may be published empty although the published version has rows of
     them (see _stop_if_emptied)."""
     with write_lock(settings.data_dir, "refresh", wait=wait):
-        return _refresh(settings, out, allow_empty)
+        started = datetime.now(UTC)
+        try:
+            result = _refresh(settings, out, allow_empty)
+        except Exception as error:
+            record_run(settings, started, error=error)
+            raise
+        record_run(settings, started, result=result)
+        return result
+
+
+RECORDED_DETAILS = 8
+
+
+def record_run(settings: Settings, started: datetime, result: RefreshResult | None = None,
+               error: Exception | None = None) -> None:
+    """The latest refresh's outcome in data/reports/last_run.json — when it ran, and either the run it
+    published or the stage it stopped at, what failed and what to do — so the dashboard can say that a
+    refresh failed while it shows the last published version. A fault in Touyan keeps its traceback
+    out of it (it is in the command's output), as do paths on this machine. Written whole (a rename);
+    a record that cannot be written does not fail the refresh."""
+    record = {"started_at": started.isoformat(timespec="seconds"),
+              "finished_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    if error is None:
+        record.update(status="published", run_id=result.run_id)
+    elif isinstance(error, StageFailed):
+        # A fault in Touyan: its details are a traceback. Lines naming a path on this machine (the GX
+        # report, dbt's log) mean nothing in a browser.
+        fault = isinstance(error.__cause__, WorkerError)
+        details = [line for line in error.details if str(settings.data_dir) not in line]
+        record.update(status="failed", stage=error.stage, stage_title=STAGE_TITLES[error.stage], what=error.what,
+                      details=[] if fault else details[:RECORDED_DETAILS], action=error.action)
+    else:
+        record.update(status="failed", stage=None, stage_title=None, what=f"{type(error).__name__}", details=[],
+                      action="This is a fault in Touyan or its environment: see the refresh's output.")
+    path = settings.reports_dir / LAST_RUN_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+        temporary.replace(path)
+    except OSError:
+        pass
 
 
 def _refresh(settings: Settings, out, allow_empty: Collection[str]) -> RefreshResult:

@@ -6,8 +6,35 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboards.data import MartStore
-from dashboards.i18n import column, t
+from dashboards import state as url_state
+from dashboards.data import MartStore, NotPublished
+from dashboards.i18n import LANGS, column, t
+
+
+def choices(store: MartStore) -> dict[str, frozenset]:
+    """Per key of the view's state, the values the published version offers (what the selectors list);
+    only the languages while nothing is published (the pages then show no selector)."""
+    def build() -> dict[str, frozenset]:
+        years = frozenset(store.years())
+        return {"lang": frozenset(LANGS), "institute": frozenset(store.institutes()["institute_id"]),
+                "metric": frozenset(store.metrics()["metric_id"]), "group": frozenset(store.groups()["group_id"]),
+                **dict.fromkeys(url_state.INT_KEYS, years)}
+    try:
+        return store.memo("choices", build)
+    except NotPublished:
+        return {"lang": frozenset(LANGS)}
+
+
+def checked(store: MartStore, **values) -> dict:
+    """The values a callback received from the page's controls, as a state dict, when the published
+    version offers each; else url_state.InvalidState (answered 400)."""
+    return url_state.check(values, choices(store))
+
+
+def figure_builders(names: tuple[str, ...], build_all) -> dict:
+    """name → builder(store, state) of one figure, from `build_all(store, state)`, which draws the page's
+    figures in `names`' order (as its callback does; the others are drawn too, a few ms beside an export)."""
+    return {name: (lambda store, state, i=i: build_all(store, state)[i]) for i, name in enumerate(names)}
 
 
 def metric_meta(store: MartStore, metric_id: str) -> dict:

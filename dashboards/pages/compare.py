@@ -12,8 +12,10 @@ from dashboards.components import figure_card
 from dashboards.data import MartStore
 from dashboards.i18n import t
 from dashboards.pages.common import (
+    checked,
     control,
     dropdown,
+    figure_builders,
     group_options,
     institute_names,
     metric_meta,
@@ -24,7 +26,7 @@ from dashboards.pages.common import (
 
 PATH = "/compare"
 PAGE = "compare"
-FIGURES = ("side_by_side", "yoy_ranked", "count_vs_intensity", "rank_heatmap")
+FIGURE_NAMES = ("side_by_side", "yoy_ranked", "count_vs_intensity", "rank_heatmap")
 
 
 def defaults(store: MartStore, state: dict) -> dict:
@@ -73,7 +75,7 @@ def pair(rows: pd.DataFrame, year_a: int, year_b: int) -> pd.DataFrame:
 
 
 def content(store: MartStore, d: dict, lang: str) -> tuple:
-    """The four figures (FIGURES' order) and the page's URL state."""
+    """The four figures (FIGURE_NAMES' order) and the page's URL state."""
     metric = metric_meta(store, d["metric"])
     rows, this_year = frames(store, d, lang)
     return (figures.side_by_side(pair(rows, d["year_a"], d["year_b"]), metric, lang, d["year_a"], d["year_b"]),
@@ -81,11 +83,16 @@ def content(store: MartStore, d: dict, lang: str) -> tuple:
             figures.rank_heatmap(rows, lang), {"lang": lang, **d})
 
 
+# name → builder(store, state): a figure as the page draws it for a view state (the figure downloads)
+FIGURES = figure_builders(FIGURE_NAMES, lambda store, state: content(store, defaults(store, state), state["lang"]))
+
+
 def register(app, store: MartStore) -> None:
     # not on the first render: the layout comes filled (a new language re-renders the page)
-    @app.callback(*[Output({"type": "figure", "figure": name}, "figure") for name in FIGURES],
+    @app.callback(*[Output({"type": "figure", "figure": name}, "figure") for name in FIGURE_NAMES],
                   Output({"type": "page-state", "page": PAGE}, "data"),
                   Input("compare-metric", "value"), Input("compare-year-a", "value"), Input("compare-year-b", "value"),
                   Input("compare-group", "value"), State("lang", "data"), prevent_initial_call=True)
     def update(metric_id, year_a, year_b, group_id, lang):
+        checked(store, lang=lang, metric=metric_id, year_a=year_a, year_b=year_b, group=group_id)
         return content(store, {"metric": metric_id, "year_a": year_a, "year_b": year_b, "group": group_id}, lang)

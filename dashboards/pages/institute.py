@@ -12,8 +12,10 @@ from dashboards.components import figure_card, table, table_card
 from dashboards.data import MartStore
 from dashboards.i18n import fmt_pct, fmt_rank, fmt_value, t
 from dashboards.pages.common import (
+    checked,
     control,
     dropdown,
+    figure_builders,
     institute_name,
     institute_options,
     metric_meta,
@@ -21,6 +23,7 @@ from dashboards.pages.common import (
     state_store,
     year_options,
 )
+from dashboards.state import InvalidState
 
 PATH = "/institute"
 PAGE = "institute"
@@ -110,6 +113,15 @@ def records_content(store: MartStore, institute_id: str, metric_id: str, record_
 TABLES = {"records": records}
 
 
+def _figures(store: MartStore, state: dict) -> tuple:
+    d = defaults(store, state)
+    return figure_content(store, d["institute"], d["metric"], d["record_year"], state["lang"])
+
+
+# name → builder(store, state): a figure as the page draws it for a view state (the figure downloads)
+FIGURES = figure_builders(("trend", "share"), _figures)
+
+
 def register(app, store: MartStore) -> None:
     # not on the first render: the layout comes filled (a new language re-renders the page)
     controls = (Input("institute-id", "value"), Input("institute-metric", "value"),
@@ -119,14 +131,20 @@ def register(app, store: MartStore) -> None:
                   Output({"type": "figure", "figure": "share"}, "figure"),
                   Output("institute-summary", "children"), *controls, prevent_initial_call=True)
     def update_figures(institute_id, metric_id, record_year, lang):
+        checked(store, lang=lang, institute=institute_id, metric=metric_id, record_year=record_year)
         return figure_content(store, institute_id, metric_id, record_year, lang)
 
     @app.callback(Output("institute-record-year", "value"), Input({"type": "figure", "figure": "trend"}, "clickData"),
                   prevent_initial_call=True)
     def pick_year(click):
-        return int(click["points"][0]["x"])
+        try:
+            year = int(click["points"][0]["x"])
+        except (TypeError, KeyError, IndexError, ValueError):
+            raise InvalidState("clickData", click) from None
+        return checked(store, record_year=year)["record_year"]
 
     @app.callback(Output({"type": "table", "table": "records"}, "children"),
                   Output({"type": "page-state", "page": PAGE}, "data"), *controls, prevent_initial_call=True)
     def update_records(institute_id, metric_id, record_year, lang):
+        checked(store, lang=lang, institute=institute_id, metric=metric_id, record_year=record_year)
         return records_content(store, institute_id, metric_id, record_year, lang)

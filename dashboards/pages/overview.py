@@ -12,6 +12,7 @@ from dashboards.components import table, table_card
 from dashboards.data import MartStore
 from dashboards.i18n import fmt_pct, fmt_rank, fmt_value, pick, t
 from dashboards.pages.common import (
+    checked,
     control,
     dropdown,
     group_options,
@@ -19,6 +20,7 @@ from dashboards.pages.common import (
     state_store,
     year_options,
 )
+from dashboards.state import InvalidState
 
 PATH = "/"
 PAGE = "overview"
@@ -183,6 +185,9 @@ def register(app, store: MartStore) -> None:
                   Input("overview-year", "value"), Input("overview-group", "value"),
                   Input("leaderboard-pager", "active_page"), State("lang", "data"), prevent_initial_call=True)
     def update(year, group_id, page, lang):
+        checked(store, lang=lang, year=year, group=group_id)
+        if page is not None and (not isinstance(page, int) or isinstance(page, bool) or page < 1):
+            raise InvalidState("page", page)
         if ctx.triggered_id == "leaderboard-pager":  # another page of the same table: only the table changes
             leaders = leaderboard(store, {"lang": lang, "year": year, "group": group_id})
             return no_update, table(leaderboard_page(leaders, page), lang), no_update, no_update, no_update, no_update

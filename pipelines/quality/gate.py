@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.quality.checks import Check
+from pipelines.quality.report import REPORT_FILE, Outcome, render_report
 
 SAMPLE_ROWS = 5
 
@@ -165,8 +166,9 @@ def check_frames(checks: tuple[Check, ...], con: duckdb.DuckDBPyConnection) -> d
 
 
 def run_gate(gate: str, checks: tuple[Check, ...], frames: dict, docs_dir: Path) -> GateResult:
-    """Validate the frames of `check_frames` with GX and write the gate's Data Docs. Needs no warehouse,
-    so it runs in the refresh's GX worker process while dbt builds.
+    """Validate the frames of `check_frames` with GX and write the gate's Data Docs, and its report
+    (report.py: one static page, what the dashboard serves). Needs no warehouse, so it runs in the
+    refresh's GX worker process while dbt builds.
 
     Every check is validated with GX's BASIC result format (success, observed values, unexpected counts
     and values: what the Data Docs show); only a check that fails is validated again with SUMMARY and
@@ -188,6 +190,7 @@ def run_gate(gate: str, checks: tuple[Check, ...], frames: dict, docs_dir: Path)
     source = context.data_sources.add_pandas(gate)
     run_id = RunIdentifier(run_time=datetime.now(UTC))
     failures: list[Failure] = []
+    outcomes: list[tuple[Check, list[Outcome]]] = []
     expectations = 0
     for check in checks:
         frame = frames[check.name]
@@ -206,19 +209,43 @@ def run_gate(gate: str, checks: tuple[Check, ...], frames: dict, docs_dir: Path)
                     "result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_ROWS,
                     "unexpected_index_column_names": [c for c in check.identify_by if c in frame.columns]})
             failures += [_failure(check, result) for result in validation.results if not result.success]
+        outcomes.append((check, [_outcome(result) for result in validation.results]))
     context.build_data_docs(site_names=[gate])
+    (docs_dir / REPORT_FILE).write_text(render_report(gate, run_id.run_time, outcomes), encoding="utf-8")
     return GateResult(gate, len(checks), expectations, failures, docs_dir / "index.html")
 
 
 def _failure(check: Check, result) -> Failure:
     details = result.result or {}
+    error = _error(result)
+    sample = [{"error": error}] if error else _sample(result)
+    return Failure(check.name, result.expectation_config.type, dict(result.expectation_config.kwargs),
+                   int(details.get("unexpected_count") or 0), sample)
+
+
+def _outcome(result) -> Outcome:
+    """A result as the report shows it: the observed value, or the rows that break it and a sample."""
+    details = result.result or {}
+    counted = "unexpected_count" in details
+    return Outcome(result.expectation_config.type, dict(result.expectation_config.kwargs), bool(result.success),
+                   observed=_plain(details.get("observed_value")),
+                   unexpected_count=int(details["unexpected_count"] or 0) if counted else None,
+                   element_count=details.get("element_count"),
+                   sample=[] if result.success else _sample(result), error=_error(result))
+
+
+def _sample(result) -> list[dict]:
+    """The offending rows a result names, located (file and row, institute and year) when it was
+    validated with the check's locating columns, else their values."""
+    details = result.result or {}
     sample = details.get("partial_unexpected_index_list") or [
         {"value": v} for v in details.get("partial_unexpected_list", [])]
-    if result.exception_info and result.exception_info.get("raised_exception"):
-        sample = [{"error": result.exception_info.get("exception_message")}]
-    return Failure(check.name, result.expectation_config.type, dict(result.expectation_config.kwargs),
-                   int(details.get("unexpected_count") or 0),
-                   [{k: _plain(v) for k, v in row.items()} for row in sample[:SAMPLE_ROWS]])
+    return [{k: _plain(v) for k, v in row.items()} for row in sample[:SAMPLE_ROWS]]
+
+
+def _error(result) -> str | None:
+    info = result.exception_info or {}
+    return info.get("exception_message") if info.get("raised_exception") else None
 
 
 def _plain(value):

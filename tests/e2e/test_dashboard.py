@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -17,7 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 from pipelines.config import PROJECT_ROOT
 from pipelines.refresh import refresh
@@ -90,7 +92,9 @@ class Watched:
 
     def settle(self) -> None:
         self.page.wait_for_load_state("networkidle")
-        self.page.wait_for_function("!document.querySelector('._dash-loading, [data-dash-is-loading=\"true\"]')")
+        # locator waits, not wait_for_function: that evaluates its expression as a string, which the
+        # app's Content-Security-Policy (no 'unsafe-eval') refuses
+        expect(self.page.locator('._dash-loading, [data-dash-is-loading="true"]')).to_have_count(0, timeout=60_000)
 
     def choose(self, dropdown_id: str, option_text: str) -> None:
         # a dropdown just used stays focused and ignores the next click: click plain text elsewhere first
@@ -113,8 +117,8 @@ def watched(server, browser):
 
 def wait_for_query(page: Page, *parts: str) -> None:
     """The address bar follows the controls one callback later; wait for it rather than sleep."""
-    condition = " && ".join(f"location.search.includes({part!r})" for part in parts)
-    page.wait_for_function(condition)  # the page's default timeout: the machine may be busy
+    expect(page).to_have_url(re.compile("".join(f"(?=.*[?&]{re.escape(part)}(&|$))" for part in parts)),
+                             timeout=60_000)  # the machine may be busy
 
 
 def figure_title(page: Page, name: str) -> str:
@@ -152,7 +156,7 @@ def test_the_language_switch_changes_the_labels(watched):
     page = watched.open("/compare?metric=ip_total")
     assert page.locator("#nav-overview").inner_text() == "总览"
     page.click("#lang-toggle")
-    page.wait_for_function("document.querySelector('#nav-overview').innerText === 'Overview'")
+    expect(page.locator("#nav-overview")).to_have_text("Overview", timeout=60_000)  # the machine may be busy
     watched.settle()
     assert figure_title(page, "side_by_side").startswith("IP total · ")
     wait_for_query(page, "lang=en")
@@ -229,5 +233,23 @@ def test_the_app_keeps_answering_while_a_refresh_publishes(watched, server):
 def test_the_browser_requests_nothing_from_other_hosts(watched, server):
     for path in PAGES.values():
         watched.open(path)
+    for gate in ("raw", "marts"):  # the quality gates' reports, linked from the quality page
+        report = watched.open(f"/reports/quality/{gate}/report.html")
+        assert report.locator("h1").inner_text() == f"质量校验报告 Quality gate report · {gate}"
+        assert "通过 PASSED" in report.locator("p").first.inner_text() and report.locator("section").count() > 3
     foreign = [url for url in watched.requests if not url.startswith(server[0])]
     assert watched.requests and foreign == []
+    assert watched.errors == []
+
+
+def test_the_quality_page_links_the_gate_reports_and_warns_of_no_failed_refresh(watched, server):
+    _, settings = server
+    assert json.loads((settings.reports_dir / "last_run.json").read_text(encoding="utf-8"))["status"] == "published"
+    page = watched.open("/quality?lang=en")
+    assert page.locator("#refresh-failed").count() == 0
+    with page.context.expect_page() as opened:
+        page.get_by_role("link", name="marts", exact=True).click()
+    report = opened.value
+    report.wait_for_load_state()
+    assert report.locator("h1").inner_text() == "质量校验报告 Quality gate report · marts"
+    assert watched.errors == []

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -22,7 +23,7 @@ import pytest
 from pipelines.config import PROJECT_ROOT
 from pipelines.lock import write_lock
 from pipelines.publish import read_manifest
-from pipelines.refresh import StageFailed, failure_summary, refresh
+from pipelines.refresh import STAGE_TITLES, StageFailed, failure_summary, refresh
 from pipelines.resident import stop_all
 from tests.conftest import TODAY, DataDir, published_content, write_csv
 from tests.integration.test_refresh_arithmetic import PATENTS, write_submission
@@ -80,6 +81,10 @@ def test_a_failing_expectation_stops_before_publishing(pristine):
     assert (docs / "index.html").is_file()
     # The failing check's second validation (with the rows' locations) replaced its first in the docs.
     assert len(list((docs / "validations" / "raw" / "staff_year_on_year").rglob("*.html"))) == 1
+    report = (docs / "report.html").read_text(encoding="utf-8")  # the page the dashboard serves
+    assert "raw.staff_year_on_year" in report and "<td>FJSI</td><td>2024</td>" in report
+    shown = the_dashboard_says_the_refresh_failed(pristine, "gate_raw")
+    assert "Quality gate reports (Great Expectations)" in shown  # a link to the failing gate's report
 
 
 def test_a_failing_dbt_test_stops_before_publishing(pristine):
@@ -98,6 +103,7 @@ def test_a_file_that_cannot_be_read_stops_before_anything_runs(pristine):
     error = failing_refresh(pristine)
     assert error.stage == "ingest"
     assert "standards/标准.xlsx" in str(error)
+    assert "standards/标准.xlsx" in the_dashboard_says_the_refresh_failed(pristine, "ingest")
 
 
 def test_a_file_error_keeps_the_workers_for_the_run_after_the_fix(pristine, tmp_path):
@@ -264,3 +270,46 @@ def test_a_refresh_killed_at_any_point_leaves_a_complete_published_version(data,
     newest = assert_complete(marts)
     versions = sorted(p.name for p in (marts / "versions").iterdir())
     assert newest == versions[-1] and len(versions) <= 3  # pruned, and no half-written leftovers
+
+
+def the_dashboard_says_the_refresh_failed(data: DataDir, stage: str) -> str:
+    """The refresh that just failed is recorded (data/reports/last_run.json), and the dashboard's quality
+    page, over the same data folder, warns of it: when, at which stage, what failed, and that the data
+    shown is the last published version. Returns the warning's text (English)."""
+    from dashboards.app import create_app
+
+    record = json.loads((data.settings.reports_dir / "last_run.json").read_text(encoding="utf-8"))
+    assert record["status"] == "failed" and record["stage"] == stage and record["what"] and record["action"]
+    published = json.loads((data.settings.marts_dir / "current" / "manifest.json").read_text(encoding="utf-8"))
+    app = create_app(data.settings.marts_dir, data.settings.reports_dir)
+    layout = app.server.test_client().get("/_dash-layout", headers={"Referer": "http://127.0.0.1/quality?lang=en"})
+    banner = find_component(layout.json, "refresh-failed")
+    assert banner is not None, "no warning on the quality page"
+    text = " ".join(texts(banner))
+    failed_at = datetime.fromisoformat(record["finished_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
+    assert f"The latest refresh failed · {failed_at} · Stage {stage}: {STAGE_TITLES[stage]}" in text
+    assert record["what"] in text and record["action"] in text
+    assert f"The data shown is still the last published version: run {published['run_id']}" in text
+    return text
+
+
+def find_component(node, component_id: str):
+    if isinstance(node, dict):
+        if node.get("props", {}).get("id") == component_id:
+            return node
+        node = list(node.values())
+    if isinstance(node, list):
+        return next((found for child in node if (found := find_component(child, component_id)) is not None), None)
+    return None
+
+
+def texts(node) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [text for key, value in node.items() if key not in ("type", "namespace", "id", "className", "href",
+                                                                     "color", "target")
+                for text in texts(value)]
+    if isinstance(node, list):
+        return [text for child in node for text in texts(child)]
+    return []

@@ -263,3 +263,28 @@ def test_xlsx_without_title_starts_with_the_header():
     sheet = openpyxl.load_workbook(io.BytesIO(export_table_xlsx(TABLE))).active
     assert sheet.title == "data"
     assert sheet["A1"].value == "机构" and sheet["A2"].value == "福建省质检院"
+
+
+# ---- the renderer reaches no address -----------------------------------------------------------
+
+
+def test_the_renderer_fetches_nothing_a_figure_or_page_points_at():
+    """Whatever it is handed, the renderer's Chromium makes no request: an image URL in a figure's layout
+    (drawn as SVG, on the PNG's canvas, printed to PDF), and an image, stylesheet, script, frame and
+    fetch in a page it prints. Each is refused in the browser; the canary on 127.0.0.1 hears nothing."""
+    from tests.canary import Canary
+
+    with Canary() as canary:
+        fig = figure().update_layout(images=[{"source": f"{canary.url}/layout-image.png", "xref": "paper",
+                                              "yref": "paper", "x": 0, "y": 1, "sizex": 0.2, "sizey": 0.2}])
+        out = export_formats(stamp_figure(fig, STAMP), {"png": 1, "svg": 1, "pdf": 1})
+        page = (f'<html><head><link rel="stylesheet" href="{canary.url}/style.css">'
+                f'<script src="{canary.url}/script.js"></script></head><body>'
+                f'<h1>报告 Report</h1><img src="{canary.url}/img.png"><iframe src="{canary.url}/frame"></iframe>'
+                f'<script>fetch("{canary.url}/fetch").catch(() => null)</script></body></html>')
+        pdf = exports.renderer().print_pdf(page, format="A4")
+        assert canary.requests == []
+    assert all(isinstance(data, bytes) for data in out.values()), out  # the figure is still drawn
+    assert out["png"].startswith(b"\x89PNG") and pdf.startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert "报告Report" in squeeze(text)

@@ -111,3 +111,27 @@ def test_sample_cells_read_as_a_person_reads_them():
 @pytest.fixture(autouse=True, scope="module")
 def _gx():
     gate._import_gx()
+
+
+def test_the_gate_report_is_one_static_page_with_every_outcome_and_the_rows_behind_a_failure(tmp_path):
+    """What the dashboard serves of a gate: a page that loads nothing (no script, no stylesheet, no
+    image, no other host: readable offline), each expectation's outcome, a failure's located rows, and
+    the frame's text escaped."""
+    import re
+
+    frame = FRAME.assign(source_file=["staff.csv", "staff.csv", "<script>alert(1)</script>.csv", "staff.csv"])
+    passing = Check("raw.fine", "a frame that meets its expectation", "-- frame given", _not_null("year"))
+    gate.run_gate("raw", (passing, CHECK), {CHECK.name: frame, passing.name: FRAME}, tmp_path / "docs")
+    page = (tmp_path / "docs" / "report.html").read_text(encoding="utf-8")
+    assert "<script" not in page and not re.search(r"\b(src|href)=|@import|url\(", page)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;.csv" in page
+    assert "未通过 FAILED</strong> · 3 / 4" in page and "1 / 2 项检查" in page
+    # the failing check first, each failure with its rows located by file and row
+    assert page.index("raw.example") < page.index("raw.fine")
+    for expectation in ("expect_column_values_to_not_be_null", "expect_compound_columns_to_be_unique",
+                        "expect_column_values_to_be_between"):
+        assert f"<code>{expectation}</code>" in page
+    assert re.search(r"<td>✗ 未通过</td><td><code>expect_column_values_to_be_between</code>.*?"
+                     r"<td>1 / 4 行 rows</td>.*?<td>0</td><td>staff.csv</td><td>5</td>", page)
+    assert re.search(r"<td>✓ 通过</td><td><code>expect_column_values_to_not_be_null</code><br><code>column='year'"
+                     r"</code></td><td>0 / 4 行 rows</td>", page)
