@@ -166,6 +166,7 @@ def ingest(settings: Settings, out=sys.stdout) -> IngestResult:
     result = IngestResult()
     seen = 0
     prefetched = Prefetch([path for paths in files.values() for path in paths])
+    con = None
     try:
         # DuckDB 2.0 writes its newest storage format by default (1.5 needed storage_compatibility_version
         # 'latest': ~4 CPU-s less at 1e7 rows than its 0.10-compatible default). Only the DuckDB of uv.lock
@@ -215,6 +216,11 @@ def ingest(settings: Settings, out=sys.stdout) -> IngestResult:
         settings.warehouse.with_name(settings.warehouse.name + ".wal").unlink(missing_ok=True)
         _swap_in(building, settings.warehouse)
     finally:
+        # Closed on failure too: DuckDB keeps one database per path and process, so a connection left open
+        # by a failed ingest (its frame held by the error's traceback) would be the next ingest's, functions
+        # and all ('th_ip already exists').
+        if con is not None:
+            con.close()
         prefetched.close()
         building.unlink(missing_ok=True)
         shutil.rmtree(tmp_dir, ignore_errors=True)

@@ -357,3 +357,15 @@ def test_issue_reports_hold_every_issue_cell_for_cell_in_file_order(data):
 ])
 def test_excel_safe_neutralises_what_excel_would_run(value, written):
     assert excel_safe(value) == written
+
+
+def test_an_ingest_after_a_failed_one_in_the_same_process_runs(data):
+    # The failed ingest's error (and so its frame) is kept, as a caller showing it would keep it.
+    bad = write_csv(data.raw / "volunteer_hours" / "bad.csv", [["单位", "活动名称"], ["FJQI", "a"]])
+    with pytest.raises(FileError) as failed:
+        data.ingest()
+    bad.unlink()
+    write_csv(data.raw / "volunteer_hours" / "good.csv", [VOL_HEADER, ["FJQI", "b", "2023-05-06", "V2", "3"]])
+    data.ingest()
+    assert failed.value.file == "volunteer_hours/bad.csv"
+    assert data.query("select count(*) from raw.volunteer_hours") == [(1,)]
