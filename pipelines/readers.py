@@ -4,8 +4,9 @@ columns renamed to the contract's names, with the row number a person sees in th
 CSV — UTF-8 (with or without BOM) or GBK / GB18030 — is streamed to DuckDB by Arrow's multi-threaded
 reader in batches, so memory stays flat whatever the file's size. Arrow (like DuckDB) skips blank lines
 and cannot number rows across a quoted line break; the file's line count tells when that happened,
-and such a file is read again with Python's csv module, which knows every record's line. Excel (.xlsx,
-.xls) is read by fastexcel (calamine), every cell as text.
+and such a file is read again with Python's csv module, which knows every record's line. Workbooks —
+Excel (.xlsx, .xls) and OpenDocument (.ods) — are read by fastexcel (calamine), every cell as text, a
+number as it was typed (see numbers_as_typed), once their size is known to fit (see check_workbook).
 """
 from __future__ import annotations
 
@@ -27,15 +28,18 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from pipelines.contracts import Contract
 from pipelines.errors import FileError
+from pipelines.identifiers import patent_check_char
 
 HEADER_SEARCH_ROWS = 30
 SAMPLE_BYTES = 256 * 1024
 CHUNK_BYTES = 8 * 1024 * 1024
 DELIMITERS = (",", "\t", ";", "|")
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
 @dataclass
@@ -52,7 +56,7 @@ class LandedSheet:
 @dataclass
 class ReadFile:
     path: Path
-    file_format: str  # csv | xlsx | xls
+    file_format: str  # csv | xlsx | xls | ods
     sha256: str
     size: int
     encoding: str | None = None
@@ -119,16 +123,20 @@ def sniff_format(path: Path, rel: str) -> str:
         return "xls"
     if head.startswith(b"PK"):
         try:
-            names = set(zipfile.ZipFile(path).namelist())
+            with zipfile.ZipFile(path) as z:
+                names = set(z.namelist())
+                mimetype = z.read("mimetype")[:100] if "mimetype" in names else b""
         except zipfile.BadZipFile:
             names = set()
         if "xl/workbook.xml" in names:
             return "xlsx"
+        if "content.xml" in names and mimetype.strip() == ODS_MIMETYPE:
+            return "ods"
         kind = "Word 文档 / a Word document" if "word/document.xml" in names else "不是 Excel 工作簿 / not an Excel workbook"
         raise FileError(rel, f"文件是 zip 格式但{kind.split(' / ')[0]}，无法按 Excel 读取",
                         f"the file is a zip archive but {kind.split(' / ')[1]}, so it cannot be read as Excel",
                         "请打开原文件另存为 .xlsx 或 .csv 后再放入", "open the original and save it as .xlsx or .csv")
-    if path.suffix.lower() in (".xlsx", ".xls", ".xlsm"):
+    if path.suffix.lower() in (".xlsx", ".xls", ".xlsm", ".ods"):
         raise FileError(rel, f"扩展名为 {path.suffix} 但内容不是 Excel 工作簿（文件可能已损坏）",
                         f"named {path.suffix} but the content is not an Excel workbook (the file may be corrupt)",
                         "请向报送单位重新索取文件，或用 Excel 打开后另存为 .xlsx",
@@ -204,8 +212,92 @@ def read_workbook(path: Path) -> list[tuple[str, str, pa.RecordBatch | None]] | 
     sheets = []
     for index, name in enumerate(sheet_names):
         sheet = workbook.load_sheet(index, header_row=None, skip_rows=0, dtypes="string")
-        sheets.append((name, sheet.visible, sheet.to_arrow() if sheet.visible == "visible" else None))
+        if sheet.visible != "visible":
+            sheets.append((name, sheet.visible, None))
+            continue
+        number_cells = partial(_number_cells, workbook, index)
+        sheets.append((name, sheet.visible, numbers_as_typed(sheet.to_arrow(), number_cells)))
     return sheets
+
+
+# Numbers in workbooks. A spreadsheet keeps what is typed into a cell as a number when it looks like
+# one (a patent application number 201420563965.7, an ID number), as a double; calamine hands that on
+# and fastexcel writes it as text with 9 decimals, trailing zeros cut. Below 2**23 that is the number
+# as typed (for up to 9 decimals: the double is within half a unit of the 9th decimal of it); from
+# 2**23 on it may show the double's binary noise, 201420563965.700012207, while the 9-decimal text
+# still reads back as the very same double, so its shortest round-trip form is what was typed
+# (Excel and LibreOffice keep 15 significant digits of what is typed). An integer from 2**53 on cannot
+# hold what was typed at all (an 18-digit ID number typed into a number cell: Excel shows 3.30106E+17,
+# the last digits are gone); such a cell is given as Excel shows it, which validate.py quarantines in an
+# identifier column (number_lost_digits). Whether a long digit string was a number cell or a text cell
+# (an ID number typed as text, as it should be) only a second reading of the sheet tells (_number_cells,
+# as long as the first): it is made for the columns that hold such strings, and only then.
+_LONG_NUMBER = r"^-?[1-9][0-9]{6,}(?:\.[0-9]{0,8}[1-9])?$"  # fastexcel's text of a number from 1e6 on
+EXACT_INTEGERS = 2**53  # doubles hold every integer below this, and no integer typed from it on
+
+
+def numbers_as_typed(batch: pa.RecordBatch, number_cells: Callable[[list[int]], list[pa.Array]]) -> pa.RecordBatch:
+    """The sheet's cells (as fastexcel writes them) with each number as typed: fractions in their shortest
+    round-trip form, integers too long for a double as Excel shows them. `number_cells` tells, for some
+    columns, which cells hold numbers (non-null) rather than text. Vectorised: a column costs a length
+    check, and one regular expression over its cells of 9 characters or more."""
+    columns = list(batch.columns)
+    long_integers: dict[int, pa.Array] = {}
+    for i, column in enumerate(columns):
+        wide = pc.fill_null(pc.greater_equal(pc.binary_length(column), 9), False)
+        if not pc.any(wide).as_py():
+            continue  # nothing of 9 characters or more: no number that needs another form
+        long = pc.match_substring_regex(column.filter(wide), _LONG_NUMBER)  # the wide cells alone: a
+        if not pc.any(long).as_py():  # column's header, not its 1e5 short values
+            continue
+        long = pc.replace_with_mask(pc.and_(wide, False), wide, long)
+        fraction = pc.and_(long, pc.match_substring(column, "."))
+        if pc.any(fraction).as_py():
+            columns[i] = _fractions_as_typed(column, fraction)
+        magnitude = pc.abs(pc.cast(pc.if_else(pc.and_not(long, fraction), column, None), pa.float64()))
+        long = pc.fill_null(pc.greater_equal(magnitude, float(EXACT_INTEGERS)), False)
+        if pc.any(long).as_py():
+            long_integers[i] = long
+    if long_integers:
+        for (i, long), numbers in zip(long_integers.items(), number_cells(list(long_integers)), strict=True):
+            lost = pc.and_(long, pc.is_valid(numbers))
+            if pc.any(lost).as_py():
+                columns[i] = pc.replace_with_mask(columns[i], lost, _as_excel_shows(columns[i].filter(lost)))
+    return pa.RecordBatch.from_arrays(columns, schema=batch.schema)
+
+
+def _fractions_as_typed(column: pa.Array, noisy: pa.Array) -> pa.Array:
+    """The `noisy` cells, the 9-decimal text of a double from 1e6 on, in the double's shortest round-trip
+    form (Python's repr): 201420563965.700012207 → 201420563965.7. Arrow writes the shortest digits,
+    from 1e10 on as 2.014205639657e+11; these are put back in positional form, per exponent (a fraction
+    below 2**52 has more digits than its exponent, so the point falls inside them). A text cell of this
+    exact form — more than 16 significant digits, no trailing zero — would be shortened alike; no one
+    types such a text."""
+    shortest = pc.cast(pc.cast(column.filter(noisy), pa.float64()), pa.string())
+    parts = pc.extract_regex(shortest, r"^(?P<sign>-?)(?P<lead>[0-9])\.(?P<rest>[0-9]+)e\+(?P<exp>[0-9]+)$")
+    exponent = pc.cast(pc.struct_field(parts, "exp"), pa.int32())
+    for e in pc.unique(exponent).drop_null().to_pylist():
+        at = pc.fill_null(pc.equal(exponent, e), False)
+        sign, lead, rest = (pc.struct_field(parts, f).filter(at) for f in ("sign", "lead", "rest"))
+        positional = pc.binary_join_element_wise(sign, lead, pc.utf8_slice_codeunits(rest, 0, e), ".",
+                                                 pc.utf8_slice_codeunits(rest, e), "")
+        shortest = pc.replace_with_mask(shortest, at, positional)
+    return pc.replace_with_mask(column, noisy, shortest)
+
+
+def _as_excel_shows(cells: pa.Array) -> pa.Array:
+    """Integers past 2**53 as Excel's General format shows them in a column of standard width: 3.30106E+17.
+    Only cells that lost digits get here (their rows are quarantined), so a loop costs nothing that matters."""
+    shown = (re.sub(r"\.?0+E", "E", f"{float(text):.5E}") for text in cells.to_pylist())
+    return pa.array(shown, pa.string())
+
+
+def _number_cells(workbook, index: int, columns: list[int]) -> list[pa.Array]:
+    """Per column (by position) of sheet `index`, its cells read as booleans: fastexcel gives a number or
+    boolean cell a value and a text cell none (a number is true unless 0), so non-null marks a number."""
+    batch = workbook.load_sheet(index, header_row=None, skip_rows=0, use_columns=columns, dtypes="boolean",
+                                eager=True)
+    return list(batch.columns)
 
 
 def detect_encoding(path: Path, rel: str) -> str:
@@ -359,6 +451,19 @@ def _register(con, table, frame: pa.Table, sheet, header_row, headers, ignored) 
     return LandedSheet(table, sheet, header_row, headers, ignored)
 
 
+def _with_check_zero(cells: pa.Array) -> pa.Array:
+    """A patent application number typed with its check character 0, 201820875714.0, is a number to a
+    spreadsheet, which keeps and shows it as 201820875714: the ".0" is lost in any workbook. There, a bare
+    12- or 8-digit number (a number cell or not: the sender sees no difference) whose check character
+    is 0 is read with it; one whose check character would be another is left to be quarantined as
+    missing it. Patent columns are short; the loop runs over their bare numbers only."""
+    bare = pc.fill_null(pc.match_substring_regex(cells, r"^(?:[0-9]{12}|[0-9]{8})$"), False)
+    if not pc.any(bare).as_py():
+        return cells
+    restored = [body + ".0" if patent_check_char(body) == "0" else body for body in cells.filter(bare).to_pylist()]
+    return pc.replace_with_mask(cells, bare, pa.array(restored, pa.string()))
+
+
 def land_excel(con: duckdb.DuckDBPyConnection, path: Path, rel: str, contract: Contract, table: str,
                file_format: str, digest: Callable[[Path], tuple[str, int, int, bool]] = file_digest,
                workbook: Callable[[Path], list | Exception] = read_workbook) -> ReadFile:
@@ -386,6 +491,9 @@ def land_excel(con: duckdb.DuckDBPyConnection, path: Path, rel: str, contract: C
         headers = {col: head[header_pos][pos] for pos, col in matched.items()}
         body = batch.slice(header_pos + 1)
         columns = {col: body.column(pos) for pos, col in matched.items()}
+        for column in contract.columns:
+            if column.kind == "ip_number" and column.name in columns:
+                columns[column.name] = _with_check_zero(columns[column.name])
         source_rows = np.arange(header_pos + 2, header_pos + 2 + body.num_rows)
         result.sheets.append(_land_arrow(con, f"{table}_s{index}", name, header_pos + 1, headers, columns,
                                          source_rows, ignored))
