@@ -28,6 +28,11 @@ class Settings:
     # 0: each refresh starts and ends its own. On for the command line (TOUYAN_WORKER_IDLE, default 900 s),
     # off for settings made in code (tests, notebooks) unless asked for.
     worker_idle_seconds: int = 0
+    # Workbooks larger than this are refused before they are read (pipelines/readers.py check_workbook):
+    # cells of all sheets, each counted from A1 to its last cell (calamine holds ~32 bytes a cell), and
+    # the inflated size of an xlsx / ods (an xls's size). 1e7 cells is 1e6 rows of 10 columns.
+    max_workbook_cells: int = 10_000_000
+    max_workbook_inflated_bytes: int = 500_000_000
 
     @property
     def ingest_memory(self) -> str:
@@ -62,6 +67,8 @@ class Settings:
             today=date.fromisoformat(today) if today else date.today(),
             duckdb_memory=os.environ.get("TOUYAN_DUCKDB_MEMORY", "600MB"),
             worker_idle_seconds=int(os.environ.get("TOUYAN_WORKER_IDLE", "900")),
+            max_workbook_cells=int(os.environ.get("TOUYAN_MAX_WORKBOOK_CELLS", "10000000")),
+            max_workbook_inflated_bytes=memory_bytes(os.environ.get("TOUYAN_MAX_WORKBOOK_INFLATED", "500MB")),
         )
 
 

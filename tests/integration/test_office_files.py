@@ -3,19 +3,26 @@ numbers, ID numbers) are read as they were typed, or quarantined when the spread
 digits; the demo saved by LibreOffice as .xlsx, .xls and .ods publishes what its CSVs publish."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
+import struct
 import subprocess
+import sys
 import tempfile
+import zipfile
+from functools import partial
 from pathlib import Path
 
 import duckdb
 import pytest
 import xlsxwriter
 
-from pipelines.config import Settings
+from pipelines.config import PROJECT_ROOT, Settings
+from pipelines.errors import FileError
 from pipelines.identifiers import hash_person_id
+from pipelines.readers import read_workbook
 from pipelines.validate import sql_str
 from tests.conftest import TODAY
 
@@ -175,3 +182,179 @@ def test_the_demo_saved_by_libreoffice_publishes_what_its_csvs_publish(published
     for mart in csv:
         assert office[mart] == csv[mart], mart
     assert run.ingest_totals == csv_run.ingest_totals
+
+
+# ------------------------------------------------------------------------------------------------
+# workbooks too large to read
+# ------------------------------------------------------------------------------------------------
+
+def write_zip_workbook(path: Path, sheet_xml: str) -> Path:
+    """A minimal xlsx around one sheet's XML, compressed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    main, rels = "http://schemas.openxmlformats.org/spreadsheetml/2006/main", \
+        "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    package = "http://schemas.openxmlformats.org/package/2006/relationships"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml",
+                   '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                   '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                   '<Default Extension="xml" ContentType="application/xml"/>'
+                   '<Override PartName="/xl/workbook.xml" '
+                   'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+                   '<Override PartName="/xl/worksheets/sheet1.xml" '
+                   'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
+        z.writestr("_rels/.rels", f'<Relationships xmlns="{package}"><Relationship Id="rId1" '
+                   f'Type="{rels}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        z.writestr("xl/workbook.xml", f'<workbook xmlns="{main}" xmlns:r="{rels}"><sheets>'
+                   '<sheet name="志愿服务" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels", f'<Relationships xmlns="{package}"><Relationship Id="rId1" '
+                   f'Type="{rels}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+        z.writestr("xl/worksheets/sheet1.xml", f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{main}">'
+                   f"{sheet_xml}</worksheet>")
+    return path
+
+
+def inline_row(r: int, cells: list[str]) -> str:
+    return f'<row r="{r}">' + "".join(f'<c r="{chr(65 + i)}{r}" t="inlineStr"><is><t>{v}</t></is></c>'
+                                     for i, v in enumerate(cells)) + "</row>"
+
+
+def zip_bomb(path: Path, inflated_mb: int) -> Path:
+    """A workbook of a few hundred KB whose sheet inflates to `inflated_mb` MB: mostly one long comment
+    before the cells, which calamine holds whole as it reads past it (what fills the sheet does not
+    matter, its size does)."""
+    rows = inline_row(1, VOL_HEADER) + inline_row(2, ["FJQI", "质量月进社区", "2023-05-05", "V1", "2"])
+    return write_zip_workbook(path, f'<dimension ref="A1:E2"/><!--{" " * (inflated_mb * 10**6)}-->'
+                                    f"<sheetData>{rows}</sheetData>")
+
+
+PEAK_OF_READING = """
+import sys
+from pathlib import Path
+from pipelines.readers import WorkbookLimits, read_workbook
+result = read_workbook(Path(sys.argv[1]), WorkbookLimits(inflated_bytes=int(sys.argv[2])))
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(type(result).__name__, peak * 1024)
+"""
+
+
+def peak_of_reading(path: Path, limit: int) -> tuple[str, int]:
+    """What read_workbook returns for `path` under an inflated-size `limit`, and the peak memory of the
+    process that read it (a process of its own: its peak is its own)."""
+    run = subprocess.run([sys.executable, "-c", PEAK_OF_READING, str(path), str(limit)], capture_output=True,
+                         text=True, cwd=PROJECT_ROOT, check=True)
+    kind, peak = run.stdout.split()
+    return kind, int(peak)
+
+
+def test_a_zip_bomb_is_refused_before_it_is_inflated(data, tmp_path):
+    bomb = zip_bomb(data.raw / "volunteer_hours" / "台账.xlsx", 200)
+    assert bomb.stat().st_size < 1_000_000
+    data.settings = dataclasses.replace(data.settings, max_workbook_inflated_bytes=50_000_000)
+    with pytest.raises(FileError) as error:
+        data.ingest()
+    assert error.value.file == "volunteer_hours/台账.xlsx"
+    assert "inflates to 200.0 MB" in error.value.problem_en and "limit of 50.0 MB" in error.value.problem_en
+    assert "解压后有 200.0 MB" in error.value.problem_zh and "上限 50.0 MB" in error.value.problem_zh
+    assert "TOUYAN_MAX_WORKBOOK_INFLATED" in error.value.action_en
+    # refused without inflating: the reading that refuses it stays far below what reading it costs
+    refused, refused_peak = peak_of_reading(bomb, 50_000_000)
+    read, read_peak = peak_of_reading(bomb, 10**9)
+    assert (refused, read) == ("WorkbookTooLarge", "list")
+    assert read_peak > refused_peak + 150_000_000
+
+
+SHEET_BEYOND_EVERY_LIMIT = """
+import sys
+from pipelines.config import Settings
+from pipelines.errors import FileError
+from pipelines.ingest import ingest
+from pathlib import Path
+try:
+    ingest(Settings(data_dir=Path(sys.argv[1])), out=None)
+except FileError as e:
+    print(e.render())
+    sys.exit(2)
+"""
+
+
+def far_cell_xlsx(path: Path, declared: bool) -> Path:
+    """A sheet holding A1 and XFD1048576, with its <dimension> or without one (its cells then say it)."""
+    cells = (inline_row(1, VOL_HEADER)
+             + '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>')
+    dimension = '<dimension ref="A1:XFD1048576"/>' if declared else ""
+    return write_zip_workbook(path, f"{dimension}<sheetData>{cells}</sheetData>")
+
+
+def far_dimension_xls(path: Path) -> Path:
+    """An xls whose DIMENSIONS record declares 1,048,576 rows × 16,384 columns (calamine reserves that on
+    opening the file)."""
+    import xlwt
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook = xlwt.Workbook()
+    sheet = workbook.add_sheet("志愿服务")
+    for c, text in enumerate(VOL_HEADER):
+        sheet.write(0, c, text)
+    workbook.save(str(path))
+    raw = bytearray(path.read_bytes())
+    at = raw.index(bytes.fromhex("00020e00") + struct.pack("<IIHHH", 0, 1, 0, 5, 0))  # DIMENSIONS: 1 row, 5 columns
+    struct.pack_into("<IIHHH", raw, at + 4, 0, 1_048_576, 0, 16_384, 0)
+    path.write_bytes(raw)
+    return path
+
+
+def repeated_ods(path: Path) -> Path:
+    """An ods whose one row of a value is repeated over every column and row of a sheet."""
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+    header = "".join(f'<table:table-cell office:value-type="string"><text:p>{t}</text:p></table:table-cell>'
+                     for t in VOL_HEADER)
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns}><office:body>'
+               f'<office:spreadsheet><table:table table:name="志愿服务"><table:table-row>{header}</table:table-row>'
+               '<table:table-row table:number-rows-repeated="1048575"><table:table-cell office:value-type="float" '
+               'office:value="1" table:number-columns-repeated="16384"/></table:table-row>'
+               "</table:table></office:spreadsheet></office:body></office:document-content>")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        z.writestr("content.xml", content)
+    return path
+
+
+@pytest.mark.parametrize(("name", "make", "spans"), [
+    ("far.xlsx", partial(far_cell_xlsx, declared=True), "A1:XFD1048576"),
+    ("undeclared.xlsx", partial(far_cell_xlsx, declared=False), "A1:XFD1048576"),
+    ("far.xls", far_dimension_xls, "A1:XFD1048576"),
+    ("repeated.ods", repeated_ods, "A1:XFD1048576"),
+])
+def test_a_sheet_reaching_far_is_refused_naming_its_extent_and_the_limit(data, name, make, spans):
+    """Read by calamine, each of these aborts the process asking for hundreds of GB (or fails after
+    taking several): the ingest runs in a process of its own so that an abort cannot end the tests."""
+    path = make(data.raw / "volunteer_hours" / name)
+    assert path.stat().st_size < 20_000
+    run = subprocess.run([sys.executable, "-c", SHEET_BEYOND_EVERY_LIMIT, str(data.settings.data_dir)],
+                         capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120)
+    assert run.returncode == 2, (run.returncode, run.stderr[-2000:])
+    assert f"volunteer_hours/{name}" in run.stdout
+    assert f"sheet '志愿服务' spans {spans}, 1,048,576 rows × 16,384 columns" in run.stdout
+    assert "over the limit of 10,000,000" in run.stdout and "超过上限 10,000,000 个" in run.stdout
+
+
+def test_an_office_worker_s_workbooks_are_within_the_limits(tmp_path):
+    """The limits refuse none of what a spreadsheet writes for a sheet of data, blank rows and columns
+    it keeps formatted included."""
+    from pipelines.readers import WorkbookLimits, check_workbook
+
+    limits = WorkbookLimits(cells=5 * 3, inflated_bytes=10**6)
+    rows = [VOL_HEADER[:3], ["FJQI", "质量月进社区", "2023-05-05"], ["FJQI", "世界标准日", "2023-10-14"]]
+    path = tmp_path / "v.xlsx"
+    workbook = xlsxwriter.Workbook(path)
+    sheet = workbook.add_worksheet()
+    for r, row in enumerate(rows):
+        sheet.write_row(r, 0, row)
+    sheet.set_column(0, 16383, 12)  # every column formatted: no cells
+    workbook.close()
+    check_workbook(path, limits)
+    assert read_workbook(path, limits)[0][2].num_rows == 3
