@@ -101,17 +101,33 @@ def find_header(rows: list[list[str | None]], contract: Contract, file: str, whe
     matched, ignored = best or ({}, [])
     missing = [c for c in contract.required if c.name not in matched.values()]
     if missing:
-        found = "、".join(str(c) for c in (rows[best_pos] if best_pos >= 0 else []) if c) or "（无）"
+        seen_zh, seen_en = _header_seen(rows[best_pos] if matched else [])
         need = "; ".join(f"{c.name}: {' / '.join(c.aliases)}" for c in missing)
         raise FileError(
             file,
-            f"{where}缺少必需的列：{'、'.join(c.aliases[0] for c in missing)}。找到的表头：{found}",
-            f"{where}missing required column(s) {', '.join(c.name for c in missing)}; header seen: {found}",
+            f"{where}缺少必需的列：{'、'.join(c.aliases[0] for c in missing)}。{seen_zh}",
+            f"{where}missing required column(s) {', '.join(c.name for c in missing)}; {seen_en}",
             f"请在表头加入这些列（可用列名：{need}），或确认文件放在了正确的文件夹 data/raw/{contract.dataset}/",
             f"add the column(s) to the header (accepted names: {need}) or check that the file belongs in "
             f"data/raw/{contract.dataset}/",
         )
     return best_pos, matched, ignored
+
+
+HEADER_CELLS_SHOWN, HEADER_CELL_CHARS = 30, 24  # of the header row quoted in a message
+
+
+def _header_seen(cells: list) -> tuple[str, str]:
+    """The header row as a message quotes it: only a row that names a column of the contract (not the
+    first line of whatever file was put in the folder), at most 30 cells, each cut to 24 characters."""
+    shown = [str(c) if len(str(c)) <= HEADER_CELL_CHARS else str(c)[:HEADER_CELL_CHARS] + "…"
+             for c in cells if c not in (None, "")]
+    if not shown:
+        return (f"前 {HEADER_SEARCH_ROWS} 行中没有一行含有本数据集的列名",
+                f"none of the first {HEADER_SEARCH_ROWS} rows names a column of this dataset")
+    more = len(shown) - HEADER_CELLS_SHOWN
+    found = "、".join(shown[:HEADER_CELLS_SHOWN]) + (f" 等 {len(shown)} 列" if more > 0 else "")
+    return f"找到的表头：{found}", f"header seen: {found}" + (f" ({len(shown)} columns)" if more > 0 else "")
 
 
 def sniff_format(path: Path, rel: str) -> str:
@@ -642,10 +658,43 @@ class CsvStream:
         return pa.RecordBatchReader.from_batches(schema, numbered())
 
 
-def _undecodable(rel: str, encoding: str, e: UnicodeDecodeError) -> FileError:
-    return FileError(rel, f"文件中有无法按 {encoding} 解码的字节（第 {e.start} 字节附近），编码混杂或文件损坏",
-                     f"bytes that are not valid {encoding} near byte {e.start}: mixed encodings or a damaged file",
+def _undecodable(path: Path, rel: str, encoding: str) -> FileError:
+    """The error for a CSV that does not decode, naming the first bad byte's line and position. The
+    readers' own errors cannot: Python's text reader counts from the start of the chunk it decodes,
+    and Arrow's error names no position."""
+    where = first_undecodable(path, encoding)
+    if where is None:  # the readers saw what a decoder of the whole file does not: say what they said
+        at_zh, at_en = "", ""
+    else:
+        line, offset, bad = where
+        at_zh = f"（第 {line:,} 行，距文件开头 {offset:,} 字节处：{bad.hex(' ').upper()}）"
+        at_en = f" at line {line:,} (byte offset {offset:,} from the start of the file: {bad.hex(' ').upper()})"
+    return FileError(rel, f"文件中有无法按 {encoding} 解码的字节{at_zh}，编码混杂或文件损坏",
+                     f"bytes that are not valid {encoding}{at_en}: mixed encodings or a damaged file",
                      "请用 Excel 打开后另存为“CSV UTF-8”或 .xlsx", "open it in Excel and save as 'CSV UTF-8' or .xlsx")
+
+
+def first_undecodable(path: Path, encoding: str) -> tuple[int, int, bytes] | None:
+    """The line (1-based), byte offset (0-based) and bytes of the first sequence of `path` that is not
+    valid `encoding`; None if there is none. The file is streamed through an incremental decoder; a
+    multi-byte character cut by a chunk's end waits in the decoder (its bytes hold no line feed)."""
+    decoder = codecs.getincrementaldecoder(encoding.replace("-sig", ""))()  # a BOM decodes as U+FEFF
+    read = newlines = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK_BYTES):
+            pending = len(decoder.getstate()[0])
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as e:  # e.start counts from the pending bytes
+                at = e.start - pending
+                return newlines + chunk.count(b"\n", 0, max(at, 0)) + 1, read + at, e.object[e.start:e.end]
+            read += len(chunk)
+            newlines += chunk.count(b"\n")
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as e:  # the file ends inside a character
+        return newlines + 1, read - len(e.object) + e.start, e.object[e.start:e.end]
+    return None
 
 
 def _land_csv_exactly(con, path, rel, table, encoding, delimiter, header_line, matched, headers, ignored):
@@ -665,7 +714,7 @@ def _land_csv_exactly(con, path, rel, table, encoding, delimiter, header_line, m
                 for pos, name in matched.items():
                     columns[name].append(record[pos] if pos < len(record) else None)
     except UnicodeDecodeError as e:
-        raise _undecodable(rel, encoding, e) from e
+        raise _undecodable(path, rel, encoding) from e
     except csv.Error as e:
         raise FileError(rel, f"第 {reader.line_num} 行附近 CSV 格式错误：{e}", f"malformed CSV near line {reader.line_num}: {e}",
                         "请检查该行的引号是否成对，或另存为 .xlsx", "check that quotes on that line are balanced, or save as .xlsx") from e
