@@ -29,7 +29,6 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from pipelines.contracts import Contract
@@ -266,6 +265,8 @@ def numbers_as_typed(batch: pa.RecordBatch, number_cells: Callable[[list[int]], 
     round-trip form, integers too long for a double as Excel shows them. `number_cells` tells, for some
     columns, which cells hold numbers (non-null) rather than text. Vectorised: a column costs a length
     check, and one regular expression over its cells of 9 characters or more."""
+    import pyarrow.compute as pc  # not at the top: its import (0.06-0.09 s) stays off the main thread
+
     columns = list(batch.columns)
     long_integers: dict[int, pa.Array] = {}
     for i, column in enumerate(columns):
@@ -298,6 +299,8 @@ def _fractions_as_typed(column: pa.Array, noisy: pa.Array) -> pa.Array:
     below 2**52 has more digits than its exponent, so the point falls inside them). A text cell of this
     exact form — more than 16 significant digits, no trailing zero — would be shortened alike; no one
     types such a text."""
+    import pyarrow.compute as pc  # not at the top: its import (0.06-0.09 s) stays off the main thread
+
     shortest = pc.cast(pc.cast(column.filter(noisy), pa.float64()), pa.string())
     parts = pc.extract_regex(shortest, r"^(?P<sign>-?)(?P<lead>[0-9])\.(?P<rest>[0-9]+)e\+(?P<exp>[0-9]+)$")
     exponent = pc.cast(pc.struct_field(parts, "exp"), pa.int32())
@@ -739,6 +742,8 @@ def _with_check_zero(cells: pa.Array) -> pa.Array:
     12- or 8-digit number (a number cell or not: the sender sees no difference) whose check character
     is 0 is read with it; one whose check character would be another is left to be quarantined as
     missing it. Patent columns are short; the loop runs over their bare numbers only."""
+    import pyarrow.compute as pc  # not at the top: its import (0.06-0.09 s) stays off the main thread
+
     bare = pc.fill_null(pc.match_substring_regex(cells, r"^(?:[0-9]{12}|[0-9]{8})$"), False)
     if not pc.any(bare).as_py():
         return cells
