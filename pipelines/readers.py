@@ -260,10 +260,10 @@ _LONG_NUMBER = r"^-?[1-9][0-9]{6,}(?:\.[0-9]{0,8}[1-9])?$"  # fastexcel's text o
 EXACT_INTEGERS = 2**53  # doubles hold every integer below this, and no integer typed from it on
 
 
-def numbers_as_typed(batch: pa.RecordBatch, number_cells: Callable[[list[int]], list[pa.Array]]) -> pa.RecordBatch:
+def numbers_as_typed(batch: pa.RecordBatch, number_cells: Callable[[list[str]], list[pa.Array]]) -> pa.RecordBatch:
     """The sheet's cells (as fastexcel writes them) with each number as typed: fractions in their shortest
     round-trip form, integers too long for a double as Excel shows them. `number_cells` tells, for some
-    columns, which cells hold numbers (non-null) rather than text. Vectorised: a column costs a length
+    columns (named as in `batch`), which cells hold numbers (non-null) rather than text. Vectorised: a column costs a length
     check, and one regular expression over its cells of 9 characters or more."""
     import pyarrow.compute as pc  # not at the top: its import (0.06-0.09 s) stays off the main thread
 
@@ -285,7 +285,8 @@ def numbers_as_typed(batch: pa.RecordBatch, number_cells: Callable[[list[int]], 
         if pc.any(long).as_py():
             long_integers[i] = long
     if long_integers:
-        for (i, long), numbers in zip(long_integers.items(), number_cells(list(long_integers)), strict=True):
+        named = [batch.schema.names[i] for i in long_integers]
+        for (i, long), numbers in zip(long_integers.items(), number_cells(named), strict=True):
             lost = pc.and_(long, pc.is_valid(numbers))
             if pc.any(lost).as_py():
                 columns[i] = pc.replace_with_mask(columns[i], lost, _as_excel_shows(columns[i].filter(lost)))
@@ -320,12 +321,13 @@ def _as_excel_shows(cells: pa.Array) -> pa.Array:
     return pa.array(shown, pa.string())
 
 
-def _number_cells(workbook, index: int, columns: list[int]) -> list[pa.Array]:
-    """Per column (by position) of sheet `index`, its cells read as booleans: fastexcel gives a number or
-    boolean cell a value and a text cell none (a number is true unless 0), so non-null marks a number."""
+def _number_cells(workbook, index: int, columns: list[str]) -> list[pa.Array]:
+    """Per column (named as fastexcel names it, __UNNAMED__<n>) of sheet `index`, its cells read as
+    booleans: fastexcel gives a number or boolean cell a value and a text cell none (a number is true
+    unless 0), so non-null marks a number. The sheet is read as the first time: the same rows."""
     batch = workbook.load_sheet(index, header_row=None, skip_rows=0, use_columns=columns, dtypes="boolean",
                                 eager=True)
-    return list(batch.columns)
+    return [batch.column(name) for name in columns]
 
 
 # Limits. calamine builds each sheet as a grid of 32-byte cells from the top left to its last cell: a

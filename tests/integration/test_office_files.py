@@ -30,13 +30,14 @@ IP_HEADER = ["单位", "类型", "申请号", "名称", "申请日", "授权日"
 VOL_HEADER = ["单位", "活动名称", "服务日期", "志愿者编号", "服务时长"]
 
 
-def write_cells(path: Path, rows: list[list]) -> Path:
-    """A workbook whose numbers are number cells, as a spreadsheet keeps what looks like a number."""
+def write_cells(path: Path, rows: list[list], top: int = 0, left: int = 0) -> Path:
+    """A workbook whose numbers are number cells, as a spreadsheet keeps what looks like a number; the
+    table's top left cell at row `top`, column `left` (0-based)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook = xlsxwriter.Workbook(path)
     sheet = workbook.add_worksheet()
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
+    for r, row in enumerate(rows, start=top):
+        for c, value in enumerate(row, start=left):
             if isinstance(value, float | int):
                 sheet.write_number(r, c, value)
             elif value is not None:
@@ -62,12 +63,12 @@ def test_an_id_number_kept_as_a_number_lost_its_digits_and_is_quarantined_saying
     rows = [VOL_HEADER,
             ["FJQI", "质量月进社区", "2023-05-05", text_id, 2],
             ["FJQI", "质量月进社区", "2023-05-05", float(typed), 3]]
-    write_cells(data.raw / "volunteer_hours" / "志愿.xlsx", rows)
+    write_cells(data.raw / "volunteer_hours" / "志愿.xlsx", rows, top=2, left=2)  # from C3, as a form may be
     data.ingest()
     assert data.query("select volunteer_id, hours from raw.volunteer_hours") == [(hash_person_id(text_id, "test-salt"), 2.0)]
     (row, column, reason, zh, en, cells), = data.query(
         "select source_row, source_column, reason_code, message_zh, message_en, original_values from raw.rejects")
-    assert (row, column, reason) == (3, "志愿者编号", "number_lost_digits")
+    assert (row, column, reason) == (5, "志愿者编号", "number_lost_digits")
     assert "「3.30106E+17」" in zh and "文本" in zh
     assert "「3.30106E+17」" in en and "format the column as Text" in en
     assert json.loads(cells)["volunteer_id"] == "3.30106E+17"  # as Excel shows it, not a made-up number
