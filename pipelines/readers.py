@@ -224,10 +224,8 @@ def read_workbook(path: Path, limits: WorkbookLimits | None = None) -> list[tupl
 
     try:
         check_workbook(path, limits or WorkbookLimits())
-    except WorkbookTooLarge as e:
+    except Exception as e:  # too large, or too damaged to be measured: not for calamine either
         return e
-    except (OSError, zipfile.BadZipFile, ValueError, EOFError, struct.error):
-        pass  # not a workbook after all: calamine says what is wrong with it
     try:
         workbook = fastexcel.read_excel(path)
         sheet_names = workbook.sheet_names
@@ -367,7 +365,8 @@ def check_workbook(path: Path, limits: WorkbookLimits) -> None:
                     f"it inflates to {_mb(inflated)} ({_mb(packed)} in the file, {inflated / max(packed, 1):,.0f} times "
                     f"as much), over the limit of {_mb(limits.inflated_bytes)}")
             names = {i.filename for i in infos}
-            extents = _xlsx_extents(z, names) if "xl/workbook.xml" in names else _ods_extents(z)
+            extents = (_xlsx_extents(z, names) if "xl/workbook.xml" in names
+                       else _ods_extents(z) if "content.xml" in names else [])
     elif head.startswith(b"\xd0\xcf\x11\xe0"):
         size = path.stat().st_size
         if size > limits.inflated_bytes:
