@@ -253,7 +253,8 @@ def read_workbook(path: Path, limits: WorkbookLimits | None = None) -> list[tupl
 # the last digits are gone); such a cell is given as Excel shows it, which validate.py quarantines in an
 # identifier column (number_lost_digits). Whether a long digit string was a number cell or a text cell
 # (an ID number typed as text, as it should be) only a second reading of the sheet tells (_number_cells,
-# as long as the first): it is made for the columns that hold such strings, and only then.
+# which takes as long as the first): it is made for the columns that hold such strings, and only then
+# (a 2e5-row sheet of ID numbers typed as text reads in ~0.95 CPU-s instead of ~0.5).
 _LONG_NUMBER = r"^-?[1-9][0-9]{6,}(?:\.[0-9]{0,8}[1-9])?$"  # fastexcel's text of a number from 1e6 on
 EXACT_INTEGERS = 2**53  # doubles hold every integer below this, and no integer typed from it on
 
@@ -261,8 +262,8 @@ EXACT_INTEGERS = 2**53  # doubles hold every integer below this, and no integer 
 def numbers_as_typed(batch: pa.RecordBatch, number_cells: Callable[[list[str]], list[pa.Array]]) -> pa.RecordBatch:
     """The sheet's cells (as fastexcel writes them) with each number as typed: fractions in their shortest
     round-trip form, integers too long for a double as Excel shows them. `number_cells` tells, for some
-    columns (named as in `batch`), which cells hold numbers (non-null) rather than text. Vectorised: a column costs a length
-    check, and one regular expression over its cells of 9 characters or more."""
+    columns (named as in `batch`), which cells hold numbers (non-null) rather than text. Vectorised: a
+    column costs a length check, and one regular expression over its cells of 9 characters or more."""
     import pyarrow.compute as pc  # not at the top: its import (0.06-0.09 s) stays off the main thread
 
     columns = list(batch.columns)
