@@ -35,6 +35,11 @@ class Settings:
     # Reverse proxies in front of the dashboard (addresses or networks): only a request from one of them
     # has its X-Forwarded-For believed (TOUYAN_TRUSTED_PROXIES, comma- or space-separated; none by default).
     trusted_proxies: tuple[str, ...] = ()
+    # Workbooks larger than this are refused before they are read (pipelines/readers.py check_workbook):
+    # cells of all sheets, each counted from A1 to its last cell (calamine holds ~32 bytes a cell), and
+    # the inflated size of an xlsx / ods (an xls's size). 1e7 cells is 1e6 rows of 10 columns.
+    max_workbook_cells: int = 10_000_000
+    max_workbook_inflated_bytes: int = 500_000_000
 
     @property
     def ingest_memory(self) -> str:
@@ -70,6 +75,8 @@ class Settings:
             duckdb_memory=os.environ.get("TOUYAN_DUCKDB_MEMORY", "600MB"),
             worker_idle_seconds=int(os.environ.get("TOUYAN_WORKER_IDLE", "900")),
             trusted_proxies=proxy_addresses(os.environ.get("TOUYAN_TRUSTED_PROXIES", "")),
+            max_workbook_cells=int(os.environ.get("TOUYAN_MAX_WORKBOOK_CELLS", "10000000")),
+            max_workbook_inflated_bytes=memory_bytes(os.environ.get("TOUYAN_MAX_WORKBOOK_INFLATED", "500MB")),
         )
 
 

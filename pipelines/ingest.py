@@ -20,7 +20,7 @@ from pipelines.config import METRIC_CATALOG, Settings
 from pipelines.contracts import CONTRACTS
 from pipelines.errors import FileError, shown
 from pipelines.load import FileStats, create_issue_tables, land_files, load_dataset, write_issue_report
-from pipelines.readers import Prefetch
+from pipelines.readers import Prefetch, WorkbookLimits
 from pipelines.validate import register_functions
 
 IGNORED_NAMES = (".", "~$")  # hidden files and Excel's lock files
@@ -165,7 +165,8 @@ def ingest(settings: Settings, out=sys.stdout) -> IngestResult:
     tmp_dir = Path(tempfile.mkdtemp(prefix="touyan-ingest-"))
     result = IngestResult()
     seen = 0
-    prefetched = Prefetch([path for paths in files.values() for path in paths])
+    prefetched = Prefetch([path for paths in files.values() for path in paths],
+                          WorkbookLimits(settings.max_workbook_cells, settings.max_workbook_inflated_bytes))
     con = None
     try:
         # DuckDB 2.0 writes its newest storage format by default (1.5 needed storage_compatibility_version

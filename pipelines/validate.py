@@ -24,6 +24,14 @@ COUNT_QUALIFIED = rf"^(超过|多于|不少于|至少|大于|>=|≥|>)?\s*(\d+)(
 COUNT_EXACT = rf"^()(\d+)(?:\.0+)?(){COUNT_UNITS}$"
 DATE_PARTS = r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 DECIMAL = r"^(-?\d+(?:\.\d+)?)\s*(?:小时|h|hr|hrs|hour|hours)?$"
+# A long number kept by a spreadsheet as a number has lost its last digits; the workbook reader gives
+# it as Excel shows it, 3.30106E+17 (pipelines/readers.py numbers_as_typed), and a CSV saved by Excel
+# holds the same text. In an identifier or text column nothing can be made of it.
+LOST_DIGITS = r"-?[0-9](\.[0-9]+)?E\+[0-9]{2,}"
+LOST_DIGITS_KINDS = ("text", "code", "ip_number", "std_number", "person_id")
+LOST_DIGITS_ZH = "是被表格软件当作数字保存的长号码，末尾几位已经丢失；请把该列设置为“文本”格式后重新录入这些号码"
+LOST_DIGITS_EN = ("is a long number the spreadsheet kept as a number, and its last digits are lost; format the "
+                  "column as Text and type the numbers again")
 # A row's status after the parsing pass (status_query): null is a good row.
 STATUS_BLANK, STATUS_TOTAL, FIRST_PROBLEM = 0, 1, 2
 FIRST_LATER_STATUS = 254  # codes from here up are set after parsing (load.py): alias conflict, duplicate
@@ -143,6 +151,9 @@ class Compiled:
                           "column '{header}' is empty; it is required")
         raw_quote = f"concat('「', {x}, '」')"
         kind = c.kind
+        if kind in LOST_DIGITS_KINDS:
+            self._unparsed(c, "number_lost_digits", LOST_DIGITS_ZH, LOST_DIGITS_EN,
+                           when=f"regexp_full_match({x}, {sql_str(LOST_DIGITS)})")
         if kind != "institute":
             self.outputs.append(n)
         if kind in ("text", "code"):

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Debian packages the project needs: Chromium and its driver (browser tests, figure export through
 # Playwright), Noto CJK fonts (Chinese text in exported PNG/PDF) and poppler-utils (pdftotext /
-# pdftoppm: the export tests read the PDF's text layer). Installed when missing and we are root;
-# otherwise the exact command is printed.
+# pdftoppm: the export tests read the PDF's text layer) and LibreOffice Calc without its GUI (the office
+# round trip test saves the demo's CSVs as .xlsx, .xls and .ods as an office worker would, numbers
+# detected; ~50 s to install). Installed when missing and we are root; otherwise the exact command is
+# printed.
 set -euo pipefail
-packages=(chromium chromium-driver fonts-noto-cjk poppler-utils)
+packages=(chromium chromium-driver fonts-noto-cjk poppler-utils libreoffice-calc-nogui)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -40,3 +40,10 @@ def test_a_relative_data_folder_is_taken_from_the_working_folder(tmp_path, monke
     assert settings.data_dir == tmp_path / "mydata"
     args = dbt_args(settings, "build")
     assert args[args.index("--target-path") + 1] == str(tmp_path / "mydata" / "dbt" / "target")
+
+
+def test_workbook_limits_are_read_from_the_environment(monkeypatch):
+    monkeypatch.setenv("TOUYAN_MAX_WORKBOOK_CELLS", "2000000")
+    monkeypatch.setenv("TOUYAN_MAX_WORKBOOK_INFLATED", "1.5GB")
+    settings = Settings.from_env()
+    assert (settings.max_workbook_cells, settings.max_workbook_inflated_bytes) == (2_000_000, 1_500_000_000)
