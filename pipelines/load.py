@@ -11,7 +11,9 @@ import numpy as np
 import pyarrow as pa
 
 from pipelines.contracts import Contract
+from pipelines.identifiers import mask_ids
 from pipelines.readers import (
+    LandedSheet,
     Prefetch,
     ReadFile,
     file_digest,
@@ -83,8 +85,8 @@ def land_files(con, contract: Contract, files: list[Path], raw_dir: Path, on_fil
     digest = prefetched.digest if prefetched else file_digest
     workbook = prefetched.workbook if prefetched else read_workbook
     landed = []
-    for i, path in enumerate(files):
-        rel = path.relative_to(raw_dir).as_posix()
+    names = shown_names([path.relative_to(raw_dir).as_posix() for path in files])
+    for i, (path, rel) in enumerate(zip(files, names, strict=True)):
         if on_file:
             on_file(rel)
         file_format = sniff_format(path, rel)
@@ -93,8 +95,42 @@ def land_files(con, contract: Contract, files: list[Path], raw_dir: Path, on_fil
             read = land_csv(con, path, rel, contract, table, digest)
         else:
             read = land_excel(con, path, rel, contract, table, file_format, digest, workbook)
+        for sheet, name in zip(read.sheets, shown_names([sheet.sheet for sheet in read.sheets]), strict=True):
+            _show_sheet(sheet, name)
+        read.notes = [mask_ids(note) for note in read.notes]
         landed.append((rel, read))
     return landed
+
+
+def shown_names(names: list[str]) -> list[str]:
+    """File (or sheet) names as stored and shown: the name is provenance, written into every row, mart
+    and report, so an ID number in it is masked (3301**********7899). Names that masking makes the same
+    get " (2)", " (3)" … before the extension, in file order."""
+    masked = [mask_ids(name) for name in names]
+    taken = {name for name, shown in zip(names, masked, strict=True) if name == shown}
+    out = []
+    for name, shown in zip(names, masked, strict=True):
+        if shown != name:
+            stem, dot, suffix = shown.rpartition(".") if "." in shown.rpartition("/")[2] else (shown, "", "")
+            k = 1
+            while shown in taken:
+                k += 1
+                shown = f"{stem} ({k}){dot}{suffix}"
+            taken.add(shown)
+        out.append(shown)
+    return out
+
+
+def _show_sheet(sheet: LandedSheet, name: str) -> LandedSheet:
+    """A landed sheet with the ID numbers in its name, headers and ignored columns masked (shown_names),
+    as is the sheet its row-by-row reading gives, if it comes to that."""
+    sheet.sheet = name
+    sheet.headers = {column: mask_ids(header) for column, header in sheet.headers.items()}
+    sheet.ignored_columns = [mask_ids(header) for header in sheet.ignored_columns]
+    if sheet.read_exactly:
+        read_exactly = sheet.read_exactly
+        sheet.read_exactly = lambda: _show_sheet(read_exactly(), name)
+    return sheet
 
 
 def _landing_view(con, contract: Contract, landed: list[tuple[str, ReadFile]]) -> str:
@@ -276,8 +312,8 @@ def _describe_problems(con, compiled: Compiled, staged: str, provenance: str) ->
         select _ord, source_file, source_sheet, source_row, file_sha256, _problem.code as code,
                _problem.column as "column", _problem.zh as zh, _problem.en as en, _original as original,
                null::bigint as _rowid
-        from ({compiled.checked_query('bad_rows', provenance)})
-        where _problem is not null
+        from ({compiled.checked_query('bad_rows', provenance, status=True)})
+        where _problem.code is not null
     """)
 
 
@@ -308,7 +344,7 @@ def _flag_duplicates(con, contract: Contract, compiled: Compiled, staged: str) -
                concat('repeats row ', d.first_row, ' of ', d.first_file,
                       if(d.first_sheet <> '', concat(' sheet ', d.first_sheet), ''),
                       ' (same ', {sql_str(', '.join(contract.key))}, '); the first occurrence is kept'),
-               {compiled.original_json('d."{}"', 'd."{}"', 'd.source_sheet')}, d._rowid
+               {compiled.original_json('d."{}"', 'd."{}"', 'd.source_sheet', mask=False)}, d._rowid
         from dups d
     """)
     con.execute(f"update {staged} set _status = {STATUS_DUPLICATE} where rowid in (select _rowid from dups)")
