@@ -355,6 +355,10 @@ ID_REGION_PREFIXES = frozenset([
     "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43",
     "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82", "83",
 ])
+# What a person column hashes as an ID number (hash_person_id): 18 characters of its shape, a region prefix
+# first — the check character and birth date not required, as a mistyped ID number is a person's still.
+# RE2 and Python alike.
+ID_SHAPE = "(?:" + "|".join(sorted(ID_REGION_PREFIXES)) + "|9[0-9])[0-9]{15}[0-9X]"
 # Words an ID number is typed after in a cell of its own ("身份证:330106…", "ID: 330106…"), longest first.
 ID_PREFIXES = ("公民身份号码", "身份证号码", "身份证号", "身份证", "证件号码", "证件号", "ID NO.", "ID NO", "ID")
 ID_QUOTES = "'‘’`"  # a leading apostrophe is Excel's mark for "text", kept by some exports
@@ -488,7 +492,7 @@ def person_key(raw: str, salt: str) -> str:
     """A cell of a person column as it is kept: the person key of the ID number it is (hash_person_id),
     else the cell with any ID number in it replaced by its key, else the cell as it is (a volunteer code)."""
     compact = compact_id(raw)
-    if re.fullmatch(r"[0-9]{17}[0-9X]", compact) or _canonical_id(compact):
+    if re.fullmatch(ID_SHAPE, compact) or _canonical_id(compact):
         return hash_person_id(raw, salt)
     return hash_ids(raw, salt)
 
@@ -501,13 +505,10 @@ def hash_person_id(raw: str, salt: str) -> str:
     """Pseudonymous key for a person: "pid_" + first 24 hex chars of sha256(salt + ID number). The ID
     number is taken in its 18-character form however it was typed (case, width, apostrophe, prefix,
     spaces or dashes, the 15-digit legacy form), so the same person gets the same key in every file; 18
-    characters of that shape are hashed as they are even when the check character is wrong (a mistyped
-    ID number is still one). Anything else is hashed as typed (width and case folded)."""
+    characters of its shape (ID_SHAPE) are hashed as they are even when the check character is wrong (a
+    mistyped ID number is still one). Anything else is hashed as typed (width and case folded)."""
     compact = compact_id(raw)
-    if re.fullmatch(r"[0-9]{17}[0-9X]", compact):
-        text = compact
-    else:
-        text = _canonical_id(compact) or _normalise_id(raw)
+    text = compact if re.fullmatch(ID_SHAPE, compact) else _canonical_id(compact) or _normalise_id(raw)
     if not text:
         # An empty ID would give every blank row the same key and merge them into one "person".
         raise IdentifierError(

@@ -3,6 +3,7 @@ DuckDB, and writes raw.<dataset> (accepted rows with provenance), raw.rejects (q
 their reason), raw.warnings and raw.load_log. For every file, rows read = accepted + rejected."""
 from __future__ import annotations
 
+import mmap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -183,6 +184,25 @@ def _provenance_sql(con, dataset: str, sheets: list[tuple[int, str, str, str]]) 
             f"{pick(2)} as file_sha256")
 
 
+def _nul_sql(landed: list[tuple[str, ReadFile]]) -> str:
+    """Whether a landed row's sheet may hold a NUL character, as SQL over the row (l._ord): a constant
+    when all sheets agree, as they do unless a NUL is about. A CSV file holds one only if it has a zero
+    byte (UTF-8 and GB18030 write no other character with one), found at memory speed; a workbook's
+    cells are always looked at."""
+    flags = {(i << 8) + j: read.file_format != "csv" or _has_zero_byte(read.path)
+             for i, (_, read) in enumerate(landed) for j in range(len(read.sheets))}
+    if len(set(flags.values())) <= 1:
+        return "true" if any(flags.values()) else "false"
+    return f"(l._ord >> 32) in ({', '.join(str(key) for key, flag in flags.items() if flag)})"
+
+
+def _has_zero_byte(path: Path) -> bool:
+    if path.stat().st_size == 0:
+        return False
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return data.find(b"\0") >= 0
+
+
 def _with_ord(staged: str, where: str) -> str:
     """Rows of `staged` with their row id and their ordinal _ord (see sheet_keys)."""
     return (f"select s.rowid as _rowid, (k.sheet_key << 32) + s.source_row as _ord, s.* "
@@ -288,7 +308,7 @@ def _parse_into(con, compiled: Compiled, landed: list[tuple[str, ReadFile]], sta
         con.execute("set preserve_insertion_order = false")
         try:
             con.execute(f"create or replace table {staged} as "
-                        f"{compiled.status_query('landing', provenance, PROVENANCE)}")
+                        f"{compiled.status_query('landing', provenance, PROVENANCE, _nul_sql(landed))}")
         except duckdb.Error:
             if not any(read.sheets[j].stream.failed for read, j in streamed):
                 raise

@@ -18,6 +18,7 @@ from pipelines.identifiers import (
     ID_PREFIXES,
     ID_QUOTES,
     ID_REGION_PREFIXES,
+    ID_SHAPE,
     IdentifierError,
     find_id_numbers,
     hash_ids,
@@ -42,7 +43,7 @@ FIRST_LATER_STATUS = 254  # codes from here up are set after parsing (load.py): 
 # Kinds whose cells are kept as text: an ID number in them is replaced by its person key. In a cell of any
 # other kind it is a problem (the row is quarantined, the number masked in what is shown).
 TEXT_KINDS = ("text", "code")
-ID_SHAPE = "[0-9]{17}[0-9X]"  # 18 characters hashed as an ID number in a person column (check not required)
+ID_SHAPE_TYPED = ID_SHAPE.removesuffix("[0-9X]") + "[0-9Xx]"  # ID_SHAPE as typed: a lower-case x too
 
 
 def key_text(value: str) -> str:
@@ -104,8 +105,8 @@ def _register_id_functions(con: duckdb.DuckDBPyConnection) -> None:
     # A person cell as an ID number would be written (identifiers.compact_id, for cells th_clean cleaned).
     quotes = f"[{ID_QUOTES.replace(chr(39), chr(39) * 2)}]*"
     prefixes = "|".join(re.escape(p) for p in ID_PREFIXES).replace("'", "''")
-    con.execute(f"create or replace macro th_id_compact(s) as regexp_replace(regexp_replace(upper(s), "
-                f"'^{quotes}(?:{prefixes})?\\s*[:：#]?\\s*{quotes}', ''), '[\\s\\-‐‑―]+', '', 'g')")
+    con.execute(f"create or replace macro th_id_compact(s) as regexp_replace(upper(s), "
+                f"'^{quotes}(?:{prefixes})?\\s*[:：#]?\\s*{quotes}|[\\s\\-‐‑―]+', '', 'g')")
     # A 15-digit legacy ID number: region, then a birth date without the century (19); its 18-character
     # form puts the century back and adds the check character (identifiers.id_number).
     regions = ", ".join(sql_str(r) for r in sorted(ID_REGION_PREFIXES))
@@ -194,8 +195,9 @@ class Compiled:
         n, x = c.name, f'x_{c.name}'
         clean = "th_text" if c.kind == "text" else "th_clean"
         self.cleaned.append(f'{clean}(l."{n}") as {x}')
-        # NUL: kept, it would reach every export and cut the cell short in tools written in C
-        self.early.append((f"contains({x}, chr(0))", "'control_character'", n,
+        # NUL: kept, it would reach every export and cut the cell short in tools written in C. Looked for
+        # only in the sheets that may hold one (_nul, see _stages).
+        self.early.append((f"_nul and contains({x}, chr(0))", "'control_character'", n,
                            sql_str("「{header}」含空字符（NUL，U+0000）：文件可能已损坏或导出有误，请检查原文件后重新报送"),
                            sql_str("column '{header}' holds a NUL character (U+0000): the file may be damaged or "
                                    "badly exported; check the original and send it again")))
@@ -298,8 +300,9 @@ class Compiled:
         """A text cell is kept with any ID number in it replaced by its person key, and a warning says so."""
         n, x = c.name, f"x_{c.name}"
         self.parsed.append(f'th_id_hashed({x}, {sql_str(self.salt)}) as "{n}"')
-        self.expanded.append(f'"{n}" is distinct from {x} as {n}_id_hashed')
-        self.rules.append(Rule("id_number_hashed", n, f"{n}_id_hashed",
+        # Read from the accepted rows when warnings are looked for: cheaper than a column of flags.
+        hashed = f"case when contains(\"{n}\", 'pid_') then regexp_matches(\"{n}\", 'pid_[0-9a-f]{{24}}') else false end"
+        self.rules.append(Rule("id_number_hashed", n, hashed,
                                f"「{c.aliases[0]}」中的身份证号已替换为其人员标识（pid_…），号码本身不保存",
                                f"the ID number in {n} was replaced by its person key (pid_…); the number is not kept",
                                severity="W"))
@@ -310,29 +313,32 @@ class Compiled:
         value) — an ID number never parses as a date, a year or a name, and as a number it is ≥ 1e14."""
         x = f"x_{c.name}"
         failed = failed or f'{x} is not null and "{c.name}" is null'
-        self.early.append((f"case when {failed} then th_id_in({x}) else false end", "'id_number'", c.name,
+        self.early.append((f"{failed} and th_id_in({x})", "'id_number'", c.name,
                            f"concat('「{{header}}」的值「', th_id_mask({x}), '」含身份证号，此列不能填写身份证号（号码已遮盖）')",
                            f"concat('column ''{{header}}'': ''', th_id_mask({x}), ''' holds a resident ID number, "
                            "which this column must not hold (the number is masked)')"))
 
     def _person(self, c: Column) -> None:
         """A person column: an ID number however typed becomes its person key (identifiers.person_key). The
-        18 characters as usually sent take one regular expression and a hash; other cells that may hold one
-        (th_maybe_id) are written as an ID number would be (th_id_compact, marked "~"), and hashed when they
-        are 18 characters of its shape or a 15-digit legacy number; Python looks only at what is left."""
+        18 characters as usually sent take one regular expression and a hash; other cells long enough to be
+        one are written as an ID number would be (th_id_compact, marked "~"), and hashed when they are 18
+        characters of its shape or a 15-digit legacy number; Python looks only at what is left and may hold
+        one (th_maybe_id). A cell typed so costs ~1.4 µs (one core) more than one of the plain form."""
         n, x, i, salt = c.name, f"x_{c.name}", f"i_{c.name}", sql_str(self.salt)
-        self.keyed.append(f"case when regexp_full_match({x}, '[0-9]{{17}}[0-9Xx]') then upper({x}) "
-                          f"when th_maybe_id({x}) then '~' || th_id_compact({x}) end as {i}")
+        self.keyed.append(f"case when regexp_full_match({x}, '{ID_SHAPE_TYPED}') then upper({x}) "
+                          f"when strlen({x}) >= 15 then '~' || th_id_compact({x}) end as {i}")
         self.parsed.append(
             f"case when {i} is null then {x} when not prefix({i}, '~') then th_person_hash({i}, {salt}) "
             f"when regexp_full_match({i}, '~{ID_SHAPE}') then th_person_hash(substr({i}, 2), {salt}) "
             f"when th_legacy_id(substr({i}, 2)) then th_person_hash(th_legacy_id_18(substr({i}, 2)), {salt}) "
-            f'else th_person({x}, {salt}) end as "{n}"')
+            f'when th_maybe_id({x}) then th_person({x}, {salt}) else {x} end as "{n}"')
 
-    def _stages(self, landing: str, provenance: str, carried: str = "") -> str:
+    def _stages(self, landing: str, provenance: str, carried: str = "", nul: str = "true") -> str:
         """The CTEs both passes share: cleaned cells (x_), folded keys (k_), whether a row is blank or a
         total row, the parsed values, and the fields of parsed identifiers (`expanded`). `carried`: more
-        columns of the landing relation to keep (", l._status")."""
+        columns of the landing relation to keep (", l._status"). `nul`: SQL over a landed row, whether
+        its sheet may hold a NUL character (load._nul_sql: a CSV file without a NUL byte skips the check
+        of its cells, five string searches a row)."""
         c = self.contract
         blank = " and ".join(f"x_{col.name} is null" for col in c.columns)
         # list_contains, not IN: DuckDB plans a long IN list as a join
@@ -340,7 +346,8 @@ class Compiled:
         summary = " or ".join(f"list_contains({words}, k_{n})" for n in self._label_columns)
         return f"""
             with cleaned as (
-                select l._ord{carried}, {provenance}, {', '.join(f'l."{col.name}" as r_{col.name}' for col in c.columns)},
+                select l._ord{carried}, {provenance}, {nul} as _nul,
+                       {', '.join(f'l."{col.name}" as r_{col.name}' for col in c.columns)},
                        {', '.join(self.cleaned)}
                 from {landing} l
             ), keyed as (
@@ -362,7 +369,7 @@ class Compiled:
     def _keyed(self) -> list[str]:
         return sorted(set(self._label_columns) | {col.name for col in self.contract.columns if col.kind == "institute"})
 
-    def checked_query(self, landing: str, provenance: str, status: bool = False) -> str:
+    def checked_query(self, landing: str, provenance: str, status: bool = False, nul: str = "true") -> str:
         """The landed rows, parsed, with their provenance and their first problem (or null), described:
         code, column, messages, and the cells as submitted (_original, ID numbers masked). With `status`,
         the landing relation is landed_again's: each row's problem is the one its _status names."""
@@ -381,7 +388,7 @@ class Compiled:
         raw = [f"r_{col.name}" for col in c.columns]
         original = self.original_json("r_{}")
         return f"""
-            {self._stages(landing, provenance, ", l._status" if status else "")}
+            {self._stages(landing, provenance, ", l._status" if status else "", nul)}
             select * exclude ({', '.join(raw)}),
                    case when _problem is not null then {original} end as _original
             from (
@@ -390,7 +397,7 @@ class Compiled:
             )
         """
 
-    def status_query(self, landing: str, provenance: str, provenance_columns: list[str]) -> str:
+    def status_query(self, landing: str, provenance: str, provenance_columns: list[str], nul: str = "true") -> str:
         """The parsing pass over every row: the output columns, their provenance, the working columns
         warning rules read, and a one-byte `_status` — null for a good row, STATUS_BLANK, STATUS_TOTAL,
         or FIRST_PROBLEM + the index of the row's first problem. Only a row with a problem keeps its
@@ -409,7 +416,7 @@ class Compiled:
                                            for col in self.contract.columns)])
         columns = ", ".join(f'"{n}"' for n in [*self.outputs, *provenance_columns, *self.warning_columns])
         return f"""
-            {self._stages(landing, provenance)}
+            {self._stages(landing, provenance, nul=nul)}
             select {columns}, _status, case when _status >= {FIRST_PROBLEM} then to_json({{{raw}}})::varchar end as _raw
             from (
                 select *, (case when _blank then {STATUS_BLANK} {' '.join(arms[:early])} when _summary then {STATUS_TOTAL}

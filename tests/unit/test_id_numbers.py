@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from pipelines.contracts import CONTRACTS
 from pipelines.identifiers import (
     ID_REGION_PREFIXES,
+    ID_SHAPE,
+    compact_id,
     find_id_numbers,
     hash_ids,
     hash_person_id,
@@ -235,7 +237,7 @@ def test_the_sql_hashes_as_python_does(people_typed, texts):
 def test_the_sql_keeps_what_is_no_id_number(numbers):
     """Text keeps them, and so does a person column, but for 18 characters of an ID number's shape there
     (see the next test)."""
-    persons = [number if not re.fullmatch(r"[0-9]{17}[0-9X]", number) else "V1" for number in numbers]
+    persons = [number if not re.fullmatch(ID_SHAPE, compact_id(number)) else "V1" for number in numbers]
     parsed = parsed_volunteer_rows([(person, f"样品 {number}") for person, number in zip(persons, numbers, strict=True)])
     assert parsed == [(person, f"样品 {number}") for person, number in zip(persons, numbers, strict=True)]
 
