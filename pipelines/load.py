@@ -26,6 +26,8 @@ from pipelines.readers import (
 from pipelines.validate import (
     FIRST_LATER_STATUS,
     FIRST_PROBLEM,
+    ID_HASHED_WARNING,
+    IDS_HASHED,
     STATUS_BLANK,
     STATUS_TOTAL,
     Compiled,
@@ -196,11 +198,17 @@ def _nul_sql(landed: list[tuple[str, ReadFile]]) -> str:
     return f"(l._ord >> 32) in ({', '.join(str(key) for key, flag in flags.items() if flag)})"
 
 
-def _has_zero_byte(path: Path) -> bool:
-    if path.stat().st_size == 0:
-        return False
-    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        return data.find(b"\0") >= 0
+def _has_zero_byte(path: Path, window: int = 64 * 2**20) -> bool:
+    """Searched in the page cache (the file was just read for its digest), a window at a time: the pages
+    of a mapping count in the process's resident memory while mapped, so a whole 800 MB file mapped at
+    once would add as much to its peak."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        for offset in range(0, size, window):
+            with mmap.mmap(f.fileno(), min(window, size - offset), offset=offset, access=mmap.ACCESS_READ) as data:
+                if data.find(b"\0") >= 0:
+                    return True
+    return False
 
 
 def _with_ord(staged: str, where: str) -> str:
@@ -261,12 +269,14 @@ def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], sa
     if not landed:
         _create_empty(con, compiled, staged)
         return []
+    hashed_before = IDS_HASHED.count
     provenance = _parse_into(con, compiled, landed, staged)
+    hashed = IDS_HASHED.count > hashed_before  # an ID number was replaced in a text cell
     _describe_problems(con, compiled, staged, provenance)
     if ds == "institutes":
         _flag_alias_conflicts(con, staged)
     _flag_duplicates(con, contract, compiled, staged)
-    _write_issues(con, contract, compiled, staged)
+    _write_issues(con, contract, compiled, staged, hashed)
     stats = _file_stats(con, contract, landed, staged)
     con.execute(f"delete from {staged} where _status is not null")
     keep = [*compiled.outputs, *PROVENANCE]
@@ -380,7 +390,7 @@ def _register_repeated_hashes(con, staged: str, key: str) -> None:
     con.register("repeated_hashes", pa.table({"h": pa.array(repeated, pa.uint64())}))
 
 
-def _write_issues(con, contract: Contract, compiled: Compiled, staged: str) -> None:
+def _write_issues(con, contract: Contract, compiled: Compiled, staged: str, hashed: bool = True) -> None:
     ds = contract.dataset
     con.execute(f"""
         insert into raw.rejects
@@ -395,6 +405,8 @@ def _write_issues(con, contract: Contract, compiled: Compiled, staged: str) -> N
     """)
     con.execute(f"create or replace temp view accepted as {_with_ord(staged, '_status is null')}")
     for rule, query in compiled.warning_queries("accepted"):
+        if rule.code == ID_HASHED_WARNING and not hashed:
+            continue
         con.execute(f"""
             insert into raw.warnings
             select {sql_str(ds)}, w.source_file, w.source_sheet, w.source_row, coalesce(h.header, {sql_str(rule.column)}),

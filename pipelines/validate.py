@@ -6,6 +6,7 @@ numbers, on small tables)."""
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from datetime import date
 
@@ -87,6 +88,30 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     con.create_function("th_std", _std_udf, [VARCHAR], std_type, side_effects=False)
 
 
+class Tally:
+    """A count that threads add to (DuckDB calls Python functions from its threads)."""
+
+    def __init__(self):
+        self.count, self._lock = 0, threading.Lock()
+
+    def add(self) -> None:
+        with self._lock:
+            self.count += 1
+
+
+# Text cells whose ID numbers th_id_hash replaced, in this process: when it has not moved during a
+# dataset's parsing pass, the warning that says so is not looked for (a scan of every text cell kept).
+IDS_HASHED = Tally()
+ID_HASHED_WARNING = "id_number_hashed"  # the warning's reason code
+
+
+def _hash_ids_udf(text: str, salt: str) -> str:
+    hashed = hash_ids(text, salt)
+    if hashed != text:
+        IDS_HASHED.add()
+    return hashed
+
+
 def _register_id_functions(con: duckdb.DuckDBPyConnection) -> None:
     """ID numbers in cells (pipelines/identifiers.py). Every cell of every column is looked at, so a cheap
     test comes first: an ID number has at least 15 characters, and fifteen digits (th_maybe_id); only
@@ -96,7 +121,7 @@ def _register_id_functions(con: duckdb.DuckDBPyConnection) -> None:
                 f"when length(s) < 15 then false else regexp_matches(s, {sql_str(ID_CANDIDATE_PATTERN)}) end")
     con.create_function("th_id_found", lambda s: bool(find_id_numbers(s)), [VARCHAR], BOOLEAN, side_effects=False)
     con.create_function("th_id_mask", mask_ids, [VARCHAR], VARCHAR, side_effects=False)
-    con.create_function("th_id_hash", hash_ids, [VARCHAR, VARCHAR], VARCHAR, side_effects=False)
+    con.create_function("th_id_hash", _hash_ids_udf, [VARCHAR, VARCHAR], VARCHAR, side_effects=False)
     con.create_function("th_person", person_key, [VARCHAR, VARCHAR], VARCHAR, side_effects=False)
     con.execute("create or replace macro th_id_in(s) as case when th_maybe_id(s) then th_id_found(s) else false end")
     con.execute("create or replace macro th_id_masked(s) as case when th_maybe_id(s) then th_id_mask(s) else s end")
@@ -300,9 +325,9 @@ class Compiled:
         """A text cell is kept with any ID number in it replaced by its person key, and a warning says so."""
         n, x = c.name, f"x_{c.name}"
         self.parsed.append(f'th_id_hashed({x}, {sql_str(self.salt)}) as "{n}"')
-        # Read from the accepted rows when warnings are looked for: cheaper than a column of flags.
+        # Read from the accepted rows, when any text cell was hashed (IDS_HASHED): cheaper than a column of flags.
         hashed = f"case when contains(\"{n}\", 'pid_') then regexp_matches(\"{n}\", 'pid_[0-9a-f]{{24}}') else false end"
-        self.rules.append(Rule("id_number_hashed", n, hashed,
+        self.rules.append(Rule(ID_HASHED_WARNING, n, hashed,
                                f"「{c.aliases[0]}」中的身份证号已替换为其人员标识（pid_…），号码本身不保存",
                                f"the ID number in {n} was replaced by its person key (pid_…); the number is not kept",
                                severity="W"))
