@@ -2,7 +2,7 @@
 parse each column by its kind, then name the first problem of each row (a quarantine reason) and
 collect its warnings. DuckDB runs it vectorised, which is what makes 1e7-row files cheap; Python is
 called only for the identifiers whose check rules are too intricate for SQL (patent and standard
-numbers, on small tables)."""
+numbers, on small tables) and for the rare cell that may hold a personal ID number."""
 from __future__ import annotations
 
 import re
@@ -113,10 +113,11 @@ def _hash_ids_udf(text: str, salt: str) -> str:
 
 
 def _register_id_functions(con: duckdb.DuckDBPyConnection) -> None:
-    """ID numbers in cells (pipelines/identifiers.py). Every cell of every column is looked at, so a cheap
-    test comes first: an ID number has at least 15 characters, and fifteen digits (th_maybe_id); only
-    the rare cell that passes is searched, in Python (th_id_found, th_id_mask, th_id_hash). In a person
-    column, where every cell may be one, the usual forms are hashed in SQL (see Compiled._person)."""
+    """ID numbers in cells (pipelines/identifiers.py). A text cell may hold one anywhere, so a cheap test
+    comes first: at least 15 bytes and 15 characters, then a digit and 14 more digits or separators
+    (th_maybe_id); only the rare cell that passes is searched, in Python (th_id_found, th_id_mask,
+    th_id_hash). In a person column, where every cell may be one, the usual forms are hashed in SQL
+    (see Compiled._person)."""
     con.execute("create or replace macro th_maybe_id(s) as case when strlen(s) < 15 then false "
                 f"when length(s) < 15 then false else regexp_matches(s, {sql_str(ID_CANDIDATE_PATTERN)}) end")
     con.create_function("th_id_found", lambda s: bool(find_id_numbers(s)), [VARCHAR], BOOLEAN, side_effects=False)
@@ -348,7 +349,7 @@ class Compiled:
         18 characters as usually sent take one regular expression and a hash; other cells long enough to be
         one are written as an ID number would be (th_id_compact, marked "~"), and hashed when they are 18
         characters of its shape or a 15-digit legacy number; Python looks only at what is left and may hold
-        one (th_maybe_id). A cell typed so costs ~1.4 µs (one core) more than one of the plain form."""
+        one (th_maybe_id). A cell typed so costs about 1 µs (one core) more than one of the plain form."""
         n, x, i, salt = c.name, f"x_{c.name}", f"i_{c.name}", sql_str(self.salt)
         self.keyed.append(f"case when regexp_full_match({x}, '{ID_SHAPE_TYPED}') then upper({x}) "
                           f"when strlen({x}) >= 15 then '~' || th_id_compact({x}) end as {i}")
