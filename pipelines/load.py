@@ -3,6 +3,7 @@ DuckDB, and writes raw.<dataset> (accepted rows with provenance), raw.rejects (q
 their reason), raw.warnings and raw.load_log. For every file, rows read = accepted + rejected."""
 from __future__ import annotations
 
+import mmap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +12,9 @@ import numpy as np
 import pyarrow as pa
 
 from pipelines.contracts import Contract
+from pipelines.identifiers import mask_ids
 from pipelines.readers import (
+    LandedSheet,
     Prefetch,
     ReadFile,
     file_digest,
@@ -23,6 +26,8 @@ from pipelines.readers import (
 from pipelines.validate import (
     FIRST_LATER_STATUS,
     FIRST_PROBLEM,
+    ID_HASHED_WARNING,
+    IDS_HASHED,
     STATUS_BLANK,
     STATUS_TOTAL,
     Compiled,
@@ -83,8 +88,8 @@ def land_files(con, contract: Contract, files: list[Path], raw_dir: Path, on_fil
     digest = prefetched.digest if prefetched else file_digest
     workbook = prefetched.workbook if prefetched else read_workbook
     landed = []
-    for i, path in enumerate(files):
-        rel = path.relative_to(raw_dir).as_posix()
+    names = shown_names([path.relative_to(raw_dir).as_posix() for path in files])
+    for i, (path, rel) in enumerate(zip(files, names, strict=True)):
         if on_file:
             on_file(rel)
         file_format = sniff_format(path, rel)
@@ -93,8 +98,42 @@ def land_files(con, contract: Contract, files: list[Path], raw_dir: Path, on_fil
             read = land_csv(con, path, rel, contract, table, digest)
         else:
             read = land_excel(con, path, rel, contract, table, file_format, digest, workbook)
+        for sheet, name in zip(read.sheets, shown_names([sheet.sheet for sheet in read.sheets]), strict=True):
+            _show_sheet(sheet, name)
+        read.notes = [mask_ids(note) for note in read.notes]
         landed.append((rel, read))
     return landed
+
+
+def shown_names(names: list[str]) -> list[str]:
+    """File (or sheet) names as stored and shown: the name is provenance, written into every row, mart
+    and report, so an ID number in it is masked (3301**********7899). Names that masking makes the same
+    get " (2)", " (3)" … before the extension, in file order."""
+    masked = [mask_ids(name) for name in names]
+    taken = {name for name, shown in zip(names, masked, strict=True) if name == shown}
+    out = []
+    for name, shown in zip(names, masked, strict=True):
+        if shown != name:
+            stem, dot, suffix = shown.rpartition(".") if "." in shown.rpartition("/")[2] else (shown, "", "")
+            k = 1
+            while shown in taken:
+                k += 1
+                shown = f"{stem} ({k}){dot}{suffix}"
+            taken.add(shown)
+        out.append(shown)
+    return out
+
+
+def _show_sheet(sheet: LandedSheet, name: str) -> LandedSheet:
+    """A landed sheet with the ID numbers in its name, headers and ignored columns masked (shown_names),
+    as is the sheet its row-by-row reading gives, if it comes to that."""
+    sheet.sheet = name
+    sheet.headers = {column: mask_ids(header) for column, header in sheet.headers.items()}
+    sheet.ignored_columns = [mask_ids(header) for header in sheet.ignored_columns]
+    if sheet.read_exactly:
+        read_exactly = sheet.read_exactly
+        sheet.read_exactly = lambda: _show_sheet(read_exactly(), name)
+    return sheet
 
 
 def _landing_view(con, contract: Contract, landed: list[tuple[str, ReadFile]]) -> str:
@@ -145,6 +184,31 @@ def _provenance_sql(con, dataset: str, sheets: list[tuple[int, str, str, str]]) 
         return f"case l._ord >> 32 {cases} end" if cases else f"null{typed}"
     return (f"{pick(0)} as source_file, {pick(1)} as source_sheet, l._ord & 4294967295 as source_row, "
             f"{pick(2)} as file_sha256")
+
+
+def _nul_sql(landed: list[tuple[str, ReadFile]]) -> str:
+    """Whether a landed row's sheet may hold a NUL character, as SQL over the row (l._ord): a constant
+    when all sheets agree, as they do unless a NUL is about. A CSV file holds one only if it has a zero
+    byte (UTF-8 and GB18030 write no other character with one), found at memory speed; a workbook's
+    cells are always looked at."""
+    flags = {(i << 8) + j: read.file_format != "csv" or _has_zero_byte(read.path)
+             for i, (_, read) in enumerate(landed) for j in range(len(read.sheets))}
+    if len(set(flags.values())) <= 1:
+        return "true" if any(flags.values()) else "false"
+    return f"(l._ord >> 32) in ({', '.join(str(key) for key, flag in flags.items() if flag)})"
+
+
+def _has_zero_byte(path: Path, window: int = 64 * 2**20) -> bool:
+    """Searched in the page cache (the file was just read for its digest), a window at a time: the pages
+    of a mapping count in the process's resident memory while mapped, so a whole 800 MB file mapped at
+    once would add as much to its peak."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        for offset in range(0, size, window):
+            with mmap.mmap(f.fileno(), min(window, size - offset), offset=offset, access=mmap.ACCESS_READ) as data:
+                if data.find(b"\0") >= 0:
+                    return True
+    return False
 
 
 def _with_ord(staged: str, where: str) -> str:
@@ -205,12 +269,14 @@ def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], sa
     if not landed:
         _create_empty(con, compiled, staged)
         return []
+    hashed_before = IDS_HASHED.count
     provenance = _parse_into(con, compiled, landed, staged)
+    hashed = IDS_HASHED.count > hashed_before  # an ID number was replaced in a text cell
     _describe_problems(con, compiled, staged, provenance)
     if ds == "institutes":
         _flag_alias_conflicts(con, staged)
     _flag_duplicates(con, contract, compiled, staged)
-    _write_issues(con, contract, compiled, staged)
+    _write_issues(con, contract, compiled, staged, hashed)
     stats = _file_stats(con, contract, landed, staged)
     con.execute(f"delete from {staged} where _status is not null")
     keep = [*compiled.outputs, *PROVENANCE]
@@ -252,7 +318,7 @@ def _parse_into(con, compiled: Compiled, landed: list[tuple[str, ReadFile]], sta
         con.execute("set preserve_insertion_order = false")
         try:
             con.execute(f"create or replace table {staged} as "
-                        f"{compiled.status_query('landing', provenance, PROVENANCE)}")
+                        f"{compiled.status_query('landing', provenance, PROVENANCE, _nul_sql(landed))}")
         except duckdb.Error:
             if not any(read.sheets[j].stream.failed for read, j in streamed):
                 raise
@@ -276,8 +342,8 @@ def _describe_problems(con, compiled: Compiled, staged: str, provenance: str) ->
         select _ord, source_file, source_sheet, source_row, file_sha256, _problem.code as code,
                _problem.column as "column", _problem.zh as zh, _problem.en as en, _original as original,
                null::bigint as _rowid
-        from ({compiled.checked_query('bad_rows', provenance)})
-        where _problem is not null
+        from ({compiled.checked_query('bad_rows', provenance, status=True)})
+        where _problem.code is not null
     """)
 
 
@@ -308,7 +374,7 @@ def _flag_duplicates(con, contract: Contract, compiled: Compiled, staged: str) -
                concat('repeats row ', d.first_row, ' of ', d.first_file,
                       if(d.first_sheet <> '', concat(' sheet ', d.first_sheet), ''),
                       ' (same ', {sql_str(', '.join(contract.key))}, '); the first occurrence is kept'),
-               {compiled.original_json('d."{}"', 'd."{}"', 'd.source_sheet')}, d._rowid
+               {compiled.original_json('d."{}"', 'd."{}"', 'd.source_sheet', mask=False)}, d._rowid
         from dups d
     """)
     con.execute(f"update {staged} set _status = {STATUS_DUPLICATE} where rowid in (select _rowid from dups)")
@@ -324,7 +390,7 @@ def _register_repeated_hashes(con, staged: str, key: str) -> None:
     con.register("repeated_hashes", pa.table({"h": pa.array(repeated, pa.uint64())}))
 
 
-def _write_issues(con, contract: Contract, compiled: Compiled, staged: str) -> None:
+def _write_issues(con, contract: Contract, compiled: Compiled, staged: str, hashed: bool = True) -> None:
     ds = contract.dataset
     con.execute(f"""
         insert into raw.rejects
@@ -339,6 +405,8 @@ def _write_issues(con, contract: Contract, compiled: Compiled, staged: str) -> N
     """)
     con.execute(f"create or replace temp view accepted as {_with_ord(staged, '_status is null')}")
     for rule, query in compiled.warning_queries("accepted"):
+        if rule.code == ID_HASHED_WARNING and not hashed:
+            continue
         con.execute(f"""
             insert into raw.warnings
             select {sql_str(ds)}, w.source_file, w.source_sheet, w.source_row, coalesce(h.header, {sql_str(rule.column)}),

@@ -2,10 +2,11 @@
 parse each column by its kind, then name the first problem of each row (a quarantine reason) and
 collect its warnings. DuckDB runs it vectorised, which is what makes 1e7-row files cheap; Python is
 called only for the identifiers whose check rules are too intricate for SQL (patent and standard
-numbers, on small tables)."""
+numbers, on small tables) and for the rare cell that may hold a personal ID number."""
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from datetime import date
 
@@ -13,7 +14,20 @@ import duckdb
 from duckdb.sqltypes import BOOLEAN, INTEGER, VARCHAR
 
 from pipelines.contracts import Column, Contract, Rule
-from pipelines.identifiers import IdentifierError, parse_ip_number, parse_standard_number
+from pipelines.identifiers import (
+    ID_CANDIDATE_PATTERN,
+    ID_PREFIXES,
+    ID_QUOTES,
+    ID_REGION_PREFIXES,
+    ID_SHAPE,
+    IdentifierError,
+    find_id_numbers,
+    hash_ids,
+    mask_ids,
+    parse_ip_number,
+    parse_standard_number,
+    person_key,
+)
 
 _FULL = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000\u00a0\u2014\u2013\u2212\u200b\ufeff"
 _HALF = "".join(chr(c) for c in range(0x21, 0x7F)) + "  ---"
@@ -35,6 +49,10 @@ LOST_DIGITS_EN = ("is a long number the spreadsheet kept as a number, and its la
 # A row's status after the parsing pass (status_query): null is a good row.
 STATUS_BLANK, STATUS_TOTAL, FIRST_PROBLEM = 0, 1, 2
 FIRST_LATER_STATUS = 254  # codes from here up are set after parsing (load.py): alias conflict, duplicate
+# Kinds whose cells are kept as text: an ID number in them is replaced by its person key. In a cell of any
+# other kind it is a problem (the row is quarantined, the number masked in what is shown).
+TEXT_KINDS = ("text", "code")
+ID_SHAPE_TYPED = ID_SHAPE.removesuffix("[0-9X]") + "[0-9Xx]"  # ID_SHAPE as typed: a lower-case x too
 
 
 def key_text(value: str) -> str:
@@ -69,12 +87,70 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create or replace macro th_names(institute_id, name_zh, name_en, aliases) as "
                 "[institute_id, name_zh, name_en] || coalesce(regexp_split_to_array(aliases, '[;；、,，]'), [])")
     con.execute("create or replace macro th_number(s) as case when isfinite(try_cast(s as double)) then try_cast(s as double) end")
+    _register_id_functions(con)
     ip_type = duckdb.struct_type({"number": VARCHAR, "kind": VARCHAR, "filing_year": INTEGER, "code": VARCHAR,
                                   "zh": VARCHAR, "en": VARCHAR})
     std_type = duckdb.struct_type({"number": VARCHAR, "level": VARCHAR, "province_code": VARCHAR, "year": INTEGER,
                                    "two_digit_year": BOOLEAN, "code": VARCHAR, "zh": VARCHAR, "en": VARCHAR})
     con.create_function("th_ip", _ip_udf, [VARCHAR, VARCHAR], ip_type, side_effects=False)
     con.create_function("th_std", _std_udf, [VARCHAR], std_type, side_effects=False)
+
+
+class Tally:
+    """A count that threads add to (DuckDB calls Python functions from its threads)."""
+
+    def __init__(self):
+        self.count, self._lock = 0, threading.Lock()
+
+    def add(self) -> None:
+        with self._lock:
+            self.count += 1
+
+
+# Text cells whose ID numbers th_id_hash replaced, in this process: when it has not moved during a
+# dataset's parsing pass, the warning that says so is not looked for (a scan of every text cell kept).
+IDS_HASHED = Tally()
+ID_HASHED_WARNING = "id_number_hashed"  # the warning's reason code
+
+
+def _hash_ids_udf(text: str, salt: str) -> str:
+    hashed = hash_ids(text, salt)
+    if hashed != text:
+        IDS_HASHED.add()
+    return hashed
+
+
+def _register_id_functions(con: duckdb.DuckDBPyConnection) -> None:
+    """ID numbers in cells (pipelines/identifiers.py). A text cell may hold one anywhere, so a cheap test
+    comes first: at least 15 bytes and 15 characters, then a digit and 14 more digits or separators
+    (th_maybe_id); only the rare cell that passes is searched, in Python (th_id_found, th_id_mask,
+    th_id_hash). In a person column, where every cell may be one, the usual forms are hashed in SQL
+    (see Compiled._person)."""
+    con.execute("create or replace macro th_maybe_id(s) as case when strlen(s) < 15 then false "
+                f"when length(s) < 15 then false else regexp_matches(s, {sql_str(ID_CANDIDATE_PATTERN)}) end")
+    con.create_function("th_id_found", lambda s: bool(find_id_numbers(s)), [VARCHAR], BOOLEAN, side_effects=False)
+    con.create_function("th_id_mask", mask_ids, [VARCHAR], VARCHAR, side_effects=False)
+    con.create_function("th_id_hash", _hash_ids_udf, [VARCHAR, VARCHAR], VARCHAR, side_effects=False)
+    con.create_function("th_person", person_key, [VARCHAR, VARCHAR], VARCHAR, side_effects=False)
+    con.execute("create or replace macro th_id_in(s) as case when th_maybe_id(s) then th_id_found(s) else false end")
+    con.execute("create or replace macro th_id_masked(s) as case when th_maybe_id(s) then th_id_mask(s) else s end")
+    con.execute("create or replace macro th_id_hashed(s, salt) as case when th_maybe_id(s) then th_id_hash(s, salt) else s end")
+    con.execute("create or replace macro th_person_hash(s, salt) as 'pid_' || left(sha256(salt || s), 24)")
+    # A person cell as an ID number would be written (identifiers.compact_id, for cells th_clean cleaned).
+    quotes = f"[{ID_QUOTES.replace(chr(39), chr(39) * 2)}]*"
+    prefixes = "|".join(re.escape(p) for p in ID_PREFIXES).replace("'", "''")
+    con.execute(f"create or replace macro th_id_compact(s) as regexp_replace(upper(s), "
+                f"'^{quotes}(?:{prefixes})?\\s*[:：#]?\\s*{quotes}|[\\s\\-‐‑―]+', '', 'g')")
+    # A 15-digit legacy ID number: region, then a birth date without the century (19); its 18-character
+    # form puts the century back and adds the check character (identifiers.id_number).
+    regions = ", ".join(sql_str(r) for r in sorted(ID_REGION_PREFIXES))
+    con.execute("create or replace macro th_legacy_id(c) as regexp_full_match(c, '[0-9]{15}') "
+                f"and list_contains([{regions}], left(c, 2)) and try_strptime('19' || substr(c, 7, 6), '%Y%m%d') is not null")
+    digits = [f"substr(c, {k}, 1)::integer" for k in range(1, 16)]
+    body = [*digits[:6], "1", "9", *digits[6:]]
+    weighted = " + ".join(f"{w} * {d}" for w, d in zip((7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2), body, strict=True))
+    con.execute(f"create or replace macro th_legacy_id_18(c) as left(c, 6) || '19' || substr(c, 7) || "
+                f"substr('10X98765432', ({weighted}) % 11 + 1, 1)")
 
 
 _NO_ERROR = {"code": None, "zh": None, "en": None}
@@ -122,14 +198,21 @@ class Compiled:
         self.expanded: list[str] = []  # stage 3: fields of parsed identifiers
         self.value_sql: dict[str, str] = {}  # column → SQL of its typed value over stage 1
         self.problems: list[tuple[str, str, str, str, str]] = []  # (when, code, column, zh, en) in order
+        # Problems of a cell as such, looked for before a row is taken for a total row (its figures are
+        # quoted in warnings): a NUL character, an ID number where none may be. They come first in
+        # `problems` (the first `early` of them) and so are what a row with one is quarantined for.
+        self.early: list[tuple[str, str, str, str, str]] = []
+        self.keyed: list[str] = []  # stage 1b: working columns over the cleaned cells
         self.outputs: list[str] = []  # columns of raw.<dataset>, as named in the parsed rows
         self.renames: dict[str, str] = {}  # parsed name → name in raw.<dataset>
+        self.rules: list[Rule] = list(contract.rules)  # the contract's rules and the warnings compiled here
         for column in contract.columns:
             self._compile(column)
         for rule in contract.rules:
             if rule.severity == "R":
                 self.problems.append((f"({rule.when})", sql_str(rule.code), rule.column, message(rule.message_zh),
                                       message(rule.message_en)))
+        self.problems[:0] = self.early
 
     def _problem(self, when: str, code: str, column: Column, zh: str, en: str) -> None:
         self.problems.append((when, sql_str(code), column.name, sql_str(zh), sql_str(en)))
@@ -146,6 +229,12 @@ class Compiled:
         n, x = c.name, f'x_{c.name}'
         clean = "th_text" if c.kind == "text" else "th_clean"
         self.cleaned.append(f'{clean}(l."{n}") as {x}')
+        # NUL: kept, it would reach every export and cut the cell short in tools written in C. Looked for
+        # only in the sheets that may hold one (_nul, see _stages).
+        self.early.append((f"_nul and contains({x}, chr(0))", "'control_character'", n,
+                           sql_str("「{header}」含空字符（NUL，U+0000）：文件可能已损坏或导出有误，请检查原文件后重新报送"),
+                           sql_str("column '{header}' holds a NUL character (U+0000): the file may be damaged or "
+                                   "badly exported; check the original and send it again")))
         if c.required:
             self._problem(f"{x} is null", "missing_value", c, "「{header}」为空，此列必填",
                           "column '{header}' is empty; it is required")
@@ -156,8 +245,8 @@ class Compiled:
                            when=f"regexp_full_match({x}, {sql_str(LOST_DIGITS)})")
         if kind != "institute":
             self.outputs.append(n)
-        if kind in ("text", "code"):
-            self.parsed.append(f'{x} as "{n}"')
+        if kind in TEXT_KINDS:
+            self._id_hashed(c)
         elif kind == "count":
             pattern = COUNT_QUALIFIED if c.qualifier else COUNT_EXACT
             value = (f"case when regexp_full_match({x}, '-?[0-9]+') then try_cast({x} as bigint) "
@@ -168,6 +257,7 @@ class Compiled:
                 self.parsed.append(f'case when {x} is not null and ({qualified}) then \'≥\' end as "{c.qualifier}"')
                 self.outputs.append(c.qualifier)
             not_int = f"{x} is not null and \"{n}\" is null and th_number({x}) is not null"
+            self._id_problem(c, f'{x} is not null and ("{n}" is null or abs("{n}") >= 1e14)')
             self._unparsed(c, "not_integer", "不是整数", "is not a whole number", when=not_int)
             self._unparsed(c, "bad_number", "不是数量" + ("，可写作“20余”" if c.qualifier else "，应为确切的整数"),
                            "is not a count")
@@ -177,11 +267,13 @@ class Compiled:
             # evaluates it for every row, which undoes the lazy fallbacks.
             value = f"coalesce(try_cast({x} as double), try_cast(nullif(regexp_extract({x}, {sql_str(DECIMAL)}, 1), '') as double))"
             self.parsed.append(f'{value} as "{n}"')
+            self._id_problem(c, f'{x} is not null and ("{n}" is null or not isfinite("{n}") or abs("{n}") >= 1e14)')
             self._unparsed(c, "bad_number", "不是数字", "is not a number",
                            when=f'{x} is not null and ("{n}" is null or not isfinite("{n}"))')
         elif kind == "year":
             value = f"try_cast(nullif(regexp_extract({x}, '^(\\d{{4}})(?:\\.0+)?\\s*(?:年度|年)?$', 1), '') as integer)"
             self.parsed.append(f'{value} as "{n}"')
+            self._id_problem(c)
             self._unparsed(c, "bad_year", "不是四位年份", "is not a four-digit year",
                            when=f'{x} is not null and ("{n}" is null or "{n}" < 1900)')
             if c.not_future:
@@ -194,6 +286,7 @@ class Compiled:
                      f"case when regexp_full_match({x}, '[1-9][0-9]{{4}}(\\.[0-9]+)?') "  # an Excel serial
                      f"then date '1899-12-30' + cast(floor(cast({x} as double)) as integer) end)")
             self.parsed.append(f'{value} as "{n}"')
+            self._id_problem(c)
             self._unparsed(c, "bad_date", "不是可识别的日期（如 2023-05-05 或 2023年5月5日）",
                            "is not a date (e.g. 2023-05-05)")
             if c.not_future:
@@ -209,6 +302,7 @@ class Compiled:
             self.parsed.append(f"{lookup(1)} as {n}_province")
             self.outputs.append(n)
             self.renames[n] = "institute_id"
+            self._id_problem(c)
             self.problems.append((f'{x} is not null and "{n}" is null', "'unknown_institute'", n,
                                   f"concat('单位', {raw_quote}, '不在机构名录中')",
                                   f"concat('institute ', {raw_quote}, ' is not in the institute register')"))
@@ -216,6 +310,7 @@ class Compiled:
             cases = " ".join(f"when {sql_str(key_text(k))} then {sql_str(v)}" for k, v in c.values.items())
             self.value_sql[n] = f"case th_fold({x}) {cases} end"
             self.parsed.append(f'{self.value_sql[n]} as "{n}"')
+            self._id_problem(c)
             allowed = "、".join(dict.fromkeys(k for k in c.values if not k.isascii()))
             self._unparsed(c, f"unknown_{n}", f"不是可识别的取值（可用：{allowed}）",
                            f"is not one of: {', '.join(sorted(set(c.values.values())))}")
@@ -225,6 +320,7 @@ class Compiled:
             self.expanded.append(f"{n}_parsed.kind as ip_kind")
             self.expanded.append(f"{n}_parsed.filing_year as filing_year")
             self.outputs += ["ip_kind", "filing_year"]
+            self._id_problem(c, f"{n}_parsed.code is not null")
             self.problems.append((f"{n}_parsed.code is not null", f"{n}_parsed.code", n, f"{n}_parsed.zh", f"{n}_parsed.en"))
         elif kind == "std_number":
             self.parsed.append(f"th_std({x}) as {n}_parsed")
@@ -232,14 +328,54 @@ class Compiled:
             for part in ("level", "province_code", "year", "two_digit_year"):
                 self.expanded.append(f"{n}_parsed.{part} as std_{part}")
             self.outputs += ["std_level", "std_province_code", "std_year"]
+            self._id_problem(c, f"{n}_parsed.code is not null")
             self.problems.append((f"{n}_parsed.code is not null", f"{n}_parsed.code", n, f"{n}_parsed.zh", f"{n}_parsed.en"))
         elif kind == "person_id":
-            hashed = f"'pid_' || left(sha256({sql_str(self.salt)} || upper({x})), 24)"
-            self.parsed.append(f"case when regexp_full_match({x}, '[0-9]{{17}}[0-9Xx]') then {hashed} else {x} end as \"{n}\"")
+            self._person(c)
 
-    def _stages(self, landing: str, provenance: str) -> str:
+    def _id_hashed(self, c: Column) -> None:
+        """A text cell is kept with any ID number in it replaced by its person key, and a warning says so."""
+        n, x = c.name, f"x_{c.name}"
+        self.parsed.append(f'th_id_hashed({x}, {sql_str(self.salt)}) as "{n}"')
+        # Read from the accepted rows, when any text cell was hashed (IDS_HASHED): cheaper than a column of flags.
+        hashed = f"case when contains(\"{n}\", 'pid_') then regexp_matches(\"{n}\", 'pid_[0-9a-f]{{24}}') else false end"
+        self.rules.append(Rule(ID_HASHED_WARNING, n, hashed,
+                               f"「{c.aliases[0]}」中的身份证号已替换为其人员标识（pid_…），号码本身不保存",
+                               f"the ID number in {n} was replaced by its person key (pid_…); the number is not kept",
+                               severity="W"))
+
+    def _id_problem(self, c: Column, failed: str | None = None) -> None:
+        """An ID number in a cell that is not text cannot be hashed: the row is quarantined, the number
+        masked in the message. Looked for only where the cell did not parse (`failed`, by default: no
+        value) — an ID number never parses as a date, a year or a name, and as a number it is ≥ 1e14."""
+        x = f"x_{c.name}"
+        failed = failed or f'{x} is not null and "{c.name}" is null'
+        self.early.append((f"{failed} and th_id_in({x})", "'id_number'", c.name,
+                           f"concat('「{{header}}」的值「', th_id_mask({x}), '」含身份证号，此列不能填写身份证号（号码已遮盖）')",
+                           f"concat('column ''{{header}}'': ''', th_id_mask({x}), ''' holds a resident ID number, "
+                           "which this column must not hold (the number is masked)')"))
+
+    def _person(self, c: Column) -> None:
+        """A person column: an ID number however typed becomes its person key (identifiers.person_key). The
+        18 characters as usually sent take one regular expression and a hash; other cells long enough to be
+        one are written as an ID number would be (th_id_compact, marked "~"), and hashed when they are 18
+        characters of its shape or a 15-digit legacy number; Python looks only at what is left and may hold
+        one (th_maybe_id). A cell typed so costs about 1 µs (one core) more than one of the plain form."""
+        n, x, i, salt = c.name, f"x_{c.name}", f"i_{c.name}", sql_str(self.salt)
+        self.keyed.append(f"case when regexp_full_match({x}, '{ID_SHAPE_TYPED}') then upper({x}) "
+                          f"when strlen({x}) >= 15 then '~' || th_id_compact({x}) end as {i}")
+        self.parsed.append(
+            f"case when {i} is null then {x} when not prefix({i}, '~') then th_person_hash({i}, {salt}) "
+            f"when regexp_full_match({i}, '~{ID_SHAPE}') then th_person_hash(substr({i}, 2), {salt}) "
+            f"when th_legacy_id(substr({i}, 2)) then th_person_hash(th_legacy_id_18(substr({i}, 2)), {salt}) "
+            f'when th_maybe_id({x}) then th_person({x}, {salt}) else {x} end as "{n}"')
+
+    def _stages(self, landing: str, provenance: str, carried: str = "", nul: str = "true") -> str:
         """The CTEs both passes share: cleaned cells (x_), folded keys (k_), whether a row is blank or a
-        total row, the parsed values, and the fields of parsed identifiers (`expanded`)."""
+        total row, the parsed values, and the fields of parsed identifiers (`expanded`). `carried`: more
+        columns of the landing relation to keep (", l._status"). `nul`: SQL over a landed row, whether
+        its sheet may hold a NUL character (load._nul_sql: a CSV file without a NUL byte skips the check
+        of its cells, five string searches a row)."""
         c = self.contract
         blank = " and ".join(f"x_{col.name} is null" for col in c.columns)
         # list_contains, not IN: DuckDB plans a long IN list as a join
@@ -247,11 +383,12 @@ class Compiled:
         summary = " or ".join(f"list_contains({words}, k_{n})" for n in self._label_columns)
         return f"""
             with cleaned as (
-                select l._ord, {provenance}, {', '.join(f'l."{col.name}" as r_{col.name}' for col in c.columns)},
+                select l._ord{carried}, {provenance}, {nul} as _nul,
+                       {', '.join(f'l."{col.name}" as r_{col.name}' for col in c.columns)},
                        {', '.join(self.cleaned)}
                 from {landing} l
             ), keyed as (
-                select *, {', '.join(f"th_fold(x_{n}) as k_{n}" for n in self._keyed)} from cleaned
+                select *, {', '.join([*(f"th_fold(x_{n}) as k_{n}" for n in self._keyed), *self.keyed])} from cleaned
             ), parsed as (
                 select l.*, ({blank}) as _blank, coalesce({summary}, false) as _summary,
                        {', '.join(self.parsed)}
@@ -269,70 +406,83 @@ class Compiled:
     def _keyed(self) -> list[str]:
         return sorted(set(self._label_columns) | {col.name for col in self.contract.columns if col.kind == "institute"})
 
-    def checked_query(self, landing: str, provenance: str) -> str:
+    def checked_query(self, landing: str, provenance: str, status: bool = False, nul: str = "true") -> str:
         """The landed rows, parsed, with their provenance and their first problem (or null), described:
-        code, column, messages, and the cells as submitted (_original)."""
+        code, column, messages, and the cells as submitted (_original, ID numbers masked). With `status`,
+        the landing relation is landed_again's: each row's problem is the one its _status names."""
         c = self.contract
-        problem = " ".join(
-            f"when {when} then {{'code': {code}, 'column': {sql_str(column)}, 'zh': {zh}, 'en': {en}}}"
-            for when, code, column, zh, en in self.problems
-        )
-        scratch = [f"x_{col.name}" for col in c.columns] + [f"k_{n}" for n in self._keyed]
+        described = [f"{{'code': {code}, 'column': {sql_str(column)}, 'zh': {zh}, 'en': {en}}}"
+                     for _, code, column, zh, en in self.problems]
+        if status:
+            problem = f"case _status {' '.join(f'when {FIRST_PROBLEM + k} then {d}' for k, d in enumerate(described))} end"
+        else:
+            arms = [f"when {when} then {d}" for (when, *_), d in zip(self.problems, described, strict=True)]
+            early = len(self.early)
+            problem = (f"case when _blank then null {' '.join(arms[:early])} when _summary then null "
+                       f"{' '.join(arms[early:])} end")
+        scratch = ([f"x_{col.name}" for col in c.columns] + [f"k_{n}" for n in self._keyed]
+                   + [_alias(e) for e in self.keyed])
         raw = [f"r_{col.name}" for col in c.columns]
         original = self.original_json("r_{}")
         return f"""
-            {self._stages(landing, provenance)}
+            {self._stages(landing, provenance, ", l._status" if status else "", nul)}
             select * exclude ({', '.join(raw)}),
                    case when _problem is not null then {original} end as _original
             from (
-                select * exclude ({', '.join(scratch)}),
-                       case when _blank or _summary then null {problem} end as _problem
+                select * exclude ({', '.join(scratch)}), {problem} as _problem
                 from expanded
             )
         """
 
-    def status_query(self, landing: str, provenance: str, provenance_columns: list[str]) -> str:
+    def status_query(self, landing: str, provenance: str, provenance_columns: list[str], nul: str = "true") -> str:
         """The parsing pass over every row: the output columns, their provenance, the working columns
         warning rules read, and a one-byte `_status` — null for a good row, STATUS_BLANK, STATUS_TOTAL,
         or FIRST_PROBLEM + the index of the row's first problem. Only a row with a problem keeps its
         landed cells (`_raw`, read back by landed_again), for checked_query to describe in a
         second pass over those few rows: messages and originals cost nothing for the good ones."""
         assert FIRST_PROBLEM + len(self.problems) < FIRST_LATER_STATUS, "too many problems for a one-byte status"
-        arms = " ".join(f"when {when} then {FIRST_PROBLEM + k}" for k, (when, *_) in enumerate(self.problems))
+        arms = [f"when {when} then {FIRST_PROBLEM + k}" for k, (when, *_) in enumerate(self.problems)]
+        early = len(self.early)
         # JSON text rather than a struct: a null varchar costs almost nothing to store, while each field
-        # of a struct is a column of its own, null or not (docs/benchmarks.md).
-        raw = ", ".join(["'_ord': _ord", *(f"'{col.name}': r_{col.name}" for col in self.contract.columns)])
+        # of a struct is a column of its own, null or not (docs/benchmarks.md). No ID number in it: the
+        # column is dropped, but DuckDB does not wipe the blocks it was stored in. ID numbers are masked
+        # (the second pass takes each row's problem from its status, so masking changes no outcome), and
+        # a person column keeps its key.
+        raw = ", ".join(["'_ord': _ord", *(f"'{col.name}': " + (f'"{col.name}"' if col.kind == "person_id" else
+                                                                f"th_id_masked(r_{col.name})")
+                                           for col in self.contract.columns)])
         columns = ", ".join(f'"{n}"' for n in [*self.outputs, *provenance_columns, *self.warning_columns])
         return f"""
-            {self._stages(landing, provenance)}
+            {self._stages(landing, provenance, nul=nul)}
             select {columns}, _status, case when _status >= {FIRST_PROBLEM} then to_json({{{raw}}})::varchar end as _raw
             from (
-                select *, (case when _blank then {STATUS_BLANK} when _summary then {STATUS_TOTAL} {arms} end)::utinyint
-                          as _status
+                select *, (case when _blank then {STATUS_BLANK} {' '.join(arms[:early])} when _summary then {STATUS_TOTAL}
+                                {' '.join(arms[early:])} end)::utinyint as _status
                 from expanded
             )
         """
 
     def landed_again(self, staged: str) -> str:
         """The landed cells that status_query kept for the rows with a problem, shaped like the landing
-        relation again (_ord and every contract column as text)."""
+        relation again (_ord and every contract column as text), with their _status."""
         shape = ", ".join(['"_ord": "BIGINT"', *(f'"{col.name}": "VARCHAR"' for col in self.contract.columns)])
-        return (f"select unnest(from_json(_raw, {sql_str('{' + shape + '}')})) from {staged} "
+        return (f"select _status, unnest(from_json(_raw, {sql_str('{' + shape + '}')})) from {staged} "
                 f"where _status >= {FIRST_PROBLEM}")
 
     @property
     def warning_columns(self) -> list[str]:
         """Working columns (parsed, not loaded) that warning rules or total checks read after the
         parsing pass, e.g. a standard's province beside the institute's."""
-        texts = [f"{r.when} {r.message_zh} {r.message_en}" for r in self.contract.rules if r.severity == "W"]
+        texts = [f"{r.when} {r.message_zh} {r.message_en}" for r in self.rules if r.severity == "W"]
         texts += self.contract.total_columns
         names = [_alias(e) for e in self.parsed + self.expanded]
         return [n for n in dict.fromkeys(names) if n not in self.outputs
                 and any(re.search(rf"\b{re.escape(n)}\b", t) for t in texts)]
 
-    def original_json(self, raw: str, parsed: str = '"{}"', sheet: str = "source_sheet") -> str:
-        """The cells as submitted (`raw` formats a column name into its SQL), for quarantined rows; an ID
-        number only ever as its hash (the parsed column). The workbook reader (calamine) gives a date cell
+    def original_json(self, raw: str, parsed: str = '"{}"', sheet: str = "source_sheet", mask: bool = True) -> str:
+        """The cells as submitted (`raw` formats a column name into its SQL), for quarantined rows; a person
+        column only ever as its key (the parsed column), ID numbers elsewhere masked (`mask`; parsed values
+        hold none). The workbook reader (calamine) gives a date cell
         with a time of day, 2020-03-18 00:00:00: in a row from a workbook (`sheet`, the SQL of the row's
         sheet name; a CSV row has none) a date column's cell of that form shows as the date, as Excel
         shows it. Only quarantined rows pay for this (in the reader, for every cell, it cost ~15 % of a
@@ -341,10 +491,10 @@ class Compiled:
             if col.kind == "person_id":
                 return parsed.format(col.name)
             text = raw.format(col.name)
-            if col.kind != "date":
-                return text
-            text = f"cast({text} as varchar)"  # text as landed, or a duplicate's parsed date
-            return f"if({sheet} <> '', regexp_replace({text}, '^(\\d{{4}}-\\d{{2}}-\\d{{2}}) 00:00:00$', '\\1'), {text})"
+            if col.kind == "date":
+                text = f"cast({text} as varchar)"  # text as landed, or a duplicate's parsed date
+                text = f"if({sheet} <> '', regexp_replace({text}, '^(\\d{{4}}-\\d{{2}}-\\d{{2}}) 00:00:00$', '\\1'), {text})"
+            return f"th_id_masked({text})" if mask else text
 
         cells = ", ".join(f"'{col.name}': {cell(col)}" for col in self.contract.columns)
         return f"to_json({{{cells}}})::varchar"
@@ -353,7 +503,7 @@ class Compiled:
         """One query per warning rule: the accepted rows that break it, with the messages. A query per
         rule (rather than a list per row) keeps the common case — no warning — one cheap filter."""
         queries = []
-        for rule in self.contract.rules:
+        for rule in self.rules:
             if rule.severity == "W":
                 queries.append((rule, f"""
                     select * from (

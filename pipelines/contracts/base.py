@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 #   enum        one of `values` (keys are accepted spellings, compared case-, width- and space-insensitively)
 #   ip_number   patent application or software registration number, checked against `depends_on`
 #   std_number  standard number; yields the level, province and year of the number
-#   person_id   volunteer code, or an 18-digit ID number which is hashed and never stored
+#   person_id   volunteer code, or an ID number however typed, which is hashed and never stored
+# An ID number in a text or code cell is replaced by its hash; in a cell of any other kind it quarantines
+# the row (pipelines/validate.py).
 KINDS = {"text", "code", "count", "decimal", "year", "date", "institute", "enum", "ip_number",
          "std_number", "person_id"}
 

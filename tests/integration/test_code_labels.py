@@ -19,7 +19,7 @@ def ingest_reason_codes() -> set[str]:
     for contract in CONTRACTS.values():  # the checks each contract compiles to, and its rules
         compiled = Compiled(contract, "salt", TODAY)
         codes |= {code.strip("'") for _, code, *_ in compiled.problems if code.startswith("'")}
-        codes |= {rule.code for rule in contract.rules}
+        codes |= {rule.code for rule in compiled.rules}  # the contract's and the compiled warnings
     # the codes of the identifier parsers (patent, software and standard numbers, ID numbers) and of the
     # load's own checks (an alias of two institutes, a duplicate, a total row that disagrees)
     source = (PROJECT_ROOT / "pipelines" / "identifiers.py").read_text(encoding="utf-8")

@@ -137,6 +137,37 @@ def test_id_numbers_are_hashed_and_never_stored(data):
     assert id_number not in everything and id_number.lower() not in everything
 
 
+def test_a_nul_character_in_a_cell_quarantines_its_row_and_reaches_no_export(data):
+    rows = [VOL_HEADER, ["FJQI", "a\x00b", "2023-05-05", "V1", "2"], ["FJQI", "c", "2023-05-05", "V2\x00", "2"],
+            ["FJQI", "d", "2023-05-05", "V3", "2"]]
+    write_csv(data.raw / "volunteer_hours" / "v.csv", rows)
+    result = data.ingest()
+    assert data.query("select activity from raw.volunteer_hours") == [("d",)]
+    assert data.rejects("volunteer_hours") == [("volunteer_hours/v.csv", 2, "活动名称", "control_character"),
+                                               ("volunteer_hours/v.csv", 3, "志愿者编号", "control_character")]
+    message, original = data.query("select message_en, original_values from raw.rejects order by source_row")[0]
+    assert message == ("column '活动名称' holds a NUL character (U+0000): the file may be damaged or badly exported; "
+                       "check the original and send it again")
+    assert json.loads(original)["activity"] == "a\x00b"  # kept as sent, escaped in the JSON text
+    log = data.log("volunteer_hours/v.csv")
+    assert (log["rows_read"], log["accepted"], log["rejected"]) == (3, 1, 2)
+    assert b"\x00" not in result.rejects_report.read_bytes() and b"\\u0000" in result.rejects_report.read_bytes()
+
+
+def test_an_id_number_in_a_file_name_is_masked_and_names_stay_apart(data):
+    """The file name is the provenance of every row: an ID number in it is masked wherever it is stored or
+    shown; two names that masking makes alike stay apart."""
+    first, second = "11010519491231002X", "11010519500118002X"  # same first and last four characters
+    write_csv(data.raw / "volunteer_hours" / f"张三{first}.csv", [VOL_HEADER, ["FJQI", "a", "2023-05-05", "V1", "2"]])
+    write_csv(data.raw / "volunteer_hours" / f"张三{second}.csv", [VOL_HEADER, ["FJQI", "b", "2023-05-05", "V1", "99"]])
+    data.ingest()
+    shown = ["volunteer_hours/张三1101**********002X.csv", "volunteer_hours/张三1101**********002X (2).csv"]
+    assert [f for (f,) in data.query("select source_file from raw.load_log where dataset = 'volunteer_hours' order by 1")] \
+        == sorted(shown)
+    assert data.query("select source_file from raw.volunteer_hours") == [(shown[0],)]
+    assert data.rejects("volunteer_hours") == [(shown[1], 2, "服务时长", "hours_out_of_range")]
+
+
 def test_project_counts_qualifiers_full_width_and_unknown_level(data):
     header = ["单位", "年度", "项目级别", "下达单位", "阶段", "数量", "验收结论"]
     rows = [["福建省科研项目统计表"], header,

@@ -304,6 +304,8 @@ def test_synthetic_ids_have_expected_shape():
         ID_X_CHECK.lower(),
         _full_width(ID_X_CHECK),
         synthetic_id("110101", "20000229", "001"),
+        ID_DIGIT_CHECK[:6] + " " + ID_DIGIT_CHECK[6:],  # typed with a space (tests/unit/test_id_numbers.py)
+        ID_DIGIT_CHECK[:6] + ID_DIGIT_CHECK[8:17],  # the 15-digit legacy form
     ],
 )
 def test_is_id_card_number_accepts(raw):
@@ -318,9 +320,10 @@ def test_is_id_card_number_accepts(raw):
         _wrong_check(ID_X_CHECK),
         ID_DIGIT_CHECK[:17],
         ID_DIGIT_CHECK + "0",
-        ID_DIGIT_CHECK[:15],  # old 15-digit IDs are not accepted
+        ID_DIGIT_CHECK[:15],  # 15 digits whose "birth date" 199001 is none
         "X" + ID_DIGIT_CHECK[1:],
-        ID_DIGIT_CHECK[:6] + " " + ID_DIGIT_CHECK[6:],
+        ID_DIGIT_CHECK[:6] + "X" + ID_DIGIT_CHECK[6:],
+        synthetic_id("200101"),  # no region starts with 20: a number beginning with a year
     ],
 )
 def test_is_id_card_number_rejects(raw):
