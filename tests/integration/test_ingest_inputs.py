@@ -168,6 +168,21 @@ def test_an_id_number_in_a_file_name_is_masked_and_names_stay_apart(data):
     assert data.rejects("volunteer_hours") == [(shown[1], 2, "服务时长", "hours_out_of_range")]
 
 
+@pytest.mark.parametrize("name, sheet", [("misc/张三11010519491231002X.csv", None),
+                                         ("volunteer_hours/名单.xlsx", "张三11010519491231002X")])
+def test_an_id_number_in_a_file_or_sheet_name_is_masked_in_a_file_error(data, name, sheet):
+    """A file outside the dataset folders, or a sheet with no header the dataset knows: the error names the
+    file and the sheet with the ID number masked."""
+    if sheet:
+        write_xlsx(data.raw / name, [["姓名", "电话"], ["张三", "123"]], sheet=sheet)
+    else:
+        write_csv(data.raw / name, [VOL_HEADER, ["FJQI", "a", "2023-05-05", "V1", "2"]])
+    with pytest.raises(FileError) as error:
+        data.ingest()
+    shown = f"{error.value}\n{error.value.render()}"
+    assert "1101**********002X" in shown and "11010519491231002X" not in shown
+
+
 def test_project_counts_qualifiers_full_width_and_unknown_level(data):
     header = ["单位", "年度", "项目级别", "下达单位", "阶段", "数量", "验收结论"]
     rows = [["福建省科研项目统计表"], header,
