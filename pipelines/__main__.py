@@ -118,7 +118,7 @@ def _refresh(settings: Settings, wait: bool, allow_empty: list[str]) -> int:
           + ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items()) + " (gate_raw beside dbt_build)")
     print(f"{t['accepted']:,} rows loaded, {t['rejected']:,} quarantined "
           f"(see {settings.reports_dir / 'ingest' / 'rejects.csv'}), "
-          f"{t['warnings']:,} warnings. Quality reports: {settings.reports_dir / 'quality'}/*/index.html")
+          f"{t['warnings']:,} warnings. Quality reports: {settings.reports_dir / 'quality'}/*/report.html")
     print(_workers_note(result.workers, settings.worker_idle_seconds))
     return 0
 

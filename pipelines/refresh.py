@@ -289,7 +289,7 @@ def _stop_if_emptied(published: dict | None, ingested, allow_empty: Collection[s
 def _gate_outcome(gate: str, outcome):
     if not outcome.passed:
         details = [f.render() for f in outcome.failures]
-        details.append(f"  Great Expectations report: {outcome.docs_index}")
+        details.append(f"  Quality report (readable offline): {outcome.docs_index}")
         action = ("Correct the rows named above in their files (or confirm them with the institute), "
                   "then run `make refresh` again." if gate == "raw" else
                   "The marts disagree with themselves: a model change is wrong. Run `make test` and "

@@ -212,7 +212,7 @@ def run_gate(gate: str, checks: tuple[Check, ...], frames: dict, docs_dir: Path)
         outcomes.append((check, [_outcome(result) for result in validation.results]))
     context.build_data_docs(site_names=[gate])
     (docs_dir / REPORT_FILE).write_text(render_report(gate, run_id.run_time, outcomes), encoding="utf-8")
-    return GateResult(gate, len(checks), expectations, failures, docs_dir / "index.html")
+    return GateResult(gate, len(checks), expectations, failures, docs_dir / REPORT_FILE)
 
 
 def _failure(check: Check, result) -> Failure:

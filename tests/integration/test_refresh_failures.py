@@ -78,6 +78,7 @@ def test_a_failing_expectation_stops_before_publishing(pristine):
     assert "raw.staff_year_on_year" in text and "expect_column_values_to_be_between" in text
     assert "'institute_id': 'FJSI'" in text and "'year': 2024" in text and "'staff_total': 800" in text
     docs = pristine.settings.reports_dir / "quality" / "raw"
+    assert f"Quality report (readable offline): {docs / 'report.html'}" in text  # the page that loads nothing
     assert (docs / "index.html").is_file()
     # The failing check's second validation (with the rows' locations) replaced its first in the docs.
     assert len(list((docs / "validations" / "raw" / "staff_year_on_year").rglob("*.html"))) == 1
