@@ -7,7 +7,7 @@ so two runs give byte-identical files.
 
 What is published and what is synthetic
 ---------------------------------------
-Published (reproduced exactly by the demo records, see DESIGN.md §5):
+Published (reproduced exactly by the demo records; the table in the README, "The demo dataset"):
 
 * 福建省产品质量检验研究院, 2019: 59 projects initiated (省部级 2 — 市场监管总局 1 and 省科技厅 1;
   厅局级 12 — 省科技厅 1 and 省市场监管局 11; 市级 5; 院级 30; 横向 10) and 32 projects accepted
@@ -436,7 +436,7 @@ FUNDERS = {
 }
 EXTERNAL_EVALUATIONS = (("国际先进", "国内领先", "国内先进", "通过"), (0.04, 0.55, 0.30, 0.11))
 
-# 福建省产品质量检验研究院 2019, as published (DESIGN.md §5).
+# 福建省产品质量检验研究院 2019, as published (README, "The demo dataset").
 FJQI_2019 = (
     ("provincial_ministerial", "市场监管总局", "initiated", 1, ""),
     ("provincial_ministerial", "省科技厅", "initiated", 1, ""),
