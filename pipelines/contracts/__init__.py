@@ -1,4 +1,4 @@
-"""Data contracts, one module per dataset (DESIGN §3). The register comes first: every other dataset
+"""Data contracts, one module per dataset. The register comes first: every other dataset
 resolves its institute column against it."""
 from pipelines.contracts import (
     institutes,

@@ -1,6 +1,6 @@
 """The bundled demo: the shipped files are what the generator makes, every planted bad row is
-quarantined with its reason and nothing else is, counts are conserved per file, and the published
-figures of DESIGN §5 can be recovered from the loaded rows."""
+quarantined with its reason and nothing else is, counts are conserved per file, and the
+figures the institutes published (the README's demo table) can be recovered from the loaded rows."""
 from __future__ import annotations
 
 import filecmp

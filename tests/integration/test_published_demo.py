@@ -1,4 +1,4 @@
-"""The bundled demo, refreshed end to end: the figures the institutes published (DESIGN §5) read back
+"""The bundled demo, refreshed end to end: the figures the institutes published (the README's demo table) read back
 from the published Parquet — not from the warehouse — plus the manifest, idempotency, the dbt unit
 tests and dbt docs."""
 from __future__ import annotations
