@@ -20,7 +20,7 @@ import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
-from pipelines.demo import _poisson  # the demo's Poisson draw (a fixed-seed stream)
+from pipelines.demo.draws import poisson  # the demo's Poisson draw (a fixed-seed stream)
 from pipelines.identifiers import patent_check_char
 
 SEED = 20250630
@@ -104,12 +104,12 @@ def generate(raw_dir: Path, n_institutes: int = 200, n_years: int = 20) -> dict:
             initiated = 0
             for level, mean in zip(LEVELS, LEVEL_MEANS, strict=True):
                 for stage, factor in STAGES:
-                    count = _poisson(rng, mean * factor * trend)
+                    count = poisson(rng, mean * factor * trend)
                     if count:
                         projects.append([inst["id"], year, level, stage, count])
                         initiated += count if stage == "立项" else 0
             for ip_type, digit, mean in (("发明", "1", 0.8), ("实用新型", "2", 1.5), ("软件著作权", None, 1.2)):
-                for _ in range(_poisson(rng, mean * trend)):
+                for _ in range(poisson(rng, mean * trend)):
                     granted = _day_in(rng, year)
                     if digit is None:
                         number = f"{year}SR{len(ips) + 100000:07d}"
@@ -122,7 +122,7 @@ def generate(raw_dir: Path, n_institutes: int = 200, n_years: int = 20) -> dict:
                     used_patents.add(body)
                     ips.append([inst["id"], ip_type, f"ZL{body}.{patent_check_char(body)}", f"一种检测装置 {body}",
                                 app.isoformat(), granted.isoformat(), "授权"])
-            for _ in range(_poisson(rng, 1.8 * trend)):
+            for _ in range(poisson(rng, 1.8 * trend)):
                 published = _day_in(rng, year)
                 roll = rng.random()
                 if inst["kind"] in ("计量院", "质科院") and roll < 0.4:
@@ -140,7 +140,7 @@ def generate(raw_dir: Path, n_institutes: int = 200, n_years: int = 20) -> dict:
                 standards.append([inst["id"], f"{prefix} {serial}-{year}", f"产品质量要求 第{serial}部分",
                                   rng.choice(("主持", "参与")), rng.choice(("制定", "修订")), published.isoformat()])
             pool = [f"{inst['id']}V{k:04d}" for k in range(max(10, inst["staff"] // 10))]
-            for k in range(_poisson(rng, 6 * trend)):  # activities
+            for k in range(poisson(rng, 6 * trend)):  # activities
                 day = _day_in(rng, year)
                 activity = f"{THEMES[k % len(THEMES)]}第{k + 1}期"
                 for volunteer in rng.sample(pool, min(len(pool), rng.randint(1, 6))):

@@ -1,0 +1,103 @@
+"""The bundled demo dataset: a deterministic generator of institute submissions for 2015–2024.
+
+``generate(raw_dir)`` clears and rewrites ``raw_dir/<dataset>/`` for the seven datasets (institutes,
+staff, project_counts, ip_items, standards, volunteer_hours, targets) and returns the rows it planted
+for quarantine. The output depends on nothing but the code: a fixed seed (20241231) and fixed dates,
+so two runs give byte-identical files.
+
+What is published and what is synthetic
+---------------------------------------
+Published (reproduced exactly by the demo records; the table in the README, "The demo dataset"):
+
+* 福建省产品质量检验研究院, 2019: 59 projects initiated (省部级 2 — 市场监管总局 1 and 省科技厅 1;
+  厅局级 12 — 省科技厅 1 and 省市场监管局 11; 市级 5; 院级 30; 横向 10) and 32 projects accepted
+  (17 external ones, 14 rated 国内领先 and 3 国内先进, plus 15 internal ones rated 通过);
+  2 invention patents granted and 1 software copyright registered in 2019.
+* 福建省标准化研究院: 213 national + industry + local standards drafted, publish years 2015–2023.
+* 浙江省质量科学研究院 (its 先进制造计量研究中心): 23 inventions, 34 utility models and 45 software
+  copyrights granted / registered in 2022–2024 (published as 20余 / 30余 / 40余, total > 100), and
+  metrology specifications drafted to 2024: JJG 12, JJF 52, local JJF(浙) / JJG(浙) 11 (published as
+  10余 / 50余 / 10余, 70余).
+
+Synthetic: everything else — the peer institutes' figures, all other years, every individual record
+(patent and software numbers, titles, standard numbers, volunteer ids, dates, hours), staff sizes,
+targets. Patent numbers carry valid check characters, standard numbers are well-formed, and the
+resident ID numbers used as volunteer ids by 浙江省质量科学研究院 are made up (region 330106, random
+birth dates, valid check digit) and belong to no real person. Founding years are plausible, not
+researched. Peers have plausible magnitudes with mild growth and noise, so that charts look alive.
+
+The files have the shapes real submissions have: GBK CSV with dates like 2023年5月5日, Excel with a
+merged title row, short names, full-width digits, "20余", a trailing 合计 row, English headers, several
+dash forms in standard numbers. A few rows are planted to be quarantined (an unknown institute, a
+bad patent check character, an enterprise standard number, hours out of range, a duplicate, a future
+date); ``generate`` returns them with the row number a person sees in Excel or a text editor.
+Also planted, but only as warnings and so not returned: a patent co-owned by two institutes, and
+volunteer records of 12–24 hours.
+
+Layout: one module per dataset, like pipelines.contracts, each with ``write()`` (the files the
+institutes submit, in their own shapes) and, where records are drawn, ``records()`` (what they did,
+drawn or as published; targets are derived from the other datasets' records). ``register`` holds the
+institutes and their figures, ``draws`` the seeded random streams, ``files`` the CSV and workbook
+writers every dataset shares.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from pipelines.demo import (
+    institutes,
+    ip_items,
+    project_counts,
+    staff,
+    standards,
+    targets,
+    volunteer_hours,
+)
+from pipelines.demo.files import PlantedIssue
+from pipelines.errors import FileError
+
+DATASETS = (
+    "institutes",
+    "staff",
+    "project_counts",
+    "ip_items",
+    "standards",
+    "volunteer_hours",
+    "targets",
+)
+
+
+def generate(raw_dir: Path) -> list[PlantedIssue]:
+    """(Re)write the whole demo into raw_dir and return the rows planted for quarantine.
+
+    Only the seven dataset folders under raw_dir are cleared; nothing else is touched. A dataset folder
+    that is a link (to a shared drive's folder, say) holds real submissions: then nothing is written."""
+    raw_dir = Path(raw_dir)
+    if linked := [name for name in DATASETS if (raw_dir / name).is_symlink()]:
+        raise FileError(f"{linked[0]}/", "数据集文件夹是链接（指向他处的真实报送文件），演示数据不会覆盖它",
+                        "the dataset folder is a link (to real submissions elsewhere): the demo does not write over it",
+                        "演示请使用另一个数据文件夹（TOUYAN_DATA_DIR），或先删除该链接",
+                        "for the demo use another data folder (TOUYAN_DATA_DIR), or remove the link first")
+    for name in DATASETS:
+        folder = raw_dir / name
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+
+    heads = staff.records()
+    projects = project_counts.records()
+    ips = ip_items.records()
+    standard_rows = standards.records()
+    services = volunteer_hours.records()
+
+    planted: list[PlantedIssue] = []
+    institutes.write(raw_dir)
+    staff.write(raw_dir, heads)
+    planted += project_counts.write(raw_dir, projects)
+    planted += ip_items.write(raw_dir, ips)
+    planted += standards.write(raw_dir, standard_rows)
+    planted += volunteer_hours.write(raw_dir, services)
+    targets.write(raw_dir, projects, ips, standard_rows, services)
+    return planted
