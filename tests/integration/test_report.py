@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 from dashboards import exports
-from pipelines.__main__ import main
-from pipelines.report import GROUP, FigureSpec, ReportPack, _pinned_store
+from dashboards.report.__main__ import main
+from dashboards.report.pack import GROUP, FigureSpec, ReportPack, _pinned_store
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils (pdftotext, pdfinfo) missing")
 
@@ -292,7 +292,7 @@ def test_the_pack_reads_the_version_published_when_it_started(published_demo, tm
 def test_cli_refuses_a_year_or_institute_not_in_the_marts(published_demo, monkeypatch, capsys):
     settings, _ = published_demo
     monkeypatch.setenv("TOUYAN_DATA_DIR", str(settings.data_dir))
-    assert main(["report", "--year", "1990"]) == 2
+    assert main(["--year", "1990"]) == 2
     assert "year 1990" in capsys.readouterr().err
-    assert main(["report", "--institutes", "FJQI,NOPE"]) == 2
+    assert main(["--institutes", "FJQI,NOPE"]) == 2
     assert "unknown institute(s) NOPE" in capsys.readouterr().err
