@@ -23,8 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings.from_env()
 
-    from dashboards.data import NotPublished
     from dashboards.report.pack import build_pack, summary
+    from dashboards.views.store import NotPublished
 
     def ids(text: str | None) -> list[str] | None:
         return [i.strip() for i in text.split(",") if i.strip()] if text else None

@@ -29,21 +29,18 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboards import figures
-from dashboards.data import MartStore, NotPublished
-from dashboards.exports import (
-    EXPORT_FONT_FAMILY,
-    FIGURE_FORMATS,
-    Stamp,
-    export_formats,
-    export_table_csv,
-    export_tables_xlsx,
-    fix_pdf_text_layer,
-    renderer,
-    stamp_figure,
-)
 from dashboards.i18n import LANGS, fmt_number, fmt_rank, pick, t
-from dashboards.pages import compare, definitions, institute, overview
-from dashboards.pages.common import institute_names
+from dashboards.render.browser import renderer
+from dashboards.render.export import FIGURE_FORMATS, export_formats
+from dashboards.render.pdf_text import fix_pdf_text_layer
+from dashboards.render.stamp import EXPORT_FONT_FAMILY, Stamp, stamp, stamp_figure
+from dashboards.render.tables import export_table_csv, export_tables_xlsx
+from dashboards.views import compare, definitions, institute, overview
+from dashboards.views import report as report_views
+from dashboards.views.common import institute_names
+from dashboards.views.quality import source_file_rows
+from dashboards.views.store import MartStore, NotPublished
+from dashboards.views.viewer import Viewer
 from pipelines.config import Settings
 
 GROUP = "group"  # the unit (folder) of the whole group's pack
@@ -159,15 +156,16 @@ class ReportPack:
         if lang not in LANGS:
             raise ValueError(f"language {lang!r}: expected one of {', '.join(LANGS)}")
         self.settings, self.lang, self.out = settings, lang, out
+        self.viewer = Viewer.everyone()  # the pack is a document of the whole group's published figures
         self._pin = tempfile.TemporaryDirectory(prefix="touyan-report-")
         self.store = _pinned_store(settings.marts_dir, Path(self._pin.name))
-        self.manifest = self.store.version().manifest
-        years = self.store.years()
+        self.manifest = self.store.version(self.viewer).manifest
+        years = self.store.years(self.viewer)
         self.year = int(year) if year is not None else years[-1]
         if self.year not in years:
             raise ValueError(f"year {self.year}: the published marts hold {years[0]}–{years[-1]}")
         self.years = years
-        register = self.store.institutes()
+        register = self.store.institutes(self.viewer)
         known = register["institute_id"].tolist()
         chosen = institutes or known
         unknown = [i for i in chosen if i not in known]
@@ -175,7 +173,7 @@ class ReportPack:
             raise ValueError(f"unknown institute(s) {', '.join(unknown)}: expected ids among {', '.join(known)}")
         self.institutes = register[register["institute_id"].isin(chosen)]
         self.out_dir = out_dir or settings.reports_dir / str(self.year)
-        self.metrics = self.store.metrics()
+        self.metrics = self.store.metrics(self.viewer)
         unknown = [m for m in metrics or [] if m not in self.metrics["metric_id"].tolist()]
         if unknown:
             raise ValueError(f"unknown metric(s) {', '.join(unknown)}: expected ids among "
@@ -183,7 +181,7 @@ class ReportPack:
         # the figures are drawn for these (the KPI table always lists every metric)
         self.headline = (self.metrics[self.metrics["metric_id"].isin(metrics)] if metrics
                          else self.metrics[self.metrics["is_headline"]])
-        self.short_names = institute_names(self.store, lang)
+        self.short_names = institute_names(self.viewer, self.store, lang)
         published = datetime.fromisoformat(self.manifest["published_at"]).astimezone()
         self.published = published.strftime("%Y-%m-%d %H:%M")
 
@@ -207,14 +205,12 @@ class ReportPack:
 
     def _stamp(self, state: dict, title: str | None = None) -> Callable[[go.Figure], Stamp]:
         def make(fig: go.Figure) -> Stamp:
-            from dashboards.app import stamp
-
-            made = stamp(self.store, state, fig.to_dict())
+            made = stamp(self.viewer, self.store, state, fig.to_dict())
             return replace(made, title=title) if title else made
         return make
 
     def _overview_figures(self) -> list[FigureSpec]:
-        cards = {c["metric"]["metric_id"]: c for c in overview.kpi_card_data(self.store, self.year, "all", self.lang)
+        cards = {c["metric"]["metric_id"]: c for c in overview.kpi_card_data(self.viewer, self.store, self.year, "all", self.lang)
                  if c["metric"]["metric_id"] in set(self.headline["metric_id"])}
         specs = []
         for metric_id, card in cards.items():
@@ -235,7 +231,7 @@ class ReportPack:
             metric_id, name = m["metric_id"], pick(m, "name", self.lang)
             d = {"metric": metric_id, "year_a": year_a, "year_b": year_b, "group": "all"}
             meta = {"metric_id": metric_id, **m.to_dict()}
-            frames = _Once(lambda d=d: compare.frames(self.store, d, self.lang))
+            frames = _Once(lambda d=d: compare.frames(self.viewer, self.store, d, self.lang))
             pair_state = self._state(group="all", metric=metric_id, year_a=year_a, year_b=year_b)
             year_state = self._state(group="all", metric=metric_id, year=year_a)
             span_state = self._state(group="all", metric=metric_id, year=self._span())
@@ -262,7 +258,7 @@ class ReportPack:
         for _, m in self.headline.iterrows():
             metric_id, name = m["metric_id"], pick(m, "name", self.lang)
             meta = {"metric_id": metric_id, **m.to_dict()}
-            rows = _Once(lambda metric_id=metric_id: institute.series(self.store, institute_id, metric_id))
+            rows = _Once(lambda metric_id=metric_id: institute.series(self.viewer, self.store, institute_id, metric_id))
             state = self._state(institute=institute_id, metric=metric_id, year=self._span(), group="all")
             specs += [
                 FigureSpec(institute_id, f"trend-{metric_id}", name,
@@ -275,7 +271,7 @@ class ReportPack:
         return specs
 
     def _group_name(self, group_id: str) -> str:
-        groups = self.store.groups().set_index("group_id")
+        groups = self.store.groups(self.viewer).set_index("group_id")
         return pick(groups.loc[group_id], "name", self.lang) if group_id in groups.index else group_id
 
     # ---- the KPI table: one frame, written as XLSX, CSV and the combined PDF's table ------------
@@ -284,10 +280,9 @@ class ReportPack:
         """One row per metric of the catalog for the pack's year, numbers as numbers (percentages as
         percent, rounded to 0.1; per 100 staff and averages to 0.01; counts as published)."""
         if unit == GROUP:
-            rows = self.store.frame("select * from fct_group_metric_year where group_id = 'all' and year = ?",
-                                    [self.year])
+            rows = report_views.group_year(self.viewer, self.store, self.year)
         else:
-            rows = self.store.institute_metric_years(institute_id=unit, years=[self.year])
+            rows = self.store.institute_metric_years(self.viewer, institute_id=unit, years=[self.year])
         rows = self.metrics.merge(rows.drop(columns=["domain"], errors="ignore"), on="metric_id", how="left")
         out = pd.DataFrame({
             "label": [f"{pick(m, 'name', self.lang)}（{pick(m, 'unit', self.lang)}）" if self.lang == "zh"
@@ -373,7 +368,7 @@ class ReportPack:
         figures and combined PDFs are not made; the KPI tables are) instead of once per figure."""
         t0 = time.perf_counter()
         try:
-            renderer()
+            renderer(self.settings.browser_path)
         except Exception as e:  # noqa: BLE001
             self._fail(result, "-", "Chromium (no figures, no combined PDFs)", e)
             return False
@@ -471,8 +466,8 @@ class ReportPack:
         lang = self.lang
         other = "en" if lang == "zh" else "zh"
         if unit.id == GROUP:
-            subtitle = pick(self.store.groups().set_index("group_id").loc["all"], "name", other)
-            names = self.store.institutes()
+            subtitle = pick(self.store.groups(self.viewer).set_index("group_id").loc["all"], "name", other)
+            names = self.store.institutes(self.viewer)
             members = "、".join(pick(r, "name", lang) for _, r in names.iterrows()) if lang == "zh" else \
                 ", ".join(pick(r, "name", lang) for _, r in names.iterrows())
             peer = f"<tr><th>{_e(t('institute', lang))}</th><td>{_e(members)}</td></tr>"
@@ -554,21 +549,15 @@ class ReportPack:
         return "".join(parts) + "</section>"
 
     def _definitions_section(self) -> str:
-        frame = definitions.definitions(self.store, {"lang": self.lang})
+        frame = definitions.definitions(self.viewer, self.store, {"lang": self.lang})
         return (f'<section class="definitions"><h2>3 {_e(t("definitions", self.lang))}</h2>'
                 f"{_html_table(frame, 'defs')}</section>")
 
     def _sources_section(self, unit: Unit) -> str:
         lang, m = self.lang, self.manifest
-        files = self.store.source_files()
+        files = source_file_rows(self.viewer, self.store)
         if unit.id != GROUP:
-            used = set(self.store.frame(
-                """select distinct source_file from (
-                       select institute_id, source_file from fct_project_counts union all
-                       select institute_id, source_file from fct_ip_items union all
-                       select institute_id, source_file from fct_standards union all
-                       select institute_id, source_file from fct_volunteer_records)
-                   where institute_id = ?""", [unit.id])["source_file"])
+            used = set(report_views.institute_source_files(self.viewer, self.store, unit.id)["source_file"])
             files = files[files["source_file"].isin(used) | files["dataset"].isin(["institutes", "staff", "targets"])]
         frame = pd.DataFrame({t("file", lang): files["source_file"], tr("dataset", lang): files["dataset"],
                               tr("rows_read", lang): files["rows_read"], tr("rows_accepted", lang): files["rows_accepted"],
