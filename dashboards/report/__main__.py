@@ -6,8 +6,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipelines.config import Settings
+
+if TYPE_CHECKING:
+    from dashboards.report.pack import PackResult
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings.from_env()
 
-    from dashboards.report.pack import build_pack, summary
+    from dashboards.report.pack import build_pack
     from dashboards.views.store import NotPublished
 
     def ids(text: str | None) -> list[str] | None:
@@ -39,6 +43,20 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     print(summary(result))
     return 1 if result.failures else 0
+
+
+def summary(result: PackResult) -> str:
+    """What the pack wrote, by kind, and every failure."""
+    kinds: dict[str, int] = {}
+    for path in result.files:
+        kinds[path.suffix.lstrip(".")] = kinds.get(path.suffix.lstrip("."), 0) + 1
+    lines = [f"\nReport pack {result.year} ({result.lang}) in {result.out_dir}: {result.figures} figures, "
+             + ", ".join(f"{n} {k.upper()}" for k, n in sorted(kinds.items()))
+             + f" in {result.seconds:.1f} s (marts run {result.run_id})."]
+    if result.failures:
+        lines.append(f"\n{len(result.failures)} FAILED (everything else was written):")
+        lines += [f"  ✗ {f}" for f in result.failures]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

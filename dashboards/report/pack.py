@@ -1,13 +1,14 @@
-"""The report pack (`make report YEAR=2024`, `python -m pipelines report`): for the group and for each
+"""The report pack (`make report YEAR=2024`, `python -m dashboards.report`): for the group and for each
 institute, every figure of the dashboard's overview, institute and compare pages as PNG (print
 resolution), SVG and PDF; the KPI table as an XLSX workbook (a sheet per domain) and as CSV; and one
 combined PDF on A4 — cover, KPI table with YoY, the figures, the metrics' definitions, the data's
 as-of and sources.
 
-Everything is read through the dashboard's own code: MartStore over the published marts (pinned to the
-version published when the pack starts, so a refresh publishing meanwhile changes nothing half-way),
-the pages' frame builders, figures.py and exports.py (stamps, the one shared renderer: a Chromium
-driven by Playwright that draws every figure and prints the combined PDFs). The combined PDFs are HTML
+Everything is read through the dashboard's own code: the read layer (dashboards.views: MartStore over
+the published marts, pinned to the version published when the pack starts, so a refresh publishing
+meanwhile changes nothing half-way; the pages' questions), figures.py and dashboards.render (stamps, the
+one shared renderer: a Chromium driven by Playwright that draws every figure and prints the combined
+PDFs). What the pack holds is planned in plan.py; this module makes it. The combined PDFs are HTML
 pages with the figures' SVG inline, so their text is text. A figure that fails is named and the rest is still made;
 the result lists every failure (the CLI then exits non-zero)."""
 from __future__ import annotations
@@ -21,21 +22,20 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
-import plotly.graph_objects as go
 
-from dashboards import figures
 from dashboards.i18n import LANGS, fmt_number, fmt_rank, pick, t
 from dashboards.render.browser import renderer
 from dashboards.render.export import FIGURE_FORMATS, export_formats
 from dashboards.render.pdf_text import fix_pdf_text_layer
-from dashboards.render.stamp import EXPORT_FONT_FAMILY, Stamp, stamp, stamp_figure
+from dashboards.render.stamp import EXPORT_FONT_FAMILY, stamp_figure
 from dashboards.render.tables import export_table_csv, export_tables_xlsx
-from dashboards.views import compare, definitions, institute, overview
+from dashboards.report.plan import GROUP, FigurePlan, FigureSpec, Unit
+from dashboards.views import definitions
 from dashboards.views import report as report_views
 from dashboards.views.common import institute_names
 from dashboards.views.quality import source_file_rows
@@ -43,11 +43,9 @@ from dashboards.views.store import MartStore, NotPublished
 from dashboards.views.viewer import Viewer
 from pipelines.config import Settings
 
-GROUP = "group"  # the unit (folder) of the whole group's pack
 PRINT_WIDTH_PX = 900  # figures are laid out at this width: 180 mm (A4 less margins) → 13 px text ≈ 7.4 pt
 PNG_SCALE = 2.5  # 2250 px wide: 317 dpi across 180 mm
 STAMP_PX = 100  # added to a figure's own height for the stamp's footer lines
-SPARKLINE_HEIGHT = 300
 HIDDEN = ("domain", "qualifier", "r3y_qualifier")  # KPI frame columns that are not a column of the table
 FIGURE_WORKERS = 3  # threads preparing figures: one being laid out, one printed to PDF, one prepared
 SCALES = {"png": PNG_SCALE, "svg": 1, "pdf": 1}
@@ -101,29 +99,7 @@ def tr(key: str, lang: str, **values) -> str:
     return (en if lang == "en" else zh).format(**values)
 
 
-# ---- what the pack holds -----------------------------------------------------------------------
-
-
-@dataclass
-class FigureSpec:
-    """One figure of the pack: how to build it (a page's frame → a figures.py builder) and its stamp."""
-
-    unit: str  # GROUP or an institute id: the folder its files go to
-    name: str  # file stem, e.g. "trend-prj_initiated"
-    section: str  # heading it is listed under in the combined PDF (the metric's name, or the page's)
-    build: Callable[[], go.Figure]
-    stamp: Callable[[go.Figure], Stamp]
-    height: int | None = None  # None: the figure's own height plus room for the stamp
-
-
-@dataclass
-class Unit:
-    """The group, or one institute: its figures, its KPI table and its combined PDF."""
-
-    id: str
-    name: str
-    figures: list[FigureSpec]
-    shared: list[FigureSpec] = field(default_factory=list)  # other units' figures its combined PDF shows
+# ---- what the pack made -------------------------------------------------------------------------
 
 
 @dataclass
@@ -148,7 +124,7 @@ class PackResult:
     seconds: float = 0.0
 
 
-class ReportPack:
+class ReportPack(FigurePlan):
     """`plan()` says what the pack holds, `run(units)` makes it. `build_pack()` does both."""
 
     def __init__(self, settings: Settings, year: int | None = None, institutes: list[str] | None = None,
@@ -184,95 +160,6 @@ class ReportPack:
         self.short_names = institute_names(self.viewer, self.store, lang)
         published = datetime.fromisoformat(self.manifest["published_at"]).astimezone()
         self.published = published.strftime("%Y-%m-%d %H:%M")
-
-    # ---- the plan: the same frames and builders as the dashboard's pages ------------------------
-
-    def plan(self) -> list[Unit]:
-        group_name = self._group_name("all")
-        group = Unit(GROUP, group_name, self._overview_figures() + self._compare_figures())
-        units = [group]
-        for _, row in self.institutes.iterrows():
-            units.append(Unit(row["institute_id"], pick(row, "name", self.lang),
-                              self._institute_figures(row), shared=[f for f in group.figures
-                                                                    if f.name.startswith("compare-")]))
-        return units
-
-    def _state(self, **state) -> dict:
-        return {"lang": self.lang, **state}
-
-    def _span(self) -> str:
-        return f"{self.years[0]}–{self.year}"
-
-    def _stamp(self, state: dict, title: str | None = None) -> Callable[[go.Figure], Stamp]:
-        def make(fig: go.Figure) -> Stamp:
-            made = stamp(self.viewer, self.store, state, fig.to_dict())
-            return replace(made, title=title) if title else made
-        return make
-
-    def _overview_figures(self) -> list[FigureSpec]:
-        cards = {c["metric"]["metric_id"]: c for c in overview.kpi_card_data(self.viewer, self.store, self.year, "all", self.lang)
-                 if c["metric"]["metric_id"] in set(self.headline["metric_id"])}
-        specs = []
-        for metric_id, card in cards.items():
-            name = pick(card["metric"], "name", self.lang)
-            value = f"{self.year}: {card['value_text']}" + (f" · {card['delta']}" if card["delta"] else "")
-            specs.append(FigureSpec(
-                GROUP, f"overview-{metric_id}", t("overview", self.lang),
-                build=lambda c=card: figures.sparkline(c["rows"]["year"].tolist(), c["rows"]["value"].tolist()),
-                stamp=self._stamp(self._state(group="all", metric=metric_id, year=self._span()),
-                                  f"{name} · {self._group_name('all')} · {value}"),
-                height=SPARKLINE_HEIGHT))
-        return specs
-
-    def _compare_figures(self) -> list[FigureSpec]:
-        specs = []
-        year_a, year_b = self.year, self.year - 1 if self.year - 1 in self.years else self.year
-        for _, m in self.headline.iterrows():
-            metric_id, name = m["metric_id"], pick(m, "name", self.lang)
-            d = {"metric": metric_id, "year_a": year_a, "year_b": year_b, "group": "all"}
-            meta = {"metric_id": metric_id, **m.to_dict()}
-            frames = _Once(lambda d=d: compare.frames(self.viewer, self.store, d, self.lang))
-            pair_state = self._state(group="all", metric=metric_id, year_a=year_a, year_b=year_b)
-            year_state = self._state(group="all", metric=metric_id, year=year_a)
-            span_state = self._state(group="all", metric=metric_id, year=self._span())
-            specs += [
-                FigureSpec(GROUP, f"compare-side_by_side-{metric_id}", name,
-                           build=lambda f=frames, meta=meta: figures.side_by_side(
-                               compare.pair(f()[0], year_a, year_b), meta, self.lang, year_a, year_b),
-                           stamp=self._stamp(pair_state)),
-                FigureSpec(GROUP, f"compare-yoy_ranked-{metric_id}", name,
-                           build=lambda f=frames: figures.yoy_ranked(f()[1], self.lang),
-                           stamp=self._stamp(year_state, f"{t('yoy_ranked', self.lang)} · {name} · {year_a}")),
-                FigureSpec(GROUP, f"compare-count_vs_intensity-{metric_id}", name,
-                           build=lambda f=frames, meta=meta: figures.count_vs_intensity(f()[1], meta, self.lang),
-                           stamp=self._stamp(year_state, f"{t('count_vs_intensity', self.lang)} · {name} · {year_a}")),
-                FigureSpec(GROUP, f"compare-rank_heatmap-{metric_id}", name,
-                           build=lambda f=frames: figures.rank_heatmap(f()[0], self.lang),
-                           stamp=self._stamp(span_state, f"{t('rank_heatmap', self.lang)} · {name} · {self._span()}")),
-            ]
-        return specs
-
-    def _institute_figures(self, row: pd.Series) -> list[FigureSpec]:
-        institute_id, full_name = row["institute_id"], pick(row, "name", self.lang)
-        specs = []
-        for _, m in self.headline.iterrows():
-            metric_id, name = m["metric_id"], pick(m, "name", self.lang)
-            meta = {"metric_id": metric_id, **m.to_dict()}
-            rows = _Once(lambda metric_id=metric_id: institute.series(self.viewer, self.store, institute_id, metric_id))
-            state = self._state(institute=institute_id, metric=metric_id, year=self._span(), group="all")
-            specs += [
-                FigureSpec(institute_id, f"trend-{metric_id}", name,
-                           build=lambda r=rows, meta=meta: figures.trend(r(), meta, self.lang, full_name),
-                           stamp=self._stamp(state)),
-                FigureSpec(institute_id, f"share-{metric_id}", name,
-                           build=lambda r=rows: figures.share(r(), self.lang),
-                           stamp=self._stamp(state, f"{t('share', self.lang)} · {name} · {full_name}")),
-            ]
-        return specs
-
-    def _group_name(self, group_id: str) -> str:
-        groups = self.store.groups(self.viewer).set_index("group_id")
-        return pick(groups.loc[group_id], "name", self.lang) if group_id in groups.index else group_id
 
     # ---- the KPI table: one frame, written as XLSX, CSV and the combined PDF's table ------------
 
@@ -586,19 +473,6 @@ def build_pack(settings: Settings, year: int | None = None, institutes: list[str
     return pack.run(pack.plan())
 
 
-def summary(result: PackResult) -> str:
-    kinds: dict[str, int] = {}
-    for path in result.files:
-        kinds[path.suffix.lstrip(".")] = kinds.get(path.suffix.lstrip("."), 0) + 1
-    lines = [f"\nReport pack {result.year} ({result.lang}) in {result.out_dir}: {result.figures} figures, "
-             + ", ".join(f"{n} {k.upper()}" for k, n in sorted(kinds.items()))
-             + f" in {result.seconds:.1f} s (marts run {result.run_id})."]
-    if result.failures:
-        lines.append(f"\n{len(result.failures)} FAILED (everything else was written):")
-        lines += [f"  ✗ {f}" for f in result.failures]
-    return "\n".join(lines)
-
-
 # ---- helpers ---------------------------------------------------------------------------------------
 
 
@@ -611,19 +485,6 @@ def _pinned_store(marts_dir: Path, pin_dir: Path) -> MartStore:
         raise NotPublished(f"nothing is published in {marts_dir} yet — run `make refresh`") from None
     (pin_dir / "current").symlink_to(version, target_is_directory=True)
     return MartStore(pin_dir)
-
-
-class _Once:
-    """A frame built on first use and shared by the figures drawn from it (thread-safe)."""
-
-    def __init__(self, make: Callable[[], object]):
-        self._make, self._lock, self._value = make, threading.Lock(), None
-
-    def __call__(self):
-        with self._lock:
-            if self._value is None:
-                self._value = self._make()
-            return self._value
 
 
 class _Progress:

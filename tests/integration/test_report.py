@@ -21,7 +21,8 @@ import pytest
 
 from dashboards.render import browser
 from dashboards.report.__main__ import main
-from dashboards.report.pack import GROUP, FigureSpec, ReportPack, _pinned_store
+from dashboards.report.pack import ReportPack, _pinned_store
+from dashboards.report.plan import GROUP, FigureSpec
 from dashboards.views.viewer import EVERYONE
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils (pdftotext, pdfinfo) missing")
