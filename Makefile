@@ -49,7 +49,7 @@ dashboard: setup ## set up, refresh if nothing is published yet, serve the app o
 # make report [YEAR=2024] [INSTITUTES=FJQI,ZJQS] [REPORT_LANG=en] [OUT=folder] — YEAR defaults to the latest year
 # in the published marts, INSTITUTES to all, REPORT_LANG to zh, OUT to data/reports/<year>/
 report: $(VENV)/.synced ## report pack: figures (PNG/SVG/PDF), KPI tables (XLSX/CSV), a combined A4 PDF per institute
-	$(PY) -m pipelines report $(if $(YEAR),--year $(YEAR)) $(if $(INSTITUTES),--institutes $(INSTITUTES)) \
+	$(PY) -m dashboards.report $(if $(YEAR),--year $(YEAR)) $(if $(INSTITUTES),--institutes $(INSTITUTES)) \
 		$(if $(REPORT_LANG),--lang $(REPORT_LANG)) $(if $(OUT),--out $(OUT))
 
 test: setup ## run the test suite (unit, integration)

@@ -23,13 +23,13 @@ from plotly.io.json import to_json_plotly
 
 def cases(store) -> dict:
     """name → function(i) doing the i-th variant of the callback's work, as the server does it."""
-    from dashboards import app as shell
-    from dashboards.pages import compare, institute, overview
+    from dashboards.pages import compare, institute, overview, shell
+    from dashboards.views.viewer import EVERYONE as viewer
 
-    years = store.years()
-    institutes = store.institutes()["institute_id"].tolist()
-    metrics = store.metrics()["metric_id"].tolist()
-    groups = store.groups()["group_id"].tolist()
+    years = store.years(viewer)
+    institutes = store.institutes(viewer)["institute_id"].tolist()
+    metrics = store.metrics(viewer)["metric_id"].tolist()
+    groups = store.groups(viewer)["group_id"].tolist()
 
     def pick(values: list, i: int):
         return values[(i * 7) % len(values)]
@@ -39,22 +39,23 @@ def cases(store) -> dict:
         return {"metric": pick(metrics, i), "year_a": year, "year_b": year - 1, "group": pick(groups, i)}
 
     return {
-        "overview: year / group": lambda i: overview.content(store, pick(years, i), pick(groups, i), "zh"),
-        "institute: figures": lambda i: institute.figure_content(store, pick(institutes, i), pick(metrics, i),
+        "overview: year / group": lambda i: overview.content(viewer, store, pick(years, i), pick(groups, i), "zh"),
+        "institute: figures": lambda i: institute.figure_content(viewer, store, pick(institutes, i), pick(metrics, i),
                                                                  years[-1], "zh"),
-        "institute: records": lambda i: institute.records_content(store, pick(institutes, i), pick(metrics, i),
-                                                                  pick(years, i), "zh"),
-        "compare: 4 figures": lambda i: compare.content(store, compare_state(i), "zh"),
-        "language → overview (router)": lambda i: shell.render(store, overview, {"lang": ("en", "zh")[i % 2]}),
-        "language → institute (router)": lambda i: shell.render(store, institute, {"lang": ("en", "zh")[i % 2]}),
-        "language → compare (router)": lambda i: shell.render(store, compare, {"lang": ("en", "zh")[i % 2]}),
-        "first load: layout of /": lambda i: shell.shell(store, "/", ""),
-        "URL writer: as-of line": lambda i: shell.as_of(store, "zh"),
+        "institute: records": lambda i: institute.records_content(viewer, store, pick(institutes, i),
+                                                                  pick(metrics, i), pick(years, i), "zh"),
+        "compare: 4 figures": lambda i: compare.content(viewer, store, compare_state(i), "zh"),
+        "language → overview (router)": lambda i: shell.render(viewer, store, overview, {"lang": ("en", "zh")[i % 2]}),
+        "language → institute (router)": lambda i: shell.render(viewer, store, institute,
+                                                                {"lang": ("en", "zh")[i % 2]}),
+        "language → compare (router)": lambda i: shell.render(viewer, store, compare, {"lang": ("en", "zh")[i % 2]}),
+        "first load: layout of /": lambda i: shell.shell(viewer, store, "/", ""),
+        "URL writer: as-of line": lambda i: shell.as_of(viewer, store, "zh"),
     }
 
 
 def measure(size: str, work: Path, repeat: int) -> dict:
-    from dashboards.data import MartStore
+    from dashboards.views.store import MartStore
 
     marts = work / size / "data" / "marts"
     if not (marts / "current").exists():

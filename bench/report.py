@@ -1,4 +1,4 @@
-"""Report pack benchmark (issue 5): `python -m pipelines report` for the whole demo — the group and all
+"""Report pack benchmark (issue 5): `python -m dashboards.report` for the whole demo — the group and all
 seven institutes, every figure as PNG, SVG and PDF, the KPI workbooks and CSV, the combined PDFs.
 
     python -m bench.report [--repeat 1] [--out bench/out]
@@ -60,7 +60,7 @@ def pack_run(data: Path, out: Path) -> dict:
     load = os.getloadavg()[0]
     before, busy_before = resource.getrusage(resource.RUSAGE_CHILDREN), machine_busy_s()
     t0 = time.perf_counter()
-    child = subprocess.run([sys.executable, "-m", "pipelines", "report", "--out", str(out)], cwd=ROOT,
+    child = subprocess.run([sys.executable, "-m", "dashboards.report", "--out", str(out)], cwd=ROOT,
                            capture_output=True, text=True, env=os.environ | {"TOUYAN_DATA_DIR": str(data)})
     wall = time.perf_counter() - t0
     after, busy_after = resource.getrusage(resource.RUSAGE_CHILDREN), machine_busy_s()

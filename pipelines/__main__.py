@@ -1,10 +1,9 @@
-"""Command line: `python -m pipelines ingest | refresh | demo | docs | report | stop-workers`. Parses options
+"""Command line: `python -m pipelines ingest | refresh | demo | docs | stop-workers`. Parses options
 and calls the service modules. The commands that write the data folder hold its lock (pipelines/lock.py)."""
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from pipelines.config import Settings
 from pipelines.errors import FileError
@@ -25,14 +24,6 @@ def main(argv: list[str] | None = None) -> int:
     for writer in (*writers, refresh, docs):
         writer.add_argument("--wait", action="store_true",
                             help="if another command is writing the data folder (a refresh, say), wait for it")
-    report = sub.add_parser("report", help="the report pack: figures (PNG/SVG/PDF), KPI tables (XLSX/CSV) and a "
-                                           "combined PDF for the group and each institute, from the published marts")
-    report.add_argument("--year", type=int, help="the report's year (default: the latest in the published marts)")
-    report.add_argument("--institutes", help="institute ids, comma-separated (default: all)")
-    report.add_argument("--metrics", help="metric ids to draw figures for, comma-separated (default: the headline "
-                                          "metrics; the KPI tables always list every metric)")
-    report.add_argument("--lang", choices=("zh", "en"), default="zh", help="language (default: zh)")
-    report.add_argument("--out", type=Path, help="output folder (default: data/reports/<year>/)")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
 
@@ -42,8 +33,6 @@ def main(argv: list[str] | None = None) -> int:
         stopped = stop_all()
         print(f"Stopped {len(stopped)} idle worker process(es) {stopped or ''}".rstrip())
         return 0
-    if args.command == "report":
-        return _report(settings, args)
     from pipelines.lock import DataFolderBusy, write_lock
 
     try:
@@ -138,25 +127,6 @@ def _workers_note(workers: dict[str, str], idle_seconds: int) -> str:
         note += (f"; they stay {idle_seconds // 60} min for the next one "
                  "(TOUYAN_WORKER_IDLE=0 to turn off, `python -m pipelines stop-workers` to end them now)")
     return note + "."
-
-
-def _report(settings: Settings, args: argparse.Namespace) -> int:
-    from dashboards.data import NotPublished
-    from pipelines.report import build_pack, summary
-
-    def ids(text: str | None) -> list[str] | None:
-        return [i.strip() for i in text.split(",") if i.strip()] if text else None
-
-    try:
-        result = build_pack(settings, args.year, ids(args.institutes), args.lang, args.out, metrics=ids(args.metrics))
-    except (NotPublished, ValueError) as e:
-        print(f"Report pack not made: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("\nReport pack interrupted: the files listed above were written, the rest were not.", file=sys.stderr)
-        return 130
-    print(summary(result))
-    return 1 if result.failures else 0
 
 
 def _docs(settings: Settings) -> int:

@@ -3,8 +3,8 @@
 # internet access (Dash serves every .css in assets/ itself, in file-name order: bootstrap.min.css
 # loads before touyan.css), and plotly.js's cartesian bundle (scatter, bar, heatmap… — every trace
 # type the dashboard draws): dcc.Graph loads it instead of the plotly package's full bundle (1.4 MiB
-# to parse against 4.6; assets/touyan-plotly.js points it there, app.py keeps it out of the page's
-# scripts). Same plotly.js version as the plotly package. The export renderer (dashboards/exports.py)
+# to parse against 4.6; assets/touyan-plotly.js points it there, server/app.py keeps it out of the page's
+# scripts). Same plotly.js version as the plotly package. The export renderer (dashboards/render/browser.py)
 # loads the same bundle into its Chromium.
 #
 # Source: the `bootstrap` package on the npm registry (`npm pack`, no other network needed).

@@ -80,7 +80,7 @@ class DataDir:
 
 
 def body_rows(table) -> list[list[str]]:
-    """The cells of a table rendered by dashboards.components.table, row by row."""
+    """The cells of a table rendered by dashboards.pages.components.table, row by row."""
     _, body = table.children
     return [[cell["props"]["children"] for cell in row["props"]["children"]] for row in body["props"]["children"]]
 

@@ -1,32 +1,26 @@
 """指标说明 Definitions: every metric of the catalog, in the view's language."""
 from __future__ import annotations
 
-import pandas as pd
 from dash import html
 
-from dashboards.components import table, table_card
-from dashboards.data import MartStore
-from dashboards.i18n import pick, t
+from dashboards.i18n import t
 from dashboards.pages.common import state_store
+from dashboards.pages.components import table, table_card
+from dashboards.views.definitions import definitions
+from dashboards.views.store import MartStore
+from dashboards.views.viewer import Viewer
 
 PATH = "/definitions"
 PAGE = "definitions"
 
 
-def layout(store: MartStore, state: dict):
+def layout(viewer: Viewer, store: MartStore, state: dict):
     lang = state["lang"]
     return html.Div([state_store(PAGE, {"lang": lang}),
-                     table_card("definitions", lang, t("definitions", lang), table(definitions(store, state), lang))])
+                     table_card("definitions", lang, t("definitions", lang), table(definitions(viewer, store, state), lang))])
 
 
-def definitions(store: MartStore, state: dict) -> pd.DataFrame:
-    lang = state["lang"]
-    return pd.DataFrame([{t("metric", lang): pick(m, "name", lang), "id": m["metric_id"],
-                          t("unit", lang): pick(m, "unit", lang), t("definition", lang): pick(m, "description", lang),
-                          t("direction", lang): t(m["direction"], lang)}
-                         for _, m in store.metrics().iterrows()])
-
-
+# name → builder(viewer, store, state): a table as the page shows it for a view state (the table downloads)
 TABLES = {"definitions": definitions}
 
 

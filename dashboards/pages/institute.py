@@ -8,50 +8,37 @@ import pandas as pd
 from dash import Input, Output, State, html
 
 from dashboards import figures
-from dashboards.components import figure_card, table, table_card
-from dashboards.data import MartStore
 from dashboards.i18n import fmt_pct, fmt_rank, fmt_value, t
-from dashboards.pages.common import (
-    checked,
-    control,
-    dropdown,
-    figure_builders,
+from dashboards.pages.common import checked, control, dropdown, figure_builders, request_viewer, state_store
+from dashboards.pages.components import figure_card, table, table_card
+from dashboards.pages.state import InvalidState
+from dashboards.views import institute as views
+from dashboards.views.common import (
     institute_name,
     institute_options,
     metric_meta,
     metric_options,
-    state_store,
     year_options,
 )
-from dashboards.state import InvalidState
+from dashboards.views.store import MartStore
+from dashboards.views.viewer import Viewer
 
 PATH = "/institute"
 PAGE = "institute"
 
 
-def defaults(store: MartStore, state: dict) -> dict:
-    institutes = store.institutes()["institute_id"].tolist()
-    metrics = store.metrics()["metric_id"].tolist()
-    years = store.years()
-    return {
-        "institute": state.get("institute") if state.get("institute") in institutes else institutes[0],
-        "metric": state.get("metric") if state.get("metric") in metrics else metrics[0],
-        "record_year": state.get("record_year") if state.get("record_year") in years else years[-1],
-    }
-
-
-def layout(store: MartStore, state: dict):
+def layout(viewer: Viewer, store: MartStore, state: dict):
     """The page with its content for the state (no callback needed to fill it)."""
     lang = state["lang"]
-    d = defaults(store, state)
-    trend, share, summary_row = figure_content(store, d["institute"], d["metric"], d["record_year"], lang)
-    records_table, page_state = records_content(store, d["institute"], d["metric"], d["record_year"], lang)
+    d = views.defaults(viewer, store, state)
+    trend, share, summary_row = figure_content(viewer, store, d["institute"], d["metric"], d["record_year"], lang)
+    records_table, page_state = records_content(viewer, store, d["institute"], d["metric"], d["record_year"], lang)
     return html.Div([
         state_store(PAGE, page_state),
-        dbc.Row([control(t("institute", lang), dropdown("institute-id", institute_options(store, lang), d["institute"])),
-                 control(t("metric", lang), dropdown("institute-metric", metric_options(store, lang), d["metric"])),
+        dbc.Row([control(t("institute", lang), dropdown("institute-id", institute_options(viewer, store, lang), d["institute"])),
+                 control(t("metric", lang), dropdown("institute-metric", metric_options(viewer, store, lang), d["metric"])),
                  control(t("year", lang) + " · " + t("records", lang),
-                         dropdown("institute-record-year", year_options(store), d["record_year"]))],
+                         dropdown("institute-record-year", year_options(viewer, store), d["record_year"]))],
                 className="mb-3"),
         html.Div(summary_row, id="institute-summary", className="mb-2"),
         figure_card("trend", lang, trend, note=t("records_hint", lang)),
@@ -60,18 +47,12 @@ def layout(store: MartStore, state: dict):
     ])
 
 
-def series(store: MartStore, institute_id: str, metric_id: str) -> pd.DataFrame:
-    rows = store.institute_metric_years(metric_id=metric_id, institute_id=institute_id)
-    group = store.group_metric_years("all", metric_id)[["year", "institute_mean"]].rename(
-        columns={"institute_mean": "group_mean"})
-    return rows.merge(group, on="year", how="left").sort_values("year")
-
-
-def figure_content(store: MartStore, institute_id: str, metric_id: str, record_year: int, lang: str) -> tuple:
+def figure_content(viewer: Viewer, store: MartStore, institute_id: str, metric_id: str, record_year: int,
+                   lang: str) -> tuple:
     """The trend and share figures and the summary row."""
-    metric = metric_meta(store, metric_id)
-    rows = series(store, institute_id, metric_id)
-    name = institute_name(store, institute_id, lang)
+    metric = metric_meta(viewer, store, metric_id)
+    rows = views.series(viewer, store, institute_id, metric_id)
+    name = institute_name(viewer, store, institute_id, lang)
     return figures.trend(rows, metric, lang, name), figures.share(rows, lang), summary(rows, metric, lang, record_year)
 
 
@@ -96,29 +77,27 @@ def summary(rows: pd.DataFrame, metric: dict, lang: str, year: int):
 RECORDS_SHOWN = 500
 
 
-def records(store: MartStore, state: dict) -> pd.DataFrame:
-    d = defaults(store, state)
-    return store.records(d["metric"], d["institute"], d["record_year"])
-
-
-def records_content(store: MartStore, institute_id: str, metric_id: str, record_year: int, lang: str) -> tuple:
+def records_content(viewer: Viewer, store: MartStore, institute_id: str, metric_id: str, record_year: int,
+                    lang: str) -> tuple:
     """The records table (the first RECORDS_SHOWN; the download has them all) and the page's URL state."""
     state = {"lang": lang, "institute": institute_id, "metric": metric_id, "record_year": record_year}
-    d = defaults(store, state)
-    shown = store.records(d["metric"], d["institute"], d["record_year"], limit=RECORDS_SHOWN)
-    total = store.record_count(d["metric"], d["institute"], d["record_year"]) if len(shown) == RECORDS_SHOWN else len(shown)
+    d = views.defaults(viewer, store, state)
+    shown = views.record_rows(viewer, store, d["metric"], d["institute"], d["record_year"], limit=RECORDS_SHOWN)
+    total = (views.record_count(viewer, store, d["metric"], d["institute"], d["record_year"])
+             if len(shown) == RECORDS_SHOWN else len(shown))
     return table(shown, lang, max_rows=RECORDS_SHOWN, total=total), state
 
 
-TABLES = {"records": records}
+# name → builder(viewer, store, state): a table as the page shows it for a view state (the table downloads)
+TABLES = {"records": views.records}
 
 
-def _figures(store: MartStore, state: dict) -> tuple:
-    d = defaults(store, state)
-    return figure_content(store, d["institute"], d["metric"], d["record_year"], state["lang"])
+def _figures(viewer: Viewer, store: MartStore, state: dict) -> tuple:
+    d = views.defaults(viewer, store, state)
+    return figure_content(viewer, store, d["institute"], d["metric"], d["record_year"], state["lang"])
 
 
-# name → builder(store, state): a figure as the page draws it for a view state (the figure downloads)
+# name → builder(viewer, store, state): a figure as the page draws it for a view state (the figure downloads)
 FIGURES = figure_builders(("trend", "share"), _figures)
 
 
@@ -131,8 +110,9 @@ def register(app, store: MartStore) -> None:
                   Output({"type": "figure", "figure": "share"}, "figure"),
                   Output("institute-summary", "children"), *controls, prevent_initial_call=True)
     def update_figures(institute_id, metric_id, record_year, lang):
-        checked(store, lang=lang, institute=institute_id, metric=metric_id, record_year=record_year)
-        return figure_content(store, institute_id, metric_id, record_year, lang)
+        viewer = request_viewer()
+        checked(viewer, store, lang=lang, institute=institute_id, metric=metric_id, record_year=record_year)
+        return figure_content(viewer, store, institute_id, metric_id, record_year, lang)
 
     @app.callback(Output("institute-record-year", "value"), Input({"type": "figure", "figure": "trend"}, "clickData"),
                   prevent_initial_call=True)
@@ -141,10 +121,11 @@ def register(app, store: MartStore) -> None:
             year = int(click["points"][0]["x"])
         except (TypeError, KeyError, IndexError, ValueError):
             raise InvalidState("clickData", click) from None
-        return checked(store, record_year=year)["record_year"]
+        return checked(request_viewer(), store, record_year=year)["record_year"]
 
     @app.callback(Output({"type": "table", "table": "records"}, "children"),
                   Output({"type": "page-state", "page": PAGE}, "data"), *controls, prevent_initial_call=True)
     def update_records(institute_id, metric_id, record_year, lang):
-        checked(store, lang=lang, institute=institute_id, metric=metric_id, record_year=record_year)
-        return records_content(store, institute_id, metric_id, record_year, lang)
+        viewer = request_viewer()
+        checked(viewer, store, lang=lang, institute=institute_id, metric=metric_id, record_year=record_year)
+        return records_content(viewer, store, institute_id, metric_id, record_year, lang)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import csv
 import re
 
-from dashboards.data import MartStore
-from dashboards.pages.quality import original_cells, reason_names
+from dashboards.views.quality import original_cells, quarantined_rows, reason_names
+from dashboards.views.store import MartStore
+from dashboards.views.viewer import EVERYONE
 from pipelines.config import PROJECT_ROOT
 from pipelines.contracts import CONTRACTS
 from pipelines.validate import Compiled
@@ -49,11 +50,11 @@ def test_every_reason_code_has_a_name_in_both_languages_and_no_name_is_left_over
 def test_the_quality_page_names_the_demos_reasons_in_the_language(published_demo):
     settings, _ = published_demo
     store = MartStore(settings.marts_dir)
-    codes = store.quarantined()["reason_code"]
+    codes = quarantined_rows(EVERYONE, store)["reason_code"]
     labels = reason_labels()
     assert len(set(codes)) >= 5
-    assert list(reason_names(store, codes, "zh")) == [labels[c][0] for c in codes]
-    assert list(reason_names(store, codes, "en")) == [labels[c][1] for c in codes]
+    assert list(reason_names(EVERYONE, store, codes, "zh")) == [labels[c][0] for c in codes]
+    assert list(reason_names(EVERYONE, store, codes, "en")) == [labels[c][1] for c in codes]
 
 
 def test_every_contract_column_has_a_name_in_both_languages_the_chinese_one_its_first_header():
@@ -67,9 +68,9 @@ def test_every_contract_column_has_a_name_in_both_languages_the_chinese_one_its_
 def test_the_quality_page_shows_a_quarantined_rows_cells_by_name(published_demo):
     settings, _ = published_demo
     store = MartStore(settings.marts_dir)
-    rows = store.quarantined().set_index("source_file", drop=False)
+    rows = quarantined_rows(EVERYONE, store).set_index("source_file", drop=False)
     patent = "ip_items/福建省质检院知识产权清单2015-2024.xlsx"
-    zh, en = original_cells(store, rows, "zh"), original_cells(store, rows, "en")
+    zh, en = original_cells(EVERYONE, store, rows, "zh"), original_cells(EVERYONE, store, rows, "en")
     assert zh[patent] == ("单位：福建省产品质量检验研究院；类型：发明；申请号：202010123456.7；名称：一种电线电缆绝缘层厚度检测装置；"
                           "申请日：2020-03-18；授权日：2022-06-14；法律状态：授权")
     assert en[patent].startswith("Institute: 福建省产品质量检验研究院; Type: 发明; Number: 202010123456.7; ")

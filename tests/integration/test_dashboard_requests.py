@@ -11,14 +11,14 @@ import logging
 
 import pytest
 
-from dashboards.app import create_app
+from dashboards.server.app import create_app
 from tests.canary import Canary
 
 
 @pytest.fixture(scope="module")
 def app(published_demo):
     settings, _ = published_demo
-    return create_app(settings.marts_dir, settings.reports_dir)
+    return create_app(settings)
 
 
 def dependency(component, prop: str, value=None) -> dict:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboards.data import MartStore
 from dashboards.pages import overview
+from dashboards.views import overview as overview_views
+from dashboards.views.store import MartStore
+from dashboards.views.viewer import EVERYONE
 from tests.conftest import body_rows
 
 
@@ -17,7 +19,7 @@ def store(published_demo):
 
 
 def state(store: MartStore) -> dict:
-    return {"lang": "zh", "year": store.years()[-1], "group": "all"}
+    return {"lang": "zh", "year": store.years(EVERYONE)[-1], "group": "all"}
 
 
 def find(component, component_id):
@@ -32,7 +34,7 @@ def find(component, component_id):
 
 
 def test_a_group_that_fits_on_one_page_shows_no_pager(store):
-    layout = overview.layout(store, state(store))
+    layout = overview.layout(EVERYONE, store, state(store))
     pager = find(layout, "leaderboard-pager")
     assert pager.max_value == 1 and pager.style == {"display": "none"}
     assert len(body_rows(find(layout, {"type": "table", "table": "leaderboard"}).children)) == 7
@@ -40,7 +42,7 @@ def test_a_group_that_fits_on_one_page_shows_no_pager(store):
 
 def test_every_institute_is_on_exactly_one_page(store, monkeypatch):
     monkeypatch.setattr(overview, "LEADERBOARD_ROWS", 3)
-    full = overview.leaderboard(store, state(store))
+    full = overview_views.leaderboard(EVERYONE, store, state(store))
     assert len(full) == 7 and overview.pages_of(full) == 3
     pages = [overview.leaderboard_page(full, page) for page in (1, 2, 3)]
     assert [len(p) for p in pages] == [3, 3, 1]
@@ -48,9 +50,9 @@ def test_every_institute_is_on_exactly_one_page(store, monkeypatch):
     assert overview.leaderboard_page(full, None).equals(pages[0])  # no page yet: the first
     assert overview.leaderboard_page(full, 9).equals(pages[-1])  # past the end (a smaller group): the last
 
-    layout = overview.layout(store, state(store))
+    layout = overview.layout(EVERYONE, store, state(store))
     pager = find(layout, "leaderboard-pager")
     assert pager.max_value == 3 and pager.active_page == 1 and pager.style == {}
     shown = body_rows(find(layout, {"type": "table", "table": "leaderboard"}).children)
     assert [row[0] for row in shown] == full.iloc[:3, 0].tolist()
-    assert len(overview.TABLES["leaderboard"](store, state(store))) == 7  # the CSV and XLSX keep them all
+    assert len(overview.TABLES["leaderboard"](EVERYONE, store, state(store))) == 7  # the CSV and XLSX keep them all

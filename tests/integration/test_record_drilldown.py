@@ -5,8 +5,10 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from dashboards.data import MartStore
 from dashboards.pages import institute
+from dashboards.views import institute as institute_views
+from dashboards.views.store import MartStore
+from dashboards.views.viewer import EVERYONE
 from tests.conftest import body_rows
 
 
@@ -27,19 +29,20 @@ def test_the_page_shows_the_first_records_and_says_how_many_the_download_has(sto
     institute_id, year, n = busiest(store, "fct_volunteer_records")
     monkeypatch.setattr(institute, "RECORDS_SHOWN", 10)
     assert n > 10
-    everything = institute.records(store, {"institute": institute_id, "metric": "vol_hours", "record_year": year})
+    everything = institute_views.records(EVERYONE, store, {"institute": institute_id, "metric": "vol_hours",
+                                                          "record_year": year})
     assert len(everything) == n  # the download
-    shown, _ = institute.records_content(store, institute_id, "vol_hours", year, "en")
+    shown, _ = institute.records_content(EVERYONE, store, institute_id, "vol_hours", year, "en")
     table, note = shown.children
     rows = body_rows(table)
     assert [r[list(everything.columns).index("source_row")] for r in rows] == [
         str(v) for v in everything["source_row"].head(10)]  # the first ten, in file order
     assert note.children == f"The first 10 of {n:,} rows; download CSV or XLSX for all of them."
-    assert store.record_count("vol_hours", institute_id, year) == n
+    assert institute_views.record_count(EVERYONE, store, "vol_hours", institute_id, year) == n
 
 
 def test_a_figure_with_few_records_shows_them_all_without_a_note(store, monkeypatch):
     institute_id, year, n = busiest(store, "fct_volunteer_records")
     monkeypatch.setattr(institute, "RECORDS_SHOWN", n)
-    shown, _ = institute.records_content(store, institute_id, "vol_hours", year, "zh")
+    shown, _ = institute.records_content(EVERYONE, store, institute_id, "vol_hours", year, "zh")
     assert len(body_rows(shown)) == n  # a plain table: no note

@@ -277,12 +277,12 @@ def the_dashboard_says_the_refresh_failed(data: DataDir, stage: str) -> str:
     """The refresh that just failed is recorded (data/reports/last_run.json), and the dashboard's quality
     page, over the same data folder, warns of it: when, at which stage, what failed, and that the data
     shown is the last published version. Returns the warning's text (English)."""
-    from dashboards.app import create_app
+    from dashboards.server.app import create_app
 
     record = json.loads((data.settings.reports_dir / "last_run.json").read_text(encoding="utf-8"))
     assert record["status"] == "failed" and record["stage"] == stage and record["what"] and record["action"]
     published = json.loads((data.settings.marts_dir / "current" / "manifest.json").read_text(encoding="utf-8"))
-    app = create_app(data.settings.marts_dir, data.settings.reports_dir)
+    app = create_app(data.settings)
     layout = app.server.test_client().get("/_dash-layout", headers={"Referer": "http://127.0.0.1/quality?lang=en"})
     banner = find_component(layout.json, "refresh-failed")
     assert banner is not None, "no warning on the quality page"

@@ -12,15 +12,18 @@ import shutil
 import struct
 import subprocess
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 
 import duckdb
 import openpyxl
 import pandas as pd
 import pytest
 
-from dashboards import exports
-from pipelines.__main__ import main
-from pipelines.report import GROUP, FigureSpec, ReportPack, _pinned_store
+from dashboards.render import browser
+from dashboards.report.__main__ import main
+from dashboards.report.pack import ReportPack, _pinned_store
+from dashboards.report.plan import GROUP, FigureSpec
+from dashboards.views.viewer import EVERYONE
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils (pdftotext, pdfinfo) missing")
 
@@ -37,7 +40,7 @@ def pack(published_demo, tmp_path_factory):
     """The pack, with one figure that cannot be built added to FJQI's: it must be named, not stop the rest."""
     settings, _ = published_demo
     out_dir = tmp_path_factory.mktemp("report") / str(YEAR)
-    starts = exports.FigureRenderer.starts
+    starts = browser.FigureRenderer.starts
     log = io.StringIO()
     report = ReportPack(settings, YEAR, INSTITUTES, "zh", out_dir, out=log, metrics=METRICS)
     units = report.plan()
@@ -47,8 +50,8 @@ def pack(published_demo, tmp_path_factory):
     result = report.run(units)
     con = duckdb.connect()
     for mart in report.manifest["marts"]:
-        con.execute(f"create view {mart['mart']} as select * from read_parquet('{report.store.version().path / mart['file']}')")
-    return report, units, result, con, log.getvalue(), exports.FigureRenderer.starts - starts
+        con.execute(f"create view {mart['mart']} as select * from read_parquet('{report.store.version(EVERYONE).path / mart['file']}')")
+    return report, units, result, con, log.getvalue(), browser.FigureRenderer.starts - starts
 
 
 def pdf_pages(path) -> int:
@@ -259,22 +262,19 @@ def test_combined_pdf_kpi_table_equals_the_published_marts(pack):
                     assert shown == pytest.approx(e[column], abs=tolerance + 1e-9), (unit, label, column, line)
 
 
-def test_without_a_browser_the_tables_are_made_and_the_browser_is_named_once(published_demo, tmp_path,
-                                                                            monkeypatch):
+def test_without_a_browser_the_tables_are_made_and_the_browser_is_named_once(published_demo, tmp_path):
     settings, _ = published_demo
-    exports.shutdown_renderer()
+    browser.shutdown_renderer()
     fake = tmp_path / "chromium"
     fake.write_text("#!/bin/sh\nexit 3\n")
     fake.chmod(0o755)
-    monkeypatch.setenv("BROWSER_PATH", str(fake))
     log = io.StringIO()
-    report = ReportPack(settings, YEAR, ["FJQI"], "zh", tmp_path / "out", out=log, metrics=METRICS[:1])
+    report = ReportPack(replace(settings, browser_path=str(fake)), YEAR, ["FJQI"], "zh", tmp_path / "out", out=log, metrics=METRICS[:1])
     result = report.run(report.plan())
     assert [(f.unit, f.item) for f in result.failures] == [("-", "Chromium (no figures, no combined PDFs)")]
     assert log.getvalue().count("✗") == 1
     assert sorted(p.suffix for p in result.files) == [".csv"] * 8 + [".xlsx"] * 2
-    monkeypatch.delenv("BROWSER_PATH")
-    exports.shutdown_renderer()
+    browser.shutdown_renderer()
 
 
 def test_the_pack_reads_the_version_published_when_it_started(published_demo, tmp_path):
@@ -286,13 +286,13 @@ def test_the_pack_reads_the_version_published_when_it_started(published_demo, tm
     (marts / "current").symlink_to(version, target_is_directory=True)
     store = _pinned_store(marts, pin)
     (marts / "current").unlink()  # a refresh switches `current` (here: away to nothing at all)
-    assert store.version().path == version and store.years()[-1] == YEAR
+    assert store.version(EVERYONE).path == version and store.years(EVERYONE)[-1] == YEAR
 
 
 def test_cli_refuses_a_year_or_institute_not_in_the_marts(published_demo, monkeypatch, capsys):
     settings, _ = published_demo
     monkeypatch.setenv("TOUYAN_DATA_DIR", str(settings.data_dir))
-    assert main(["report", "--year", "1990"]) == 2
+    assert main(["--year", "1990"]) == 2
     assert "year 1990" in capsys.readouterr().err
-    assert main(["report", "--institutes", "FJQI,NOPE"]) == 2
+    assert main(["--institutes", "FJQI,NOPE"]) == 2
     assert "unknown institute(s) NOPE" in capsys.readouterr().err

@@ -47,3 +47,20 @@ def test_workbook_limits_are_read_from_the_environment(monkeypatch):
     monkeypatch.setenv("TOUYAN_MAX_WORKBOOK_INFLATED", "1.5GB")
     settings = Settings.from_env()
     assert (settings.max_workbook_cells, settings.max_workbook_inflated_bytes) == (2_000_000, 1_500_000_000)
+
+
+def test_the_dashboards_settings_are_read_from_the_environment(monkeypatch):
+    for name in ("TOUYAN_DASH_HOST", "TOUYAN_DASH_PORT", "TOUYAN_DASH_USER", "TOUYAN_DASH_PASSWORD", "BROWSER_PATH"):
+        monkeypatch.delenv(name, raising=False)
+    default = Settings.from_env()
+    assert (default.dash_host, default.dash_port, default.dash_user, default.dash_password, default.browser_path) == \
+        ("127.0.0.1", 8050, None, None, None)
+    monkeypatch.setenv("TOUYAN_DASH_HOST", "0.0.0.0")
+    monkeypatch.setenv("TOUYAN_DASH_PORT", "8443")
+    monkeypatch.setenv("TOUYAN_DASH_USER", "analyst")
+    monkeypatch.setenv("TOUYAN_DASH_PASSWORD", "s3cret")
+    monkeypatch.setenv("BROWSER_PATH", "/opt/chromium/chrome")
+    settings = Settings.from_env()
+    assert (settings.dash_host, settings.dash_port, settings.dash_user, settings.dash_password, settings.browser_path) == \
+        ("0.0.0.0", 8443, "analyst", "s3cret", "/opt/chromium/chrome")
+    assert "s3cret" not in repr(settings)  # a logged or printed Settings does not show the password

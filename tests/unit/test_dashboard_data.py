@@ -13,8 +13,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboards.data import MartStore, NotPublished
-from dashboards.pages.common import institute_names
+from dashboards.views.common import institute_names
+from dashboards.views.store import MartStore, NotPublished
+from dashboards.views.viewer import EVERYONE
 
 MARTS = {
     "dim_institutes": """select * from (values ('35', 'FJQI', '福建省质检院', 'Fujian QI', '闽质检'),
@@ -63,7 +64,7 @@ def marts(tmp_path) -> Path:
 def test_nothing_published_says_so(marts):
     marts.mkdir()
     with pytest.raises(NotPublished):
-        MartStore(marts).years()
+        MartStore(marts).years(EVERYONE)
 
 
 def test_filters_in_memory_give_what_the_query_gave(marts):
@@ -79,24 +80,24 @@ def test_filters_in_memory_give_what_the_query_gave(marts):
              ({"years": [2022], "group_id": "peer"}, "year = 2022 and peer_group_id = 'peer'"),
              ({"metric_id": "nope"}, "false")]
     for filters, where in cases:
-        got = store.institute_metric_years(**filters)
+        got = store.institute_metric_years(EVERYONE, **filters)
         want = con.execute(sql.format(where)).df()
         assert got[["institute_id", "year", "metric_id", "value", "institute_zh"]].values.tolist() == \
             want[["institute_id", "year", "metric_id", "value", "institute_zh"]].values.tolist(), filters
-    assert store.years() == [2020, 2021, 2022, 2023]
-    assert store.group_metric_years("peer", "ip")["year"].tolist() == [2020, 2021, 2022, 2023]
-    assert store.institutes()["institute_id"].tolist() == ["ZJQS", "ZJSI", "FJQI"]  # province, then id
+    assert store.years(EVERYONE) == [2020, 2021, 2022, 2023]
+    assert store.group_metric_years(EVERYONE, "peer", "ip")["year"].tolist() == [2020, 2021, 2022, 2023]
+    assert store.institutes(EVERYONE)["institute_id"].tolist() == ["ZJQS", "ZJSI", "FJQI"]  # province, then id
 
 
 def test_a_new_publish_is_served_on_the_next_call_and_the_old_version_is_let_go(marts):
     publish(marts, "r1", 2023)
     store = MartStore(marts)
-    assert store.version().run_id == "r1" and store.years()[-1] == 2023
-    assert institute_names(store, "zh")["FJQI"] == "闽质检"
+    assert store.version(EVERYONE).run_id == "r1" and store.years(EVERYONE)[-1] == 2023
+    assert institute_names(EVERYONE, store, "zh")["FJQI"] == "闽质检"
     old = weakref.ref(store.snapshot())
     publish(marts, "r2", 2024, institute_zh="福建省质检院（新）")
-    assert store.version().run_id == "r2" and store.years()[-1] == 2024
-    assert store.institute_metric_years(years=[2024], metric_id="ip")["institute_zh"].tolist() == \
+    assert store.version(EVERYONE).run_id == "r2" and store.years(EVERYONE)[-1] == 2024
+    assert store.institute_metric_years(EVERYONE, years=[2024], metric_id="ip")["institute_zh"].tolist() == \
         ["福建省质检院（新）", "浙江省质科院", "浙江省标准院"]
     gc.collect()
     assert old() is None  # only the current version's data is kept
@@ -105,24 +106,24 @@ def test_a_new_publish_is_served_on_the_next_call_and_the_old_version_is_let_go(
 def test_what_the_store_hands_out_does_not_change_what_it_keeps(marts):
     publish(marts, "r1", 2022)
     store = MartStore(marts)
-    rows = store.institute_metric_years()
+    rows = store.institute_metric_years(EVERYONE)
     rows["value"] = -1.0
     rows.loc[0, "institute_id"] = "XXXX"
-    metrics = store.metrics()
+    metrics = store.metrics(EVERYONE)
     metrics["name_zh"] = "changed"
-    names = institute_names(store, "en")
+    names = institute_names(EVERYONE, store, "en")
     names["FJQI"] = "changed"
-    assert (store.institute_metric_years()["value"] > 0).all()
-    assert "XXXX" not in store.institute_metric_years()["institute_id"].tolist()
-    assert store.metrics()["name_zh"].tolist() == ["项目", "知识产权"]
-    assert institute_names(store, "en")["FJQI"] == "FJQI"
+    assert (store.institute_metric_years(EVERYONE)["value"] > 0).all()
+    assert "XXXX" not in store.institute_metric_years(EVERYONE)["institute_id"].tolist()
+    assert store.metrics(EVERYONE)["name_zh"].tolist() == ["项目", "知识产权"]
+    assert institute_names(EVERYONE, store, "en")["FJQI"] == "FJQI"
 
 
 def test_the_watcher_loads_a_new_version_before_it_is_asked_for(marts):
     publish(marts, "r1", 2022)
     store = MartStore(marts)
     warmed = []
-    store.watch(0.05, warm=lambda: warmed.append(store.version().run_id))
+    store.watch(0.05, warm=lambda: warmed.append(store.version(EVERYONE).run_id))
     assert warmed == ["r1"] and store._snapshot.run_id == "r1"  # loaded and warmed before it returns
     publish(marts, "r2", 2023)
     deadline = time.monotonic() + 60  # a bound for a failing test only: the loop ends when it loads

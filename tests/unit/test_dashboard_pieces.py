@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from dashboards import figures
-from dashboards.components import table
 from dashboards.i18n import fmt_pct, fmt_rank, fmt_value, t
-from dashboards.state import build, parse
+from dashboards.pages.components import table
+from dashboards.pages.state import build, parse
 from tests.conftest import body_rows
 
 METRIC = {"metric_id": "prj_initiated", "name_zh": "新立项项目数", "name_en": "Projects initiated",

@@ -6,12 +6,13 @@ from __future__ import annotations
 import base64
 import logging
 import re
+from dataclasses import replace
 
 import pytest
 
-from dashboards import security
-from dashboards.app import create_app
-from dashboards.security import (
+from dashboards.server import security
+from dashboards.server.app import create_app
+from dashboards.server.security import (
     FIRST_DELAY_S,
     FREE_FAILURES,
     MAX_DELAY_S,
@@ -23,6 +24,12 @@ from pipelines.config import Settings
 
 HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy")
 USER, PASSWORD = "analyst", "s3cret-Pa55"
+
+
+def settings(data_dir, **changes) -> Settings:
+    """The settings the environment gives (Settings.from_env: the login), over `data_dir`, without trusted
+    proxies unless `changes` name some."""
+    return replace(Settings.from_env(), data_dir=data_dir, **{"trusted_proxies": (), **changes})
 
 
 def basic(user: str, password: str) -> dict:
@@ -40,14 +47,14 @@ def client(app, address: str):
 def open_app(tmp_path, monkeypatch):
     monkeypatch.delenv("TOUYAN_DASH_USER", raising=False)
     monkeypatch.delenv("TOUYAN_DASH_PASSWORD", raising=False)
-    return create_app(tmp_path / "marts")
+    return create_app(settings(tmp_path))
 
 
 @pytest.fixture
 def locked_app(tmp_path, monkeypatch):
     monkeypatch.setenv("TOUYAN_DASH_USER", USER)
     monkeypatch.setenv("TOUYAN_DASH_PASSWORD", PASSWORD)
-    return create_app(tmp_path / "marts")
+    return create_app(settings(tmp_path))
 
 
 def write_state_request(search: str = "") -> dict:
@@ -174,23 +181,23 @@ def refused_from(app, caplog, peer: str, forwarded: str | None) -> str:
 
 
 def test_x_forwarded_for_is_believed_only_from_a_configured_proxy(tmp_path, caplog):
-    direct = create_app(tmp_path / "marts")
+    direct = create_app(settings(tmp_path))
     assert refused_from(direct, caplog, "127.0.0.1", "127.0.0.2") == "127.0.0.1"  # a client wrote it: ignored
-    proxied = create_app(tmp_path / "marts", trusted_proxies=("127.0.0.1",))
+    proxied = create_app(settings(tmp_path, trusted_proxies=("127.0.0.1",)))
     assert refused_from(proxied, caplog, "127.0.0.1", "127.0.0.2") == "127.0.0.2"
     # the address the proxy appended is the one believed, not one the client put before it
     assert refused_from(proxied, caplog, "127.0.0.1", "127.0.0.66, 127.0.0.3") == "127.0.0.3"
     assert refused_from(proxied, caplog, "127.0.0.1", None) == "127.0.0.1"
     # a request that does not come from the proxy: its header is ignored
     assert refused_from(proxied, caplog, "127.0.0.5", "127.0.0.2") == "127.0.0.5"
-    networks = create_app(tmp_path / "marts", trusted_proxies=("127.0.0.0/30",))
+    networks = create_app(settings(tmp_path, trusted_proxies=("127.0.0.0/30",)))
     assert refused_from(networks, caplog, "127.0.0.2", "127.0.0.9") == "127.0.0.9"
 
 
 def test_failed_logins_count_against_the_forwarded_client_behind_a_proxy(tmp_path, monkeypatch, caplog):
     monkeypatch.setenv("TOUYAN_DASH_USER", USER)
     monkeypatch.setenv("TOUYAN_DASH_PASSWORD", PASSWORD)
-    proxy = client(create_app(tmp_path / "marts", trusted_proxies=("127.0.0.1",)), "127.0.0.1")
+    proxy = client(create_app(settings(tmp_path, trusted_proxies=("127.0.0.1",))), "127.0.0.1")
     with caplog.at_level(logging.WARNING, logger="touyan.dashboard"):
         failures = [proxy.get("/", headers={**basic(USER, "wrong"), "X-Forwarded-For": "127.0.0.2"})
                     for _ in range(FREE_FAILURES + 1)]

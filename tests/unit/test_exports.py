@@ -21,17 +21,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from dashboards import exports
-from dashboards.exports import (
-    Stamp,
-    export_figure,
-    export_formats,
-    export_table_csv,
-    export_table_xlsx,
-    fix_pdf_text_layer,
-    stamp_figure,
-    wrap,
-)
+from dashboards.render import browser, export
+from dashboards.render import stamp as stamps
+from dashboards.render.export import export_figure, export_formats
+from dashboards.render.pdf_text import fix_pdf_text_layer
+from dashboards.render.stamp import Stamp, stamp_figure, wrap
+from dashboards.render.tables import export_table_csv, export_table_xlsx
 from pipelines.config import PROJECT_ROOT
 
 STAMP = Stamp(
@@ -92,22 +87,22 @@ def test_pdf_text_layer_holds_the_chinese_stamp():
 
 
 def test_exports_reuse_one_renderer():
-    renderer = exports.renderer()
-    starts, renders = exports.FigureRenderer.starts, renderer.renders
+    renderer = browser.renderer()
+    starts, renders = browser.FigureRenderer.starts, renderer.renders
     fig = figure()
     for i in range(10):
         export_figure(fig, ("png", "svg")[i % 2], STAMP, width=500, height=300, scale=1)
-    assert exports.renderer() is renderer
-    assert exports.FigureRenderer.starts == starts
+    assert browser.renderer() is renderer
+    assert browser.FigureRenderer.starts == starts
     assert renderer.renders == renders + 10
 
 
 def test_exports_from_several_threads():
-    starts = exports.FigureRenderer.starts
+    starts = browser.FigureRenderer.starts
     with ThreadPoolExecutor(3) as pool:
         sizes = list(pool.map(lambda w: png_size(export_figure(figure(), "png", STAMP, w, 300, 1)), [400, 500, 600]))
     assert sizes == [(400, 300), (500, 300), (600, 300)]
-    assert exports.FigureRenderer.starts == starts
+    assert browser.FigureRenderer.starts == starts
 
 
 def wait(seconds: float):
@@ -127,7 +122,7 @@ def pdf_page_size(data: bytes) -> tuple[float, float]:
 
 
 def test_several_formats_from_one_layout():
-    renderer = exports.renderer()
+    renderer = browser.renderer()
     renders = renderer.renders
     files = export_formats(stamp_figure(figure(), STAMP, 900), {"png": 2.5, "svg": 1, "pdf": 1}, 900, 500)
     assert renderer.renders == renders + 1
@@ -149,37 +144,35 @@ def test_scale_enlarges_svg_and_pdf_keeping_the_layout():
 
 
 def test_a_render_out_of_time_reaches_the_caller_and_the_next_export_starts_a_fresh_browser(monkeypatch):
-    first = exports.renderer()
+    first = browser.renderer()
     driver = first._driver_process().pid  # Playwright's node process; the browser is its child
-    starts = exports.FigureRenderer.starts
+    starts = browser.FigureRenderer.starts
     big = go.Figure(go.Heatmap(z=[[(i * j) % 17 for j in range(300)] for i in range(300)], text=[["x"] * 300] * 300,
                                texttemplate="%{text}"))
-    monkeypatch.setattr(exports, "RENDER_TIMEOUT_S", 0.01)
+    monkeypatch.setattr(browser, "RENDER_TIMEOUT_S", 0.01)
     with pytest.raises(TimeoutError, match="fresh"):
         export_figure(big, "png", STAMP, 800, 600, 1)
     assert not first.alive()
     monkeypatch.undo()
     assert png_size(export_figure(figure(), "png", STAMP, 500, 300, 1)) == (500, 300)
-    assert exports.renderer() is not first
-    assert exports.FigureRenderer.starts == starts + 1
+    assert browser.renderer() is not first
+    assert browser.FigureRenderer.starts == starts + 1
     assert any(not Path(f"/proc/{driver}").exists() for _ in wait(60))  # the stale browser was stopped
 
 
 def test_a_browser_that_cannot_start_reaches_the_caller_and_the_next_export_tries_again(monkeypatch, tmp_path):
-    exports.shutdown_renderer()
+    browser.shutdown_renderer()
     fake = tmp_path / "chromium"
     fake.write_text("#!/bin/sh\necho 'no display for you' >&2\nexit 3\n")
     fake.chmod(0o755)
-    monkeypatch.setenv("BROWSER_PATH", str(fake))
     for _ in range(2):  # each export tries a fresh start, none waits forever
         with pytest.raises(Exception, match="no display for you|exit"):
-            export_figure(figure(), "svg", STAMP, 500, 300)
-    monkeypatch.delenv("BROWSER_PATH")
+            export_figure(figure(), "svg", STAMP, 500, 300, browser_path=str(fake))
     assert ET.fromstring(export_figure(figure(), "svg", STAMP, 500, 300)).get("width") == "1000"
 
 
 def test_the_browser_stops_quietly_when_the_process_exits():
-    script = ("from tests.unit.test_exports import figure, STAMP; from dashboards.exports import export_figure; "
+    script = ("from tests.unit.test_exports import figure, STAMP; from dashboards.render.export import export_figure; "
               "import sys; sys.stdout.write(str(len(export_figure(figure(), 'pdf', STAMP, 500, 300))))")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=PROJECT_ROOT)
     assert done.returncode == 0, done.stderr
@@ -188,7 +181,7 @@ def test_the_browser_stops_quietly_when_the_process_exits():
 
 
 def test_unknown_format_is_refused_before_rendering():
-    assert exports.FIGURE_FORMATS == ("png", "svg", "pdf")
+    assert export.FIGURE_FORMATS == ("png", "svg", "pdf")
     with pytest.raises(ValueError, match="jpeg"):
         export_figure(figure(), "jpeg", STAMP)
 
@@ -199,12 +192,12 @@ def test_stamp_layout_escapes_text_and_makes_room_for_the_footer():
     assert fig.layout.title.text == "A &lt;b&gt;x&lt;/b&gt; &amp; y"
     footer = next(a for a in fig.layout.annotations if a.name == "touyan-stamp")
     assert footer.text == "f<br>a<br>s"
-    assert fig.layout.margin.b > 50 + 3 * exports.FOOTER_LINE_PX
+    assert fig.layout.margin.b > 50 + 3 * stamps.FOOTER_LINE_PX
 
 
 def test_wrap_breaks_between_cjk_characters_and_at_spaces():
     lines = wrap("口径见指标目录 M-001：run 20261122T045954Z", 20)
-    assert all(exports.display_width(line) <= 20 for line in lines)
+    assert all(stamps.display_width(line) <= 20 for line in lines)
     assert "20261122T045954Z" in lines
     assert "".join(lines).replace(" ", "") == "口径见指标目录M-001：run20261122T045954Z"
 
@@ -282,7 +275,7 @@ def test_the_renderer_fetches_nothing_a_figure_or_page_points_at():
                 f'<script src="{canary.url}/script.js"></script></head><body>'
                 f'<h1>报告 Report</h1><img src="{canary.url}/img.png"><iframe src="{canary.url}/frame"></iframe>'
                 f'<script>fetch("{canary.url}/fetch").catch(() => null)</script></body></html>')
-        pdf = exports.renderer().print_pdf(page, format="A4")
+        pdf = browser.renderer().print_pdf(page, format="A4")
         assert canary.requests == []
     assert all(isinstance(data, bytes) for data in out.values()), out  # the figure is still drawn
     assert out["png"].startswith(b"\x89PNG") and pdf.startswith(b"%PDF")

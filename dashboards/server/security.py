@@ -15,7 +15,6 @@ import ipaddress
 import json
 import logging
 import math
-import os
 import threading
 import time
 from collections.abc import Collection
@@ -24,7 +23,7 @@ from dataclasses import dataclass
 import flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dashboards.state import InvalidState
+from dashboards.pages.state import InvalidState
 
 log = logging.getLogger("touyan.dashboard")
 
@@ -59,7 +58,7 @@ def add_headers(server: flask.Flask, policy: str) -> None:
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
         # the page's address goes with its own requests only: the layout is rendered for the address it
-        # is asked from (app.py `_address`), so same-origin requests keep it; no other site gets it
+        # is asked from (pages/shell.py `address`), so same-origin requests keep it; no other site gets it
         "Referrer-Policy": "same-origin",
     }
 
@@ -178,10 +177,10 @@ class LoginThrottle:
             del self._clients[next(iter(self._clients))]
 
 
-def basic_auth(server: flask.Flask) -> None:
-    """Opt-in: set TOUYAN_DASH_USER and TOUYAN_DASH_PASSWORD to require HTTP basic authentication.
-    Failed logins are slowed down per client address (LoginThrottle) and logged with the address."""
-    user, password = os.environ.get("TOUYAN_DASH_USER"), os.environ.get("TOUYAN_DASH_PASSWORD")
+def basic_auth(server: flask.Flask, user: str | None, password: str | None) -> None:
+    """Opt-in: with a user and a password (Settings.dash_user, dash_password: TOUYAN_DASH_USER and
+    TOUYAN_DASH_PASSWORD) every request needs HTTP basic authentication. Failed logins are slowed down
+    per client address (LoginThrottle) and logged with the address."""
     if not (user and password):
         return
     expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()

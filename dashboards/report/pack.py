@@ -1,13 +1,14 @@
-"""The report pack (`make report YEAR=2024`, `python -m pipelines report`): for the group and for each
+"""The report pack (`make report YEAR=2024`, `python -m dashboards.report`): for the group and for each
 institute, every figure of the dashboard's overview, institute and compare pages as PNG (print
 resolution), SVG and PDF; the KPI table as an XLSX workbook (a sheet per domain) and as CSV; and one
 combined PDF on A4 — cover, KPI table with YoY, the figures, the metrics' definitions, the data's
 as-of and sources.
 
-Everything is read through the dashboard's own code: MartStore over the published marts (pinned to the
-version published when the pack starts, so a refresh publishing meanwhile changes nothing half-way),
-the pages' frame builders, figures.py and exports.py (stamps, the one shared renderer: a Chromium
-driven by Playwright that draws every figure and prints the combined PDFs). The combined PDFs are HTML
+Everything is read through the dashboard's own code: the read layer (dashboards.views: MartStore over
+the published marts, pinned to the version published when the pack starts, so a refresh publishing
+meanwhile changes nothing half-way; the pages' questions), figures.py and dashboards.render (stamps, the
+one shared renderer: a Chromium driven by Playwright that draws every figure and prints the combined
+PDFs). What the pack holds is planned in plan.py; this module makes it. The combined PDFs are HTML
 pages with the figures' SVG inline, so their text is text. A figure that fails is named and the rest is still made;
 the result lists every failure (the CLI then exits non-zero)."""
 from __future__ import annotations
@@ -21,36 +22,30 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
-import plotly.graph_objects as go
 
-from dashboards import figures
-from dashboards.data import MartStore, NotPublished
-from dashboards.exports import (
-    EXPORT_FONT_FAMILY,
-    FIGURE_FORMATS,
-    Stamp,
-    export_formats,
-    export_table_csv,
-    export_tables_xlsx,
-    fix_pdf_text_layer,
-    renderer,
-    stamp_figure,
-)
 from dashboards.i18n import LANGS, fmt_number, fmt_rank, pick, t
-from dashboards.pages import compare, definitions, institute, overview
-from dashboards.pages.common import institute_names
+from dashboards.render.browser import renderer
+from dashboards.render.export import FIGURE_FORMATS, export_formats
+from dashboards.render.pdf_text import fix_pdf_text_layer
+from dashboards.render.stamp import EXPORT_FONT_FAMILY, stamp_figure
+from dashboards.render.tables import export_table_csv, export_tables_xlsx
+from dashboards.report.plan import GROUP, FigurePlan, FigureSpec, Unit
+from dashboards.views import definitions
+from dashboards.views import report as report_views
+from dashboards.views.common import institute_names
+from dashboards.views.quality import source_file_rows
+from dashboards.views.store import MartStore, NotPublished
+from dashboards.views.viewer import Viewer
 from pipelines.config import Settings
 
-GROUP = "group"  # the unit (folder) of the whole group's pack
 PRINT_WIDTH_PX = 900  # figures are laid out at this width: 180 mm (A4 less margins) → 13 px text ≈ 7.4 pt
 PNG_SCALE = 2.5  # 2250 px wide: 317 dpi across 180 mm
 STAMP_PX = 100  # added to a figure's own height for the stamp's footer lines
-SPARKLINE_HEIGHT = 300
 HIDDEN = ("domain", "qualifier", "r3y_qualifier")  # KPI frame columns that are not a column of the table
 FIGURE_WORKERS = 3  # threads preparing figures: one being laid out, one printed to PDF, one prepared
 SCALES = {"png": PNG_SCALE, "svg": 1, "pdf": 1}
@@ -104,29 +99,7 @@ def tr(key: str, lang: str, **values) -> str:
     return (en if lang == "en" else zh).format(**values)
 
 
-# ---- what the pack holds -----------------------------------------------------------------------
-
-
-@dataclass
-class FigureSpec:
-    """One figure of the pack: how to build it (a page's frame → a figures.py builder) and its stamp."""
-
-    unit: str  # GROUP or an institute id: the folder its files go to
-    name: str  # file stem, e.g. "trend-prj_initiated"
-    section: str  # heading it is listed under in the combined PDF (the metric's name, or the page's)
-    build: Callable[[], go.Figure]
-    stamp: Callable[[go.Figure], Stamp]
-    height: int | None = None  # None: the figure's own height plus room for the stamp
-
-
-@dataclass
-class Unit:
-    """The group, or one institute: its figures, its KPI table and its combined PDF."""
-
-    id: str
-    name: str
-    figures: list[FigureSpec]
-    shared: list[FigureSpec] = field(default_factory=list)  # other units' figures its combined PDF shows
+# ---- what the pack made -------------------------------------------------------------------------
 
 
 @dataclass
@@ -151,7 +124,7 @@ class PackResult:
     seconds: float = 0.0
 
 
-class ReportPack:
+class ReportPack(FigurePlan):
     """`plan()` says what the pack holds, `run(units)` makes it. `build_pack()` does both."""
 
     def __init__(self, settings: Settings, year: int | None = None, institutes: list[str] | None = None,
@@ -159,15 +132,16 @@ class ReportPack:
         if lang not in LANGS:
             raise ValueError(f"language {lang!r}: expected one of {', '.join(LANGS)}")
         self.settings, self.lang, self.out = settings, lang, out
+        self.viewer = Viewer.everyone()  # the pack is a document of the whole group's published figures
         self._pin = tempfile.TemporaryDirectory(prefix="touyan-report-")
         self.store = _pinned_store(settings.marts_dir, Path(self._pin.name))
-        self.manifest = self.store.version().manifest
-        years = self.store.years()
+        self.manifest = self.store.version(self.viewer).manifest
+        years = self.store.years(self.viewer)
         self.year = int(year) if year is not None else years[-1]
         if self.year not in years:
             raise ValueError(f"year {self.year}: the published marts hold {years[0]}–{years[-1]}")
         self.years = years
-        register = self.store.institutes()
+        register = self.store.institutes(self.viewer)
         known = register["institute_id"].tolist()
         chosen = institutes or known
         unknown = [i for i in chosen if i not in known]
@@ -175,7 +149,7 @@ class ReportPack:
             raise ValueError(f"unknown institute(s) {', '.join(unknown)}: expected ids among {', '.join(known)}")
         self.institutes = register[register["institute_id"].isin(chosen)]
         self.out_dir = out_dir or settings.reports_dir / str(self.year)
-        self.metrics = self.store.metrics()
+        self.metrics = self.store.metrics(self.viewer)
         unknown = [m for m in metrics or [] if m not in self.metrics["metric_id"].tolist()]
         if unknown:
             raise ValueError(f"unknown metric(s) {', '.join(unknown)}: expected ids among "
@@ -183,100 +157,9 @@ class ReportPack:
         # the figures are drawn for these (the KPI table always lists every metric)
         self.headline = (self.metrics[self.metrics["metric_id"].isin(metrics)] if metrics
                          else self.metrics[self.metrics["is_headline"]])
-        self.short_names = institute_names(self.store, lang)
+        self.short_names = institute_names(self.viewer, self.store, lang)
         published = datetime.fromisoformat(self.manifest["published_at"]).astimezone()
         self.published = published.strftime("%Y-%m-%d %H:%M")
-
-    # ---- the plan: the same frames and builders as the dashboard's pages ------------------------
-
-    def plan(self) -> list[Unit]:
-        group_name = self._group_name("all")
-        group = Unit(GROUP, group_name, self._overview_figures() + self._compare_figures())
-        units = [group]
-        for _, row in self.institutes.iterrows():
-            units.append(Unit(row["institute_id"], pick(row, "name", self.lang),
-                              self._institute_figures(row), shared=[f for f in group.figures
-                                                                    if f.name.startswith("compare-")]))
-        return units
-
-    def _state(self, **state) -> dict:
-        return {"lang": self.lang, **state}
-
-    def _span(self) -> str:
-        return f"{self.years[0]}–{self.year}"
-
-    def _stamp(self, state: dict, title: str | None = None) -> Callable[[go.Figure], Stamp]:
-        def make(fig: go.Figure) -> Stamp:
-            from dashboards.app import stamp
-
-            made = stamp(self.store, state, fig.to_dict())
-            return replace(made, title=title) if title else made
-        return make
-
-    def _overview_figures(self) -> list[FigureSpec]:
-        cards = {c["metric"]["metric_id"]: c for c in overview.kpi_card_data(self.store, self.year, "all", self.lang)
-                 if c["metric"]["metric_id"] in set(self.headline["metric_id"])}
-        specs = []
-        for metric_id, card in cards.items():
-            name = pick(card["metric"], "name", self.lang)
-            value = f"{self.year}: {card['value_text']}" + (f" · {card['delta']}" if card["delta"] else "")
-            specs.append(FigureSpec(
-                GROUP, f"overview-{metric_id}", t("overview", self.lang),
-                build=lambda c=card: figures.sparkline(c["rows"]["year"].tolist(), c["rows"]["value"].tolist()),
-                stamp=self._stamp(self._state(group="all", metric=metric_id, year=self._span()),
-                                  f"{name} · {self._group_name('all')} · {value}"),
-                height=SPARKLINE_HEIGHT))
-        return specs
-
-    def _compare_figures(self) -> list[FigureSpec]:
-        specs = []
-        year_a, year_b = self.year, self.year - 1 if self.year - 1 in self.years else self.year
-        for _, m in self.headline.iterrows():
-            metric_id, name = m["metric_id"], pick(m, "name", self.lang)
-            d = {"metric": metric_id, "year_a": year_a, "year_b": year_b, "group": "all"}
-            meta = {"metric_id": metric_id, **m.to_dict()}
-            frames = _Once(lambda d=d: compare.frames(self.store, d, self.lang))
-            pair_state = self._state(group="all", metric=metric_id, year_a=year_a, year_b=year_b)
-            year_state = self._state(group="all", metric=metric_id, year=year_a)
-            span_state = self._state(group="all", metric=metric_id, year=self._span())
-            specs += [
-                FigureSpec(GROUP, f"compare-side_by_side-{metric_id}", name,
-                           build=lambda f=frames, meta=meta: figures.side_by_side(
-                               compare.pair(f()[0], year_a, year_b), meta, self.lang, year_a, year_b),
-                           stamp=self._stamp(pair_state)),
-                FigureSpec(GROUP, f"compare-yoy_ranked-{metric_id}", name,
-                           build=lambda f=frames: figures.yoy_ranked(f()[1], self.lang),
-                           stamp=self._stamp(year_state, f"{t('yoy_ranked', self.lang)} · {name} · {year_a}")),
-                FigureSpec(GROUP, f"compare-count_vs_intensity-{metric_id}", name,
-                           build=lambda f=frames, meta=meta: figures.count_vs_intensity(f()[1], meta, self.lang),
-                           stamp=self._stamp(year_state, f"{t('count_vs_intensity', self.lang)} · {name} · {year_a}")),
-                FigureSpec(GROUP, f"compare-rank_heatmap-{metric_id}", name,
-                           build=lambda f=frames: figures.rank_heatmap(f()[0], self.lang),
-                           stamp=self._stamp(span_state, f"{t('rank_heatmap', self.lang)} · {name} · {self._span()}")),
-            ]
-        return specs
-
-    def _institute_figures(self, row: pd.Series) -> list[FigureSpec]:
-        institute_id, full_name = row["institute_id"], pick(row, "name", self.lang)
-        specs = []
-        for _, m in self.headline.iterrows():
-            metric_id, name = m["metric_id"], pick(m, "name", self.lang)
-            meta = {"metric_id": metric_id, **m.to_dict()}
-            rows = _Once(lambda metric_id=metric_id: institute.series(self.store, institute_id, metric_id))
-            state = self._state(institute=institute_id, metric=metric_id, year=self._span(), group="all")
-            specs += [
-                FigureSpec(institute_id, f"trend-{metric_id}", name,
-                           build=lambda r=rows, meta=meta: figures.trend(r(), meta, self.lang, full_name),
-                           stamp=self._stamp(state)),
-                FigureSpec(institute_id, f"share-{metric_id}", name,
-                           build=lambda r=rows: figures.share(r(), self.lang),
-                           stamp=self._stamp(state, f"{t('share', self.lang)} · {name} · {full_name}")),
-            ]
-        return specs
-
-    def _group_name(self, group_id: str) -> str:
-        groups = self.store.groups().set_index("group_id")
-        return pick(groups.loc[group_id], "name", self.lang) if group_id in groups.index else group_id
 
     # ---- the KPI table: one frame, written as XLSX, CSV and the combined PDF's table ------------
 
@@ -284,10 +167,9 @@ class ReportPack:
         """One row per metric of the catalog for the pack's year, numbers as numbers (percentages as
         percent, rounded to 0.1; per 100 staff and averages to 0.01; counts as published)."""
         if unit == GROUP:
-            rows = self.store.frame("select * from fct_group_metric_year where group_id = 'all' and year = ?",
-                                    [self.year])
+            rows = report_views.group_year(self.viewer, self.store, self.year)
         else:
-            rows = self.store.institute_metric_years(institute_id=unit, years=[self.year])
+            rows = self.store.institute_metric_years(self.viewer, institute_id=unit, years=[self.year])
         rows = self.metrics.merge(rows.drop(columns=["domain"], errors="ignore"), on="metric_id", how="left")
         out = pd.DataFrame({
             "label": [f"{pick(m, 'name', self.lang)}（{pick(m, 'unit', self.lang)}）" if self.lang == "zh"
@@ -373,7 +255,7 @@ class ReportPack:
         figures and combined PDFs are not made; the KPI tables are) instead of once per figure."""
         t0 = time.perf_counter()
         try:
-            renderer()
+            renderer(self.settings.browser_path)
         except Exception as e:  # noqa: BLE001
             self._fail(result, "-", "Chromium (no figures, no combined PDFs)", e)
             return False
@@ -471,8 +353,8 @@ class ReportPack:
         lang = self.lang
         other = "en" if lang == "zh" else "zh"
         if unit.id == GROUP:
-            subtitle = pick(self.store.groups().set_index("group_id").loc["all"], "name", other)
-            names = self.store.institutes()
+            subtitle = pick(self.store.groups(self.viewer).set_index("group_id").loc["all"], "name", other)
+            names = self.store.institutes(self.viewer)
             members = "、".join(pick(r, "name", lang) for _, r in names.iterrows()) if lang == "zh" else \
                 ", ".join(pick(r, "name", lang) for _, r in names.iterrows())
             peer = f"<tr><th>{_e(t('institute', lang))}</th><td>{_e(members)}</td></tr>"
@@ -554,21 +436,15 @@ class ReportPack:
         return "".join(parts) + "</section>"
 
     def _definitions_section(self) -> str:
-        frame = definitions.definitions(self.store, {"lang": self.lang})
+        frame = definitions.definitions(self.viewer, self.store, {"lang": self.lang})
         return (f'<section class="definitions"><h2>3 {_e(t("definitions", self.lang))}</h2>'
                 f"{_html_table(frame, 'defs')}</section>")
 
     def _sources_section(self, unit: Unit) -> str:
         lang, m = self.lang, self.manifest
-        files = self.store.source_files()
+        files = source_file_rows(self.viewer, self.store)
         if unit.id != GROUP:
-            used = set(self.store.frame(
-                """select distinct source_file from (
-                       select institute_id, source_file from fct_project_counts union all
-                       select institute_id, source_file from fct_ip_items union all
-                       select institute_id, source_file from fct_standards union all
-                       select institute_id, source_file from fct_volunteer_records)
-                   where institute_id = ?""", [unit.id])["source_file"])
+            used = set(report_views.institute_source_files(self.viewer, self.store, unit.id)["source_file"])
             files = files[files["source_file"].isin(used) | files["dataset"].isin(["institutes", "staff", "targets"])]
         frame = pd.DataFrame({t("file", lang): files["source_file"], tr("dataset", lang): files["dataset"],
                               tr("rows_read", lang): files["rows_read"], tr("rows_accepted", lang): files["rows_accepted"],
@@ -597,19 +473,6 @@ def build_pack(settings: Settings, year: int | None = None, institutes: list[str
     return pack.run(pack.plan())
 
 
-def summary(result: PackResult) -> str:
-    kinds: dict[str, int] = {}
-    for path in result.files:
-        kinds[path.suffix.lstrip(".")] = kinds.get(path.suffix.lstrip("."), 0) + 1
-    lines = [f"\nReport pack {result.year} ({result.lang}) in {result.out_dir}: {result.figures} figures, "
-             + ", ".join(f"{n} {k.upper()}" for k, n in sorted(kinds.items()))
-             + f" in {result.seconds:.1f} s (marts run {result.run_id})."]
-    if result.failures:
-        lines.append(f"\n{len(result.failures)} FAILED (everything else was written):")
-        lines += [f"  ✗ {f}" for f in result.failures]
-    return "\n".join(lines)
-
-
 # ---- helpers ---------------------------------------------------------------------------------------
 
 
@@ -622,19 +485,6 @@ def _pinned_store(marts_dir: Path, pin_dir: Path) -> MartStore:
         raise NotPublished(f"nothing is published in {marts_dir} yet — run `make refresh`") from None
     (pin_dir / "current").symlink_to(version, target_is_directory=True)
     return MartStore(pin_dir)
-
-
-class _Once:
-    """A frame built on first use and shared by the figures drawn from it (thread-safe)."""
-
-    def __init__(self, make: Callable[[], object]):
-        self._make, self._lock, self._value = make, threading.Lock(), None
-
-    def __call__(self):
-        with self._lock:
-            if self._value is None:
-                self._value = self._make()
-            return self._value
 
 
 class _Progress:

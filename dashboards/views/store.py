@@ -1,4 +1,4 @@
-"""The only module that reads data. It reads the published marts (`data/marts/current` → a version
+"""The store of the read layer: the published marts (`data/marts/current` → a version
 folder of Parquet files), resolving `current` again on every call, so a refresh that publishes is seen
 on the next interaction and one in progress is never seen half-way (the switch is one atomic rename;
 versions are immutable).
@@ -7,13 +7,17 @@ Per published version it keeps a `Snapshot`: the manifest, a DuckDB connection w
 (for the large record marts and ad-hoc questions), and the small marts the pages ask about on every
 interaction — the dimensions, fct_institute_metric_year, fct_group_metric_year — read once into pandas
 and filtered in memory. Only the current version's snapshot is kept: the first call that sees a new
-`current` builds the new one and drops the old (a callback still holding it finishes on it)."""
+`current` builds the new one and drops the old (a callback still holding it finishes on it).
+
+The store's public reads take the viewer first, as every read of dashboards.views does; its raw-SQL
+entry (`_frame`) and `snapshot()` are for the other modules of dashboards.views only."""
 from __future__ import annotations
 
 import json
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -22,11 +26,23 @@ import pandas as pd
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipelines.config import LAST_RUN_FILE
+from dashboards.views.viewer import Viewer
 
 
 class NotPublished(RuntimeError):
     pass
+
+
+@dataclass(frozen=True)
+class Version:
+    """A published version: its folder and its manifest (run_id, published_at, totals, stage_seconds)."""
+
+    path: Path
+    manifest: dict
+
+    @property
+    def run_id(self) -> str:
+        return self.manifest["run_id"]
 
 
 class Snapshot:
@@ -36,10 +52,11 @@ class Snapshot:
     def __init__(self, path: Path):
         self.path = path
         self.manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-        self.con = duckdb.connect()
+        self.version = Version(path, self.manifest)
+        self._con = duckdb.connect()
         files = {mart["mart"]: path / mart["file"] for mart in self.manifest["marts"]}
         for mart, file in files.items():
-            self.con.execute(f"create view {mart} as select * from read_parquet('{file}')")
+            self._con.execute(f"create view {mart} as select * from read_parquet('{file}')")
         self._lock = threading.Lock()
         self._memo: dict = {}
         read = self._read(files)
@@ -80,6 +97,14 @@ class Snapshot:
                 self._memo[key] = build()
             return self._memo[key]
 
+    def _frame(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        """A query over this version's marts (a view per mart), on a cursor of its own (thread-safe)."""
+        cursor = self._con.cursor()
+        try:
+            return cursor.execute(sql, params or []).df()
+        finally:
+            cursor.close()
+
     def select_institute_metric_years(self, metric_id=None, institute_id=None, years=None,
                                       group_id="all") -> pd.DataFrame:
         mask = np.ones(len(self._year_array), dtype=bool)
@@ -110,7 +135,8 @@ class _Codes:
 
 
 class MartStore:
-    """Thread-safe. `snapshot()` is the current version's; the questions the pages ask come below."""
+    """Thread-safe. `snapshot()` is the current version's; the reads every page needs come below (each
+    page's own questions are in its module of dashboards.views)."""
 
     def __init__(self, marts_dir: Path, reports_dir: Path | None = None):
         self.marts_dir = marts_dir
@@ -160,84 +186,41 @@ class MartStore:
         check()
         threading.Thread(target=loop, name="marts-watch", daemon=True).start()
 
-    def version(self) -> Snapshot:
-        """The current version: `.path`, `.manifest`."""
-        return self.snapshot()
+    def version(self, viewer: Viewer) -> Version:
+        """The current version: `.path`, `.manifest`, `.run_id`."""
+        return self.snapshot().version
 
-    def memo(self, key, build: Callable[[], object]):
-        return self.snapshot().memo(key, build)
+    def memo(self, viewer: Viewer, key, build: Callable[[], object]):
+        """A value derived from the current version's data as `viewer` sees it (option lists, name maps),
+        built once per version and viewer."""
+        return self.snapshot().memo((viewer, key), build)
 
-    def frame(self, sql: str, params: list | None = None) -> pd.DataFrame:
-        cursor = self.snapshot().con.cursor()
-        try:
-            return cursor.execute(sql, params or []).df()
-        finally:
-            cursor.close()
+    def _frame(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        """A query over the current version's marts: for dashboards.views only."""
+        return self.snapshot()._frame(sql, params)
 
-    # --- the questions the pages ask -------------------------------------------------------------
+    # --- the reads every page needs --------------------------------------------------------------
 
-    def institutes(self) -> pd.DataFrame:
+    def institutes(self, viewer: Viewer) -> pd.DataFrame:
         return self.snapshot().institutes.copy(deep=False)
 
-    def metrics(self) -> pd.DataFrame:
+    def metrics(self, viewer: Viewer) -> pd.DataFrame:
         return self.snapshot().metrics.copy(deep=False)
 
-    def groups(self) -> pd.DataFrame:
+    def groups(self, viewer: Viewer) -> pd.DataFrame:
         return self.snapshot().groups.copy(deep=False)
 
-    def labels(self) -> pd.DataFrame:
+    def labels(self, viewer: Viewer) -> pd.DataFrame:
         return self.snapshot().labels.copy(deep=False)
 
-    def years(self) -> list[int]:
+    def years(self, viewer: Viewer) -> list[int]:
         return list(self.snapshot().years)
 
-    def institute_metric_years(self, metric_id: str | None = None, institute_id: str | None = None,
+    def institute_metric_years(self, viewer: Viewer, metric_id: str | None = None, institute_id: str | None = None,
                                years: list[int] | None = None, group_id: str = "all") -> pd.DataFrame:
         """fct_institute_metric_year with the institute's names (institute_zh, institute_en), ordered by
         year and institute."""
         return self.snapshot().select_institute_metric_years(metric_id, institute_id, years, group_id)
 
-    def group_metric_years(self, group_id: str = "all", metric_id: str | None = None) -> pd.DataFrame:
+    def group_metric_years(self, viewer: Viewer, group_id: str = "all", metric_id: str | None = None) -> pd.DataFrame:
         return self.snapshot().select_group_metric_years(group_id, metric_id)
-
-    def records(self, metric_id: str, institute_id: str, year: int, limit: int | None = None) -> pd.DataFrame:
-        """The rows behind one figure, with the file and row each came from, in file order; the first
-        `limit` of them if given (the page shows 500; a 1e7-row volunteer mart has 335,440 behind one
-        figure, and fetching them all to show 500 took most of a second)."""
-        return self._records("select * exclude (metric_ids, file_sha256)", metric_id, institute_id, year,
-                             "order by source_file, source_sheet, source_row" + (f" limit {int(limit)}" if limit else ""))
-
-    def record_count(self, metric_id: str, institute_id: str, year: int) -> int:
-        counted = self._records("select count(*) as n", metric_id, institute_id, year)
-        return int(counted["n"].iloc[0]) if not counted.empty else 0
-
-    def _records(self, select: str, metric_id: str, institute_id: str, year: int, rest: str = "") -> pd.DataFrame:
-        snapshot = self.snapshot()
-        mart = snapshot.metrics.loc[snapshot.metrics["metric_id"] == metric_id, "record_mart"]
-        if mart.empty:
-            return pd.DataFrame()
-        cursor = snapshot.con.cursor()
-        try:
-            return cursor.execute(f"""{select} from {mart.iloc[0]}
-                                      where institute_id = ? and year = ?
-                                        and list_contains(string_split(metric_ids, ','), ?)
-                                      {rest}""", [institute_id, year, metric_id]).df()
-        finally:
-            cursor.close()
-
-    def last_refresh(self) -> dict | None:
-        """The latest refresh's outcome as the refresh recorded it (status, started_at, finished_at, and
-        for a failure stage, stage_title, what, details, action); None when there is no record."""
-        if self.reports_dir is None:
-            return None
-        try:
-            record = json.loads((self.reports_dir / LAST_RUN_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return record if isinstance(record, dict) else None
-
-    def quarantined(self) -> pd.DataFrame:
-        return self.frame("select * from fct_quarantined_rows order by source_file, source_row")
-
-    def source_files(self) -> pd.DataFrame:
-        return self.frame("select * from fct_source_files order by source_file")

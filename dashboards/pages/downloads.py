@@ -1,0 +1,69 @@
+"""The pages' download buttons: a figure as PNG / SVG / PDF with its stamp, a table as CSV / XLSX, each
+made on the server for the address's view state."""
+from __future__ import annotations
+
+from dash import ALL, MATCH, Dash, Input, Output, State, ctx, dcc, no_update
+
+from dashboards import figures
+from dashboards.pages import state as url_state
+from dashboards.pages.common import request_viewer
+from dashboards.pages.components import FIGURE_FORMATS, TABLE_FORMATS
+from dashboards.pages.shell import PAGES
+from dashboards.views.store import MartStore
+
+# name → builder(viewer, store, state) of every page's tables and figures
+TABLES = {name: build for page in PAGES for name, build in getattr(page, "TABLES", {}).items()}
+FIGURES = {name: build for page in PAGES for name, build in getattr(page, "FIGURES", {}).items()}
+EXPORT_HEIGHT_PX = 700  # a downloaded figure's height (1200 px wide)
+
+
+def register(app: Dash, store: MartStore, browser_path: str | None = None) -> None:
+    """`browser_path`: the Chromium that draws the figures (Settings.browser_path; None: chromium on PATH)."""
+    # A figure is exported as the server draws it for the address's state (the page's parameters,
+    # checked as the page checks them), never from a figure or markup the browser sends: a figure is a
+    # document for the renderer, and one from a client could make it fetch any address.
+    @app.callback(Output({"type": "figure-file", "figure": MATCH}, "data"),
+                  Input({"type": "figure-download", "figure": MATCH, "fmt": ALL}, "n_clicks"),
+                  State("url", "search"), prevent_initial_call=True)
+    def download_figure(clicks, search):
+        if not any(clicks):
+            return no_update
+        import plotly.graph_objects as go
+
+        from dashboards.render.export import export_figure
+        from dashboards.render.stamp import stamp
+
+        name, fmt = _clicked("figure", FIGURES, FIGURE_FORMATS)
+        state = url_state.parse(search)
+        viewer = request_viewer()
+        figure = FIGURES[name](viewer, store, state).to_dict()
+        printable = figures.legible(figure, EXPORT_HEIGHT_PX)
+        data = export_figure(go.Figure(printable), fmt, stamp(viewer, store, state, figure), height=EXPORT_HEIGHT_PX,
+                             browser_path=browser_path)
+        return dcc.send_bytes(data, f"touyan-{name}-{_slug(state)}.{fmt}")
+
+    @app.callback(Output({"type": "table-file", "table": MATCH}, "data"),
+                  Input({"type": "table-download", "table": MATCH, "fmt": ALL}, "n_clicks"),
+                  State("url", "search"), prevent_initial_call=True)
+    def download_table(clicks, search):
+        if not any(clicks):
+            return no_update
+        from dashboards.render.tables import export_table_csv, export_table_xlsx
+
+        name, fmt = _clicked("table", TABLES, TABLE_FORMATS)
+        state = url_state.parse(search)
+        frame = TABLES[name](request_viewer(), store, state)
+        data = export_table_csv(frame) if fmt == "csv" else export_table_xlsx(frame, sheet=name)
+        return dcc.send_bytes(data, f"touyan-{name}-{_slug(state)}.{fmt}")
+
+
+def _clicked(kind: str, names, formats) -> tuple[str, str]:
+    """The name and format of the download button clicked (from the callback's trigger), each one the
+    app offers."""
+    button = ctx.triggered_id if isinstance(ctx.triggered_id, dict) else {}
+    valid = url_state.check({kind: button.get(kind), "fmt": button.get("fmt")}, {kind: names, "fmt": formats})
+    return valid[kind], valid["fmt"]
+
+
+def _slug(state: dict) -> str:
+    return "-".join(str(state[k]) for k in ("institute", "metric", "year", "year_a", "group") if state.get(k)) or "all"

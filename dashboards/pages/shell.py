@@ -1,0 +1,132 @@
+"""The frame around the pages: a navigation bar (pages, language), the data's as-of line, and the page.
+The view's state is the URL (path + query, see state.py): the router renders a page from it, each page
+reports its controls in a page-state store, and one callback writes that back to the address bar — so a
+copied link reopens the same view. The first view comes rendered with the layout (no callback)."""
+from __future__ import annotations
+
+import functools
+import json
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import dash_bootstrap_components as dbc
+import flask
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+
+from dashboards.i18n import DEFAULT_LANG, LANGS, fmt_number, t
+from dashboards.pages import compare, definitions, institute, overview, quality
+from dashboards.pages import state as url_state
+from dashboards.pages.common import checked, request_viewer
+from dashboards.views.store import MartStore, NotPublished
+from dashboards.views.viewer import Viewer
+
+PAGES = (overview, institute, compare, quality, definitions)
+
+
+def address() -> tuple[str | None, str]:
+    """The address the page was opened at: (path, query). The browser asks for the layout from that
+    page, so it is the request's Referer; (None, "") without one (or outside a request)."""
+    referrer = flask.request.referrer if flask.has_request_context() else None
+    if not referrer:
+        return None, ""
+    opened = urlsplit(referrer)
+    return opened.path, "?" + opened.query if opened.query else ""
+
+
+def shell(viewer: Viewer, store: MartStore, pathname: str | None, search: str):
+    """The whole layout, rendered for the address it is opened at: navigation, the as-of line and the
+    page with its content — the first view needs no callback. Without an address the page is left to
+    the router's first call."""
+    state = url_state.parse(search)
+    lang = state["lang"]
+    page = page_for(pathname) if pathname is not None else None
+    body, nav, brand, toggle = render(viewer, store, page, state) if page else (None, None, None, None)
+    return html.Div([
+        dcc.Location(id="url", refresh=False),
+        dcc.Store(id="lang", data=lang),
+        dcc.Store(id="rendered", data=_rendered(page, lang)),
+        dcc.Store(id="wanted"),
+        dbc.Navbar(dbc.Container([
+            dbc.NavbarBrand(brand, id="brand", href="/"),
+            dbc.Nav(nav, id="nav", navbar=True),
+            dbc.Button(toggle, id="lang-toggle", color="light", size="sm", n_clicks=0),
+        ], fluid=True), color="primary", dark=True, className="mb-2"),
+        dbc.Container([html.Div(as_of(viewer, store, lang) if page else None, id="asof", className="small text-muted mb-2"),
+                       html.Div(body, id="page")], fluid=True),
+    ])
+
+
+def page_for(pathname: str | None):
+    return next((p for p in PAGES if pathname == p.PATH), overview)
+
+
+def _rendered(page, lang: str) -> dict | None:
+    """Which page, in which language, #page holds: the router renders again only when the address asks
+    for another."""
+    return {"page": page.PAGE, "lang": lang} if page else None
+
+
+def render(viewer: Viewer, store: MartStore, page, state: dict) -> tuple:
+    """The page's body for the state, the navigation, the brand and the language button."""
+    lang = state["lang"]
+    nav = [dbc.NavItem(dbc.NavLink(t(p.PAGE, lang), href=p.PATH + url_state.build({"lang": lang}),
+                                   active=p is page, id=f"nav-{p.PAGE}")) for p in PAGES]
+    try:
+        body = page.layout(viewer, store, state)
+    except NotPublished:
+        body = dbc.Alert(t("not_published", lang), color="warning")
+    return body, nav, t("app_title", lang), t("language", lang)
+
+
+def register(app: Dash, store: MartStore) -> None:
+    # Which page in which language the address asks for, in the browser: a change only when it is not
+    # the one #page holds (a link, the language button, a first load the layout could not render), so
+    # the address bar following the controls costs no request.
+    constants = {"PAGES": {p.PATH: p.PAGE for p in PAGES}, "LANGS": LANGS, "DEFAULT_PAGE": overview.PAGE,
+                 "DEFAULT_LANG": DEFAULT_LANG}
+    app.clientside_callback(
+        functools.reduce(lambda js, kv: js.replace(kv[0], json.dumps(kv[1])), constants.items(), """
+        function(pathname, search, rendered) {
+            const lang = new URLSearchParams(search || "").get("lang");
+            const wanted = {page: PAGES[pathname] || DEFAULT_PAGE, lang: LANGS.includes(lang) ? lang : DEFAULT_LANG};
+            const same = rendered && rendered.page === wanted.page && rendered.lang === wanted.lang;
+            return same ? window.dash_clientside.no_update : wanted;
+        }"""),
+        Output("wanted", "data"), Input("url", "pathname"), Input("url", "search"), State("rendered", "data"))
+
+    @app.callback(Output("page", "children"), Output("nav", "children"), Output("brand", "children"),
+                  Output("lang-toggle", "children"), Output("lang", "data"), Output("rendered", "data"),
+                  Input("wanted", "data"), State("url", "pathname"), State("url", "search"), prevent_initial_call=True)
+    def route(wanted, pathname, search):
+        state = url_state.parse(search)
+        page = page_for(pathname)
+        return *render(request_viewer(), store, page, state), state["lang"], _rendered(page, state["lang"])
+
+    @app.callback(Output("url", "search"), Output("asof", "children"),
+                  Input({"type": "page-state", "page": ALL}, "data"), Input("lang-toggle", "n_clicks"),
+                  State("url", "search"), State("lang", "data"))
+    def write_state(page_states, toggles, search, lang):
+        viewer = request_viewer()
+        checked(viewer, store, lang=lang)
+        for page_state in filter(None, page_states):  # each page writes its own (one at a time is shown)
+            if not isinstance(page_state, dict):
+                raise url_state.InvalidState("page state", page_state)
+            checked(viewer, store, **page_state)
+        if ctx.triggered_id == "lang-toggle":
+            state = {**url_state.parse(search), "lang": "en" if lang == "zh" else "zh"}
+        else:
+            state = next((s for s in page_states if s), None) or url_state.parse(search)
+        new_search = url_state.build(state)
+        return (no_update if new_search == (search or "") else new_search), as_of(viewer, store, state.get("lang", lang))
+
+
+def as_of(viewer: Viewer, store: MartStore, lang: str):
+    try:
+        manifest = store.version(viewer).manifest
+    except NotPublished:
+        return t("not_published", lang)
+    published = datetime.fromisoformat(manifest["published_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
+    totals = manifest["totals"]
+    return [f"{t('as_of', lang)} {published} · {t('run', lang)} {manifest['run_id']} · "
+            f"{totals['files']} {t('files', lang)} · {fmt_number(totals['quarantined'], lang)} {t('quarantined', lang)} (",
+            dcc.Link(t("see_quality", lang), href=f"/quality?lang={lang}"), ")"]

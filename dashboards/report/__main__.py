@@ -1,0 +1,63 @@
+"""`python -m dashboards.report [--year 2024] [--institutes FJQI,ZJQS] [--metrics …] [--lang zh|en] [--out folder]`:
+the report pack from the published marts (make report). Exits 2 when nothing it was asked for is published,
+1 when some file failed (the others are written), 130 when interrupted."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipelines.config import Settings
+
+if TYPE_CHECKING:
+    from dashboards.report.pack import PackResult
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dashboards.report",
+                                     description="the report pack: figures (PNG/SVG/PDF), KPI tables (XLSX/CSV) and "
+                                                 "a combined PDF for the group and each institute, from the published marts")
+    parser.add_argument("--year", type=int, help="the report's year (default: the latest in the published marts)")
+    parser.add_argument("--institutes", help="institute ids, comma-separated (default: all)")
+    parser.add_argument("--metrics", help="metric ids to draw figures for, comma-separated (default: the headline "
+                                          "metrics; the KPI tables always list every metric)")
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language (default: zh)")
+    parser.add_argument("--out", type=Path, help="output folder (default: data/reports/<year>/)")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+
+    from dashboards.report.pack import build_pack
+    from dashboards.views.store import NotPublished
+
+    def ids(text: str | None) -> list[str] | None:
+        return [i.strip() for i in text.split(",") if i.strip()] if text else None
+
+    try:
+        result = build_pack(settings, args.year, ids(args.institutes), args.lang, args.out, metrics=ids(args.metrics))
+    except (NotPublished, ValueError) as e:
+        print(f"Report pack not made: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nReport pack interrupted: the files listed above were written, the rest were not.", file=sys.stderr)
+        return 130
+    print(summary(result))
+    return 1 if result.failures else 0
+
+
+def summary(result: PackResult) -> str:
+    """What the pack wrote, by kind, and every failure."""
+    kinds: dict[str, int] = {}
+    for path in result.files:
+        kinds[path.suffix.lstrip(".")] = kinds.get(path.suffix.lstrip("."), 0) + 1
+    lines = [f"\nReport pack {result.year} ({result.lang}) in {result.out_dir}: {result.figures} figures, "
+             + ", ".join(f"{n} {k.upper()}" for k, n in sorted(kinds.items()))
+             + f" in {result.seconds:.1f} s (marts run {result.run_id})."]
+    if result.failures:
+        lines.append(f"\n{len(result.failures)} FAILED (everything else was written):")
+        lines += [f"  ✗ {f}" for f in result.failures]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""create_app(settings): the Dash app — the pages (dashboards.pages) in their shell, served with every
+asset from the app itself (no CDN), compressed, behind the server's defences (security.py), and the
+quality gates' reports beside them."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from dash import Dash
+
+from dashboards.pages import downloads, shell
+from dashboards.pages.common import request_viewer
+from dashboards.server import security
+from dashboards.server.compression import compress
+from dashboards.server.reports import serve_quality_reports
+from dashboards.views.store import MartStore
+from dashboards.views.viewer import EVERYONE
+from pipelines.config import Settings
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+# plotly.js's cartesian bundle, served from assets/ but not a script of every page: dcc.Graph loads it
+# when it first draws (assets/touyan-plotly.js tells it where)
+PLOTLY_JS = "plotly-cartesian.min.js"
+# what the page will ask for once the layout is in, fetched from the start: dcc's dropdown and graph
+# code, plotly.js (parsed only where a graph is drawn)
+PRELOAD = ("_dash-component-suites/dash/dcc/async-dropdown.js", "_dash-component-suites/dash/dcc/async-graph.js",
+           f"assets/{PLOTLY_JS}")
+INDEX = """<!DOCTYPE html>
+<html>
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+        {preloads}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
+
+
+def create_app(settings: Settings, watch_s: float | None = None) -> Dash:
+    """The app over `settings.marts_dir` (the refresh's record and the quality reports from
+    `settings.reports_dir`; trusted proxies, basic authentication and the export browser from settings).
+    `watch_s`: how often a background thread looks for a newly published version, to load it before the
+    next interaction asks (None: only when asked). It also loads the current one and renders every page
+    once before returning. The server (`python -m dashboards`) watches; tests and scripts need not."""
+    store = MartStore(settings.marts_dir, settings.reports_dir)
+    app = Dash(__name__, title="头雁 Touyan", assets_folder=str(ASSETS), suppress_callback_exceptions=True,
+               serve_locally=True, update_title=None, assets_ignore=PLOTLY_JS)
+    prefix = app.config.requests_pathname_prefix
+    app.index_string = INDEX.replace("{preloads}", "\n        ".join(
+        [f'<link rel="preload" as="script" href="{prefix}{path}">' for path in PRELOAD]
+        + [f'<link rel="preload" as="fetch" crossorigin href="{prefix}{path}">' for path in ("_dash-layout", "_dash-dependencies")]))
+    app.layout = lambda: shell.shell(request_viewer(), store, *shell.address())
+    compress(app)
+    if watch_s:
+        store.watch(watch_s, warm=lambda: [shell.shell(EVERYONE, store, page.PATH, "") for page in shell.PAGES])
+    shell.register(app, store)
+    for page in shell.PAGES:
+        page.register(app, store)
+    downloads.register(app, store, settings.browser_path)
+    serve_quality_reports(app, settings.reports_dir)
+    security.basic_auth(app.server, settings.dash_user, settings.dash_password)  # first: nothing else answers a client that has not logged in
+    security.refuse_bad_requests(app)
+    security.trust_proxies(app.server, settings.trusted_proxies)
+    # after every callback is registered: the clientside ones are inline scripts the policy allows by hash
+    security.add_headers(app.server, security.content_security_policy(app.csp_hashes()))
+    return app
