@@ -465,8 +465,7 @@ class ReportPack:
         return TEMPLATES.get_template("combined.html.j2").render(
             self._page_values(unit), cover=self._cover(unit), kpi=self._kpi_section(unit, self.kpi_frame(unit.id)),
             figure_sections=self._figure_section(unit, svgs), definitions=self._definitions_section(),
-            sources=self._sources_section(unit),
-            quarantined=fmt_number(self.manifest["totals"]["quarantined"], self.lang))
+            sources=self._sources_section(unit))
 
     def _page_values(self, unit: Unit) -> dict:
         """What the page and its footer both show, and the pack's words in its language (t: the
@@ -480,17 +479,17 @@ class ReportPack:
     def _cover(self, unit: Unit) -> dict:
         lang = self.lang
         other = "en" if lang == "zh" else "zh"
-        cover = {"generated": f"{datetime.now().astimezone():%Y-%m-%d %H:%M}"}
         if unit.id == GROUP:
+            subtitle = pick(self.store.groups().set_index("group_id").loc["all"], "name", other)
             names = self.store.institutes()
-            cover["subtitle"] = pick(self.store.groups().set_index("group_id").loc["all"], "name", other)
-            cover["members"] = ("、" if lang == "zh" else ", ").join(pick(r, "name", lang) for _, r in names.iterrows())
+            members = "、".join(pick(r, "name", lang) for _, r in names.iterrows()) if lang == "zh" else \
+                ", ".join(pick(r, "name", lang) for _, r in names.iterrows())
+            peer = {"members": members}
         else:
             row = self.institutes.set_index("institute_id").loc[unit.id]
-            cover["subtitle"] = pick(row, "name", other)
-            cover["group"] = self._group_name("all")
-            cover["peer_group"] = self._group_name(row["peer_group_id"])
-        return cover
+            subtitle = pick(row, "name", other)
+            peer = {"group": self._group_name("all"), "peer_group": self._group_name(row["peer_group_id"])}
+        return {"subtitle": subtitle, "generated": f"{datetime.now().astimezone():%Y-%m-%d %H:%M}", **peer}
 
     def _kpi_section(self, unit: Unit, frame: pd.DataFrame) -> dict:
         """The KPI table's headers and, per domain, its rows as text (the notes under the group's table)."""
@@ -535,10 +534,11 @@ class ReportPack:
         return sections
 
     def _definitions_section(self) -> dict:
-        return _table(definitions.definitions(self.store, {"lang": self.lang}))
+        frame = definitions.definitions(self.store, {"lang": self.lang})
+        return _table(frame)
 
     def _sources_section(self, unit: Unit) -> dict:
-        lang = self.lang
+        lang, m = self.lang, self.manifest
         files = self.store.source_files()
         if unit.id != GROUP:
             used = set(self.store.frame(
@@ -549,10 +549,11 @@ class ReportPack:
                        select institute_id, source_file from fct_volunteer_records)
                    where institute_id = ?""", [unit.id])["source_file"])
             files = files[files["source_file"].isin(used) | files["dataset"].isin(["institutes", "staff", "targets"])]
-        return _table(pd.DataFrame({
-            t("file", lang): files["source_file"], tr("dataset", lang): files["dataset"],
-            tr("rows_read", lang): files["rows_read"], tr("rows_accepted", lang): files["rows_accepted"],
-            tr("rows_quarantined", lang): files["rows_quarantined"], "SHA-256": files["file_sha256"].str[:12]}))
+        frame = pd.DataFrame({t("file", lang): files["source_file"], tr("dataset", lang): files["dataset"],
+                              tr("rows_read", lang): files["rows_read"], tr("rows_accepted", lang): files["rows_accepted"],
+                              tr("rows_quarantined", lang): files["rows_quarantined"],
+                              "SHA-256": files["file_sha256"].str[:12]})
+        return {"files": _table(frame), "quarantined": fmt_number(m["totals"]["quarantined"], lang)}
 
     def _page_footer(self, unit: Unit) -> str:
         return TEMPLATES.get_template("combined_footer.html.j2").render(self._page_values(unit))

@@ -32,7 +32,7 @@ def page(lang: str = "zh", unit_id: str = "FJQI") -> str:
              "domains": [{"id": "projects", "rows": [{"label": "L & M", "cells": ["1", "≥2"], "note": "n<"}]}]},
         figure_sections=[{"heading": "H & I", "figures": [{"name": "trend-a&b", "svg": _inline_svg(SVG)},
                                                           {"name": "share-<x>", "svg": None}]}],
-        definitions=_table(frame), sources=_table(frame), quarantined="0")
+        definitions=_table(frame), sources={"files": _table(frame), "quarantined": "0"})
 
 
 def test_values_are_escaped_once():
