@@ -14,7 +14,6 @@ the result lists every failure (the CLI then exits non-zero)."""
 from __future__ import annotations
 
 import base64
-import html
 import json
 import sys
 import tempfile
@@ -26,6 +25,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import jinja2
+import markupsafe
 import pandas as pd
 
 from dashboards.i18n import LANGS, fmt_number, fmt_rank, pick, t
@@ -49,6 +50,8 @@ STAMP_PX = 100  # added to a figure's own height for the stamp's footer lines
 HIDDEN = ("domain", "qualifier", "r3y_qualifier")  # KPI frame columns that are not a column of the table
 FIGURE_WORKERS = 3  # threads preparing figures: one being laid out, one printed to PDF, one prepared
 SCALES = {"png": PNG_SCALE, "svg": 1, "pdf": 1}
+# the combined PDF's page, its footer and style sheet (Jinja2); beside the pack's code once it moves there
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 TEXT = {  # the pack's own words; the dashboard's are in dashboards/i18n.py
     "report_title": ("{year} 年度科研与服务指标报告", "Research and service KPIs {year}"),
@@ -338,18 +341,24 @@ class ReportPack(FigurePlan):
         except Exception as e:  # noqa: BLE001
             self._fail(result, unit.id, path.name, e)
 
-    # ---- the combined PDF as HTML ------------------------------------------------------------------
+    # ---- the combined PDF as HTML: templates/combined.html.j2 filled with these values ------------------
 
     def combined_html(self, unit: Unit, svgs: dict) -> str:
-        lang = self.lang
-        frame = self.kpi_frame(unit.id)
-        sections = [self._cover(unit), self._kpi_section(unit, frame), self._figure_section(unit, svgs),
-                    self._definitions_section(), self._sources_section(unit)]
-        return (f'<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
-                f"<title>{_e(unit.name)} {self.year}</title><style>{CSS}</style></head><body>"
-                + "".join(sections) + "</body></html>")
+        return TEMPLATES.get_template("combined.html.j2").render(
+            self._page_values(unit), cover=self._cover(unit), kpi=self._kpi_section(unit, self.kpi_frame(unit.id)),
+            figure_sections=self._figure_section(unit, svgs), definitions=self._definitions_section(),
+            sources=self._sources_section(unit))
 
-    def _cover(self, unit: Unit) -> str:
+    def _page_values(self, unit: Unit) -> dict:
+        """What the page and its footer both show, and the pack's words in its language (t: the
+        dashboard's, tr: the pack's own)."""
+        lang, m = self.lang, self.manifest
+        return {"t": lambda key: t(key, lang), "tr": lambda key, **values: tr(key, lang, **values),
+                "html_lang": "zh-CN" if lang == "zh" else "en", "font_family": EXPORT_FONT_FAMILY,
+                "unit": unit, "is_group": unit.id == GROUP, "year": self.year, "published": self.published,
+                "run_id": m["run_id"], "code_version": m.get("code_version", ""), "files": m["totals"]["files"]}
+
+    def _cover(self, unit: Unit) -> dict:
         lang = self.lang
         other = "en" if lang == "zh" else "zh"
         if unit.id == GROUP:
@@ -357,50 +366,25 @@ class ReportPack(FigurePlan):
             names = self.store.institutes(self.viewer)
             members = "、".join(pick(r, "name", lang) for _, r in names.iterrows()) if lang == "zh" else \
                 ", ".join(pick(r, "name", lang) for _, r in names.iterrows())
-            peer = f"<tr><th>{_e(t('institute', lang))}</th><td>{_e(members)}</td></tr>"
+            peer = {"members": members}
         else:
             row = self.institutes.set_index("institute_id").loc[unit.id]
             subtitle = pick(row, "name", other)
-            peer = (f"<tr><th>{_e(t('group', lang))}</th><td>{_e(self._group_name('all'))}</td></tr>"
-                    f"<tr><th>{_e(tr('peer_group', lang))}</th><td>{_e(self._group_name(row['peer_group_id']))}</td></tr>")
-        m = self.manifest
-        meta = (peer
-                + f"<tr><th>{_e(t('as_of', lang))}</th><td>{_e(self.published)}</td></tr>"
-                + f"<tr><th>{_e(t('run', lang))}</th><td>{_e(m['run_id'])}</td></tr>"
-                + f"<tr><th>{_e(t('source', lang))}</th><td>{m['totals']['files']} {_e(t('files', lang))} · Touyan</td></tr>"
-                + f"<tr><th>{_e(tr('code_version', lang))}</th><td>{_e(m.get('code_version', ''))}</td></tr>"
-                + f"<tr><th>{_e(tr('generated', lang))}</th><td>{datetime.now().astimezone():%Y-%m-%d %H:%M}</td></tr>")
-        contents = "".join(f"<li>{_e(s)}</li>" for s in (tr("kpi_table", lang), tr("figures", lang),
-                                                          t("definitions", lang), tr("sources", lang)))
-        return (f'<section class="cover"><div class="brand">头雁 Touyan</div><h1>{_e(unit.name)}</h1>'
-                f'<div class="subtitle">{_e(subtitle)}</div>'
-                f'<div class="report-title">{_e(tr("report_title", lang, year=self.year))}</div>'
-                f'<table class="meta">{meta}</table><h3>{_e(tr("contents", lang))}</h3><ol>{contents}</ol></section>')
+            peer = {"group": self._group_name("all"), "peer_group": self._group_name(row["peer_group_id"])}
+        return {"subtitle": subtitle, "generated": f"{datetime.now().astimezone():%Y-%m-%d %H:%M}", **peer}
 
-    def _kpi_section(self, unit: Unit, frame: pd.DataFrame) -> str:
-        lang = self.lang
+    def _kpi_section(self, unit: Unit, frame: pd.DataFrame) -> dict:
+        """The KPI table's headers and, per domain, its rows as text (the notes under the group's table)."""
         columns = ["prior", "value", "yoy_abs", "yoy_pct", "r3y"]
         columns += (["cagr_3y", "institutes_reporting", "institute_mean", "per_100_staff"] if unit.id == GROUP
                     else ["per_100_staff", "rank", "share_pct", "attainment_pct"])
         headers = {"prior": str(self.year - 1), "value": str(self.year)} | {
-            key: tr(key, lang) for key in columns if key not in ("prior", "value")}
-        head = f"<th>{_e(tr('metric_unit', lang))}</th>" + "".join(f"<th>{_e(headers[c])}</th>" for c in columns)
-        if unit.id != GROUP:
-            head += f"<th>{_e(tr('note', lang))}</th>"
-        body = []
-        for domain, part in frame.groupby("domain", sort=False):
-            body.append(f'<tr class="domain"><td colspan="{len(columns) + 2}">{_e(tr(domain, lang))}</td></tr>')
-            for _, r in part.iterrows():
-                cells = "".join(f'<td class="num">{_e(self._cell(r, c))}</td>' for c in columns)
-                note = f'<td class="note">{_e(r["note"])}</td>' if unit.id != GROUP else ""
-                body.append(f'<tr><td class="label">{_e(r["label"])}</td>{cells}{note}</tr>')
-        notes = [] if unit.id != GROUP else [n for n in frame["note"] if n]
-        foot = f'<p class="small">{_e("；".join(dict.fromkeys(notes)))}</p>' if notes else ""
-        return (f'<section class="kpi"><h2>1 {_e(tr("kpi_table", lang))}</h2>'
-                f'<p class="small">{_e(unit.name)} · {_e(tr("kpi_table_note", lang, year=self.year, prior=self.year - 1))}'
-                f' · {_e(t("as_of", lang))} {_e(self.published)} ({_e(t("run", lang))} {_e(self.manifest["run_id"])})</p>'
-                f'<table class="kpi-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>{foot}'
-                f"</section>")
+            key: tr(key, self.lang) for key in columns if key not in ("prior", "value")}
+        domains = [{"id": domain, "rows": [{"label": r["label"], "cells": [self._cell(r, c) for c in columns],
+                                            "note": r["note"]} for _, r in part.iterrows()]}
+                   for domain, part in frame.groupby("domain", sort=False)]
+        notes = [] if unit.id != GROUP else list(dict.fromkeys(n for n in frame["note"] if n))
+        return {"headers": [headers[c] for c in columns], "domains": domains, "notes": notes}
 
     def _cell(self, r: pd.Series, column: str) -> str:
         value = r[column]
@@ -417,30 +401,25 @@ class ReportPack(FigurePlan):
             text = "≥" + text
         return text
 
-    def _figure_section(self, unit: Unit, svgs: dict) -> str:
-        lang = self.lang
-        parts, current = [f'<section class="figures"><h2>2 {_e(tr("figures", lang))}</h2>'], None
+    def _figure_section(self, unit: Unit, svgs: dict) -> list[dict]:
+        """The figures under their headings; a figure's svg is None when it failed."""
         order = {m: i for i, m in enumerate(self.headline["metric_id"])}
         specs = unit.figures + unit.shared
         if unit.id != GROUP:  # an institute: per metric its own figures, then where it stands among the others
             specs = sorted(specs, key=lambda s: order.get(s.name.rsplit("-", 1)[-1], len(order)))
+        sections: list[dict] = []
         for spec in specs:
-            if spec.section != current:
-                current = spec.section
-                parts.append(f"<h3>{_e(current)}</h3>")
+            if not sections or sections[-1]["heading"] != spec.section:
+                sections.append({"heading": spec.section, "figures": []})
             svg = svgs.get((spec.unit, spec.name))
-            if svg is None:
-                parts.append(f'<figure class="failed">{_e(tr("figure_failed", lang))}: {_e(spec.name)}</figure>')
-            else:
-                parts.append(f'<figure data-name="{_e(spec.name)}">{_inline_svg(svg)}</figure>')
-        return "".join(parts) + "</section>"
+            sections[-1]["figures"].append({"name": spec.name, "svg": None if svg is None else _inline_svg(svg)})
+        return sections
 
-    def _definitions_section(self) -> str:
+    def _definitions_section(self) -> dict:
         frame = definitions.definitions(self.viewer, self.store, {"lang": self.lang})
-        return (f'<section class="definitions"><h2>3 {_e(t("definitions", self.lang))}</h2>'
-                f"{_html_table(frame, 'defs')}</section>")
+        return _table(frame)
 
-    def _sources_section(self, unit: Unit) -> str:
+    def _sources_section(self, unit: Unit) -> dict:
         lang, m = self.lang, self.manifest
         files = source_file_rows(self.viewer, self.store)
         if unit.id != GROUP:
@@ -450,20 +429,10 @@ class ReportPack(FigurePlan):
                               tr("rows_read", lang): files["rows_read"], tr("rows_accepted", lang): files["rows_accepted"],
                               tr("rows_quarantined", lang): files["rows_quarantined"],
                               "SHA-256": files["file_sha256"].str[:12]})
-        asof = (f"<p>{_e(t('as_of', lang))} {_e(self.published)} · {_e(t('run', lang))} {_e(m['run_id'])} · "
-                f"{_e(tr('code_version', lang))} {_e(m.get('code_version', ''))} · {m['totals']['files']} "
-                f"{_e(t('files', lang))} · {fmt_number(m['totals']['quarantined'], lang)} {_e(t('quarantined', lang))}</p>")
-        return (f'<section class="sources"><h2>4 {_e(tr("sources", lang))}</h2>{asof}'
-                f'<p class="small">{_e(tr("sources_note", lang))}</p>{_html_table(frame, "files")}</section>')
+        return {"files": _table(frame), "quarantined": fmt_number(m["totals"]["quarantined"], lang)}
 
     def _page_footer(self, unit: Unit) -> str:
-        lang = self.lang
-        text = (f"头雁 Touyan · {_e(unit.name)} · {self.year} · {_e(t('as_of', lang))} {_e(self.published)} "
-                f"({_e(t('run', lang))} {_e(self.manifest['run_id'])}) · {_e(t('source', lang))}: "
-                f"{self.manifest['totals']['files']} {_e(t('files', lang))}")
-        return (f'<div style="font-family: {EXPORT_FONT_FAMILY}; font-size: 7pt; color: #555; width: 100%; '
-                f'margin: 0 15mm; display: flex; justify-content: space-between;">'
-                f"<span>{text}</span><span>{tr('page', lang)}</span></div>")
+        return TEMPLATES.get_template("combined_footer.html.j2").render(self._page_values(unit))
 
 
 def build_pack(settings: Settings, year: int | None = None, institutes: list[str] | None = None,
@@ -544,57 +513,24 @@ def _percent(value):
     return None if _missing(value) else _number(float(value) * 100, 1)
 
 
-def _e(text) -> str:
-    return html.escape("" if _missing(text) else str(text), quote=True)
+# The templates, escaping every value in the HTML ones (the style sheet is CSS, left as it is). A missing
+# value (None, NaN, NA) shows as nothing; an unknown name in a template is an error.
+TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+                               autoescape=jinja2.select_autoescape(["html.j2"]), undefined=jinja2.StrictUndefined,
+                               finalize=lambda value: "" if _missing(value) else value,
+                               trim_blocks=True, lstrip_blocks=True)
 
 
-def _inline_svg(svg: str) -> str:
-    """A figure's SVG as an inline element scaled to the column (its viewBox keeps the proportions)."""
+def _inline_svg(svg: str) -> markupsafe.Markup:
+    """A figure's SVG as an inline element scaled to the column (its viewBox keeps the proportions). Markup:
+    the pack's own renderer drew it, so the page takes it as it is."""
     if svg.startswith("<?xml"):
         svg = svg[svg.index("?>") + 2:]
-    return svg.replace("<svg ", '<svg preserveAspectRatio="xMidYMid meet" ', 1) if "<svg " in svg else (
-        f'<img src="data:image/svg+xml;base64,{base64.b64encode(svg.encode()).decode()}">')
+    return markupsafe.Markup(
+        svg.replace("<svg ", '<svg preserveAspectRatio="xMidYMid meet" ', 1) if "<svg " in svg
+        else f'<img src="data:image/svg+xml;base64,{base64.b64encode(svg.encode()).decode()}">')
 
 
-def _html_table(frame: pd.DataFrame, css_class: str) -> str:
-    head = "".join(f"<th>{_e(c)}</th>" for c in frame.columns)
-    body = "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in row) + "</tr>"
-                   for row in frame.itertuples(index=False))
-    return f'<table class="{css_class}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-
-
-# Latin and digits from Liberation Sans, Chinese from Noto CJK (see exports.EXPORT_FONT_FAMILY: digits set
-# in Noto Sans CJK lose their text in Chromium's PDFs). A4 with 15 mm margins, 18 mm at the bottom for
-# the footer (stamp and page number) that Chromium prints on every page.
-CSS = f"""
-@page {{ size: A4; margin: 15mm 15mm 18mm 15mm; }}
-* {{ box-sizing: border-box; }}
-body {{ font-family: {EXPORT_FONT_FAMILY}; font-size: 9.5pt; color: #222; margin: 0; }}
-h1 {{ font-size: 24pt; margin: 0 0 4mm; }}
-h2 {{ font-size: 15pt; margin: 0 0 3mm; border-bottom: 1.5pt solid #1f5fa8; padding-bottom: 1.5mm; }}
-h3 {{ font-size: 11.5pt; margin: 5mm 0 2mm; break-after: avoid; }}
-section {{ break-before: page; }}
-section.cover {{ break-before: auto; padding-top: 45mm; }}
-.brand {{ color: #1f5fa8; font-size: 12pt; letter-spacing: 1pt; margin-bottom: 10mm; }}
-.subtitle {{ color: #555; font-size: 12pt; margin-bottom: 14mm; }}
-.report-title {{ font-size: 18pt; margin-bottom: 18mm; }}
-table {{ border-collapse: collapse; width: 100%; }}
-th, td {{ border-bottom: 0.5pt solid #ccc; padding: 1.2mm 1.5mm; vertical-align: baseline; text-align: left; }}
-thead th {{ background: #f0f2f4; border-bottom: 1pt solid #888; font-weight: bold; }}
-thead {{ display: table-header-group; }}
-tr {{ break-inside: avoid; }}
-table.meta th {{ width: 32mm; color: #555; font-weight: normal; background: none; }}
-table.meta {{ font-size: 10.5pt; margin-bottom: 10mm; }}
-table.kpi-table {{ font-size: 8pt; }}
-table.kpi-table th {{ text-align: right; }}
-table.kpi-table th:first-child, table.kpi-table td.label {{ text-align: left; white-space: nowrap; }}
-table.kpi-table td.num {{ text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }}
-table.kpi-table td.note {{ font-size: 7pt; color: #555; min-width: 18mm; }}
-table.kpi-table tr.domain td {{ font-weight: bold; background: #f7f9fb; padding-top: 2mm; }}
-table.defs, table.files {{ font-size: 8pt; }}
-table.files td {{ word-break: break-all; }}
-.small {{ font-size: 8pt; color: #555; }}
-figure {{ margin: 0 0 5mm; break-inside: avoid; }}
-figure svg {{ display: block; width: 100%; height: auto; }}
-figure.failed {{ border: 1pt dashed #c0392b; color: #c0392b; padding: 10mm; text-align: center; }}
-"""
+def _table(frame: pd.DataFrame) -> dict:
+    """A frame for the template's table(): its headers and rows."""
+    return {"columns": list(frame.columns), "rows": list(frame.itertuples(index=False))}
