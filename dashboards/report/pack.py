@@ -8,12 +8,13 @@ Everything is read through the dashboard's own code: the read layer (dashboards.
 the published marts, pinned to the version published when the pack starts, so a refresh publishing
 meanwhile changes nothing half-way; the pages' questions), figures.py and dashboards.render (stamps, the
 one shared renderer: a Chromium driven by Playwright that draws every figure and prints the combined
-PDFs). What the pack holds is planned in plan.py; this module makes it. The combined PDFs are HTML
-pages with the figures' SVG inline, so their text is text. A figure that fails is named and the rest is still made;
-the result lists every failure (the CLI then exits non-zero)."""
+PDFs). What the pack holds is planned in plan.py; kpi.py makes the KPI table's frame, page.py the
+combined PDF's page (HTML from templates/, the figures' SVG inline, so the PDF's text is text) and
+text.py holds the pack's own words. This module makes the pack: the figures in a few threads, then per
+unit its tables and combined PDF, with a progress line per file. A figure that fails is named and the
+rest is still made; the result lists every failure (the CLI then exits non-zero)."""
 from __future__ import annotations
 
-import base64
 import json
 import sys
 import tempfile
@@ -25,21 +26,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import jinja2
-import markupsafe
-import pandas as pd
-
-from dashboards.i18n import LANGS, fmt_number, fmt_rank, pick, t
+from dashboards.i18n import LANGS, t
 from dashboards.render.browser import renderer
 from dashboards.render.export import FIGURE_FORMATS, export_formats
 from dashboards.render.pdf_text import fix_pdf_text_layer
-from dashboards.render.stamp import EXPORT_FONT_FAMILY, stamp_figure
+from dashboards.render.stamp import stamp_figure
 from dashboards.render.tables import export_table_csv, export_tables_xlsx
-from dashboards.report.plan import GROUP, FigurePlan, FigureSpec, Unit
-from dashboards.views import definitions
-from dashboards.views import report as report_views
+from dashboards.report.kpi import kpi_frame, kpi_sheets
+from dashboards.report.page import combined_html, page_footer
+from dashboards.report.plan import FigurePlan, FigureSpec, Unit
+from dashboards.report.text import tr
 from dashboards.views.common import institute_names
-from dashboards.views.quality import source_file_rows
 from dashboards.views.store import MartStore, NotPublished
 from dashboards.views.viewer import Viewer
 from pipelines.config import Settings
@@ -47,59 +44,8 @@ from pipelines.config import Settings
 PRINT_WIDTH_PX = 900  # figures are laid out at this width: 180 mm (A4 less margins) → 13 px text ≈ 7.4 pt
 PNG_SCALE = 2.5  # 2250 px wide: 317 dpi across 180 mm
 STAMP_PX = 100  # added to a figure's own height for the stamp's footer lines
-HIDDEN = ("domain", "qualifier", "r3y_qualifier")  # KPI frame columns that are not a column of the table
 FIGURE_WORKERS = 3  # threads preparing figures: one being laid out, one printed to PDF, one prepared
 SCALES = {"png": PNG_SCALE, "svg": 1, "pdf": 1}
-# the combined PDF's page, its footer and style sheet (Jinja2); beside the pack's code once it moves there
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-
-TEXT = {  # the pack's own words; the dashboard's are in dashboards/i18n.py
-    "report_title": ("{year} 年度科研与服务指标报告", "Research and service KPIs {year}"),
-    "kpi_table": ("主要指标", "Key indicators"),
-    "kpi_table_note": ("{year} 年度，同比对 {prior} 年", "year {year}, year on year against {prior}"),
-    "figures": ("图表", "Figures"),
-    "sources": ("数据截至时间与来源", "Data as of and sources"),
-    "contents": ("目录", "Contents"),
-    "metric_unit": ("指标（单位）", "Metric (unit)"),
-    "metric_id": ("指标代码", "Metric id"),
-    "yoy_abs": ("同比增减", "YoY change"),
-    "yoy_pct": ("同比（%）", "YoY (%)"),
-    "r3y": ("近三年累计", "3-year total"),
-    "cagr_3y": ("三年复合增长率（%）", "3-year CAGR (%)"),
-    "per_100_staff": ("每百名职工", "Per 100 staff"),
-    "rank": ("排名", "Rank"),
-    "rank_n": ("参与排名机构数", "Institutes ranked"),
-    "share_pct": ("占全部机构（%）", "Share of all (%)"),
-    "target": ("目标", "Target"),
-    "attainment_pct": ("完成率（%）", "Attainment (%)"),
-    "institutes_reporting": ("报送机构数", "Institutes reporting"),
-    "institute_mean": ("机构平均", "Institute average"),
-    "note": ("备注", "Note"),
-    "at_least": ("≥ 为下限（报送为“余”“多”）", "≥ is a lower bound (reported as 'more than')"),
-    "dataset": ("数据集", "Dataset"),
-    "rows_read": ("读取行数", "Rows read"),
-    "rows_accepted": ("接收行数", "Rows accepted"),
-    "rows_quarantined": ("隔离行数", "Rows quarantined"),
-    "published": ("发布时间", "Published"),
-    "code_version": ("代码版本", "Code version"),
-    "generated": ("生成时间", "Generated"),
-    "peer_group": ("同类机构", "Peer group"),
-    "figure_failed": ("此图生成失败", "This figure could not be rendered"),
-    "page": ("第 <span class=\"pageNumber\"></span> / <span class=\"totalPages\"></span> 页",
-             "page <span class=\"pageNumber\"></span> of <span class=\"totalPages\"></span>"),
-    "sources_note": ("本报告所用数字来自以下报送文件（经入库校验、质量门与 dbt 模型计算后发布）。",
-                     "The figures in this report come from these submitted files (validated, gated and "
-                     "computed by the dbt models before publishing)."),
-    "projects": ("科研项目", "Research projects"),
-    "ip": ("知识产权", "Intellectual property"),
-    "standards": ("标准", "Standards"),
-    "volunteer": ("志愿服务", "Volunteer service"),
-}
-
-
-def tr(key: str, lang: str, **values) -> str:
-    zh, en = TEXT[key]
-    return (en if lang == "en" else zh).format(**values)
 
 
 # ---- what the pack made -------------------------------------------------------------------------
@@ -128,7 +74,9 @@ class PackResult:
 
 
 class ReportPack(FigurePlan):
-    """`plan()` says what the pack holds, `run(units)` makes it. `build_pack()` does both."""
+    """`plan()` says what the pack holds, `run(units)` makes it. `build_pack()` does both. Its attributes
+    (pinned store, viewer, year, language, manifest, chosen institutes and metrics) are what plan.py and
+    page.py read."""
 
     def __init__(self, settings: Settings, year: int | None = None, institutes: list[str] | None = None,
                  lang: str = "zh", out_dir: Path | None = None, out=sys.stdout, metrics: list[str] | None = None):
@@ -163,60 +111,6 @@ class ReportPack(FigurePlan):
         self.short_names = institute_names(self.viewer, self.store, lang)
         published = datetime.fromisoformat(self.manifest["published_at"]).astimezone()
         self.published = published.strftime("%Y-%m-%d %H:%M")
-
-    # ---- the KPI table: one frame, written as XLSX, CSV and the combined PDF's table ------------
-
-    def kpi_frame(self, unit: str) -> pd.DataFrame:
-        """One row per metric of the catalog for the pack's year, numbers as numbers (percentages as
-        percent, rounded to 0.1; per 100 staff and averages to 0.01; counts as published)."""
-        if unit == GROUP:
-            rows = report_views.group_year(self.viewer, self.store, self.year)
-        else:
-            rows = self.store.institute_metric_years(self.viewer, institute_id=unit, years=[self.year])
-        rows = self.metrics.merge(rows.drop(columns=["domain"], errors="ignore"), on="metric_id", how="left")
-        out = pd.DataFrame({
-            "label": [f"{pick(m, 'name', self.lang)}（{pick(m, 'unit', self.lang)}）" if self.lang == "zh"
-                      else f"{pick(m, 'name', self.lang)} ({pick(m, 'unit', self.lang)})" for _, m in rows.iterrows()],
-            "metric_id": rows["metric_id"], "domain": rows["domain"],
-            "prior": rows["prior_value"].map(_number), "value": rows["value"].map(_number),
-            "yoy_abs": rows["yoy_abs"].map(_number), "yoy_pct": rows["yoy_pct"].map(_percent),
-            "r3y": rows["r3y"].map(_number), "cagr_3y": rows["cagr_3y"].map(_percent),
-            "per_100_staff": rows["per_100_staff"].map(lambda v: _number(v, 2)),
-        })
-        if unit == GROUP:
-            out["institutes_reporting"] = rows["institutes_reporting"].map(_number)
-            out["institute_mean"] = rows["institute_mean"].map(lambda v: _number(v, 2))
-        else:
-            out["rank"] = rows["group_rank"].map(_number)
-            out["rank_n"] = rows["group_n"].map(_number)
-            out["share_pct"] = rows["group_share"].map(_percent)
-            out["target"] = rows["target"].map(_number)
-            out["attainment_pct"] = rows["target_attainment"].map(_percent)
-        notes = []
-        for _, r in rows.iterrows():
-            note = []
-            if unit != GROUP and not _true(r.get("is_reported")):
-                note.append(t("not_reported", self.lang))
-            if r.get("qualifier") == "≥" or r.get("r3y_qualifier") == "≥":
-                note.append(tr("at_least", self.lang))
-            if _true(r.get("yoy_small_base")):
-                note.append(t("small_base", self.lang))
-            notes.append("；".join(note) if self.lang == "zh" else "; ".join(note))
-        out["note"] = notes
-        out["qualifier"] = rows["qualifier"].where(rows["qualifier"].notna(), "")
-        out["r3y_qualifier"] = rows["r3y_qualifier"].where(rows["r3y_qualifier"].notna(), "")
-        return out
-
-    def kpi_sheets(self, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
-        """The frame per domain with headers in words (units in the row headers and the % columns)."""
-        headers = {"label": tr("metric_unit", self.lang), "metric_id": tr("metric_id", self.lang),
-                   "prior": str(self.year - 1), "value": str(self.year)}
-        headers |= {key: tr(key, self.lang) for key in frame.columns if key not in headers and key not in HIDDEN}
-        sheets = {}
-        for domain, part in frame.groupby("domain", sort=False):
-            sheets[tr(domain, self.lang)] = (part.drop(columns=list(HIDDEN))
-                                             .rename(columns=headers).reset_index(drop=True))
-        return sheets
 
     # ---- making it -------------------------------------------------------------------------------
 
@@ -311,7 +205,8 @@ class ReportPack(FigurePlan):
 
     def _tables(self, unit: Unit, result: PackResult) -> None:
         try:
-            sheets = self.kpi_sheets(self.kpi_frame(unit.id))
+            table = kpi_frame(self.viewer, self.store, self.metrics, unit.id, self.year, self.lang)
+            sheets = kpi_sheets(table, self.year, self.lang)
             folder = self.out_dir / unit.id
             title = f"{unit.name} · {tr('kpi_table', self.lang)} · {self.year} · {t('as_of', self.lang)} " \
                     f"{self.published} ({t('run', self.lang)} {self.manifest['run_id']})"
@@ -330,109 +225,16 @@ class ReportPack(FigurePlan):
         path = self.out_dir / unit.id / f"{self._stem(unit)}.pdf"
         t0 = time.perf_counter()
         try:
-            page = self.combined_html(unit, svgs)
-            data = renderer().print_pdf(page, format="A4", print_background=True, prefer_css_page_size=True,
+            html = combined_html(self, unit, svgs)
+            data = renderer().print_pdf(html, format="A4", print_background=True, prefer_css_page_size=True,
                                         display_header_footer=True, header_template="<span></span>",
-                                        footer_template=self._page_footer(unit))
+                                        footer_template=page_footer(self, unit))
             _write(path, fix_pdf_text_layer(data))
             result.files.append(path)
             self._say(f"  ✓ {unit.id} combined PDF {path.name} ({len(data) // 1024} KiB, "
                       f"{time.perf_counter() - t0:.1f} s)")
         except Exception as e:  # noqa: BLE001
             self._fail(result, unit.id, path.name, e)
-
-    # ---- the combined PDF as HTML: templates/combined.html.j2 filled with these values ------------------
-
-    def combined_html(self, unit: Unit, svgs: dict) -> str:
-        return TEMPLATES.get_template("combined.html.j2").render(
-            self._page_values(unit), cover=self._cover(unit), kpi=self._kpi_section(unit, self.kpi_frame(unit.id)),
-            figure_sections=self._figure_section(unit, svgs), definitions=self._definitions_section(),
-            sources=self._sources_section(unit))
-
-    def _page_values(self, unit: Unit) -> dict:
-        """What the page and its footer both show, and the pack's words in its language (t: the
-        dashboard's, tr: the pack's own)."""
-        lang, m = self.lang, self.manifest
-        return {"t": lambda key: t(key, lang), "tr": lambda key, **values: tr(key, lang, **values),
-                "html_lang": "zh-CN" if lang == "zh" else "en", "font_family": EXPORT_FONT_FAMILY,
-                "unit": unit, "is_group": unit.id == GROUP, "year": self.year, "published": self.published,
-                "run_id": m["run_id"], "code_version": m.get("code_version", ""), "files": m["totals"]["files"]}
-
-    def _cover(self, unit: Unit) -> dict:
-        lang = self.lang
-        other = "en" if lang == "zh" else "zh"
-        if unit.id == GROUP:
-            subtitle = pick(self.store.groups(self.viewer).set_index("group_id").loc["all"], "name", other)
-            names = self.store.institutes(self.viewer)
-            members = "、".join(pick(r, "name", lang) for _, r in names.iterrows()) if lang == "zh" else \
-                ", ".join(pick(r, "name", lang) for _, r in names.iterrows())
-            peer = {"members": members}
-        else:
-            row = self.institutes.set_index("institute_id").loc[unit.id]
-            subtitle = pick(row, "name", other)
-            peer = {"group": self._group_name("all"), "peer_group": self._group_name(row["peer_group_id"])}
-        return {"subtitle": subtitle, "generated": f"{datetime.now().astimezone():%Y-%m-%d %H:%M}", **peer}
-
-    def _kpi_section(self, unit: Unit, frame: pd.DataFrame) -> dict:
-        """The KPI table's headers and, per domain, its rows as text (the notes under the group's table)."""
-        columns = ["prior", "value", "yoy_abs", "yoy_pct", "r3y"]
-        columns += (["cagr_3y", "institutes_reporting", "institute_mean", "per_100_staff"] if unit.id == GROUP
-                    else ["per_100_staff", "rank", "share_pct", "attainment_pct"])
-        headers = {"prior": str(self.year - 1), "value": str(self.year)} | {
-            key: tr(key, self.lang) for key in columns if key not in ("prior", "value")}
-        domains = [{"id": domain, "rows": [{"label": r["label"], "cells": [self._cell(r, c) for c in columns],
-                                            "note": r["note"]} for _, r in part.iterrows()]}
-                   for domain, part in frame.groupby("domain", sort=False)]
-        notes = [] if unit.id != GROUP else list(dict.fromkeys(n for n in frame["note"] if n))
-        return {"headers": [headers[c] for c in columns], "domains": domains, "notes": notes}
-
-    def _cell(self, r: pd.Series, column: str) -> str:
-        value = r[column]
-        if column == "rank":
-            return fmt_rank(value, r["rank_n"], self.lang)
-        if column.endswith("_pct") or column == "cagr_3y":
-            return "—" if _missing(value) else (f"{value:+.1f}%" if column in ("yoy_pct", "cagr_3y") else f"{value:.1f}%")
-        if _missing(value):
-            return "—"
-        text = fmt_number(value, self.lang, 2 if column in ("per_100_staff", "institute_mean") else None)
-        if column == "yoy_abs" and value > 0:
-            text = "+" + text
-        if (column == "value" and r["qualifier"] == "≥") or (column == "r3y" and r["r3y_qualifier"] == "≥"):
-            text = "≥" + text
-        return text
-
-    def _figure_section(self, unit: Unit, svgs: dict) -> list[dict]:
-        """The figures under their headings; a figure's svg is None when it failed."""
-        order = {m: i for i, m in enumerate(self.headline["metric_id"])}
-        specs = unit.figures + unit.shared
-        if unit.id != GROUP:  # an institute: per metric its own figures, then where it stands among the others
-            specs = sorted(specs, key=lambda s: order.get(s.name.rsplit("-", 1)[-1], len(order)))
-        sections: list[dict] = []
-        for spec in specs:
-            if not sections or sections[-1]["heading"] != spec.section:
-                sections.append({"heading": spec.section, "figures": []})
-            svg = svgs.get((spec.unit, spec.name))
-            sections[-1]["figures"].append({"name": spec.name, "svg": None if svg is None else _inline_svg(svg)})
-        return sections
-
-    def _definitions_section(self) -> dict:
-        frame = definitions.definitions(self.viewer, self.store, {"lang": self.lang})
-        return _table(frame)
-
-    def _sources_section(self, unit: Unit) -> dict:
-        lang, m = self.lang, self.manifest
-        files = source_file_rows(self.viewer, self.store)
-        if unit.id != GROUP:
-            used = set(report_views.institute_source_files(self.viewer, self.store, unit.id)["source_file"])
-            files = files[files["source_file"].isin(used) | files["dataset"].isin(["institutes", "staff", "targets"])]
-        frame = pd.DataFrame({t("file", lang): files["source_file"], tr("dataset", lang): files["dataset"],
-                              tr("rows_read", lang): files["rows_read"], tr("rows_accepted", lang): files["rows_accepted"],
-                              tr("rows_quarantined", lang): files["rows_quarantined"],
-                              "SHA-256": files["file_sha256"].str[:12]})
-        return {"files": _table(frame), "quarantined": fmt_number(m["totals"]["quarantined"], lang)}
-
-    def _page_footer(self, unit: Unit) -> str:
-        return TEMPLATES.get_template("combined_footer.html.j2").render(self._page_values(unit))
 
 
 def build_pack(settings: Settings, year: int | None = None, institutes: list[str] | None = None,
@@ -489,48 +291,3 @@ def _write(path: Path, data: bytes) -> None:
 
 def _even(px: float) -> int:
     return int(px) + int(px) % 2
-
-
-def _missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
-
-
-def _true(value) -> bool:
-    return not _missing(value) and bool(value)
-
-
-def _number(value, decimals: int | None = None):
-    """An int when whole, else a float (rounded to `decimals` if given); None when missing."""
-    if _missing(value):
-        return None
-    value = float(value)
-    if decimals is not None:
-        value = round(value, decimals)
-    return int(value) if value.is_integer() else value
-
-
-def _percent(value):
-    return None if _missing(value) else _number(float(value) * 100, 1)
-
-
-# The templates, escaping every value in the HTML ones (the style sheet is CSS, left as it is). A missing
-# value (None, NaN, NA) shows as nothing; an unknown name in a template is an error.
-TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-                               autoescape=jinja2.select_autoescape(["html.j2"]), undefined=jinja2.StrictUndefined,
-                               finalize=lambda value: "" if _missing(value) else value,
-                               trim_blocks=True, lstrip_blocks=True)
-
-
-def _inline_svg(svg: str) -> markupsafe.Markup:
-    """A figure's SVG as an inline element scaled to the column (its viewBox keeps the proportions). Markup:
-    the pack's own renderer drew it, so the page takes it as it is."""
-    if svg.startswith("<?xml"):
-        svg = svg[svg.index("?>") + 2:]
-    return markupsafe.Markup(
-        svg.replace("<svg ", '<svg preserveAspectRatio="xMidYMid meet" ', 1) if "<svg " in svg
-        else f'<img src="data:image/svg+xml;base64,{base64.b64encode(svg.encode()).decode()}">')
-
-
-def _table(frame: pd.DataFrame) -> dict:
-    """A frame for the template's table(): its headers and rows."""
-    return {"columns": list(frame.columns), "rows": list(frame.itertuples(index=False))}

@@ -45,10 +45,11 @@ class Unit:
 
 class FigurePlan:
     """`plan()`: the units and their figures. Mixed into ReportPack, whose attributes it reads: viewer,
-    store, lang, year, years, headline (the metrics drawn), institutes (the chosen ones' rows)."""
+    store, lang, year, years, headline (the metrics drawn), institutes (the chosen ones' rows).
+    `group_name` is also the combined PDF's cover's (page.py)."""
 
     def plan(self) -> list[Unit]:
-        group_name = self._group_name("all")
+        group_name = self.group_name("all")
         group = Unit(GROUP, group_name, self._overview_figures() + self._compare_figures())
         units = [group]
         for _, row in self.institutes.iterrows():
@@ -80,7 +81,7 @@ class FigurePlan:
                 GROUP, f"overview-{metric_id}", t("overview", self.lang),
                 build=lambda c=card: figures.sparkline(c["rows"]["year"].tolist(), c["rows"]["value"].tolist()),
                 stamp=self._stamp(self._state(group="all", metric=metric_id, year=self._span()),
-                                  f"{name} · {self._group_name('all')} · {value}"),
+                                  f"{name} · {self.group_name('all')} · {value}"),
                 height=SPARKLINE_HEIGHT))
         return specs
 
@@ -130,7 +131,7 @@ class FigurePlan:
             ]
         return specs
 
-    def _group_name(self, group_id: str) -> str:
+    def group_name(self, group_id: str) -> str:
         groups = self.store.groups(self.viewer).set_index("group_id")
         return pick(groups.loc[group_id], "name", self.lang) if group_id in groups.index else group_id
 

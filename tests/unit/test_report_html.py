@@ -6,7 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboards.report.pack import GROUP, TEMPLATES, ReportPack, Unit, _inline_svg, _table
+from dashboards.report.pack import ReportPack
+from dashboards.report.page import TEMPLATES, inline_svg, page_footer, page_values, table
+from dashboards.report.plan import GROUP, Unit
 
 NAME = 'A & B <Lab> "Q"'  # an institute name with every character HTML gives a meaning
 ESCAPED = "A &amp; B &lt;Lab&gt; &#34;Q&#34;"
@@ -25,14 +27,14 @@ def page(lang: str = "zh", unit_id: str = "FJQI") -> str:
     report, unit = pack(lang), Unit(unit_id, NAME, [])
     frame = pd.DataFrame({"列 <a>": ["x & y", None], "n": [1, float("nan")]})
     return TEMPLATES.get_template("combined.html.j2").render(
-        report._page_values(unit),
+        page_values(report, unit),
         cover={"generated": "2025-01-01 00:00", "subtitle": f"{NAME} (en)", "members": NAME,
                "group": "G & H", "peer_group": "P <1>"},
         kpi={"headers": ["2023", "2024"], "notes": ["≥ 'more than'"],
              "domains": [{"id": "projects", "rows": [{"label": "L & M", "cells": ["1", "≥2"], "note": "n<"}]}]},
-        figure_sections=[{"heading": "H & I", "figures": [{"name": "trend-a&b", "svg": _inline_svg(SVG)},
+        figure_sections=[{"heading": "H & I", "figures": [{"name": "trend-a&b", "svg": inline_svg(SVG)},
                                                           {"name": "share-<x>", "svg": None}]}],
-        definitions=_table(frame), sources={"files": _table(frame), "quarantined": "0"})
+        definitions=table(frame), sources={"files": table(frame), "quarantined": "0"})
 
 
 def test_values_are_escaped_once():
@@ -79,7 +81,7 @@ def test_page_words_in_the_language(lang, words):
 
 
 def test_footer_escapes_the_name_and_keeps_chromium_page_spans():
-    footer = pack("zh")._page_footer(Unit("FJQI", NAME, []))
+    footer = page_footer(pack("zh"), Unit("FJQI", NAME, []))
     assert f"头雁 Touyan · {ESCAPED} · 2024 · " in footer and "(批次 run&lt;1&gt;)" in footer
     assert '第 <span class="pageNumber"></span> / <span class="totalPages"></span> 页' in footer
     assert footer.startswith('<div style="font-family: Liberation Sans, Arial,')
