@@ -22,7 +22,7 @@ from dashboards.data import MartStore, NotPublished
 from dashboards.i18n import DEFAULT_LANG, LANGS, fmt_number, pick, t
 from dashboards.pages import compare, definitions, institute, overview, quality
 from dashboards.pages.common import checked
-from pipelines.quality.report import REPORT_FILE
+from pipelines.config import REPORT_FILE
 
 PAGES = (overview, institute, compare, quality, definitions)
 TABLES = {name: build for page in PAGES for name, build in getattr(page, "TABLES", {}).items()}

@@ -34,7 +34,7 @@ import plotly.graph_objects as go
 import plotly.io
 import xlsxwriter
 
-from pipelines.load import excel_safe
+from pipelines.cell_safety import excel_safe
 
 FIGURE_FORMATS = ("png", "svg", "pdf")
 FONT_FAMILY = "Noto Sans CJK SC, Noto Sans CJK, Microsoft YaHei, PingFang SC, sans-serif"

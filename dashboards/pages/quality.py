@@ -15,7 +15,7 @@ from dashboards.components import figure_card, table, table_card
 from dashboards.data import MartStore, NotPublished
 from dashboards.i18n import column, fmt_number, t
 from dashboards.pages.common import state_store
-from pipelines.quality.report import REPORT_FILE
+from pipelines.config import REPORT_FILE
 
 PATH = "/quality"
 PAGE = "quality"
