@@ -17,9 +17,10 @@ import pyarrow as pa
 # hold what was typed at all (an 18-digit ID number typed into a number cell: Excel shows 3.30106E+17,
 # the last digits are gone); such a cell is given as Excel shows it, which validate.py quarantines in an
 # identifier column (number_lost_digits). Whether a long digit string was a number cell or a text cell
-# (an ID number typed as text, as it should be) only a second reading of the sheet tells (_number_cells,
-# which takes as long as the first): it is made for the columns that hold such strings, and only then
-# (a 2e5-row sheet of ID numbers typed as text reads in ~0.95 CPU-s instead of ~0.5).
+# (an ID number typed as text, as it should be) only a second reading of the sheet tells
+# (workbook_reader._number_cells, which takes as long as the first): it is made for the columns that hold
+# such strings, and only then (a 2e5-row sheet of ID numbers typed as text reads in ~0.95 CPU-s instead
+# of ~0.5).
 _LONG_NUMBER = r"^-?[1-9][0-9]{6,}(?:\.[0-9]{0,8}[1-9])?$"  # fastexcel's text of a number from 1e6 on
 EXACT_INTEGERS = 2**53  # doubles hold every integer below this, and no integer typed from it on
 
