@@ -8,18 +8,14 @@ import codecs
 import csv
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 import duckdb
-import numpy as np
-import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from pipelines.contracts import Contract
 from pipelines.errors import FileError
-from pipelines.ingest.files import CHUNK_BYTES, LandedSheet, ReadFile, file_digest, land_arrow
+from pipelines.ingest.files import CHUNK_BYTES, CsvStream, LandedSheet, ReadFile, file_digest, land_arrow
 from pipelines.ingest.headers import HEADER_SEARCH_ROWS, find_header
 
 SAMPLE_BYTES = 256 * 1024
@@ -86,53 +82,6 @@ def land_csv(con: duckdb.DuckDBPyConnection, path: Path, rel: str, contract: Con
         stream = CsvStream(path, encoding, delimiter, header_line, matched, expected)
         result.sheets.append(LandedSheet(table, "", header_line, headers, ignored, stream=stream, read_exactly=exact))
     return result
-
-
-@dataclass
-class CsvStream:
-    """A CSV streamed to DuckDB in Arrow batches by Arrow's multi-threaded reader, numbered as it goes,
-    so a file of any size is validated without being held in memory. Arrow (like DuckDB) skips blank
-    lines and stops at a quoted line break or a ragged row; `plain` says afterwards whether the file
-    read as one record per line, i.e. whether the row numbers given were true."""
-
-    path: Path
-    encoding: str
-    delimiter: str
-    header_line: int
-    matched: dict[int, str]
-    expected_rows: int
-    rows_seen: int = 0
-    failed: bool = False
-
-    @property
-    def plain(self) -> bool:
-        return not self.failed and self.rows_seen == self.expected_rows
-
-    def batches(self) -> pa.RecordBatchReader:
-        names = [f"f{pos}" for pos in self.matched]  # Arrow's generated column names
-        schema = pa.schema([*(pa.field(self.matched[pos], pa.string()) for pos in self.matched),
-                            pa.field("source_row", pa.int64())])
-        self.rows_seen, self.failed = 0, False
-
-        def numbered():
-            try:
-                reader = pacsv.open_csv(
-                    self.path,
-                    read_options=pacsv.ReadOptions(skip_rows=self.header_line, autogenerate_column_names=True,
-                                                   encoding="utf8" if self.encoding.startswith("utf-8") else self.encoding),
-                    parse_options=pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=False),
-                    convert_options=pacsv.ConvertOptions(include_columns=names, strings_can_be_null=True,
-                                                         column_types=dict.fromkeys(names, pa.string())))
-                for batch in reader:
-                    first = self.header_line + 1 + self.rows_seen
-                    numbers = pa.array(np.arange(first, first + batch.num_rows), pa.int64())
-                    self.rows_seen += batch.num_rows
-                    yield pa.RecordBatch.from_arrays([*(batch.column(n) for n in names), numbers], schema=schema)
-            except (pa.ArrowInvalid, UnicodeDecodeError):
-                self.failed = True
-                raise
-
-        return pa.RecordBatchReader.from_batches(schema, numbered())
 
 
 def _undecodable(path: Path, rel: str, encoding: str) -> FileError:

@@ -1,7 +1,8 @@
 """A submitted file as the readers land it: its format (sniffed from its bytes, not its name), its
 digest, and one relation per sheet that DuckDB scans — every cell as text, columns renamed to the
-contract's names, with the row number a person sees in the file. The readers: csv_reader.py (CSV in
-UTF-8 or GBK / GB18030) and workbook_reader.py (Excel .xlsx / .xls and OpenDocument .ods)."""
+contract's names, with the row number a person sees in the file (a CSV's: a CsvStream of Arrow batches,
+numbered as they come). The readers: csv_reader.py (CSV in UTF-8 or GBK / GB18030) and
+workbook_reader.py (Excel .xlsx / .xls and OpenDocument .ods)."""
 from __future__ import annotations
 
 import hashlib
@@ -9,15 +10,12 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from pipelines.errors import FileError
-
-if TYPE_CHECKING:
-    from pipelines.ingest.csv_reader import CsvStream
-
 
 CHUNK_BYTES = 8 * 1024 * 1024
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -32,6 +30,53 @@ class LandedSheet:
     ignored_columns: list[str] = field(default_factory=list)
     stream: CsvStream | None = None  # a CSV streamed by Arrow (registered anew for every scan)
     read_exactly: Callable[[], LandedSheet] | None = None  # its row-by-row reading, when it is not plain
+
+
+@dataclass
+class CsvStream:
+    """A CSV streamed to DuckDB in Arrow batches by Arrow's multi-threaded reader, numbered as it goes,
+    so a file of any size is validated without being held in memory. Arrow (like DuckDB) skips blank
+    lines and stops at a quoted line break or a ragged row; `plain` says afterwards whether the file
+    read as one record per line, i.e. whether the row numbers given were true."""
+
+    path: Path
+    encoding: str
+    delimiter: str
+    header_line: int
+    matched: dict[int, str]
+    expected_rows: int
+    rows_seen: int = 0
+    failed: bool = False
+
+    @property
+    def plain(self) -> bool:
+        return not self.failed and self.rows_seen == self.expected_rows
+
+    def batches(self) -> pa.RecordBatchReader:
+        names = [f"f{pos}" for pos in self.matched]  # Arrow's generated column names
+        schema = pa.schema([*(pa.field(self.matched[pos], pa.string()) for pos in self.matched),
+                            pa.field("source_row", pa.int64())])
+        self.rows_seen, self.failed = 0, False
+
+        def numbered():
+            try:
+                reader = pacsv.open_csv(
+                    self.path,
+                    read_options=pacsv.ReadOptions(skip_rows=self.header_line, autogenerate_column_names=True,
+                                                   encoding="utf8" if self.encoding.startswith("utf-8") else self.encoding),
+                    parse_options=pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=False),
+                    convert_options=pacsv.ConvertOptions(include_columns=names, strings_can_be_null=True,
+                                                         column_types=dict.fromkeys(names, pa.string())))
+                for batch in reader:
+                    first = self.header_line + 1 + self.rows_seen
+                    numbers = pa.array(np.arange(first, first + batch.num_rows), pa.int64())
+                    self.rows_seen += batch.num_rows
+                    yield pa.RecordBatch.from_arrays([*(batch.column(n) for n in names), numbers], schema=schema)
+            except (pa.ArrowInvalid, UnicodeDecodeError):
+                self.failed = True
+                raise
+
+        return pa.RecordBatchReader.from_batches(schema, numbered())
 
 
 @dataclass
