@@ -25,7 +25,7 @@ class TreeRss:
 
     def __init__(self, every_s: float = 0.05):
         self.peak_kib, self._every, self._stop = 0, every_s, threading.Event()
-        self.residents = os.environ.get("TOUYAN_WORKER_IDLE", "900") != "0"  # idle ones from other runs do not count
+        self.residents = os.environ.get("TOUYAN_WORKER_IDLE", "0") != "0"  # idle ones from other runs do not count
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
@@ -42,7 +42,7 @@ class TreeRss:
 
 
 def resident_pids(folder: str | None) -> list[int]:
-    """The refresh's resident dbt and GX workers (pipelines/resident.py) in their runtime folder: not its
+    """The refresh's resident dbt and GX workers (pipelines/runtime/resident.py) in their runtime folder: not its
     descendants once the refresh that started them has exited, but their memory and CPU are the
     refresh's all the same."""
     pids = []
@@ -120,12 +120,12 @@ def main(tool: str, *args: str) -> None:
         os.environ["TOUYAN_DATA_DIR"] = args[0]
         os.environ.setdefault("TOUYAN_TODAY", "2025-06-30")
         t0 = time.perf_counter()
-        import pipelines.refresh
+        import pipelines.refresh.stages
         from pipelines.__main__ import main as pipelines_main
 
         results, errors = [], io.StringIO()
 
-        class Kept(pipelines.refresh.RefreshResult):  # its stage times survive a failed stage
+        class Kept(pipelines.refresh.stages.RefreshResult):  # its stage times survive a failed stage
             def __init__(self, *a, **k):
                 super().__init__(*a, **k)
                 self.started = time.perf_counter()
@@ -136,7 +136,7 @@ def main(tool: str, *args: str) -> None:
                 errors.write(text)
                 return sys.__stderr__.write(text)
 
-        pipelines.refresh.RefreshResult, sys.stderr = Kept, Tee()
+        pipelines.refresh.stages.RefreshResult, sys.stderr = Kept, Tee()
         code = pipelines_main(["refresh"])
         sys.stderr = sys.__stderr__
         tree_peak_kib = tree.stop()

@@ -28,7 +28,7 @@ import duckdb
 
 from bench.child import resident_cpu_s
 from bench.ingest import ROOT, code_digest, ensure_input, floor_run, label, report, run_child
-from pipelines.resident import stop_all
+from pipelines.runtime.resident import stop_all
 
 STAGES = ("ingest", "gate_raw", "dbt_build", "gate_marts", "publish")
 GATES = ("gate_raw", "gate_marts")
@@ -49,10 +49,11 @@ def build_raw(data: Path, extra: Path | None) -> None:
         (raw / "volunteer_hours" / extra.name).symlink_to(extra.resolve())
 
 
-# "touyan": every refresh starts its own dbt and GX workers (TOUYAN_WORKER_IDLE=0), as the first refresh
-# of a working session does; "touyan warm": they are resident, kept from the refresh before (the default
-# of `make refresh`: pipelines/resident.py). The resident workers' CPU is counted with the run (they are
-# not the child's children once the refresh that started them has exited) and their memory with its peak.
+# "touyan": every refresh starts its own dbt and GX workers (TOUYAN_WORKER_IDLE=0), as every refresh
+# does by default; "touyan warm": they are resident, kept from the refresh before (opted in with
+# TOUYAN_WORKER_IDLE=900: pipelines/runtime/resident.py). The resident workers' CPU is counted with the
+# run (they are not the child's children once the refresh that started them has exited) and their memory
+# with its peak.
 MODES = {"touyan": {"TOUYAN_WORKER_IDLE": "0"}, "touyan warm": {"TOUYAN_WORKER_IDLE": "900"}}
 
 

@@ -14,7 +14,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     writers = [sub.add_parser("ingest", help="load data/raw/<dataset>/ files into the DuckDB warehouse"),
                sub.add_parser("demo", help="regenerate the bundled demo submissions in data/raw/")]
-    sub.add_parser("stop-workers", help="end the dbt and GX worker processes kept for the next refresh")
+    sub.add_parser("stop-workers", help="end the dbt and GX worker processes kept for the next refresh "
+                                        "(only with TOUYAN_WORKER_IDLE set: they are opt-in)")
     refresh = sub.add_parser("refresh", help="ingest → quality gate → dbt build → quality gate → publish data/marts/")
     refresh.add_argument("--allow-empty", metavar="DATASETS", type=_datasets, default=[],
                          help="datasets (comma-separated) that may be published without rows although the "
@@ -28,9 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
 
     if args.command == "stop-workers":
-        from pipelines.resident import stop_all
+        from pipelines.runtime.resident import stop_all
 
-        stopped = stop_all()
+        stopped = stop_all(settings.runtime_dir)
         print(f"Stopped {len(stopped)} idle worker process(es) {stopped or ''}".rstrip())
         return 0
     from pipelines.lock import DataFolderBusy, write_lock
@@ -114,7 +115,8 @@ def _refresh(settings: Settings, wait: bool, allow_empty: list[str]) -> int:
 
 def _workers_note(workers: dict[str, str], idle_seconds: int) -> str:
     """How the refresh's workers came and stay: every one kept from the previous refresh, every one new,
-    or each worker by name."""
+    or each worker by name. Only a refresh that opted in to resident workers (TOUYAN_WORKER_IDLE) is told
+    that they stay."""
     states = set(workers.values())
     if states == {"kept"}:
         how = "kept from the previous refresh"
@@ -130,7 +132,7 @@ def _workers_note(workers: dict[str, str], idle_seconds: int) -> str:
 
 
 def _docs(settings: Settings) -> int:
-    from pipelines.transform import run_dbt, target_dir
+    from pipelines.refresh.transform import run_dbt, target_dir
 
     outcome = run_dbt(settings, "docs generate")
     if not outcome.success:
@@ -141,7 +143,7 @@ def _docs(settings: Settings) -> int:
 
 
 def _serve_docs(settings: Settings) -> None:
-    from pipelines.transform import run_dbt
+    from pipelines.refresh.transform import run_dbt
 
     run_dbt(settings, "docs serve", "--port", "8080", "--host", "127.0.0.1")
 

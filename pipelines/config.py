@@ -1,5 +1,9 @@
 """Paths and settings. Everything can be overridden from the environment so that tests and
-schedulers can point a run at other folders without touching code."""
+schedulers can point a run at other folders without touching code.
+
+This is the one module of pipelines/ that reads the environment (`Settings.from_env`, and the
+environment a worker process is started with: `worker_environment`); everything else is handed a
+Settings. tests/unit/test_environment.py fails if another module reads os.environ."""
 from __future__ import annotations
 
 import ipaddress
@@ -15,9 +19,18 @@ METRIC_CATALOG = PROJECT_ROOT / "dbt_project" / "seeds" / "metric_catalog.csv"
 # Salt for hashing personal ID numbers. Set TOUYAN_ID_SALT in production so hashes cannot be
 # recomputed from the public default; it must stay the same across runs for volunteers to match.
 DEFAULT_ID_SALT = "touyan-demo-salt"
-# The latest refresh's outcome (pipelines/refresh.py record_run), in the reports folder: the dashboard
-# says when the latest refresh failed.
+# The latest refresh's outcome (pipelines/refresh/stages.py record_run), in the reports folder: the
+# dashboard says when the latest refresh failed.
 LAST_RUN_FILE = "last_run.json"
+# A quality gate's own report page, beside GX's Data Docs in reports/quality/<gate>/
+# (pipelines/refresh/quality/report.py): what the dashboard serves.
+REPORT_FILE = "report.html"
+# Great Expectations would send usage analytics to its makers (an intranet has no way out, and the data
+# is not theirs). GX reads this variable when it is imported and when a context is made, so it is set in
+# the process that runs a gate before GX is imported (quiet_tools), and in every worker's environment.
+# (dbt is told on its command line: pipelines/refresh/transform.py.)
+TOOL_ENVIRONMENT = {"GX_ANALYTICS_ENABLED": "false"}
+_QUIET_TRACKER = "ignore:resource_tracker:UserWarning:multiprocessing.resource_tracker"
 
 
 @dataclass(frozen=True)
@@ -28,14 +41,17 @@ class Settings:
     # DuckDB spills to disk beyond this. With Arrow's read buffers and Python on top, 600MB keeps a
     # 1e7-row ingest under 2 GiB peak (docs/benchmarks.md); more buys little speed.
     duckdb_memory: str = "600MB"
-    # The dbt and GX worker processes stay this long after a refresh for the next one (pipelines/resident.py);
-    # 0: each refresh starts and ends its own. On for the command line (TOUYAN_WORKER_IDLE, default 900 s),
-    # off for settings made in code (tests, notebooks) unless asked for.
+    # The dbt and GX worker processes stay this long after a refresh for the next one
+    # (pipelines/runtime/resident.py). Opt-in (TOUYAN_WORKER_IDLE=900, say): by default (0) each refresh
+    # starts and ends its own and leaves no process behind; resident ones save ~1.5–2 s of a demo refresh.
     worker_idle_seconds: int = 0
+    # The private folder of the resident workers' sockets and locks (TOUYAN_RUNTIME_DIR; else
+    # $XDG_RUNTIME_DIR/touyan; else this).
+    runtime_dir: Path = field(default_factory=lambda: Path("/tmp") / f"touyan-{os.getuid()}")
     # Reverse proxies in front of the dashboard (addresses or networks): only a request from one of them
     # has its X-Forwarded-For believed (TOUYAN_TRUSTED_PROXIES, comma- or space-separated; none by default).
     trusted_proxies: tuple[str, ...] = ()
-    # Workbooks larger than this are refused before they are read (pipelines/readers.py check_workbook):
+    # Workbooks larger than this are refused before they are read (pipelines/ingest/workbook_limits.py):
     # cells of all sheets, each counted from A1 to its last cell (calamine holds ~32 bytes a cell), and
     # the inflated size of an xlsx / ods (an xls's size). 1e7 cells is 1e6 rows of 10 columns.
     max_workbook_cells: int = 10_000_000
@@ -56,7 +72,7 @@ class Settings:
     def ingest_memory(self) -> str:
         """The ingest's DuckDB limit: half of `duckdb_memory`. The ingest streams its files and needs little
         memory of its own; a lower limit keeps the blocks it writes from staying in the process once
-        written (at 1e7 rows the raw text is stored uncompressed, ~540 MB: pipelines/ingest.py)."""
+        written (at 1e7 rows the raw text is stored uncompressed, ~540 MB: pipelines/ingest/run.py)."""
         return f"{memory_bytes(self.duckdb_memory) // 2}B"
 
     @property
@@ -84,7 +100,8 @@ class Settings:
             id_salt=os.environ.get("TOUYAN_ID_SALT", DEFAULT_ID_SALT),
             today=date.fromisoformat(today) if today else date.today(),
             duckdb_memory=os.environ.get("TOUYAN_DUCKDB_MEMORY", "600MB"),
-            worker_idle_seconds=int(os.environ.get("TOUYAN_WORKER_IDLE", "900")),
+            worker_idle_seconds=int(os.environ.get("TOUYAN_WORKER_IDLE", "0")),
+            runtime_dir=_runtime_dir(),
             trusted_proxies=proxy_addresses(os.environ.get("TOUYAN_TRUSTED_PROXIES", "")),
             max_workbook_cells=int(os.environ.get("TOUYAN_MAX_WORKBOOK_CELLS", "10000000")),
             max_workbook_inflated_bytes=memory_bytes(os.environ.get("TOUYAN_MAX_WORKBOOK_INFLATED", "500MB")),
@@ -96,6 +113,30 @@ class Settings:
             browser_path=os.environ.get("BROWSER_PATH") or None,
             # ---- end of the dashboard block ----
         )
+
+
+def _runtime_dir() -> Path:
+    if os.environ.get("TOUYAN_RUNTIME_DIR"):
+        return Path(os.environ["TOUYAN_RUNTIME_DIR"])
+    if os.environ.get("XDG_RUNTIME_DIR"):
+        return Path(os.environ["XDG_RUNTIME_DIR"]) / "touyan"
+    return Path("/tmp") / f"touyan-{os.getuid()}"
+
+
+def worker_environment() -> dict[str, str]:
+    """The environment of a worker process (pipelines/runtime/): this one's, with the project importable,
+    the tools quiet (TOOL_ENVIRONMENT, unless set otherwise) and without the resource tracker's warning
+    (dbt makes multiprocessing semaphores; a worker ends with os._exit, so the tracker unlinks them
+    itself, correctly, and would print a "leaked semaphore" warning)."""
+    return {**TOOL_ENVIRONMENT, **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
+            "PYTHONWARNINGS": ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), _QUIET_TRACKER]))}
+
+
+def quiet_tools() -> None:
+    """TOOL_ENVIRONMENT in this process, where not set otherwise: before Great Expectations is imported."""
+    for name, value in TOOL_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
 
 
 def proxy_addresses(text: str) -> tuple[str, ...]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from pipelines.identifiers import mask_ids
+from pipelines.id_numbers import mask_ids
 
 
 class FileError(Exception):
@@ -26,7 +26,7 @@ class FileError(Exception):
 
 def shown(name: str) -> str:
     """A file name as it may be written to a terminal or a message: an ID number in it masked
-    (3301**********7899: identifiers.mask_ids), and control and format characters (an escape sequence
+    (3301**********7899: id_numbers.mask_ids), and control and format characters (an escape sequence
     that colours or clears the screen, a carriage return or line break that forges a line, a right-to-left
     override) as Python writes them — \\x1b, \\r, \\n, \\u202e — and a byte that is not UTF-8 as \\xff.
     Letters of every script and spaces stay as they are: Chinese names read as they are."""

@@ -18,8 +18,8 @@ from pipelines.config import Settings
 from pipelines.ingest import ingest
 
 # Refreshes started as commands (the CLI tests, the dashboard's) start and end their own dbt and GX
-# workers: resident ones, kept 15 min after each test, would pile up. tests/unit/test_resident.py and the
-# kill test turn them on, in folders of their own.
+# workers, as by default, even in a shell that opted in to resident ones: kept 15 min after each test,
+# they would pile up. tests/unit/test_resident.py and the kill test opt in, in folders of their own.
 os.environ["TOUYAN_WORKER_IDLE"] = "0"
 
 TODAY = date(2025, 6, 30)

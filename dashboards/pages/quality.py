@@ -14,7 +14,7 @@ from dashboards.pages.components import figure_card, table, table_card
 from dashboards.views import quality as views
 from dashboards.views.store import MartStore, NotPublished
 from dashboards.views.viewer import Viewer
-from pipelines.quality.report import REPORT_FILE
+from pipelines.config import REPORT_FILE
 
 PATH = "/quality"
 PAGE = "quality"

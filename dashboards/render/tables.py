@@ -11,7 +11,7 @@ import pandas as pd
 import xlsxwriter
 
 from dashboards.render.stamp import display_width
-from pipelines.load import excel_safe
+from pipelines.cell_safety import excel_safe
 
 
 def export_table_csv(df: pd.DataFrame) -> bytes:

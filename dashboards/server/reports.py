@@ -6,13 +6,13 @@ from pathlib import Path
 import flask
 from dash import Dash
 
-from pipelines.quality.report import REPORT_FILE
+from pipelines.config import REPORT_FILE
 
 QUALITY_GATES = ("raw", "marts")
 
 
 def serve_quality_reports(app: Dash, reports_dir: Path) -> None:
-    """Each quality gate's report: one static page that loads nothing (pipelines/quality/report.py).
+    """Each quality gate's report: one static page that loads nothing (pipelines/refresh/quality/report.py).
     Nothing else of the reports folder is served — GX's own Data Docs beside it load their scripts and
     styles from CDNs."""
     quality_dir = (reports_dir / "quality").resolve()

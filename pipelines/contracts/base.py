@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# Kinds of column and what parsing them yields (see pipelines/validate.py for the SQL of each):
+# Kinds of column and what parsing them yields (see pipelines/ingest/validate.py for the SQL of each):
 #   text        trimmed text (full-width spaces folded)
 #   code        trimmed text, full-width characters made half-width
 #   count       whole number ≥ 0; with `qualifier` set, 20余 / 20多 / 超过20 / 20以上 give 20 and "≥"
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 #   std_number  standard number; yields the level, province and year of the number
 #   person_id   volunteer code, or an ID number however typed, which is hashed and never stored
 # An ID number in a text or code cell is replaced by its hash; in a cell of any other kind it quarantines
-# the row (pipelines/validate.py).
+# the row (pipelines/ingest/validate.py).
 KINDS = {"text", "code", "count", "decimal", "year", "date", "institute", "enum", "ip_number",
          "std_number", "person_id"}
 

@@ -11,7 +11,7 @@ from dashboards.views.store import MartStore
 from dashboards.views.viewer import EVERYONE
 from pipelines.config import PROJECT_ROOT
 from pipelines.contracts import CONTRACTS
-from pipelines.validate import Compiled
+from pipelines.ingest.validate import Compiled
 from tests.conftest import TODAY
 
 
@@ -23,9 +23,10 @@ def ingest_reason_codes() -> set[str]:
         codes |= {rule.code for rule in compiled.rules}  # the contract's and the compiled warnings
     # the codes of the identifier parsers (patent, software and standard numbers, ID numbers) and of the
     # load's own checks (an alias of two institutes, a duplicate, a total row that disagrees)
-    source = (PROJECT_ROOT / "pipelines" / "identifiers.py").read_text(encoding="utf-8")
-    codes |= set(re.findall(r'IdentifierError\(\s*"([a-z_0-9]+)"', source))
-    source = (PROJECT_ROOT / "pipelines" / "load.py").read_text(encoding="utf-8")
+    for module in ("identifiers.py", "id_numbers.py"):
+        source = (PROJECT_ROOT / "pipelines" / module).read_text(encoding="utf-8")
+        codes |= set(re.findall(r'IdentifierError\(\s*"([a-z_0-9]+)"', source))
+    source = (PROJECT_ROOT / "pipelines" / "ingest" / "load.py").read_text(encoding="utf-8")
     codes |= set(re.findall(r"file_sha256, '([a-z_]+)'", source)) | set(re.findall(r"^\s*'([a-z_]+)',$", source, re.M))
     return codes
 

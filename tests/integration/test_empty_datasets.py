@@ -6,7 +6,7 @@ import shutil
 from pipelines.config import PROJECT_ROOT
 from tests.conftest import DataDir
 
-# An ENUM's values are those of the files loaded (load.text_type): its kind is what must match.
+# An ENUM's values are those of the files loaded (landing.text_type): its kind is what must match.
 SCHEMA = ("select table_name, column_name, if(data_type like 'ENUM(%', 'ENUM', data_type), ordinal_position "
           "from information_schema.columns where table_schema = 'raw' and table_name <> 'institutes' order by all")
 

@@ -18,7 +18,8 @@ import pytest
 
 from pipelines.config import Settings
 from pipelines.demo import generate
-from pipelines.identifiers import find_id_numbers, hash_person_id, id_check_char, mask_id, patent_check_char
+from pipelines.id_numbers import find_id_numbers, hash_person_id, id_check_char, mask_id
+from pipelines.identifiers import patent_check_char
 from pipelines.refresh import refresh
 from tests.conftest import TODAY, write_csv, write_xlsx
 

@@ -11,9 +11,10 @@ from datetime import date
 
 import pytest
 
+from pipelines.cell_safety import excel_safe
 from pipelines.errors import FileError
-from pipelines.identifiers import hash_person_id
-from pipelines.load import ISSUE_REPORT_HEADERS, excel_safe
+from pipelines.id_numbers import hash_person_id
+from pipelines.ingest.issue_report import ISSUE_REPORT_HEADERS
 from tests.conftest import write_csv, write_xlsx
 
 VOL_HEADER = ["单位", "活动名称", "服务日期", "志愿者编号", "服务时长"]

@@ -21,9 +21,9 @@ import xlsxwriter
 
 from pipelines.config import PROJECT_ROOT, Settings
 from pipelines.errors import FileError
-from pipelines.identifiers import hash_person_id
-from pipelines.readers import read_workbook
-from pipelines.validate import sql_str
+from pipelines.id_numbers import hash_person_id
+from pipelines.ingest.sql_functions import sql_str
+from pipelines.ingest.workbook_reader import read_workbook
 from tests.conftest import TODAY
 
 IP_HEADER = ["单位", "类型", "申请号", "名称", "申请日", "授权日", "法律状态"]
@@ -232,7 +232,8 @@ def zip_bomb(path: Path, inflated_mb: int) -> Path:
 PEAK_OF_READING = """
 import sys
 from pathlib import Path
-from pipelines.readers import WorkbookLimits, read_workbook
+from pipelines.ingest.workbook_limits import WorkbookLimits
+from pipelines.ingest.workbook_reader import read_workbook
 result = read_workbook(Path(sys.argv[1]), WorkbookLimits(inflated_bytes=int(sys.argv[2])))
 peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
 print(type(result).__name__, peak * 1024)
@@ -346,7 +347,7 @@ def test_a_sheet_reaching_far_is_refused_naming_its_extent_and_the_limit(data, n
 def test_an_office_worker_s_workbooks_are_within_the_limits(tmp_path):
     """The limits refuse none of what a spreadsheet writes for a sheet of data, blank rows and columns
     it keeps formatted included."""
-    from pipelines.readers import WorkbookLimits, check_workbook
+    from pipelines.ingest.workbook_limits import WorkbookLimits, check_workbook
 
     limits = WorkbookLimits(cells=5 * 3, inflated_bytes=10**6)
     rows = [VOL_HEADER[:3], ["FJQI", "质量月进社区", "2023-05-05"], ["FJQI", "世界标准日", "2023-10-14"]]

@@ -13,8 +13,10 @@ from pipelines.config import METRIC_CATALOG
 from pipelines.contracts import CONTRACTS
 from pipelines.errors import FileError
 from pipelines.ingest import discover
-from pipelines.load import PROVENANCE, _landing_view, create_issue_tables, land_files, load_dataset
-from pipelines.validate import FIRST_PROBLEM, STATUS_BLANK, STATUS_TOTAL, Compiled, register_functions
+from pipelines.ingest.landing import land_files, landing_view
+from pipelines.ingest.load import PROVENANCE, create_issue_tables, load_dataset
+from pipelines.ingest.sql_functions import register_functions
+from pipelines.ingest.validate import FIRST_PROBLEM, STATUS_BLANK, STATUS_TOTAL, Compiled
 from tests.conftest import write_csv, write_xlsx
 
 VOL_HEADER = ["单位", "活动名称", "服务日期", "志愿者编号", "服务时长"]
@@ -38,7 +40,7 @@ def one_pass(data, dataset: str) -> list[tuple]:
         for sheet in read.sheets:
             if sheet.stream:
                 con.register(sheet.relation, sheet.stream.batches())
-    provenance = _landing_view(con, contract, landed)
+    provenance = landing_view(con, contract, landed)
     return con.execute(f"""
         select c.source_file, c.source_sheet, c.source_row, coalesce(h.header, c._problem.column), c._problem.code,
                replace(c._problem.zh, '{{header}}', coalesce(h.header, c._problem.column)),

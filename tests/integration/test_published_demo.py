@@ -11,10 +11,9 @@ import duckdb
 import pytest
 import yaml
 
-from pipelines import transform
 from pipelines.config import Settings
-from pipelines.refresh import refresh
-from pipelines.transform import run_dbt
+from pipelines.refresh import refresh, transform
+from pipelines.refresh.transform import run_dbt
 from tests.conftest import published_content
 
 
@@ -101,7 +100,7 @@ def test_the_same_files_publish_the_same_marts(demo):
     again = refresh(settings, out=None)
     assert again.run_id != result.run_id
     assert published_content(again.version) == published_content(result.version)
-    # Byte for byte, except the record mart dbt writes itself, in scan order (pipelines/publish.py).
+    # Byte for byte, except the record mart dbt writes itself, in scan order (pipelines/refresh/publish.py).
     assert {m["mart"] for m in again.manifest["marts"] if not m["fixed_order"]} == {"fct_volunteer_records"}
     # That file is dbt's own, linked in; dbt's next write replaced the file it links to instead of
     # writing into it, so the earlier version still holds the file its manifest describes.
@@ -168,7 +167,7 @@ def test_dbt_builds_after_the_project_folder_moves(demo, tmp_path, monkeypatch):
 
 def test_columns_stored_as_enums_are_published_as_text(demo):
     """The volunteer records' provenance reaches the parquet_file model as the ENUMs the ingest stored
-    (load.text_type); the model's contract says varchar, and the published file has text columns."""
+    (landing.text_type); the model's contract says varchar, and the published file has text columns."""
     settings, result, con = demo
     provenance = ("source_file", "source_sheet", "file_sha256")
     warehouse = duckdb.connect(str(settings.warehouse), read_only=True)

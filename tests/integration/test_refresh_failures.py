@@ -22,9 +22,9 @@ import pytest
 
 from pipelines.config import PROJECT_ROOT
 from pipelines.lock import write_lock
-from pipelines.publish import read_manifest
 from pipelines.refresh import STAGE_TITLES, StageFailed, failure_summary, refresh
-from pipelines.resident import stop_all
+from pipelines.refresh.publish import read_manifest
+from pipelines.runtime.resident import stop_all
 from tests.conftest import TODAY, DataDir, published_content, write_csv
 from tests.integration.test_refresh_arithmetic import PATENTS, write_submission
 

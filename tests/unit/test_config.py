@@ -32,7 +32,7 @@ def test_the_ingest_gets_half_of_the_duckdb_memory():
 
 
 def test_a_relative_data_folder_is_taken_from_the_working_folder(tmp_path, monkeypatch):
-    from pipelines.transform import dbt_args
+    from pipelines.refresh.transform import dbt_args
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TOUYAN_DATA_DIR", "mydata")

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipelines.contracts import CONTRACTS
-from pipelines.identifiers import (
+from pipelines.id_numbers import (
     ID_REGION_PREFIXES,
     ID_SHAPE,
     compact_id,
@@ -24,8 +24,9 @@ from pipelines.identifiers import (
     mask_id,
     mask_ids,
 )
-from pipelines.load import PROVENANCE
-from pipelines.validate import Compiled, register_functions
+from pipelines.ingest.load import PROVENANCE
+from pipelines.ingest.sql_functions import register_functions
+from pipelines.ingest.validate import Compiled
 
 # Deterministic: the same examples on every run and machine, no example database left behind.
 checked = settings(derandomize=True, database=None, deadline=None, max_examples=300)

@@ -6,12 +6,11 @@ import re
 
 import pytest
 
+from pipelines.id_numbers import hash_person_id, is_id_card_number
 from pipelines.identifiers import (
     IdentifierError,
     IpNumber,
     StandardNumber,
-    hash_person_id,
-    is_id_card_number,
     parse_ip_number,
     parse_standard_number,
     patent_check_char,

@@ -2,7 +2,7 @@
 marts, the order of the files and rows they came from."""
 import duckdb
 
-from pipelines.publish import export_marts, row_order
+from pipelines.refresh.publish import export_marts, row_order
 
 
 def test_record_marts_are_ordered_by_provenance_then_a_hash_of_the_other_columns():

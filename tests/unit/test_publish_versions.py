@@ -7,7 +7,7 @@ import duckdb
 import pytest
 
 from pipelines.config import PROJECT_ROOT
-from pipelines.publish import current_version, publish
+from pipelines.refresh.publish import current_version, publish
 
 # A publish in a process of its own that is killed (SIGKILL) at the switch of `current`: just before it,
 # or just after it, as `kill -9` could.
@@ -15,7 +15,7 @@ KILLED = """
 import os, signal, sys
 from pathlib import Path
 import duckdb
-from pipelines.publish import publish
+from pipelines.refresh.publish import publish
 marts, run_id, when = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
 replace = os.replace
 def switch(source, target):

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from pipelines.config import PROJECT_ROOT
-from pipelines.quality import gate
-from pipelines.quality.checks import Check, _between, _not_null, _unique
+from pipelines.refresh.quality import gate
+from pipelines.refresh.quality.checks import Check, _between, _not_null, _unique
 
 CHECK = Check(
     "raw.example", "a frame with one null, one repeated key and one value out of range", "-- frame given",
@@ -67,7 +67,7 @@ def test_a_new_gx_process_neither_imports_scipy_stats_nor_compiles_docs_template
     failures_of(tmp_path, "docs")  # compiles the Data Docs templates once, into Jinja's cache folder
     script = """
 import sys, jinja2
-from pipelines.quality import gate
+from pipelines.refresh.quality import gate
 gate._import_gx()
 compiled = []
 compile = jinja2.Environment.compile

@@ -9,26 +9,26 @@ import time
 
 import pytest
 
-from pipelines.config import PROJECT_ROOT
-from pipelines.resident import stop_all
-from pipelines.workers import workers
+from pipelines.config import PROJECT_ROOT, Settings
+from pipelines.runtime.pool import workers
+from pipelines.runtime.resident import stop_all
 from tests.unit.test_workers import _alive, held_import, nice_recorder, release, senders
 
 IDLE = 60
 
 
 @pytest.fixture
-def run_dir(tmp_path, monkeypatch):
+def run_dir(tmp_path):
+    """The resident workers' folder of a test; passing it (and an idle time) to workers() opts in."""
     folder = tmp_path / "run"
-    monkeypatch.setenv("TOUYAN_RUNTIME_DIR", str(folder))
     yield folder
     stop_all(folder)
     for pid_file in folder.glob("*.pid"):  # any left busy by a failed test
         _kill(int(pid_file.read_text()))
 
 
-def pid_of(**spec) -> tuple[int, object]:
-    with workers(IDLE, **spec) as pool:
+def pid_of(run_dir, **spec) -> tuple[int, object]:
+    with workers(IDLE, run_dir, **spec) as pool:
         (worker,) = pool.values()
         return worker.call("os:getpid").value, worker
 
@@ -40,10 +40,21 @@ def wait_until(condition, seconds: float = 60) -> bool:
     return condition()
 
 
+def test_resident_workers_are_opt_in(run_dir, monkeypatch):
+    monkeypatch.delenv("TOUYAN_WORKER_IDLE", raising=False)
+    settings = Settings.from_env()
+    assert settings.worker_idle_seconds == 0
+    with workers(settings.worker_idle_seconds, run_dir, w=(("json",), 0)) as pool:
+        pid = pool["w"].call("os:getpid").value
+        assert not pool["w"].resident
+    assert wait_until(lambda: not _alive(pid))  # no process is left behind
+    assert not run_dir.exists() or not any(run_dir.iterdir())
+
+
 def test_the_next_refresh_gets_the_same_warm_worker(run_dir):
-    first, worker = pid_of(w=(("json",), 0))
+    first, worker = pid_of(run_dir, w=(("json",), 0))
     assert worker.resident and not worker.warm and first != os.getpid()
-    second, worker = pid_of(w=(("json",), 0))
+    second, worker = pid_of(run_dir, w=(("json",), 0))
     assert second == first and worker.warm
     assert _alive(first)  # still there for the next one
 
@@ -51,7 +62,7 @@ def test_the_next_refresh_gets_the_same_warm_worker(run_dir):
 def test_a_resident_worker_imports_niced_and_serves_at_normal_priority(run_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(tmp_path))
     base = os.getpriority(os.PRIO_PROCESS, 0)
-    with workers(IDLE, w=((nice_recorder(tmp_path),), 7)) as pool:
+    with workers(IDLE, run_dir, w=((nice_recorder(tmp_path),), 7)) as pool:
         assert pool["w"].resident
         assert pool["w"].call("nice_recorder:seen").value == base + 7
         assert pool["w"].call("os:getpriority", os.PRIO_PROCESS, 0).value == base
@@ -60,35 +71,35 @@ def test_a_resident_worker_imports_niced_and_serves_at_normal_priority(run_dir, 
 def test_closing_during_a_large_call_stops_its_writer_and_keeps_the_worker(run_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(tmp_path))
     spec = {"w": ((held_import(tmp_path),), 0)}
-    with workers(IDLE, **spec) as pool:
+    with workers(IDLE, run_dir, **spec) as pool:
         pool["w"].submit("builtins:len", "年" * 2_000_000)  # more than the socket's buffer, sent mid-import
         assert senders() == ["send-to-w"]
     assert senders() == []
     release(tmp_path)
-    pid, worker = pid_of(**spec)  # the worker dropped the half-sent call and serves the next refresh
+    pid, worker = pid_of(run_dir, **spec)  # the worker dropped the half-sent call and serves the next refresh
     assert worker.warm and _alive(pid)
 
 
 def test_a_worker_in_use_is_not_shared(run_dir):
-    with workers(IDLE, w=(("json",), 0)) as pool:
+    with workers(IDLE, run_dir, w=(("json",), 0)) as pool:
         busy = pool["w"].call("os:getpid").value
-        other, worker = pid_of(w=(("json",), 0))
+        other, worker = pid_of(run_dir, w=(("json",), 0))
         assert other != busy and not worker.resident  # a short-lived worker of its own
         assert not _alive(other)
 
 
 def test_a_changed_environment_gets_a_new_worker(run_dir, monkeypatch):
-    first, _ = pid_of(w=(("json",), 0))
+    first, _ = pid_of(run_dir, w=(("json",), 0))
     monkeypatch.setenv("TOUYAN_SOMETHING", "else")
-    second, worker = pid_of(w=(("json",), 0))
+    second, worker = pid_of(run_dir, w=(("json",), 0))
     assert second != first and not worker.warm
 
 
 def test_a_worker_that_died_is_replaced(run_dir):
-    first, _ = pid_of(w=(("json",), 0))
+    first, _ = pid_of(run_dir, w=(("json",), 0))
     _kill(first)
     assert (run_dir / next(p.name for p in run_dir.glob("w-*.sock"))).exists()  # its socket is left behind
-    second, worker = pid_of(w=(("json",), 0))
+    second, worker = pid_of(run_dir, w=(("json",), 0))
     assert second != first and worker.resident and not worker.warm
 
 
@@ -100,7 +111,7 @@ def mark_and_sleep(path: str) -> None:
 
 def test_a_caller_that_fails_during_a_call_ends_the_worker(run_dir, tmp_path):
     started = tmp_path / "started"
-    with pytest.raises(RuntimeError, match="a stage failed"), workers(IDLE, w=((), 0)) as pool:
+    with pytest.raises(RuntimeError, match="a stage failed"), workers(IDLE, run_dir, w=((), 0)) as pool:
         pid = pool["w"].call("os:getpid").value
         pool["w"].submit("tests.unit.test_resident:mark_and_sleep", str(started))
         assert wait_until(started.exists, 30)
@@ -111,9 +122,9 @@ def test_a_caller_that_fails_during_a_call_ends_the_worker(run_dir, tmp_path):
 def test_a_caller_killed_during_a_call_ends_the_worker(run_dir, tmp_path):
     started = tmp_path / "started"
     caller = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-        import sys
-        from pipelines.workers import workers
-        with workers({IDLE}, w=((), 0)) as pool:
+        import pathlib, sys
+        from pipelines.runtime.pool import workers
+        with workers({IDLE}, pathlib.Path({str(run_dir)!r}), w=((), 0)) as pool:
             print(pool["w"].call("os:getpid").value, flush=True)
             pool["w"].submit("tests.unit.test_resident:mark_and_sleep", {str(started)!r})
             sys.stdin.read()
@@ -126,7 +137,7 @@ def test_a_caller_killed_during_a_call_ends_the_worker(run_dir, tmp_path):
 
 
 def test_an_idle_worker_leaves_and_takes_its_socket_along(run_dir):
-    with workers(1, w=((), 0)) as pool:
+    with workers(1, run_dir, w=((), 0)) as pool:
         pid = pool["w"].call("os:getpid").value
     assert _alive(pid)
     assert wait_until(lambda: not _alive(pid))
@@ -134,8 +145,8 @@ def test_an_idle_worker_leaves_and_takes_its_socket_along(run_dir):
 
 
 def test_stop_workers_ends_the_idle_ones_only(run_dir):
-    idle, _ = pid_of(w=(("json",), 0))
-    with workers(IDLE, v=((), 0)) as pool:
+    idle, _ = pid_of(run_dir, w=(("json",), 0))
+    with workers(IDLE, run_dir, v=((), 0)) as pool:
         busy = pool["v"].call("os:getpid").value
         assert stop_all(run_dir) == [idle]
         assert wait_until(lambda: not _alive(idle)) and _alive(busy)

@@ -10,7 +10,8 @@ import time
 import pytest
 
 from pipelines.config import PROJECT_ROOT
-from pipelines.workers import Worker, WorkerError, workers
+from pipelines.runtime.pool import workers
+from pipelines.runtime.workers import Worker, WorkerError
 
 
 def test_a_call_returns_its_value_and_the_worker_is_warm():
@@ -134,7 +135,7 @@ def test_workers_are_killed_when_the_block_fails():
 def test_a_worker_dies_with_a_parent_killed_by_sigkill():
     parent = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
         import sys
-        from pipelines.workers import Worker
+        from pipelines.runtime.workers import Worker
         worker = Worker("w")
         print(worker.call("os:getpid").value, flush=True)
         worker.submit("time:sleep", 60)

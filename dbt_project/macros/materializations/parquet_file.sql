@@ -5,13 +5,13 @@
   write would wait for the end of the build. Written here, it runs while dbt works through the other
   nodes, and the publish step links the file into the new version instead of exporting it again.
 
-  The file is <TOUYAN_EXPORT_DIR>/<model name>.parquet (pipelines/transform.py sets the folder; by hand,
-  ../data/dbt/exports, which must exist). Rows keep the order of the query (no sort is added). The file is
+  The file is <var touyan_export_dir>/<model name>.parquet (pipelines/refresh/transform.py passes the
+  folder in --vars; by hand, ../data/dbt/exports, which must exist). Rows keep the order of the query (no sort is added). The file is
   written to a temporary name and renamed over the old one, so a published version that links the old
   file keeps it intact.
 -#}
 {% materialization parquet_file, adapter='duckdb' %}
-  {%- set folder = env_var('TOUYAN_EXPORT_DIR', '../data/dbt/exports') -%}
+  {%- set folder = var('touyan_export_dir', '../data/dbt/exports') -%}
   {%- set location = folder ~ '/' ~ this.identifier ~ '.parquet' -%}
   {%- set target_relation = this.incorporate(type='view') -%}
   {%- set existing_relation = load_cached_relation(this) -%}

@@ -3,11 +3,14 @@ modules (dbt ~3 CPU-s, Great Expectations ~5 CPU-s) while the main process inges
 calls it is sent. Separate processes, not threads: imports and dbt's Jinja are Python bytecode, which
 holds the GIL, so on a thread they slowed the ingest instead of using the second core.
 
-A worker is `python -m pipelines.workers`, started with two pipes (not multiprocessing's spawn, which
+A worker is `python -m pipelines.runtime.workers`, started with two pipes (not multiprocessing's spawn, which
 re-runs the caller's main script: a script calling `refresh()` without a main guard would recurse).
 Calls and replies are pickled. A worker dies with the process that started it (Linux parent-death
 signal), so a refresh killed with SIGKILL never leaves a dbt still writing to the warehouse that the
 next run replaces.
+
+This module knows nothing of resident workers: pipelines/runtime/resident.py builds on it, and
+pipelines/runtime/pool.py chooses between the two (so that no two of these modules import each other).
 """
 from __future__ import annotations
 
@@ -30,10 +33,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-_QUIET_TRACKER = "ignore:resource_tracker:UserWarning:multiprocessing.resource_tracker"
+from pipelines.config import worker_environment
 
 
 class WorkerError(RuntimeError):
@@ -49,14 +49,14 @@ class Reply:
 
 class Worker:
     """A worker process for this refresh alone (started here, dies with this process), or a resident
-    one (pipelines/resident.py) attached through a socket: the same calls either way."""
+    one (pipelines/runtime/resident.py) attached through a socket: the same calls either way."""
 
     def __init__(self, name: str, *imports: str, nice: int = 0):
         self.name = name
         from_child, to_parent = os.pipe()
         from_parent, to_child = os.pipe()
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.workers", str(from_parent), str(to_parent), str(os.getpid()),
+            [sys.executable, "-m", "pipelines.runtime.workers", str(from_parent), str(to_parent), str(os.getpid()),
              str(nice), *imports], pass_fds=(from_parent, to_parent), env=worker_environment(),
             stdin=subprocess.DEVNULL)
         os.close(from_parent)
@@ -160,34 +160,6 @@ class Worker:
         with contextlib.suppress(subprocess.TimeoutExpired):
             code = self._process.wait(timeout=2)
         return WorkerError(f"the {self.name} worker process ended unexpectedly (exit code {code})")
-
-
-@contextlib.contextmanager
-def workers(idle_seconds: int = 0, **specs: tuple[tuple[str, ...], int]):
-    """`with workers(dbt=(("dbt.cli.main",), 0), gx=((...), 5)) as w:` — w["dbt"], w["gx"]: each worker's
-    imports and nice value; closed on exit, killed when the block raises. With `idle_seconds` > 0 each
-    is a resident worker (pipelines/resident.py), reused if one is waiting, kept that long after."""
-    from pipelines.resident import attach
-
-    started: dict[str, Worker] = {}
-    failed = True
-    try:
-        for name, (imports, nice) in specs.items():
-            started[name] = (idle_seconds > 0 and attach(name, imports, nice, idle_seconds)) or Worker(name, *imports, nice=nice)
-        yield started
-        failed = False
-    finally:
-        for worker in started.values():
-            worker.close(kill=failed)  # after a failure nothing a worker is still doing is wanted
-
-
-def worker_environment() -> dict[str, str]:
-    """The environment of a worker process: this one's, with the project importable and without the
-    resource tracker's warning (dbt makes multiprocessing semaphores; a worker ends with os._exit, so
-    the tracker unlinks them itself, correctly, and would print a "leaked semaphore" warning)."""
-    return {**os.environ,
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
-            "PYTHONWARNINGS": ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), _QUIET_TRACKER]))}
 
 
 def serve(calls: Connection, replies: Connection, parent: int, nice: int, imports: list[str]) -> None:

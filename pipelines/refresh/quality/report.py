@@ -9,9 +9,7 @@ import html
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from pipelines.quality.checks import Check
-
-REPORT_FILE = "report.html"
+from pipelines.refresh.quality.checks import Check
 
 
 @dataclass

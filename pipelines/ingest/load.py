@@ -1,9 +1,8 @@
-"""The only writer of the raw tables: lands each dataset's files, runs the contract's checks in
-DuckDB, and writes raw.<dataset> (accepted rows with provenance), raw.rejects (quarantined rows with
-their reason), raw.warnings and raw.load_log. For every file, rows read = accepted + rejected."""
+"""The only writer of the raw tables: runs the contract's checks in DuckDB over a dataset's landed
+files (landing.py), and writes raw.<dataset> (accepted rows with provenance), raw.rejects (quarantined
+rows with their reason), raw.warnings and raw.load_log. For every file, rows read = accepted + rejected."""
 from __future__ import annotations
 
-import mmap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,30 +11,12 @@ import numpy as np
 import pyarrow as pa
 
 from pipelines.contracts import Contract
-from pipelines.identifiers import mask_ids
-from pipelines.readers import (
-    LandedSheet,
-    Prefetch,
-    ReadFile,
-    file_digest,
-    land_csv,
-    land_excel,
-    read_workbook,
-    sniff_format,
-)
-from pipelines.validate import (
-    FIRST_LATER_STATUS,
-    FIRST_PROBLEM,
-    ID_HASHED_WARNING,
-    IDS_HASHED,
-    STATUS_BLANK,
-    STATUS_TOTAL,
-    Compiled,
-    sql_str,
-)
+from pipelines.ingest.files import ReadFile
+from pipelines.ingest.landing import landing_view, nul_sql, provenance_sql, text_type
+from pipelines.ingest.sql_functions import ID_HASHED_WARNING, IDS_HASHED, sql_str
+from pipelines.ingest.validate import FIRST_LATER_STATUS, FIRST_PROBLEM, STATUS_BLANK, STATUS_TOTAL, Compiled
 
 PROVENANCE = ["source_file", "source_sheet", "source_row", "file_sha256"]
-PROVENANCE_TEXT = ("source_file", "source_sheet", "file_sha256")  # stored as ENUMs (text_type)
 INSTITUTE_TYPE = "institute_id"  # raw.institute_id: the register's ids, the ENUM looked-up ids are stored as
 # Statuses set after the parsing pass (validate.py sets the others: blank, total row, a problem).
 STATUS_ALIAS_CONFLICT, STATUS_DUPLICATE = FIRST_LATER_STATUS, FIRST_LATER_STATUS + 1
@@ -77,138 +58,10 @@ class CountMismatch(AssertionError):
 def create_issue_tables(con: duckdb.DuckDBPyConnection, metric_catalog: Path) -> None:
     con.execute(DDL)
     # the path written into the SQL, not bound as a parameter: binding one makes DuckDB import pandas
-    # (see readers._import_pandas), which is better left to the thread importing it meanwhile
+    # (see prefetch._import_pandas), which is better left to the thread importing it meanwhile
     con.execute(f"create or replace temp table metric_catalog as select * from read_csv({sql_str(str(metric_catalog))}, "
                 "all_varchar=true)")
     con.execute("create or replace temp table institute_lookup (key varchar, institute_id varchar, province_code varchar)")
-
-
-def land_files(con, contract: Contract, files: list[Path], raw_dir: Path, on_file=None,
-               prefetched: Prefetch | None = None) -> list[tuple[str, ReadFile]]:
-    digest = prefetched.digest if prefetched else file_digest
-    workbook = prefetched.workbook if prefetched else read_workbook
-    landed = []
-    names = shown_names([path.relative_to(raw_dir).as_posix() for path in files])
-    for i, (path, rel) in enumerate(zip(files, names, strict=True)):
-        if on_file:
-            on_file(rel)
-        file_format = sniff_format(path, rel)
-        table = f"land_{contract.dataset}_{i}"
-        if file_format == "csv":
-            read = land_csv(con, path, rel, contract, table, digest)
-        else:
-            read = land_excel(con, path, rel, contract, table, file_format, digest, workbook)
-        for sheet, name in zip(read.sheets, shown_names([sheet.sheet for sheet in read.sheets]), strict=True):
-            _show_sheet(sheet, name)
-        read.notes = [mask_ids(note) for note in read.notes]
-        landed.append((rel, read))
-    return landed
-
-
-def shown_names(names: list[str]) -> list[str]:
-    """File (or sheet) names as stored and shown: the name is provenance, written into every row, mart
-    and report, so an ID number in it is masked (3301**********7899). Names that masking makes the same
-    get " (2)", " (3)" … before the extension, in file order."""
-    masked = [mask_ids(name) for name in names]
-    taken = {name for name, shown in zip(names, masked, strict=True) if name == shown}
-    out = []
-    for name, shown in zip(names, masked, strict=True):
-        if shown != name:
-            stem, dot, suffix = shown.rpartition(".") if "." in shown.rpartition("/")[2] else (shown, "", "")
-            k = 1
-            while shown in taken:
-                k += 1
-                shown = f"{stem} ({k}){dot}{suffix}"
-            taken.add(shown)
-        out.append(shown)
-    return out
-
-
-def _show_sheet(sheet: LandedSheet, name: str) -> LandedSheet:
-    """A landed sheet with the ID numbers in its name, headers and ignored columns masked (shown_names),
-    as is the sheet its row-by-row reading gives, if it comes to that."""
-    sheet.sheet = name
-    sheet.headers = {column: mask_ids(header) for column, header in sheet.headers.items()}
-    sheet.ignored_columns = [mask_ids(header) for header in sheet.ignored_columns]
-    if sheet.read_exactly:
-        read_exactly = sheet.read_exactly
-        sheet.read_exactly = lambda: _show_sheet(read_exactly(), name)
-    return sheet
-
-
-def _landing_view(con, contract: Contract, landed: list[tuple[str, ReadFile]]) -> str:
-    selects, headers, sheets = [], [], []
-    for i, (rel, read) in enumerate(landed):
-        for j, sheet in enumerate(read.sheets):
-            cols = ", ".join(f'"{c.name}"' if c.name in sheet.headers else f'null::varchar as "{c.name}"'
-                             for c in contract.columns)
-            selects.append(f"select ({i}::bigint << 40) + ({j}::bigint << 32) + source_row as _ord, {cols} "
-                           f"from {sheet.relation}")
-            sheets.append(((i << 8) + j, rel, sheet.sheet, read.sha256))
-            headers += [(rel, sheet.sheet, name, text) for name, text in sheet.headers.items()]
-    if not selects:
-        cols = ", ".join(f'null::varchar as "{c.name}"' for c in contract.columns)
-        selects = [f"select 0::bigint as _ord, {cols} where false"]
-    con.execute(f"create or replace temp view landing as {' union all '.join(selects)}")
-    con.execute("create or replace temp table headers (source_file varchar, source_sheet varchar, column_name varchar, header varchar)")
-    if headers:
-        con.executemany("insert into headers values (?, ?, ?, ?)", headers)
-    # Stored rows keep no ordinal (a column of 1e7 distinct numbers costs seconds to write): the few
-    # rows that need file order (duplicates, issues) get it back from their sheet's key and their row.
-    con.execute("create or replace temp table sheet_keys (source_file varchar, source_sheet varchar, sheet_key bigint)")
-    if sheets:
-        con.executemany("insert into sheet_keys values (?, ?, ?)", [(rel, sheet, key) for key, rel, sheet, _ in sheets])
-    return _provenance_sql(con, contract.dataset, sheets)
-
-
-def text_type(con, name: str, values) -> str:
-    """An ENUM type raw.<name> of the distinct `values`, in text order (so that ENUM order is text order).
-    Columns with a few distinct texts in millions of rows — file, sheet, file hash, institute id — are
-    stored as ENUMs: a byte a row instead of text to analyse, compress and keep statistics for, ~3 of the
-    ~16 CPU-s of a 1e7-row load (docs/benchmarks.md). They read as text; dbt's staging casts them."""
-    listed = ", ".join(sql_str(v) for v in sorted({v for v in values if v is not None}))
-    con.execute(f"create or replace type raw.{name} as enum ({listed})")
-    return f"raw.{name}"
-
-
-def _provenance_sql(con, dataset: str, sheets: list[tuple[int, str, str, str]]) -> str:
-    """File, sheet, row and file hash as expressions of the row ordinal _ord (file and sheet in its high
-    bits, row in its low 32), each of an ENUM type of the dataset's values (created here): constants, or
-    CASE projections when a dataset has several sheets."""
-    def pick(field: int) -> str:
-        values = {row[field + 1] for row in sheets}
-        typed = "::" + text_type(con, f"{dataset}__{PROVENANCE_TEXT[field]}", values)
-        if len(values) == 1:  # one value: a constant, stored almost for free
-            return sql_str(next(iter(values))) + typed
-        cases = " ".join(f"when {key} then {sql_str(row[field])}{typed}" for key, *row in sheets)
-        return f"case l._ord >> 32 {cases} end" if cases else f"null{typed}"
-    return (f"{pick(0)} as source_file, {pick(1)} as source_sheet, l._ord & 4294967295 as source_row, "
-            f"{pick(2)} as file_sha256")
-
-
-def _nul_sql(landed: list[tuple[str, ReadFile]]) -> str:
-    """Whether a landed row's sheet may hold a NUL character, as SQL over the row (l._ord): a constant
-    when all sheets agree, as they do unless a NUL is about. A CSV file holds one only if it has a zero
-    byte (UTF-8 and GB18030 write no other character with one), found at memory speed; a workbook's
-    cells are always looked at."""
-    flags = {(i << 8) + j: read.file_format != "csv" or _has_zero_byte(read.path)
-             for i, (_, read) in enumerate(landed) for j in range(len(read.sheets))}
-    if len(set(flags.values())) <= 1:
-        return "true" if any(flags.values()) else "false"
-    return f"(l._ord >> 32) in ({', '.join(str(key) for key, flag in flags.items() if flag)})"
-
-
-def _has_zero_byte(path: Path, window: int = 64 * 2**20) -> bool:
-    """Searched in the page cache (the file was just read for its digest), a window at a time: the pages
-    of a mapping count in the process's resident memory while mapped, so a whole 800 MB file mapped at
-    once would add as much to its peak."""
-    size = path.stat().st_size
-    with open(path, "rb") as f:
-        for offset in range(0, size, window):
-            with mmap.mmap(f.fileno(), min(window, size - offset), offset=offset, access=mmap.ACCESS_READ) as data:
-                if data.find(b"\0") >= 0:
-                    return True
-    return False
 
 
 def _with_ord(staged: str, where: str) -> str:
@@ -299,7 +152,7 @@ def _create_empty(con, compiled: Compiled, staged: str) -> None:
     nothing = ", ".join(f'null::varchar as "{c.name}"' for c in compiled.contract.columns)
     landing = f"(select 0::bigint as _ord, {nothing} where false)"  # inline: no temp view, no DDL to commit
     columns = ", ".join(f'"{c}" as "{compiled.renames.get(c, c)}"' for c in [*compiled.outputs, *PROVENANCE])
-    provenance = _provenance_sql(con, compiled.contract.dataset, [])
+    provenance = provenance_sql(con, compiled.contract.dataset, [])
     con.execute(f"create or replace table {staged} as select {columns} "
                 f"from ({compiled.status_query(landing, provenance, PROVENANCE)})")
 
@@ -307,18 +160,18 @@ def _create_empty(con, compiled: Compiled, staged: str) -> None:
 def _parse_into(con, compiled: Compiled, landed: list[tuple[str, ReadFile]], staged: str) -> str:
     """One pass over every sheet of the dataset into `staged`. A streamed CSV that turned out not to be
     one record per line (blank lines, quoted line breaks, ragged rows) is switched to the row-by-row
-    reader, and the pass is run again. Returns the provenance SQL (see _provenance_sql)."""
+    reader, and the pass is run again. Returns the provenance SQL (see provenance_sql)."""
     while True:
         streamed = [(read, j) for _, read in landed for j, sheet in enumerate(read.sheets) if sheet.stream]
         for read, j in streamed:
             con.register(read.sheets[j].relation, read.sheets[j].stream.batches())
         # Row order in a table carries no meaning (readers sort by source_file, source_row); letting
         # DuckDB write rows in any order saves a quarter of this statement's time (docs/benchmarks.md).
-        provenance = _landing_view(con, compiled.contract, landed)
+        provenance = landing_view(con, compiled.contract, landed)
         con.execute("set preserve_insertion_order = false")
         try:
             con.execute(f"create or replace table {staged} as "
-                        f"{compiled.status_query('landing', provenance, PROVENANCE, _nul_sql(landed))}")
+                        f"{compiled.status_query('landing', provenance, PROVENANCE, nul_sql(landed))}")
         except duckdb.Error:
             if not any(read.sheets[j].stream.failed for read, j in streamed):
                 raise
@@ -465,38 +318,3 @@ def _file_stats(con, contract: Contract, landed: list[tuple[str, ReadFile]], sta
         stats.append(FileStats(rel, ds, read.file_format, read.encoding, rows_read, accepted, rejected, warnings,
                                blank, totals))
     return stats
-
-
-EXCEL_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a cell starting so is run by Excel as a formula
-ISSUE_REPORT_HEADERS = {
-    "dataset": "数据集 dataset", "source_file": "文件 file", "source_sheet": "工作表 sheet", "source_row": "行 row",
-    "source_column": "列 column", "reason_code": "原因代码 reason", "message_zh": "说明", "message_en": "message",
-    "original_values": "原始值 original values",
-}
-
-
-def excel_safe(value: object) -> object:
-    """A cell Excel would run as a formula (= + - @, tab, CR) is written with a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(EXCEL_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def _excel_safe_sql(column: str) -> str:
-    """excel_safe in SQL, for a text column."""
-    starts = ", ".join(sql_str(c) for c in EXCEL_FORMULA_STARTS)
-    return f"case when left({column}, 1) in ({starts}) then '''' || {column} else {column} end"
-
-
-def write_issue_report(con, table: str, path: Path) -> int:
-    """raw.<table> as a CSV for Excel: UTF-8 with a byte-order mark (Excel then reads the Chinese), headers
-    in both languages, cells that Excel would run as formulas neutralised, in file order. Written by DuckDB:
-    a file sent twice quarantines every row of the copy, and a million rows took ~17 s through Python's csv
-    module. The byte-order mark is the first header's first character, the first bytes of the file."""
-    columns = ", ".join(
-        f'{name if name == "source_row" else _excel_safe_sql(name)} as "{chr(0xFEFF) if i == 0 else ""}{header}"'
-        for i, (name, header) in enumerate(ISSUE_REPORT_HEADERS.items()))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    [(rows,)] = con.execute(f"copy (select {columns} from raw.{table} order by dataset, source_file, source_sheet, "
-                            f"source_row) to {sql_str(str(path))} (header true)").fetchall()
-    return rows

@@ -11,7 +11,7 @@ Marts exported here are written in a fixed row order (`row_order`), so the same 
 bytes. Marts dbt writes to Parquet itself (materialized='parquet_file': the record marts that grow with
 the submissions) are linked in as dbt wrote them, rows in the order of the warehouse's scan — file order
 in practice, not guaranteed. Sorting 1e7 volunteer records costs ~12 CPU-s, more than the rest of their
-publishing; readers sort what they show (dashboards/data.py). The manifest says which is which
+publishing; readers sort what they show (dashboards/views/store.py). The manifest says which is which
 (`fixed_order`).
 """
 from __future__ import annotations

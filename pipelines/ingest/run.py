@@ -19,9 +19,12 @@ import duckdb
 from pipelines.config import METRIC_CATALOG, Settings
 from pipelines.contracts import CONTRACTS
 from pipelines.errors import FileError, shown
-from pipelines.load import FileStats, create_issue_tables, land_files, load_dataset, write_issue_report
-from pipelines.readers import Prefetch, WorkbookLimits
-from pipelines.validate import register_functions
+from pipelines.ingest.issue_report import write_issue_report
+from pipelines.ingest.landing import land_files
+from pipelines.ingest.load import FileStats, create_issue_tables, load_dataset
+from pipelines.ingest.prefetch import Prefetch
+from pipelines.ingest.sql_functions import register_functions
+from pipelines.ingest.workbook_limits import WorkbookLimits
 
 IGNORED_NAMES = (".", "~$")  # hidden files and Excel's lock files
 IGNORED_SUFFIXES = (".md", ".tmp")  # a README beside the files, an editor's temporary file
@@ -175,7 +178,7 @@ def ingest(settings: Settings, out=sys.stdout) -> IngestResult:
         # No fsync: the warehouse is a working file that every ingest rebuilds from data/raw/ and renames
         # into place, so it needs no protection against an operating-system crash (a killed process loses
         # nothing: the written pages are the kernel's). Syncing the 1e7-row file kept the CPUs idle for
-        # 0.6-0.8 s. What is published is synced by pipelines/publish.py.
+        # 0.6-0.8 s. What is published is synced by pipelines/refresh/publish.py.
         con = duckdb.connect(str(building), config={"fsync_mode": "none"})
         con.execute(f"set temp_directory = '{tmp_dir}'")
         con.execute("set preserve_insertion_order = true")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import logging
-import os
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -14,8 +13,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.quality.checks import Check
-from pipelines.quality.report import REPORT_FILE, Outcome, render_report
+from pipelines.config import REPORT_FILE, quiet_tools
+from pipelines.refresh.quality.checks import Check
+from pipelines.refresh.quality.report import Outcome, render_report
 
 SAMPLE_ROWS = 5
 
@@ -50,7 +50,7 @@ class GateResult:
 
 
 def _import_gx():
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    quiet_tools()  # GX's analytics off, before its import (pipelines/config.py TOOL_ENVIRONMENT)
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     _import_on_first_use("scipy.stats")
     import great_expectations as gx
@@ -154,7 +154,7 @@ def _configurations_kept():
 
 def check_frames(checks: tuple[Check, ...], con: duckdb.DuckDBPyConnection) -> dict:
     """Each check's frame, from DuckDB (small whatever the data size: see checks.py). Columns the ingest
-    stores as ENUMs (file, institute id: load.text_type) come as text, as they read in SQL, not as
+    stores as ENUMs (file, institute id: landing.text_type) come as text, as they read in SQL, not as
     pandas categories."""
     frames = {}
     for check in checks:

@@ -1,18 +1,22 @@
-"""Resident workers: the dbt and Great Expectations worker processes of a refresh stay after it, idle,
-for the next one (TOUYAN_WORKER_IDLE seconds, default 900; 0 turns them off). Their imports and
-first-run set-up (~8 CPU-s of a ~20 CPU-s demo refresh on two cores) are then paid once per working
-session instead of once per refresh, which is how an analyst works: drop a file, refresh, fix, refresh.
+"""Resident workers, opt-in: the dbt and Great Expectations worker processes of a refresh stay after it,
+idle, for the next one (TOUYAN_WORKER_IDLE seconds, e.g. 900; the default 0 leaves no process behind).
+Their imports and first-run set-up (~8 CPU-s of a ~20 CPU-s demo refresh on two cores) are then paid once
+per working session instead of once per refresh, which is how an analyst works: drop a file, refresh, fix,
+refresh. Measured on the demo: ~7–8 s a refresh with workers of its own, ~6 s with warm resident ones.
+Opt-in because two processes left for 15 minutes after every refresh surprise whoever runs it from cron or
+CI; an analyst refreshing again and again turns them on.
 
-A resident worker listens on a Unix socket in a private folder (mode 0700: $XDG_RUNTIME_DIR/touyan, or
-/tmp/touyan-<uid>), named after everything its answers depend on: the Python, the installed packages,
-this project's code, the working folder and the environment. Change any of them and the next refresh
-starts a fresh one; the old one leaves when its idle time is up.
+A resident worker listens on a Unix socket in a private folder (mode 0700: Settings.runtime_dir,
+$TOUYAN_RUNTIME_DIR, $XDG_RUNTIME_DIR/touyan or /tmp/touyan-<uid>), named after everything its answers
+depend on: the Python, the installed packages, this project's code, the working folder and the worker's
+environment. Change any of them and the next refresh starts a fresh one; the old one leaves when its idle
+time is up.
 
 One refresh at a time uses a resident worker: it holds the worker's lock file (flock) from attaching to
 closing. A second refresh at the same time (another data folder) finds it locked and starts its own
 short-lived workers, as with TOUYAN_WORKER_IDLE=0. The worker leaves when idle only if it can take that
 lock itself, so it never goes while a refresh is attaching. A refresh that dies or gives up during a
-call ends the worker (pipelines/workers.py, serve_calls); the next refresh starts a new one.
+call ends the worker (pipelines/runtime/workers.py, serve_calls); the next refresh starts a new one.
 """
 from __future__ import annotations
 
@@ -30,17 +34,15 @@ import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from pipelines.workers import PROJECT_ROOT, Worker, prepare, serve_calls, worker_environment
+from pipelines.config import PROJECT_ROOT, worker_environment
+from pipelines.runtime.workers import Worker, prepare, serve_calls
 
 START_TIMEOUT_S = 10.0
 
 
-def runtime_dir() -> Path | None:
-    """The private folder for sockets and locks, made if missing; None if it is not ours alone."""
-    override = os.environ.get("TOUYAN_RUNTIME_DIR")
-    base = Path(override) if override else (
-        Path(os.environ["XDG_RUNTIME_DIR"]) / "touyan" if os.environ.get("XDG_RUNTIME_DIR")
-        else Path("/tmp") / f"touyan-{os.getuid()}")
+def private_folder(base: Path) -> Path | None:
+    """`base` (Settings.runtime_dir), the private folder for sockets and locks, made if missing; None if
+    it is not ours alone."""
     try:
         base.mkdir(mode=0o700, parents=True, exist_ok=True)
         info = base.stat()
@@ -49,24 +51,27 @@ def runtime_dir() -> Path | None:
     return base if info.st_uid == os.getuid() and info.st_mode & 0o077 == 0 else None
 
 
-def fingerprint(name: str, imports: tuple[str, ...], nice: int) -> str:
+def fingerprint(name: str, imports: tuple[str, ...], nice: int, environment: dict[str, str]) -> str:
+    """What a worker's answers depend on; `environment`: the one it is started with."""
     digest = hashlib.sha256(repr((name, imports, nice, sys.executable, sys.version, os.getcwd(),
-                                  sorted(os.environ.items()))).encode())
+                                  sorted(environment.items()))).encode())
     for folder in {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}:
         with contextlib.suppress(OSError):  # installed packages, by name and version (dist-info folders)
             digest.update("\n".join(sorted(os.listdir(folder))).encode())
-    for path in sorted((PROJECT_ROOT / "pipelines").rglob("*.py")):
+    for path in sorted((PROJECT_ROOT / "pipelines").rglob("*.py")):  # this project's code
         digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
-def attach(name: str, imports: tuple[str, ...], nice: int, idle_seconds: int) -> Worker | None:
-    """The resident worker for these imports: the waiting one, or a new one started now. None when it
-    is in use by another refresh or cannot be started (the caller then starts a worker of its own)."""
-    folder = runtime_dir()
+def attach(name: str, imports: tuple[str, ...], nice: int, idle_seconds: int, runtime_dir: Path) -> Worker | None:
+    """The resident worker for these imports in `runtime_dir`: the waiting one, or a new one started now.
+    None when it is in use by another refresh or cannot be started (the caller then starts a worker of
+    its own)."""
+    folder = private_folder(runtime_dir)
     if folder is None:
         return None
-    stem = folder / f"{name}-{fingerprint(name, imports, nice)}"
+    environment = worker_environment()
+    stem = folder / f"{name}-{fingerprint(name, imports, nice, environment)}"
     lock = _lock_if_free(stem)
     if lock is None:  # another refresh is using it
         return None
@@ -76,7 +81,7 @@ def attach(name: str, imports: tuple[str, ...], nice: int, idle_seconds: int) ->
             sock.close()
             sock = None
         warm = sock is not None
-        sock = sock or _start(stem, imports, nice, idle_seconds)
+        sock = sock or _start(stem, imports, nice, idle_seconds, environment)
     except OSError:
         sock = None
     if sock is None:
@@ -110,11 +115,12 @@ def _answers(sock: socket.socket, timeout_s: float = 5.0) -> bool:
         probe.close()
 
 
-def _start(stem: Path, imports: tuple[str, ...], nice: int, idle_seconds: int) -> socket.socket | None:
+def _start(stem: Path, imports: tuple[str, ...], nice: int, idle_seconds: int,
+           environment: dict[str, str]) -> socket.socket | None:
     with open(f"{stem}.log", "wb") as log:  # what the worker prints (dbt and GX warnings) goes here
         process = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.resident", str(stem), str(nice), str(idle_seconds), *imports],
-            env=worker_environment(), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            [sys.executable, "-m", "pipelines.runtime.resident", str(stem), str(nice), str(idle_seconds), *imports],
+            env=environment, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
             start_new_session=True)  # not in the refresh's process group: Ctrl-C there does not reach it
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline and process.poll() is None:
@@ -162,9 +168,10 @@ def serve(stem: Path, nice: int, idle_seconds: int, imports: list[str]) -> None:
             path.unlink()
 
 
-def stop_all(folder: Path | None = None) -> list[int]:
-    """End every resident worker not in use (`python -m pipelines stop-workers`); their pids."""
-    folder = folder or runtime_dir()
+def stop_all(runtime_dir: Path) -> list[int]:
+    """End every resident worker of `runtime_dir` (Settings.runtime_dir) not in use (`python -m pipelines
+    stop-workers`); their pids."""
+    folder = private_folder(runtime_dir)
     stopped = []
     for pid_file in sorted(folder.glob("*.pid")) if folder else []:
         stem = pid_file.with_suffix("")

@@ -1,4 +1,4 @@
-"""`make refresh`: ingest → quality gate on the raw tables → dbt build → quality gate on the marts →
+"""The refresh's stages: ingest → quality gate on the raw tables → dbt build → quality gate on the marts →
 publish. Each stage is timed and printed. Any failure stops the run before publishing, so the marts
 the dashboard reads stay exactly as they were; the caller gets a one-screen account of what failed and
 what to do."""
@@ -22,8 +22,9 @@ import duckdb
 from pipelines.config import LAST_RUN_FILE, PROJECT_ROOT, Settings
 from pipelines.errors import FileError
 from pipelines.lock import write_lock
-from pipelines.publish import current_version, publish, read_manifest
-from pipelines.workers import Worker, WorkerError, workers
+from pipelines.refresh.publish import current_version, publish, read_manifest
+from pipelines.runtime.pool import workers
+from pipelines.runtime.workers import Worker, WorkerError
 
 STAGES = ("ingest", "gate_raw", "dbt_build", "gate_marts", "publish")
 STAGE_TITLES = {
@@ -114,16 +115,17 @@ def record_run(settings: Settings, started: datetime, result: RefreshResult | No
 
 def _refresh(settings: Settings, out, allow_empty: Collection[str]) -> RefreshResult:
     # dbt and Great Expectations import in worker processes while the ingest runs here; the raw gate
-    # then validates in its worker while dbt builds in the other (see pipelines/workers.py). The GX
-    # worker imports niced: on two cores its import (~2.5 CPU-s) has until the end of the ingest, whereas
-    # the ingest and dbt's import are on the critical path; its gates then run at normal priority. Both
-    # stay for the next refresh (resident workers, pipelines/resident.py): it then skips their imports
-    # and first-run costs.
-    with workers(settings.worker_idle_seconds, dbt=(("dbt.cli.main", "dbt.adapters.duckdb"), 0),
-                 gx=(("pipelines.quality.gate:_import_gx",), 15)) as pool:
+    # then validates in its worker while dbt builds in the other (see pipelines/runtime/workers.py). The
+    # GX worker imports niced: on two cores its import (~2.5 CPU-s) has until the end of the ingest,
+    # whereas the ingest and dbt's import are on the critical path; its gates then run at normal priority.
+    # Opted in (TOUYAN_WORKER_IDLE), both stay for the next refresh (resident workers,
+    # pipelines/runtime/resident.py): it then skips their imports and first-run costs.
+    with workers(settings.worker_idle_seconds, settings.runtime_dir,
+                 dbt=(("dbt.cli.main", "dbt.adapters.duckdb"), 0),
+                 gx=(("pipelines.refresh.quality.gate:_import_gx",), 15)) as pool:
         # dbt's first run in a process pays ~1–2 CPU-s once (project validation schemas, serialiser code
         # generation, the project's parse); a parse while the ingest runs moves that off the critical path.
-        pool["dbt"].submit("pipelines.transform:run_dbt", settings, *DBT_PARSE)
+        pool["dbt"].submit("pipelines.refresh.transform:run_dbt", settings, *DBT_PARSE)
         try:
             result = _run_stages(settings, out, pool["dbt"], pool["gx"], allow_empty)
         except StageFailed as failed:
@@ -165,8 +167,8 @@ def _run_stages(settings: Settings, out, dbt: Worker, gx: Worker, allow_empty: C
         return value
 
     def frames(gate: str) -> tuple[tuple, dict, float, float]:
-        from pipelines.quality.checks import mart_checks, raw_checks
-        from pipelines.quality.gate import check_frames
+        from pipelines.refresh.quality.checks import mart_checks, raw_checks
+        from pipelines.refresh.quality.gate import check_frames
 
         t0, cpu0 = time.perf_counter(), _cpu_seconds()
         checks = raw_checks(settings.today) if gate == "raw" else mart_checks()
@@ -183,12 +185,12 @@ def _run_stages(settings: Settings, out, dbt: Worker, gx: Worker, allow_empty: C
     announce("gate_raw", " — beside the dbt build")
     checks, built, seconds, cpu = frames("raw")
     # A stage's time runs from its submission to its reply: it includes any wait for the worker's imports.
-    gx.submit("pipelines.quality.gate:run_gate", "raw", checks, built, reports / "raw")
+    gx.submit("pipelines.refresh.quality.gate:run_gate", "raw", checks, built, reports / "raw")
     gate_sent = time.perf_counter()
     announce("dbt_build")
     dbt_sent = time.perf_counter()  # the stage includes any wait for the parse submitted at the start
     _reply(dbt, "dbt_build")  # a parse that failed fails again in the build, which says why
-    dbt.submit("pipelines.transform:run_dbt", settings, *DBT_BUILD)
+    dbt.submit("pipelines.refresh.transform:run_dbt", settings, *DBT_BUILD)
     replies = _both((gx, "gate_raw"), (dbt, "dbt_build"), on_reply={
         gx: lambda r: gate_done("gate_raw", seconds, cpu, gate_sent, r),
         dbt: lambda r: done("dbt_build", time.perf_counter() - dbt_sent, r.cpu_seconds)})
@@ -198,7 +200,7 @@ def _run_stages(settings: Settings, out, dbt: Worker, gx: Worker, allow_empty: C
     announce("gate_marts")
     checks, built, seconds, cpu = frames("marts")
     gate_sent = time.perf_counter()
-    gx.submit("pipelines.quality.gate:run_gate", "marts", checks, built, reports / "marts")
+    gx.submit("pipelines.refresh.quality.gate:run_gate", "marts", checks, built, reports / "marts")
     reply = _reply(gx, "gate_marts")
     gate_done("gate_marts", seconds, cpu, gate_sent, reply)
     context["gate_marts"] = _gate_outcome("marts", reply.value)

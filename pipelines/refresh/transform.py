@@ -1,8 +1,15 @@
 """Run `dbt build` (seeds, models, data tests, unit tests) in-process on the warehouse, and report what
-failed in words a person can act on."""
+failed in words a person can act on.
+
+dbt gets the data folder's settings as `--vars` on its command line (dbt_args), not through this
+process's environment: the warehouse and its memory limit in dbt_project/profiles.yml (dbt renders
+profiles with the command line's vars), and the Parquet folder in the parquet_file materialization. The
+run stays a pure function of its Settings, and a process running dbt twice for two data folders (tests,
+a resident worker) cannot carry one folder's settings into the other's run.
+"""
 from __future__ import annotations
 
-import os
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +45,16 @@ class DbtOutcome:
 def dbt_args(settings: Settings, command: str, *extra: str) -> list[str]:
     return [*command.split(), "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
             "--target-path", str(target_dir(settings)), "--log-path", str(settings.data_dir / "dbt" / "logs"),
-            "--log-level-file", "info", "--quiet", *extra]
+            "--log-level-file", "info", "--quiet", "--no-send-anonymous-usage-stats",
+            "--vars", json.dumps(dbt_vars(settings)), *extra]
+
+
+def dbt_vars(settings: Settings) -> dict[str, str]:
+    """What the dbt project reads with var(): profiles.yml (the warehouse, its memory limit) and the
+    parquet_file materialization (where it writes). The same for every run of a data folder, so dbt's
+    partial parse is kept (vars that change make dbt parse the whole project again)."""
+    return {"touyan_warehouse": str(settings.warehouse), "touyan_duckdb_memory": settings.duckdb_memory,
+            "touyan_export_dir": str(export_dir(settings))}
 
 
 def target_dir(settings: Settings) -> Path:
@@ -55,13 +71,9 @@ def run_dbt(settings: Settings, command: str = "build", *extra: str) -> DbtOutco
     """dbt in this process (no second Python start-up; partial parsing kept per data folder)."""
     from dbt.cli.main import dbtRunner
 
-    os.environ["TOUYAN_WAREHOUSE"] = str(settings.warehouse)
-    os.environ["TOUYAN_DUCKDB_MEMORY"] = settings.duckdb_memory
-    os.environ["TOUYAN_EXPORT_DIR"] = str(export_dir(settings))
     export_dir(settings).mkdir(parents=True, exist_ok=True)
     for partial in export_dir(settings).glob("tmp_*"):  # DuckDB's temporary file of a killed run
         partial.unlink(missing_ok=True)
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     _forget_parse_of_another_project(target_dir(settings))
     try:
         result = dbtRunner().invoke(dbt_args(settings, command, *extra))

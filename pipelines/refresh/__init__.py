@@ -1,0 +1,15 @@
+"""`make refresh`: ingest → quality gate on the raw tables → dbt build → quality gate on the marts →
+publish, all or nothing. `stages.py` runs the stages (in worker processes: pipelines/runtime/),
+`transform.py` runs dbt, `quality/` the Great Expectations gates, `publish.py` switches the published
+marts. This package's face is what the command line and callers in code use."""
+from pipelines.refresh.stages import (
+    EXIT_CODES,
+    STAGE_TITLES,
+    STAGES,
+    RefreshResult,
+    StageFailed,
+    failure_summary,
+    refresh,
+)
+
+__all__ = ["EXIT_CODES", "STAGES", "STAGE_TITLES", "RefreshResult", "StageFailed", "failure_summary", "refresh"]
