@@ -11,7 +11,7 @@ import pytest
 from pipelines.config import PROJECT_ROOT
 
 
-@pytest.mark.slow  # the dbt templater parses the project first: ~15 CPU-s in all
+@pytest.mark.slow  # the dbt templater parses the project first: ~13 CPU-s in all
 def test_dbt_sql_passes_sqlfluff():
     run = subprocess.run([sys.executable, "-m", "sqlfluff", "lint", "dbt_project"], cwd=PROJECT_ROOT,
                          capture_output=True, text=True, timeout=600)
