@@ -10,7 +10,8 @@ disagreeing as (
     select std_no
     from standards
     group by std_no
-    having count(distinct institute_id) > 1
+    having
+        count(distinct institute_id) > 1
         and count(distinct coalesce(cast(publish_date as {{ dbt.type_string() }}), 'none')) > 1
 )
 

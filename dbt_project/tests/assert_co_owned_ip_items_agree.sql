@@ -11,9 +11,12 @@ disagreeing as (
     select ip_number
     from ip_items
     group by ip_number
-    having count(distinct institute_id) > 1
-        and (count(distinct ip_type) > 1
-             or count(distinct coalesce(cast(grant_date as {{ dbt.type_string() }}), 'none')) > 1)
+    having
+        count(distinct institute_id) > 1
+        and (
+            count(distinct ip_type) > 1
+            or count(distinct coalesce(cast(grant_date as {{ dbt.type_string() }}), 'none')) > 1
+        )
 )
 
 select

@@ -39,16 +39,20 @@ projects as (
 
 project_metrics as (
     select institute_id, year, 'prj_initiated' as metric_id, item_key, amount, is_at_least
-    from projects where stage = 'initiated'
+    from projects
+    where stage = 'initiated'
     union all
     select institute_id, year, 'prj_initiated_prov_plus' as metric_id, item_key, amount, is_at_least
-    from projects where stage = 'initiated' and is_prov_plus
+    from projects
+    where stage = 'initiated' and is_prov_plus
     union all
     select institute_id, year, 'prj_ongoing' as metric_id, item_key, amount, is_at_least
-    from projects where stage = 'ongoing'
+    from projects
+    where stage = 'ongoing'
     union all
     select institute_id, year, 'prj_accepted' as metric_id, item_key, amount, is_at_least
-    from projects where stage = 'accepted'
+    from projects
+    where stage = 'accepted'
 ),
 
 granted_ip as (
@@ -98,10 +102,12 @@ standard_metrics as (
     from published_standards
     union all
     select institute_id, year, 'std_led' as metric_id, item_key, 1.0 as amount, false as is_at_least
-    from published_standards where role = 'lead'
+    from published_standards
+    where role = 'lead'
     union all
     select institute_id, year, level_metric_id as metric_id, item_key, 1.0 as amount, false as is_at_least
-    from published_standards where level_metric_id is not null
+    from published_standards
+    where level_metric_id is not null
 ),
 
 final as (

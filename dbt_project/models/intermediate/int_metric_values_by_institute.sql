@@ -33,16 +33,16 @@ counted as (
 ),
 
 volunteer_metrics as (
-    select institute_id, year, 'vol_hours' as metric_id, cast(hours as double) as value,
-        false as is_at_least
+    select
+        institute_id, year, 'vol_hours' as metric_id, cast(hours as double) as value, false as is_at_least
     from volunteering
     union all
-    select institute_id, year, 'vol_volunteers' as metric_id, cast(volunteers as double) as value,
-        false as is_at_least
+    select
+        institute_id, year, 'vol_volunteers' as metric_id, cast(volunteers as double) as value, false as is_at_least
     from volunteering
     union all
-    select institute_id, year, 'vol_person_times' as metric_id, cast(person_times as double) as value,
-        false as is_at_least
+    select
+        institute_id, year, 'vol_person_times' as metric_id, cast(person_times as double) as value, false as is_at_least
     from volunteering
 ),
 

@@ -19,13 +19,17 @@ peer_groups as (
 ),
 
 final as (
-    select code_type, code, name_zh, name_en, cast(sort_order as integer) as sort_order from code_labels
+    select code_type, code, name_zh, name_en, cast(sort_order as integer) as sort_order
+    from code_labels
     union all
-    select 'project_level', level, name_zh, name_en, cast(sort_order as integer) from project_levels
+    select 'project_level' as code_type, level, name_zh, name_en, cast(sort_order as integer) as sort_order
+    from project_levels
     union all
-    select 'std_level', std_level, name_zh, name_en, cast(sort_order as integer) from std_levels
+    select 'std_level' as code_type, std_level, name_zh, name_en, cast(sort_order as integer) as sort_order
+    from std_levels
     union all
-    select 'institute_type', institute_type, institute_type_zh, institute_type_en, 0 from peer_groups
+    select 'institute_type' as code_type, institute_type, institute_type_zh, institute_type_en, 0 as sort_order
+    from peer_groups
 )
 
 select * from final

@@ -20,8 +20,8 @@ final as (
         sizes.group_id,
         case when sizes.group_id = 'all' then '全部机构' else coalesce(peer_groups.peer_group_zh, '其他') end
             as name_zh,
-        case when sizes.group_id = 'all' then 'All institutes' else coalesce(peer_groups.peer_group_en, 'Other')
-            end as name_en,
+        case when sizes.group_id = 'all' then 'All institutes' else coalesce(peer_groups.peer_group_en, 'Other') end
+            as name_en,
         cast(sizes.institute_count as integer) as institute_count,
         case when sizes.group_id = 'all' then 0 else 1 end as sort_order
     from sizes

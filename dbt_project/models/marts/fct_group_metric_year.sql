@@ -100,10 +100,16 @@ final as (
             false
         ) as yoy_small_base,
         cast(with_history.value + with_history.prior_value + with_history.value_2y_ago as double) as r3y,
-        case when with_history.value + with_history.prior_value + with_history.value_2y_ago is not null
-            and with_history.r3y_is_at_least then '≥' end as r3y_qualifier,
-        case when with_history.value_3y_ago > 0 and with_history.value is not null
-            then power(with_history.value / with_history.value_3y_ago, 1.0 / 3) - 1 end as cagr_3y
+        case
+            when
+                with_history.value + with_history.prior_value + with_history.value_2y_ago is not null
+                and with_history.r3y_is_at_least
+                then '≥'
+        end as r3y_qualifier,
+        case
+            when with_history.value_3y_ago > 0 and with_history.value is not null
+                then power(with_history.value / with_history.value_3y_ago, 1.0 / 3) - 1
+        end as cagr_3y
 
     from with_history
     inner join metrics

@@ -96,13 +96,15 @@ with_scopes as (
 
 ranked as (
     select
-        with_scopes.*,
-        case when value is not null then
-            rank() over (partition by year, metric_id order by rank_key desc nulls last)
+        *,
+        case
+            when value is not null then
+                rank() over (partition by year, metric_id order by rank_key desc nulls last)
         end as group_rank,
         count(value) over (partition by year, metric_id) as group_n,
-        case when value is not null then
-            rank() over (partition by peer_group_id, year, metric_id order by rank_key desc nulls last)
+        case
+            when value is not null then
+                rank() over (partition by peer_group_id, year, metric_id order by rank_key desc nulls last)
         end as peer_rank,
         count(value) over (partition by peer_group_id, year, metric_id) as peer_n
     from with_scopes
@@ -133,10 +135,14 @@ final as (
             false
         ) as yoy_small_base,
         cast(ranked.value + ranked.prior_value + ranked.value_2y_ago as double) as r3y,
-        case when ranked.value + ranked.prior_value + ranked.value_2y_ago is not null and ranked.r3y_is_at_least
-            then '≥' end as r3y_qualifier,
-        case when ranked.value_3y_ago > 0 and ranked.value is not null
-            then power(ranked.value / ranked.value_3y_ago, 1.0 / 3) - 1 end as cagr_3y,
+        case
+            when ranked.value + ranked.prior_value + ranked.value_2y_ago is not null and ranked.r3y_is_at_least
+                then '≥'
+        end as r3y_qualifier,
+        case
+            when ranked.value_3y_ago > 0 and ranked.value is not null
+                then power(ranked.value / ranked.value_3y_ago, 1.0 / 3) - 1
+        end as cagr_3y,
 
         -- against the others
         cast(ranked.group_total as double) as group_total,
