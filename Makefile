@@ -55,8 +55,9 @@ report: $(VENV)/.synced ## report pack: figures (PNG/SVG/PDF), KPI tables (XLSX/
 test: setup ## run the test suite (unit, integration)
 	$(PY) -m pytest
 
-lint: $(VENV)/.synced ## ruff on the Python, sqlfluff on the dbt project's SQL (.sqlfluff)
+lint: $(VENV)/.synced ## ruff (Python), import-linter (which module may import which: .importlinter), sqlfluff (dbt SQL: .sqlfluff)
 	$(VENV)/bin/ruff check pipelines dashboards tests bench
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/sqlfluff lint dbt_project
 
 format: $(VENV)/.synced ## ruff format
