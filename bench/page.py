@@ -84,11 +84,10 @@ def when_line(found: dict) -> str:
 
 
 def short(command: str) -> str:
-    """The command as a reader would type it: the interpreter path is the project's environment."""
-    for prefix in (sys.executable, ".venv/bin/python", "python"):
-        if command.startswith(prefix + " "):
-            return "python" + command[len(prefix):]
-    return command
+    """The command as a reader would type it: whichever path the interpreter had, it is the project's
+    environment (.venv/bin/python under make)."""
+    program, _, rest = command.partition(" ")
+    return f"python {rest}" if Path(program).name.startswith("python") else command
 
 
 def busy_line(other: float, nproc) -> list[str]:
