@@ -76,8 +76,13 @@ def record(browser, base: str) -> dict[str, list[list[tuple[str, dict]]]]:
                     page.wait_for_timeout(100)
                 if bodies:
                     break
-            if lang:
-                page.wait_for_function(f"location.search.includes('lang={lang}')", timeout=30_000)
+            if lang:  # polled from here: wait_for_function evaluates a string, which the app's CSP forbids
+                for _ in range(300):
+                    if f"lang={lang}" in urlsplit(page.url).query:
+                        break
+                    page.wait_for_timeout(100)
+                else:
+                    raise TimeoutError(f"{name}: the address did not switch to lang={lang} within 30 s")
             watch.settle()
             if not bodies:
                 raise SystemExit(f"{name}: the action sent no callback request")
