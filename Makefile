@@ -63,11 +63,12 @@ lint: $(VENV)/.synced ## ruff (Python), import-linter (which module may import w
 format: $(VENV)/.synced ## ruff format
 	$(VENV)/bin/ruff format pipelines dashboards tests bench
 
-bench: setup ## benchmarks: ingest, refresh end to end against a pandas baseline, dashboard latency, report pack (docs/benchmarks.md)
+bench: setup ## benchmarks: ingest, refresh end to end against a pandas baseline, dashboard latency, report pack; rewrites docs/benchmarks.md
 	$(PY) -m bench.ingest
 	$(PY) -m bench.refresh
 	$(PY) -m bench.dashboard
 	$(PY) -m bench.report
+	$(PY) -m bench.page
 
 vendor-assets: ## refresh the vendored Bootstrap CSS and plotly.js cartesian bundle in dashboards/assets/ (from npm)
 	@scripts/vendor-assets.sh

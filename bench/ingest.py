@@ -216,6 +216,14 @@ def code_digest() -> str:
     return h.hexdigest()[:16]
 
 
+def process_seconds() -> float:
+    """How long this process has run (its start time in /proc, in clock ticks since boot): the whole
+    benchmark's duration, inputs and set-up included, for the page to say what a run costs."""
+    ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+    uptime = float(Path("/proc/uptime").read_text().split()[0])
+    return uptime - ticks / os.sysconf("SC_CLK_TCK")
+
+
 def label(n: int) -> str:
     mantissa, exponent = f"{n:e}".split("e")
     return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
@@ -314,6 +322,7 @@ def report(path: Path, command: str, code: str, repeat: int, results: list[dict]
         print(f"\nWARNING: other processes kept {other:.1f} of the {machine()['nproc']} CPUs busy during the runs; "
               "the wall times are stretched (CPU times much less so). Run again on a quiet machine.")
     found = {"command": command, "machine": machine() | {"pipelines_sha256": code}, "repeat": repeat,
+             "ended": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "seconds": round(process_seconds()),
              "other_cpus_busy": round(other, 2), "results": results, "targets": checks}
     path.write_text(json.dumps(found, ensure_ascii=False, indent=2))
     print(f"\nresults: {path}")

@@ -4,8 +4,8 @@ computing the same volunteer metrics from the same files.
     python -m bench.refresh [--sizes demo,1e6,1e7] [--repeat 3] [--out bench/out]
 
 Each size is a data folder of its own under <out>/refresh/: `demo` is data/raw/ as shipped (every file
-symlinked); `1e6` and `1e7` are the same plus the generated volunteer-hour CSV of bench.ingest
-(symlinked into raw/volunteer_hours/; its institutes FJQI, FJSI, ZJQS are in the demo register).
+hard-linked); `1e6` and `1e7` are the same plus the generated volunteer-hour CSV of bench.ingest
+(hard-linked into raw/volunteer_hours/; its institutes FJQI, FJSI, ZJQS are in the demo register).
 Before the measured runs each folder gets one unmeasured refresh of the demo files, so that dbt's
 partial parse is warm as it is for every refresh after the first in a data folder (the first one
 parses the project from scratch; its stage times are kept in the JSON as `priming`). Touyan and pandas
@@ -37,16 +37,21 @@ BIG = 10**7
 
 
 def build_raw(data: Path, extra: Path | None) -> None:
-    """<data>/raw = symlinks to every file of data/raw/ (and to `extra` in raw/volunteer_hours/)."""
+    """<data>/raw = hard links to every file of data/raw/ (and to `extra` in raw/volunteer_hours/). Not
+    symlinks: the ingest refuses a file that links outside data/raw/ (only a dataset folder may be a
+    link), and a hard link is the file itself, without a copy of the 600 MB input."""
     raw = data / "raw"
     shutil.rmtree(raw, ignore_errors=True)
     demo = ROOT / "data" / "raw"
-    for path in sorted(demo.rglob("*")):
-        if path.is_file():
-            (raw / path.relative_to(demo)).parent.mkdir(parents=True, exist_ok=True)
-            (raw / path.relative_to(demo)).symlink_to(path)
+    files = [(path, raw / path.relative_to(demo)) for path in sorted(demo.rglob("*")) if path.is_file()]
     if extra:
-        (raw / "volunteer_hours" / extra.name).symlink_to(extra.resolve())
+        files.append((extra.resolve(), raw / "volunteer_hours" / extra.name))
+    for source, target in files:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, target)
+        except OSError:  # another file system
+            shutil.copy2(source, target)
 
 
 # "touyan": every refresh starts its own dbt and GX workers (TOUYAN_WORKER_IDLE=0), as every refresh
@@ -85,6 +90,9 @@ def refresh_run(data: Path, mode: str = "touyan") -> dict:
     # of all the run's CPU. The raw gate runs beside dbt, so its wall time also counts its waits for the
     # cores dbt holds; its CPU does not.
     run["gate_cpu_share"] = sum(ended["stage_cpu_seconds"].get(g, 0.0) for g in GATES) / run["cpu_s"]
+    if not (data / "warehouse.duckdb").exists():  # the ingest failed before writing one
+        run["totals"] = {"files": 0, "rows_read": 0, "accepted": 0, "quarantined": 0, "warnings": 0}
+        return run
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
         run["totals"] = dict(zip(("files", "rows_read", "accepted", "quarantined", "warnings"), con.execute(
             "select count(*), sum(rows_read), sum(accepted), sum(rejected), sum(warnings) from raw.load_log"
@@ -119,6 +127,8 @@ def measure(case: str, extra: Path | None, repeat: int, work: Path) -> list[dict
     build_raw(data, None)
     priming = refresh_run(data, "touyan warm")  # also starts the resident workers for the warm runs
     print(f"  {case}: priming refresh (demo files, cold dbt parse) {priming['wall_s']:.1f} s", flush=True)
+    if "failed" in priming:  # the demo files themselves do not refresh: nothing below can be measured
+        raise SystemExit(f"{case}: the priming refresh of the demo files failed:\n{priming['failed']['stderr']}")
     if extra:
         build_raw(data, extra)
     runs: dict[str, list[dict]] = {"touyan": [], "touyan warm": [], "pandas": []}
@@ -237,9 +247,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average {os.getloadavg()[0]:.2f} (1 min) at the start", flush=True)
 
     results = []
-    for size in sizes:
-        extra = None if size == "demo" else ensure_input(args.out / "inputs", "csv", int(float(size)))
-        results += measure(size if size == "demo" else label(int(float(size))), extra, args.repeat, work)
+    try:
+        for size in sizes:
+            extra = None if size == "demo" else ensure_input(args.out / "inputs", "csv", int(float(size)))
+            results += measure(size if size == "demo" else label(int(float(size))), extra, args.repeat, work)
+    finally:  # a run that stopped half-way leaves no resident workers idling for 15 minutes
+        for run in work.glob("*/run"):
+            stop_all(run)
     shutil.rmtree(work, ignore_errors=True)
     if code_digest() != code:
         print("\nWARNING: pipelines/ changed during the run; the runs may have measured different code")

@@ -1,0 +1,48 @@
+"""docs/benchmarks.md is generated from bench/out/*.json by bench.page: a missing result keeps its section,
+marked "not run"; a result gives its table, its targets' verdicts and, on a shared machine, the warning."""
+import json
+
+from bench.page import render
+
+MACHINE = {"commit": "abc1234", "pipelines_edited": False, "nproc": 2, "cpu": "AMD EPYC", "memory_gib": 23.5,
+           "python": "3.11.7", "duckdb": "2.0.1", "pyarrow": "26.0.1", "fastexcel": "0.21.0",
+           "pipelines_sha256": "0123456789abcdef"}
+
+
+def ingest_result(other_cpus_busy: float) -> dict:
+    floor = {"input": "volunteer_hours_10000000.csv", "format": "csv", "rows": 10**7, "tool": "duckdb",
+             "median_wall_s": 7.0, "median_cpu_s": 10.3, "peak_rss_mib": 900.0, "ratio": 1.0, "runs": []}
+    touyan = floor | {"tool": "touyan", "median_wall_s": 9.1, "median_cpu_s": 17.2, "peak_rss_mib": 756.0,
+                      "ratio": 1.3, "accepted": 9_999_400, "quarantined": 600}
+    return {"command": "/x/.venv/bin/python -m bench.ingest --sizes 1e7", "machine": MACHINE, "repeat": 3,
+            "ended": "2026-12-07 07:00 UTC", "seconds": 240, "other_cpus_busy": other_cpus_busy,
+            "results": [floor, touyan],
+            "targets": [{"target": "CSV ingest ≤ 1.5× DuckDB read_csv at 1e7 rows", "value": "1.30×", "pass": True},
+                        {"target": "made-up target", "value": "3", "pass": False}]}
+
+
+def test_every_section_says_not_run_without_results(tmp_path):
+    page = render(tmp_path)
+    for heading in ("## Ingest", "## Refresh", "## Dashboard", "## Report pack"):
+        assert heading in page
+    assert page.count("**Not run**") == 4
+    assert len(page.splitlines()) < 200
+
+
+def test_a_result_gives_its_table_command_machine_and_verdicts(tmp_path):
+    (tmp_path / "ingest.json").write_text(json.dumps(ingest_result(0.05)), encoding="utf-8")
+    page = render(tmp_path)
+    ingest = page.split("## Ingest", 1)[1].split("## Refresh", 1)[0]
+    assert "`python -m bench.ingest --sizes 1e7`" in ingest
+    assert "2026-12-07 07:00 UTC, took 4 min" in ingest
+    assert "2 CPUs (AMD EPYC), 23.5 GiB, Python 3.11.7, DuckDB 2.0.1" in ingest and "commit abc1234" in ingest
+    assert "| volunteer_hours_10000000.csv | 10,000,000 | touyan | 9.10 | 1.30 | 17.2 | 756 | 9,999,400 / 600 |" in ingest
+    assert "| CSV ingest ≤ 1.5× DuckDB read_csv at 1e7 rows | 1.30× | **PASS** |" in ingest
+    assert "| made-up target | 3 | **MISS** |" in ingest
+    assert "Machine busy" not in ingest
+    assert page.count("**Not run**") == 3
+
+
+def test_a_busy_machine_is_said(tmp_path):
+    (tmp_path / "ingest.json").write_text(json.dumps(ingest_result(1.4)), encoding="utf-8")
+    assert "**Machine busy**: other processes kept 1.4 of the 2 CPUs busy" in render(tmp_path)
