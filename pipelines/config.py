@@ -39,7 +39,7 @@ class Settings:
     id_salt: str = DEFAULT_ID_SALT
     today: date = field(default_factory=date.today)
     # DuckDB spills to disk beyond this. With Arrow's read buffers and Python on top, 600MB keeps a
-    # 1e7-row ingest under 2 GiB peak (docs/benchmarks.md); more buys little speed.
+    # 1e7-row ingest under 2 GiB peak (docs/benchmarks-history.md); more buys little speed.
     duckdb_memory: str = "600MB"
     # The dbt and GX worker processes stay this long after a refresh for the next one
     # (pipelines/runtime/resident.py). Opt-in (TOUYAN_WORKER_IDLE=900, say): by default (0) each refresh

@@ -99,7 +99,7 @@ def text_type(con, name: str, values) -> str:
     """An ENUM type raw.<name> of the distinct `values`, in text order (so that ENUM order is text order).
     Columns with a few distinct texts in millions of rows — file, sheet, file hash, institute id — are
     stored as ENUMs: a byte a row instead of text to analyse, compress and keep statistics for, ~3 of the
-    ~16 CPU-s of a 1e7-row load (docs/benchmarks.md). They read as text; dbt's staging casts them."""
+    ~16 CPU-s of a 1e7-row load (docs/benchmarks-history.md). They read as text; dbt's staging casts them."""
     listed = ", ".join(sql_str(v) for v in sorted({v for v in values if v is not None}))
     con.execute(f"create or replace type raw.{name} as enum ({listed})")
     return f"raw.{name}"

@@ -166,7 +166,7 @@ def _parse_into(con, compiled: Compiled, landed: list[tuple[str, ReadFile]], sta
         for read, j in streamed:
             con.register(read.sheets[j].relation, read.sheets[j].stream.batches())
         # Row order in a table carries no meaning (readers sort by source_file, source_row); letting
-        # DuckDB write rows in any order saves a quarter of this statement's time (docs/benchmarks.md).
+        # DuckDB write rows in any order saves a quarter of this statement's time (docs/benchmarks-history.md).
         provenance = landing_view(con, compiled.contract, landed)
         con.execute("set preserve_insertion_order = false")
         try:
@@ -237,7 +237,7 @@ def _flag_duplicates(con, contract: Contract, compiled: Compiled, staged: str) -
 def _register_repeated_hashes(con, staged: str, key: str) -> None:
     """The key hashes more than one good row has, as relation `repeated_hashes`. Found by sorting the
     hashes in numpy: DuckDB's GROUP BY … HAVING count(*) > 1 builds a hash table of every distinct key
-    and took 3.5 s at 1e7 rows, fetching and sorting takes 1.5 s (docs/benchmarks.md)."""
+    and took 3.5 s at 1e7 rows, fetching and sorting takes 1.5 s (docs/benchmarks-history.md)."""
     hashes = np.sort(con.execute(f"select hash({key}) as h from {staged} where _status is null").fetchnumpy()["h"])
     repeated = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
     con.register("repeated_hashes", pa.table({"h": pa.array(repeated, pa.uint64())}))

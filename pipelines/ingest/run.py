@@ -186,7 +186,7 @@ def ingest(settings: Settings, out=sys.stdout) -> IngestResult:
         # Free text (activity names, volunteer ids) is stored uncompressed: compressing it (DICT_FSST) cost
         # ~2 of the ~19 CPU-s of a 1e7-row ingest, ~0.8 s, and dbt reads it no slower. The warehouse, a
         # working file rebuilt by every ingest, is ~4x larger (540 MB at 1e7 rows, not 125 MB); what is
-        # published stays Parquet. The lower memory limit above keeps the peak where it was (docs/benchmarks.md).
+        # published stays Parquet. The lower memory limit above keeps the peak where it was (docs/benchmarks-history.md).
         con.execute("set disabled_compression_methods = 'dict_fsst'")
         register_functions(con)
         create_issue_tables(con, METRIC_CATALOG)

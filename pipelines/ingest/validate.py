@@ -319,7 +319,7 @@ class Compiled:
         arms = [f"when {when} then {FIRST_PROBLEM + k}" for k, (when, *_) in enumerate(self.problems)]
         early = len(self.early)
         # JSON text rather than a struct: a null varchar costs almost nothing to store, while each field
-        # of a struct is a column of its own, null or not (docs/benchmarks.md). No ID number in it: the
+        # of a struct is a column of its own, null or not (docs/benchmarks-history.md). No ID number in it: the
         # column is dropped, but DuckDB does not wipe the blocks it was stored in. ID numbers are masked
         # (the second pass takes each row's problem from its status, so masking changes no outcome), and
         # a person column keeps its key.

@@ -175,7 +175,7 @@ def prepare(imports: list[str], nice: int = 0) -> None:
     thread its own nice value): the raw gate itself, ~0.6 CPU-s, runs beside dbt at equal priority, so
     its verdict — which stops the build when it fails — comes without waiting for dbt to leave a core
     (at 1e6 rows, the raw gate took ~1.4–1.8 s niced and ~0.9–1.2 s not, with no change to the
-    refresh's time: docs/benchmarks.md)."""
+    refresh's time: docs/benchmarks-history.md)."""
     def run() -> None:
         if nice:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)

@@ -2,7 +2,7 @@
 -- per comparison scope — `all` and each peer group — and year (scope 'group'). Both count distinct
 -- volunteers from one service list (one row per institute, year and volunteer; ~3e6 rows at 1e7
 -- records), so one model builds that list once and DuckDB keeps it in memory for both, instead of
--- writing it to the warehouse for two models to read back: ~1.5 CPU-s less at 1e7 (docs/benchmarks.md).
+-- writing it to the warehouse for two models to read back: ~1.5 CPU-s less at 1e7 (docs/benchmarks-history.md).
 -- Counting distinct volunteers per scope over this list rather than over the records joined to every
 -- scope of their institute cost ~5 CPU-s less under the memory limit.
 with

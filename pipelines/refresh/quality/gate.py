@@ -128,7 +128,7 @@ def _configurations_kept():
     ExpectationConfiguration) on every read of `Expectation.configuration`, and one validation reads it
     ~100 times per expectation (about once per keyword looked up). During one validation run nothing changes
     the expectations it validates, so each expectation's configuration is built once per run: the gates
-    17–20 % faster (docs/benchmarks.md), same results (tests/unit/test_quality_gate.py). Only around
+    17–20 % faster (docs/benchmarks-history.md), same results (tests/unit/test_quality_gate.py). Only around
     `ValidationDefinition.run`: adding a suite gives its expectations ids, which a kept copy would miss."""
     try:
         from great_expectations.expectations.expectation import Expectation
@@ -174,7 +174,7 @@ def run_gate(gate: str, checks: tuple[Check, ...], frames: dict, docs_dir: Path)
     and values: what the Data Docs show); only a check that fails is validated again with SUMMARY and
     the columns that locate its offending rows (file and row, institute and year), for the summary a
     person acts on. That result replaces the first in the Data Docs (same run). SUMMARY with row
-    locations on every check, and the YAML below, were ~40 % of the gates' time (docs/benchmarks.md)."""
+    locations on every check, and the YAML below, were ~40 % of the gates' time (docs/benchmarks-history.md)."""
     gx, gxe, ProgressBarsConfig, RunIdentifier = _import_gx()
     context = gx.get_context(mode="ephemeral")
     # An ephemeral context re-serialises its whole configuration to YAML, in memory, on every asset added

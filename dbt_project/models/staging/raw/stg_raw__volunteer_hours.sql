@@ -2,7 +2,7 @@
 -- (ENUMs, see _raw__sources.yml): this is the table that grows with the submissions. Its records mart
 -- writes them to Parquet as dictionary-encoded text straight from the ENUM codes, and
 -- int_volunteer_totals groups by the id's code and gives it as text: at 1e7 records ~3 CPU-s less
--- than from text (docs/benchmarks.md). The published mart has plain text columns.
+-- than from text (docs/benchmarks-history.md). The published mart has plain text columns.
 with
 
 source as (
