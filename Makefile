@@ -25,7 +25,7 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 	python3 -m venv .tools
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
-system-deps: ## install chromium, chromium-driver, fonts-noto-cjk, poppler-utils if missing (as root; else print the command)
+system-deps: ## install chromium, chromium-driver, fonts-noto-cjk, poppler-utils, libreoffice-calc-nogui if missing (as root; else print the command)
 	@scripts/system-deps.sh
 
 demo: $(VENV)/.synced ## regenerate the bundled demo submissions in data/raw/ (deterministic)
@@ -52,7 +52,7 @@ report: $(VENV)/.synced ## report pack: figures (PNG/SVG/PDF), KPI tables (XLSX/
 	$(PY) -m dashboards.report $(if $(YEAR),--year $(YEAR)) $(if $(INSTITUTES),--institutes $(INSTITUTES)) \
 		$(if $(REPORT_LANG),--lang $(REPORT_LANG)) $(if $(OUT),--out $(OUT))
 
-test: setup ## run the test suite (unit, integration)
+test: setup ## the test suite: unit, integration, browser (Chromium), LibreOffice round trip, import and SQL style checks
 	$(PY) -m pytest
 
 lint: $(VENV)/.synced ## ruff (Python), import-linter (which module may import which: .importlinter), sqlfluff (dbt SQL: .sqlfluff)
