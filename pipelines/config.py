@@ -56,7 +56,7 @@ class Settings:
     # the inflated size of an xlsx / ods (an xls's size). 1e7 cells is 1e6 rows of 10 columns.
     max_workbook_cells: int = 10_000_000
     max_workbook_inflated_bytes: int = 500_000_000
-    # ---- dashboard (python -m dashboards, the report pack) -------------------------------------
+    # The dashboard (python -m dashboards) and the report pack.
     # Where the dashboard listens: this machine only unless asked (TOUYAN_DASH_HOST, TOUYAN_DASH_PORT).
     dash_host: str = "127.0.0.1"
     dash_port: int = 8050
@@ -66,7 +66,6 @@ class Settings:
     # The Chromium that draws exported figures and prints the report's PDFs (BROWSER_PATH); None: the
     # `chromium` on PATH (Debian's package).
     browser_path: str | None = None
-    # ---- end of the dashboard block ------------------------------------------------------------
 
     @property
     def ingest_memory(self) -> str:
@@ -105,13 +104,12 @@ class Settings:
             trusted_proxies=proxy_addresses(os.environ.get("TOUYAN_TRUSTED_PROXIES", "")),
             max_workbook_cells=int(os.environ.get("TOUYAN_MAX_WORKBOOK_CELLS", "10000000")),
             max_workbook_inflated_bytes=memory_bytes(os.environ.get("TOUYAN_MAX_WORKBOOK_INFLATED", "500MB")),
-            # ---- dashboard ----
+            # the dashboard
             dash_host=os.environ.get("TOUYAN_DASH_HOST", "127.0.0.1"),
             dash_port=int(os.environ.get("TOUYAN_DASH_PORT", "8050")),
             dash_user=os.environ.get("TOUYAN_DASH_USER"),
             dash_password=os.environ.get("TOUYAN_DASH_PASSWORD"),
             browser_path=os.environ.get("BROWSER_PATH") or None,
-            # ---- end of the dashboard block ----
         )
 
 

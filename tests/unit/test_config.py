@@ -1,9 +1,10 @@
+import re
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from pipelines.config import Settings, memory_bytes
+from pipelines.config import PROJECT_ROOT, Settings, memory_bytes
 
 
 @pytest.mark.parametrize(("limit", "expected"), [
@@ -64,3 +65,15 @@ def test_the_dashboards_settings_are_read_from_the_environment(monkeypatch):
     assert (settings.dash_host, settings.dash_port, settings.dash_user, settings.dash_password, settings.browser_path) == \
         ("0.0.0.0", 8443, "analyst", "s3cret", "/opt/chromium/chrome")
     assert "s3cret" not in repr(settings)  # a logged or printed Settings does not show the password
+
+
+def test_the_readme_lists_every_setting():
+    """Every variable Settings reads has its row in the README's settings table, and no row names one it
+    does not read: the table is what a deployer goes by."""
+    source = (PROJECT_ROOT / "pipelines" / "config.py").read_text(encoding="utf-8")
+    read = set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', source)) - {"XDG_RUNTIME_DIR", "PYTHONPATH", "PYTHONWARNINGS"}
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Settings"):readme.index("\n## ", readme.index("## Settings") + 1)]
+    listed = set(re.findall(r"`((?:TOUYAN_|BROWSER_)[A-Z_]+)`", table))
+    assert read, "no environment variable found in config.py"
+    assert read == listed, f"read but not in the README: {sorted(read - listed)}; in the README but not read: {sorted(listed - read)}"
