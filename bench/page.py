@@ -37,14 +37,15 @@ than seconds across runs. A section says **machine busy** when other processes k
 0.1 CPU busy during its runs: its wall times are stretched (CPU times much less so).
 
 Each step also runs alone (`--help` lists its options; `python -m bench.page` then rewrites this page).
-Quick checks at the smallest sensible settings, and what they took on 2026-12-07 with the machine busy:
+The whole `make bench` takes ~12 minutes on a quiet machine (each section gives its own time). Quick
+checks at the smallest sensible settings, 1–2 minutes each:
 
-| step | quick check | took |
-|---|---|---|
-| ingest | `python -m bench.ingest --sizes 1e6 --xlsx-rows 2e5 --repeat 1` | 37 s (15 s of it making the inputs, once) |
-| refresh | `python -m bench.refresh --sizes demo --repeat 1` | 74 s |
-| dashboard | `python -m bench.dashboard --sizes demo --repeat 5 --loads 1 --exports 1` | 98 s |
-| report pack | `python -m bench.report --repeat 1` | 77 s (publishing the demo once included) |
+| step | quick check |
+|---|---|
+| ingest | `python -m bench.ingest --sizes 1e6 --xlsx-rows 2e5 --repeat 1` |
+| refresh | `python -m bench.refresh --sizes demo --repeat 1` |
+| dashboard | `python -m bench.dashboard --sizes demo --repeat 5 --loads 1 --exports 1` |
+| report pack | `python -m bench.report --repeat 1` |
 """
 
 SECTIONS = {  # JSON file → heading, what it measures
