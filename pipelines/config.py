@@ -66,6 +66,9 @@ class Settings:
     # The Chromium that draws exported figures and prints the report's PDFs (BROWSER_PATH); None: the
     # `chromium` on PATH (Debian's package).
     browser_path: str | None = None
+    # The accounts and their audit trail (dashboards/accounts/): an SQLite file given by TOUYAN_ACCOUNTS_DB;
+    # None: `accounts_db` below, beside the data it guards. Back it up: a refresh does not rebuild it.
+    accounts_file: Path | None = None
 
     @property
     def ingest_memory(self) -> str:
@@ -73,6 +76,12 @@ class Settings:
         memory of its own; a lower limit keeps the blocks it writes from staying in the process once
         written (at 1e7 rows the raw text is stored uncompressed, ~540 MB: pipelines/ingest/run.py)."""
         return f"{memory_bytes(self.duckdb_memory) // 2}B"
+
+    @property
+    def accounts_db(self) -> Path:
+        """The accounts database. A property, not a field set from data_dir once: a Settings copied with
+        another data_dir (dataclasses.replace, as tests do) then has its accounts there too."""
+        return self.accounts_file or self.data_dir / "app.db"
 
     @property
     def raw_dir(self) -> Path:
@@ -110,6 +119,7 @@ class Settings:
             dash_user=os.environ.get("TOUYAN_DASH_USER"),
             dash_password=os.environ.get("TOUYAN_DASH_PASSWORD"),
             browser_path=os.environ.get("BROWSER_PATH") or None,
+            accounts_file=Path(accounts).absolute() if (accounts := os.environ.get("TOUYAN_ACCOUNTS_DB")) else None,
         )
 
 

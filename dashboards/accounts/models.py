@@ -1,0 +1,61 @@
+"""The tables: `users` and `audit_events`. The rules a row must keep are CHECK constraints in the database
+as well as checks in the store (store.py), so that a row written by another tool cannot hold a role the
+read layer does not know, or an institute account bound to no institute."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ROLES = ("admin", "analyst", "leader", "institute")
+
+
+def now() -> datetime:
+    """UTC, without its zone: SQLite stores no zone, and every time in this database is UTC."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role in ('admin', 'analyst', 'leader', 'institute')", name="role_known"),
+        # an institute account sees one institute: it must name it, and no other role is bound to one
+        CheckConstraint("(role = 'institute') = (institute_id is not null)", name="institute_iff_role"),
+        # a leader sees a scope ('all', 'province:35', 'group:<id>'); other roles have none
+        CheckConstraint("(role = 'leader') = (scope is not null)", name="scope_iff_leader"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # NOCASE: 'Wang' and 'wang' are one account (unique, and found either way). Usernames are ASCII
+    # (store.py), the letters NOCASE folds.
+    username: Mapped[str] = mapped_column(String(64, collation="NOCASE"), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(16))
+    institute_id: Mapped[str | None] = mapped_column(String(64))
+    scope: Mapped[str | None] = mapped_column(String(100))
+    # argon2's encoded hash ($argon2id$v=19$m=…,t=…,p=…$salt$hash): the parameters travel with it
+    password_hash: Mapped[str] = mapped_column(Text)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+    password_changed_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+
+
+class AuditEvent(Base):
+    """One thing done: a login or its failure, an account added or disabled, later a page view or an
+    export. `username` is text, not a key to users: a failed login names an account that may not exist,
+    and the trail outlives an account."""
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=now, index=True)
+    username: Mapped[str | None] = mapped_column(String(64), index=True)
+    event: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+    client_address: Mapped[str | None] = mapped_column(String(64))

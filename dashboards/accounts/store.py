@@ -1,0 +1,203 @@
+"""The accounts database: opening it (SQLite in WAL mode, foreign keys on, brought to the latest schema
+by the migrations), and the operations on accounts, each of which writes its audit event in the same
+transaction: an account is never changed without its trace.
+
+WAL: the server's processes read accounts (every request checks its session's account) while an admin
+adds one; readers and the one writer do not wait for each other."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from dashboards.accounts import passwords
+from dashboards.accounts.errors import AccountError
+from dashboards.accounts.models import ROLES, AuditEvent, User, now
+from pipelines.config import Settings
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# ASCII only: the database compares usernames without case (COLLATE NOCASE), which folds ASCII letters
+USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+INSTITUTE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+SCOPE = re.compile(r"all|province:\d{2}|group:[A-Za-z0-9_-]{1,64}")
+
+
+def engine_for(path: Path) -> Engine:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(f"sqlite:///{path}")
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("pragma journal_mode = wal")  # kept in the file; asked again on each connection anyway
+        cursor.execute("pragma foreign_keys = on")  # per connection: SQLite's default is off
+        cursor.execute("pragma busy_timeout = 5000")  # a writer waits for another rather than failing
+        cursor.close()
+
+    return engine
+
+
+def upgrade(settings: Settings) -> None:
+    """The database at Settings.accounts_db, created if missing, brought to the latest migration.
+    Running it again does nothing."""
+    engine = engine_for(settings.accounts_db)
+    try:
+        _upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def _upgrade(engine: Engine) -> None:
+    config = Config()  # no alembic.ini: the one setting is where the migrations are
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection  # migrations/env.py runs on this connection
+        command.upgrade(config, "head")
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account as shown (users list) and as the app will use it: no password hash."""
+    username: str
+    display_name: str
+    role: str
+    institute_id: str | None
+    scope: str | None
+    disabled: bool
+    failed_logins: int
+    locked_until: object
+    created_at: object
+    password_changed_at: object
+
+    @classmethod
+    def of(cls, user: User) -> Account:
+        return cls(user.username, user.display_name, user.role, user.institute_id, user.scope, user.disabled,
+                   user.failed_logins, user.locked_until, user.created_at, user.password_changed_at)
+
+
+class AccountStore:
+    """The accounts of one database. Opening it upgrades its schema."""
+
+    def __init__(self, settings: Settings):
+        self.engine = engine_for(settings.accounts_db)
+        _upgrade(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> AccountStore:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+    def add(self, username: str, password: str, role: str, *, display_name: str = "",
+            institute_id: str | None = None, scope: str | None = None, client: str | None = None) -> Account:
+        check_account(username, role, institute_id, scope)
+        passwords.check_policy(username, password)
+        user = User(username=username, display_name=display_name, role=role, institute_id=institute_id,
+                    scope=scope, password_hash=passwords.hash_password(password))
+        with Session(self.engine) as session, session.begin():
+            if self._find(session, username) is not None:
+                raise _duplicate(username)
+            session.add(user)
+            _audit(session, username, "user_added", client, role=role, institute_id=institute_id, scope=scope)
+            try:
+                session.flush()
+            except IntegrityError:  # added by another process since the look-up above
+                raise _duplicate(username) from None
+            return Account.of(user)
+
+    def list(self) -> list[Account]:
+        with Session(self.engine) as session:
+            return [Account.of(u) for u in session.scalars(select(User).order_by(User.username))]
+
+    def get(self, username: str) -> Account:
+        with Session(self.engine) as session:
+            return Account.of(self._existing(session, username))
+
+    def disable(self, username: str, client: str | None = None) -> None:
+        with Session(self.engine) as session, session.begin():
+            user = self._existing(session, username)
+            user.disabled = True
+            _audit(session, user.username, "user_disabled", client)
+
+    def reset_password(self, username: str, password: str, client: str | None = None) -> None:
+        """A new password; the failed logins counted so far and a lockout they caused are cleared."""
+        with Session(self.engine) as session, session.begin():
+            user = self._existing(session, username)
+            passwords.check_policy(user.username, password)
+            user.password_hash = passwords.hash_password(password)
+            user.password_changed_at, user.failed_logins, user.locked_until = now(), 0, None
+            _audit(session, user.username, "password_reset", client)
+
+    def check_password(self, username: str, password: str) -> bool:
+        """Whether the password is the account's; a hash made with older parameters is replaced. Only the
+        password: whether the account may log in (disabled, locked) and the audit of the attempt are the
+        login's to decide and write."""
+        with Session(self.engine) as session, session.begin():
+            user = self._find(session, username)
+            if user is None:
+                return False
+            matches, new_hash = passwords.verify(user.password_hash, password)
+            if new_hash:
+                user.password_hash = new_hash
+            return matches
+
+    def audit_events(self) -> list[AuditEvent]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            events = list(session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+            session.expunge_all()
+            return events
+
+    @staticmethod
+    def _find(session: Session, username: str) -> User | None:
+        return session.scalars(select(User).where(User.username == username)).one_or_none()
+
+    def _existing(self, session: Session, username: str) -> User:
+        user = self._find(session, username)
+        if user is None:
+            raise AccountError(f"没有用户 {username!r}。", f"no user {username!r}.")
+        return user
+
+
+def check_account(username: str, role: str, institute_id: str | None, scope: str | None) -> None:
+    if not USERNAME.fullmatch(username):
+        raise AccountError(f"用户名 {username!r} 无效：只能用英文字母、数字和 . _ @ -，以字母或数字开头，最多 64 个字符。",
+                           f"invalid username {username!r}: ASCII letters, digits and . _ @ - only, "
+                           "starting with a letter or digit, at most 64 characters.")
+    if role not in ROLES:
+        raise AccountError(f"未知角色 {role!r}：应为 {'、'.join(ROLES)} 之一。",
+                           f"unknown role {role!r}: one of {', '.join(ROLES)}.")
+    if role == "institute" and not institute_id:
+        raise AccountError("机构用户必须指定机构代码（--institute）。",
+                           "an institute account needs its institute id (--institute).")
+    if role != "institute" and institute_id:
+        raise AccountError("只有机构用户才绑定机构代码。", "only an institute account is bound to an institute id.")
+    if institute_id and not INSTITUTE_ID.fullmatch(institute_id):
+        raise AccountError(f"机构代码 {institute_id!r} 无效。", f"invalid institute id {institute_id!r}.")
+    if role == "leader" and not scope:
+        raise AccountError("领导用户必须指定范围（--scope all、province:35 或 group:<id>）。",
+                           "a leader account needs its scope (--scope all, province:35 or group:<id>).")
+    if role != "leader" and scope:
+        raise AccountError("只有领导用户才有范围（--scope）。", "only a leader account has a scope (--scope).")
+    if scope and not SCOPE.fullmatch(scope):
+        raise AccountError(f"范围 {scope!r} 无效：应为 all、province:<两位省份代码> 或 group:<同类组代码>。",
+                           f"invalid scope {scope!r}: all, province:<two-digit province code> or group:<peer group id>.")
+
+
+def _duplicate(username: str) -> AccountError:
+    return AccountError(f"用户名 {username!r} 已存在（不区分大小写）。",
+                        f"username {username!r} already exists (case-insensitive).")
+
+
+def _audit(session: Session, username: str | None, event_name: str, client: str | None, **detail) -> None:
+    session.add(AuditEvent(username=username, event=event_name, client_address=client,
+                           detail=json.dumps(detail, ensure_ascii=False, sort_keys=True)))
