@@ -41,7 +41,8 @@ def _password_stdin(parser: argparse.ArgumentParser) -> None:
                         help="read the password from the first line of standard input (for scripts)")
 
 
-def run(args: argparse.Namespace, settings: Settings, out: TextIO = sys.stdout) -> int:
+def run(args: argparse.Namespace, settings: Settings, out: TextIO | None = None) -> int:
+    out = out or sys.stdout  # looked up now, not when this module was imported (a test captures it)
     try:
         with AccountStore(settings) as store:
             if args.action == "add":
