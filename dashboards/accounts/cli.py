@@ -11,7 +11,7 @@ from typing import TextIO
 
 from dashboards.accounts.errors import AccountError
 from dashboards.accounts.models import ROLES
-from dashboards.accounts.store import Account, AccountStore
+from dashboards.accounts.store import Account, AccountStore, check_account
 from pipelines.config import Settings
 
 CLIENT = "command line"  # the audit event's client address: not a network client
@@ -46,6 +46,9 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO | None = None)
     try:
         with AccountStore(settings) as store:
             if args.action == "add":
+                # what can be refused without the password is refused before it is asked for
+                check_account(args.username, args.role, args.institute, args.scope)
+                store.refuse_existing(args.username)
                 password = read_password(args.password_stdin)
                 account = store.add(args.username, password, args.role, display_name=args.name,
                                     institute_id=args.institute, scope=args.scope, client=CLIENT)
@@ -61,6 +64,10 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO | None = None)
                 print(f"已重置密码 / password reset for {args.username}", file=out)
     except AccountError as e:
         print(e.render(), file=sys.stderr)
+        return 2
+    except (EOFError, KeyboardInterrupt):  # no terminal to ask on, or Ctrl-C at the prompt: nothing changed
+        print("\n已取消，未做任何更改 / cancelled, nothing changed (no password given; for scripts: --password-stdin)",
+              file=sys.stderr)
         return 2
     return 0
 

@@ -31,6 +31,9 @@ SCOPE = re.compile(r"all|province:\d{2}|group:[A-Za-z0-9_-]{1,64}")
 
 def engine_for(path: Path) -> Engine:
     path.parent.mkdir(parents=True, exist_ok=True)
+    # readable by this account only: it holds password hashes and the audit trail (SQLite gives its -wal and
+    # -shm files the database file's permissions)
+    path.touch(mode=0o600, exist_ok=True)
     engine = create_engine(f"sqlite:///{path}")
 
     @event.listens_for(engine, "connect")
@@ -114,6 +117,12 @@ class AccountStore:
             except IntegrityError:  # added by another process since the look-up above
                 raise _duplicate(username) from None
             return Account.of(user)
+
+    def refuse_existing(self, username: str) -> None:
+        """An AccountError if the username is taken (in any case): said before a password is asked for."""
+        with Session(self.engine) as session:
+            if self._find(session, username) is not None:
+                raise _duplicate(username)
 
     def list(self) -> list[Account]:
         with Session(self.engine) as session:

@@ -159,3 +159,27 @@ def test_the_password_policy():
     passwords.check_policy("wang", "ten chars!")
     with pytest.raises(Exception, match="too short"):
         passwords.check_policy("wang", "nine char")
+
+
+def test_what_can_be_refused_is_refused_before_the_password_is_asked(settings, monkeypatch, capsys):
+    """An unknown role or a taken name is said at once: the password prompt is never reached (here it
+    would fail: standard input is empty and not a terminal)."""
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert main(["users", "add", "wang", "--role", "boss"]) == 2
+    assert users(monkeypatch, "add", "wang", "--role", "analyst", "--password-stdin") == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert main(["users", "add", "WANG", "--role", "analyst"]) == 2
+    err = capsys.readouterr().err
+    assert "boss" in err and "WANG" in err and "Traceback" not in err
+
+
+def test_no_password_at_the_prompt_changes_nothing(settings, monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # no terminal: getpass reads standard input, finds its end
+    assert main(["users", "add", "wang", "--role", "analyst"]) == 2
+    assert "nothing changed" in capsys.readouterr().err
+    assert rows(settings, "select count(*) from users") == [(0,)]
+
+
+def test_the_database_is_readable_by_its_owner_only(settings, monkeypatch):
+    assert users(monkeypatch, "add", "wang", "--role", "analyst", "--password-stdin") == 0
+    assert settings.accounts_db.stat().st_mode & 0o077 == 0
