@@ -7,12 +7,14 @@ import argparse
 import getpass
 import sys
 import unicodedata
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from dashboards.accounts import ROLES
 from dashboards.accounts.errors import AccountError
-from dashboards.accounts.models import ROLES
-from dashboards.accounts.store import Account, AccountStore, check_account
 from pipelines.config import Settings
+
+if TYPE_CHECKING:
+    from dashboards.accounts.store import Account
 
 CLIENT = "command line"  # the audit event's client address: not a network client
 
@@ -43,6 +45,9 @@ def _password_stdin(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, settings: Settings, out: TextIO | None = None) -> int:
     out = out or sys.stdout  # looked up now, not when this module was imported (a test captures it)
+    # imported here: serving the app (python -m dashboards) builds this parser but needs no database
+    from dashboards.accounts.store import AccountStore, check_account
+
     try:
         with AccountStore(settings) as store:
             if args.action == "add":

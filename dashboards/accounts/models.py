@@ -8,8 +8,6 @@ from datetime import UTC, datetime
 from sqlalchemy import Boolean, CheckConstraint, DateTime, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-ROLES = ("admin", "analyst", "leader", "institute")
-
 
 def now() -> datetime:
     """UTC, without its zone: SQLite stores no zone, and every time in this database is UTC."""

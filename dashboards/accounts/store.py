@@ -17,9 +17,9 @@ from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dashboards.accounts import passwords
+from dashboards.accounts import ROLES, passwords
 from dashboards.accounts.errors import AccountError
-from dashboards.accounts.models import ROLES, AuditEvent, User, now
+from dashboards.accounts.models import AuditEvent, User, now
 from pipelines.config import Settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
