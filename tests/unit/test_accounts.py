@@ -173,6 +173,7 @@ def test_what_can_be_refused_is_refused_before_the_password_is_asked(settings, m
     assert "boss" in err and "WANG" in err and "Traceback" not in err
 
 
+@pytest.mark.filterwarnings("ignore::getpass.GetPassWarning")  # no terminal: said, and expected here
 def test_no_password_at_the_prompt_changes_nothing(settings, monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO(""))  # no terminal: getpass reads standard input, finds its end
     assert main(["users", "add", "wang", "--role", "analyst"]) == 2
