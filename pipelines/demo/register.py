@@ -23,7 +23,6 @@ LEVEL_ZH = {
     "internal": "院级",
     "commissioned": "横向",
 }
-STAGES = ("initiated", "ongoing", "accepted")
 STAGE_ZH = {"initiated": "立项", "ongoing": "在研", "accepted": "验收"}
 
 
