@@ -69,6 +69,9 @@ class Settings:
     # The accounts and their audit trail (dashboards/accounts/): an SQLite file given by TOUYAN_ACCOUNTS_DB;
     # None: `accounts_db` below, beside the data it guards. Back it up: a refresh does not rebuild it.
     accounts_file: Path | None = None
+    # An institute account sees other institutes only in aggregates over at least this many of them
+    # (TOUYAN_MIN_GROUP_OTHERS): below it, a total, mean or rank would tell one institute's value.
+    min_group_others: int = 3
 
     @property
     def ingest_memory(self) -> str:
@@ -119,6 +122,7 @@ class Settings:
             dash_user=os.environ.get("TOUYAN_DASH_USER"),
             dash_password=os.environ.get("TOUYAN_DASH_PASSWORD"),
             browser_path=os.environ.get("BROWSER_PATH") or None,
+            min_group_others=int(os.environ.get("TOUYAN_MIN_GROUP_OTHERS", "3")),
             accounts_file=Path(accounts).absolute() if (accounts := os.environ.get("TOUYAN_ACCOUNTS_DB")) else None,
         )
 

@@ -160,6 +160,11 @@ class AccountStore:
                 user.password_hash = new_hash
             return matches
 
+    def record_event(self, username: str | None, event_name: str, client: str | None = None, **detail) -> None:
+        """One audit event (a login, a page view, an export, a report run for a user), `detail` as JSON."""
+        with Session(self.engine) as session, session.begin():
+            _audit(session, username, event_name, client, **detail)
+
     def audit_events(self) -> list[AuditEvent]:
         with Session(self.engine, expire_on_commit=False) as session:
             events = list(session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
