@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_COMPILE_BYTECODE := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: help setup system-deps demo ingest refresh docs dashboard report test lint format bench vendor-assets clean
+.PHONY: help setup system-deps demo ingest refresh docs dashboard serve report test lint format bench vendor-assets clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -42,9 +42,12 @@ refresh: $(VENV)/.synced ## ingest → quality gate → dbt build → quality ga
 docs: $(VENV)/.synced ## dbt docs (lineage, column definitions) into data/dbt/target/index.html
 	$(PY) -m pipelines docs
 
-dashboard: setup ## set up, refresh if nothing is published yet, serve the app on 127.0.0.1:8050
+dashboard: setup ## set up, refresh if nothing is published yet, serve the app on 127.0.0.1:8050 (development mode: no login, this machine only)
 	@if [ ! -e data/marts/current/manifest.json ]; then $(PY) -m pipelines refresh; fi
 	$(PY) -m dashboards
+
+serve: $(VENV)/.synced ## the server for a network: gunicorn, accounts required (TOUYAN_DASH_HOST/PORT, TOUYAN_SERVER_WORKERS/THREADS, TOUYAN_URL_PREFIX)
+	$(PY) -m dashboards serve
 
 # make report [YEAR=2024] [INSTITUTES=FJQI,ZJQS] [REPORT_LANG=en] [OUT=folder] — YEAR defaults to the latest year
 # in the published marts, INSTITUTES to all, REPORT_LANG to zh, OUT to data/reports/<year>/

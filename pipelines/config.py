@@ -60,9 +60,22 @@ class Settings:
     # Where the dashboard listens: this machine only unless asked (TOUYAN_DASH_HOST, TOUYAN_DASH_PORT).
     dash_host: str = "127.0.0.1"
     dash_port: int = 8050
-    # HTTP basic authentication, opt-in: required when both are set (TOUYAN_DASH_USER, TOUYAN_DASH_PASSWORD).
-    dash_user: str | None = None
-    dash_password: str | None = field(default=None, repr=False)
+    # The server (`make serve`: gunicorn): processes and threads each (TOUYAN_SERVER_WORKERS,
+    # TOUYAN_SERVER_THREADS), the path it is served under behind a reverse proxy (TOUYAN_URL_PREFIX,
+    # e.g. /touyan/), the key that signs session cookies (TOUYAN_SECRET_KEY; None: a random one kept in
+    # `secret_key_file`, made on first start — delete it to rotate: everyone logs in again).
+    server_workers: int = 2
+    server_threads: int = 8
+    url_prefix: str = "/"
+    secret_key: str | None = field(default=None, repr=False)
+    # A session ends after this many minutes without a request (TOUYAN_SESSION_IDLE_MINUTES), and in any
+    # case this many hours after its login (TOUYAN_SESSION_MAX_HOURS).
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    # This many wrong passwords in a row lock an account for this many minutes (TOUYAN_LOCKOUT_FAILURES,
+    # TOUYAN_LOCKOUT_MINUTES); a password reset lifts it.
+    lockout_failures: int = 5
+    lockout_minutes: int = 15
     # The Chromium that draws exported figures and prints the report's PDFs (BROWSER_PATH); None: the
     # `chromium` on PATH (Debian's package).
     browser_path: str | None = None
@@ -85,6 +98,10 @@ class Settings:
         """The accounts database. A property, not a field set from data_dir once: a Settings copied with
         another data_dir (dataclasses.replace, as tests do) then has its accounts there too."""
         return self.accounts_file or self.data_dir / "app.db"
+
+    @property
+    def secret_key_file(self) -> Path:
+        return self.data_dir / "secret_key"
 
     @property
     def raw_dir(self) -> Path:
@@ -119,12 +136,24 @@ class Settings:
             # the dashboard
             dash_host=os.environ.get("TOUYAN_DASH_HOST", "127.0.0.1"),
             dash_port=int(os.environ.get("TOUYAN_DASH_PORT", "8050")),
-            dash_user=os.environ.get("TOUYAN_DASH_USER"),
-            dash_password=os.environ.get("TOUYAN_DASH_PASSWORD"),
+            server_workers=int(os.environ.get("TOUYAN_SERVER_WORKERS", "2")),
+            server_threads=int(os.environ.get("TOUYAN_SERVER_THREADS", "8")),
+            url_prefix=url_prefix(os.environ.get("TOUYAN_URL_PREFIX", "/")),
+            secret_key=os.environ.get("TOUYAN_SECRET_KEY") or None,
+            session_idle_minutes=int(os.environ.get("TOUYAN_SESSION_IDLE_MINUTES", "30")),
+            session_max_hours=int(os.environ.get("TOUYAN_SESSION_MAX_HOURS", "12")),
+            lockout_failures=int(os.environ.get("TOUYAN_LOCKOUT_FAILURES", "5")),
+            lockout_minutes=int(os.environ.get("TOUYAN_LOCKOUT_MINUTES", "15")),
             browser_path=os.environ.get("BROWSER_PATH") or None,
             min_group_others=int(os.environ.get("TOUYAN_MIN_GROUP_OTHERS", "3")),
             accounts_file=Path(accounts).absolute() if (accounts := os.environ.get("TOUYAN_ACCOUNTS_DB")) else None,
         )
+
+
+def url_prefix(text: str) -> str:
+    """'/touyan', 'touyan/', '/touyan/' → '/touyan/'; '' or '/' → '/'."""
+    parts = [p for p in text.strip().split("/") if p]
+    return "/" + "".join(f"{p}/" for p in parts)
 
 
 def _runtime_dir() -> Path:

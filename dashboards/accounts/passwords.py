@@ -3,6 +3,8 @@ library's recommendation, and check_needs_rehash tells when a stored hash was ma
 A password is never stored, logged or shown; only its hash leaves this module."""
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -24,6 +26,12 @@ def verify(stored_hash: str, password: str) -> tuple[bool, str | None]:
     except (VerificationError, InvalidHashError):  # a wrong password, or a hash that is not argon2's
         return False, None
     return True, _HASHER.hash(password) if _HASHER.check_needs_rehash(stored_hash) else None
+
+
+@functools.cache
+def decoy_hash() -> str:
+    """Checked against when a login names no account: the answer then takes as long as for a real one."""
+    return _HASHER.hash("not the password of any account")
 
 
 def check_policy(username: str, password: str) -> None:

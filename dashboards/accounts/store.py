@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from alembic import command
@@ -63,6 +64,14 @@ def _upgrade(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection  # migrations/env.py runs on this connection
         command.upgrade(config, "head")
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    """Wrong passwords in a row that lock an account, and for how long (Settings.lockout_failures,
+    lockout_minutes)."""
+    failures: int = 5
+    minutes: int = 15
 
 
 @dataclass(frozen=True)
@@ -149,8 +158,8 @@ class AccountStore:
 
     def check_password(self, username: str, password: str) -> bool:
         """Whether the password is the account's; a hash made with older parameters is replaced. Only the
-        password: whether the account may log in (disabled, locked) and the audit of the attempt are the
-        login's to decide and write."""
+        password: whether the account may log in (disabled, locked) and the audit of the attempt are
+        `log_in`'s."""
         with Session(self.engine) as session, session.begin():
             user = self._find(session, username)
             if user is None:
@@ -159,6 +168,45 @@ class AccountStore:
             if new_hash:
                 user.password_hash = new_hash
             return matches
+
+    def log_in(self, username: str, password: str, client: str | None, policy: LockoutPolicy) -> Account | None:
+        """The account when `password` is its password and it may log in now; else None. Every attempt is
+        audited (login / login_failed with the reason: unknown_user, disabled, locked, wrong_password).
+        `policy.failures` wrong passwords in a row lock the account for `policy.minutes` (a lockout is
+        lifted by its time or a password reset); a success clears the count. The password is checked
+        even for an unknown, disabled or locked account, so that the answer takes as long either way."""
+        with Session(self.engine) as session, session.begin():
+            user = self._find(session, username) if USERNAME.fullmatch(username or "") else None
+            matches, new_hash = passwords.verify(user.password_hash if user else passwords.decoy_hash(), password)
+            at = now()
+            reason = ("unknown_user" if user is None else "disabled" if user.disabled
+                      else "locked" if user.locked_until and user.locked_until > at
+                      else None if matches else "wrong_password")
+            if reason is None:
+                if new_hash:
+                    user.password_hash = new_hash
+                user.failed_logins, user.locked_until = 0, None
+                _audit(session, user.username, "login", client)
+                return Account.of(user)
+            detail = {"reason": reason}
+            if reason == "wrong_password":
+                user.failed_logins += 1
+                if user.failed_logins >= policy.failures:
+                    user.locked_until = at + timedelta(minutes=policy.minutes)
+                    detail["locked_until"] = user.locked_until.isoformat(timespec="seconds")
+            # the name as typed (cut short): a failed login may name an account that does not exist
+            _audit(session, user.username if user else (username or "")[:64], "login_failed", client, **detail)
+            return None
+
+    def active(self, username: str) -> Account | None:
+        """The account if it exists and is not disabled (each request's check of its session)."""
+        with Session(self.engine) as session:
+            user = self._find(session, username)
+            return Account.of(user) if user is not None and not user.disabled else None
+
+    def has_accounts(self) -> bool:
+        with Session(self.engine) as session:
+            return session.scalars(select(User.id).limit(1)).first() is not None
 
     def record_event(self, username: str | None, event_name: str, client: str | None = None, **detail) -> None:
         """One audit event (a login, a page view, an export, a report run for a user), `detail` as JSON."""

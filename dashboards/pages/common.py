@@ -3,6 +3,7 @@ and the controls' building blocks. What the pages read is in dashboards.views.""
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
+import flask
 from dash import dcc, html
 
 from dashboards.pages import state as url_state
@@ -12,9 +13,16 @@ from dashboards.views.viewer import EVERYONE, Viewer
 
 
 def request_viewer() -> Viewer:
-    """Who the request being answered comes from: everyone, until roles arrive (a later issue), when it
-    will be told by the request's login. Every callback and the page shell ask here."""
-    return EVERYONE
+    """Who the request being answered comes from: the viewer the server's check of the request found
+    (server/auth.py: the session's account, or development mode's local analyst). A request it did not
+    see has no viewer and is refused (PermissionError, answered 403). Outside a request (warming the
+    pages, scripts): everyone. Every callback and the page shell ask here."""
+    if not flask.has_request_context():
+        return EVERYONE
+    viewer = flask.g.get("viewer")
+    if viewer is None:
+        raise PermissionError("no viewer for this request")
+    return viewer
 
 
 def checked(viewer: Viewer, store: MartStore, **values) -> dict:

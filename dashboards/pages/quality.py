@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import html
+from dash import get_relative_path, html
 
 from dashboards import figures
 from dashboards.i18n import fmt_number, t
@@ -45,7 +45,7 @@ def layout(viewer: Viewer, store: MartStore, state: dict):
 
 
 def gate_report(gate: str) -> str:
-    return f"/reports/quality/{gate}/{REPORT_FILE}"
+    return get_relative_path(f"/reports/quality/{gate}/{REPORT_FILE}")
 
 
 def refresh_failed(viewer: Viewer, store: MartStore, lang: str):

@@ -11,7 +11,19 @@ from urllib.parse import urlsplit
 
 import dash_bootstrap_components as dbc
 import flask
-from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import (
+    ALL,
+    Dash,
+    Input,
+    Output,
+    State,
+    ctx,
+    dcc,
+    get_relative_path,
+    html,
+    no_update,
+    strip_relative_path,
+)
 
 from dashboards.i18n import DEFAULT_LANG, LANGS, fmt_number, t
 from dashboards.pages import compare, definitions, institute, overview, quality
@@ -47,17 +59,44 @@ def shell(viewer: Viewer, store: MartStore, pathname: str | None, search: str):
         dcc.Store(id="rendered", data=_rendered(page, lang)),
         dcc.Store(id="wanted"),
         dbc.Navbar(dbc.Container([
-            dbc.NavbarBrand(brand, id="brand", href="/"),
-            dbc.Nav(nav, id="nav", navbar=True),
-            dbc.Button(toggle, id="lang-toggle", color="light", size="sm", n_clicks=0),
-        ], fluid=True), color="primary", dark=True, className="mb-2"),
+            dbc.NavbarBrand(brand, id="brand", href=get_relative_path("/")),
+            dbc.NavbarToggler(id="nav-toggler", n_clicks=0),
+            # on a phone the pages, the language and the account fold under the toggler
+            dbc.Collapse([
+                dbc.Nav(nav, id="nav", navbar=True, className="me-auto"),
+                dbc.Button(toggle, id="lang-toggle", color="light", size="sm", n_clicks=0, className="me-2"),
+                account_area(lang),
+            ], id="nav-collapse", navbar=True, is_open=False),
+        ], fluid=True), color="primary", dark=True, expand="md", className="mb-2"),
         dbc.Container([html.Div(as_of(viewer, store, lang) if page else None, id="asof", className="small text-muted mb-2"),
                        html.Div(body, id="page")], fluid=True),
     ])
 
 
+def account_area(lang: str):
+    """Who is signed in, with the logout button; in development mode, a badge saying there is no login.
+    Rendered with the layout (the request knows its user: server/auth.py sets flask.g)."""
+    if not flask.has_request_context():
+        return None
+    if flask.g.get("dev"):
+        return dbc.Badge(t("dev_mode", lang), color="warning", text_color="dark", id="dev-mode", className="text-wrap")
+    account = flask.g.get("account")
+    if account is None:
+        return None
+    from flask_wtf.csrf import generate_csrf
+
+    who = f"{account.display_name or account.username} · {t('role_' + account.role, lang)}"
+    return html.Form([
+        html.Span(who, id="signed-in", className="text-white small me-2"),
+        dcc.Input(type="hidden", name="csrf_token", value=generate_csrf()),
+        html.Button(t("logout", lang), id="logout", type="submit", className="btn btn-outline-light btn-sm"),
+    ], action=get_relative_path(f"/logout?lang={lang}"), method="post", className="d-flex align-items-center")
+
+
 def page_for(pathname: str | None):
-    return next((p for p in PAGES if pathname == p.PATH), overview)
+    """The page of an address (under the app's URL prefix, if it has one)."""
+    relative = "/" + (strip_relative_path(pathname) or "") if pathname else pathname
+    return next((p for p in PAGES if relative == p.PATH), overview)
 
 
 def _rendered(page, lang: str) -> dict | None:
@@ -69,10 +108,13 @@ def _rendered(page, lang: str) -> dict | None:
 def render(viewer: Viewer, store: MartStore, page, state: dict) -> tuple:
     """The page's body for the state, the navigation, the brand and the language button."""
     lang = state["lang"]
-    nav = [dbc.NavItem(dbc.NavLink(t(p.PAGE, lang), href=p.PATH + url_state.build({"lang": lang}),
-                                   active=p is page, id=f"nav-{p.PAGE}")) for p in PAGES]
+    nav = [dbc.NavItem(dbc.NavLink(t(p.PAGE, lang), href=get_relative_path(p.PATH) + url_state.build({"lang": lang}),
+                                   active=p is page, id=f"nav-{p.PAGE}")) for p in PAGES if viewer.may_see_page(p.PAGE)]
     try:
-        body = page.layout(viewer, store, state)
+        if viewer.may_see_page(page.PAGE):
+            body = page.layout(viewer, store, state)
+        else:
+            body = dbc.Alert(t("not_allowed", lang), color="danger", id="not-allowed")
     except NotPublished:
         body = dbc.Alert(t("not_published", lang), color="warning")
     return body, nav, t("app_title", lang), t("language", lang)
@@ -82,7 +124,10 @@ def register(app: Dash, store: MartStore) -> None:
     # Which page in which language the address asks for, in the browser: a change only when it is not
     # the one #page holds (a link, the language button, a first load the layout could not render), so
     # the address bar following the controls costs no request.
-    constants = {"PAGES": {p.PATH: p.PAGE for p in PAGES}, "LANGS": LANGS, "DEFAULT_PAGE": overview.PAGE,
+    app.clientside_callback("function(n, open) { return n ? !open : open; }", Output("nav-collapse", "is_open"),
+                            Input("nav-toggler", "n_clicks"), State("nav-collapse", "is_open"), prevent_initial_call=True)
+    prefix = app.config.requests_pathname_prefix.rstrip("/")
+    constants = {"PAGES": {prefix + p.PATH: p.PAGE for p in PAGES} | ({prefix: overview.PAGE} if prefix else {}), "LANGS": LANGS, "DEFAULT_PAGE": overview.PAGE,
                  "DEFAULT_LANG": DEFAULT_LANG}
     app.clientside_callback(
         functools.reduce(lambda js, kv: js.replace(kv[0], json.dumps(kv[1])), constants.items(), """
@@ -127,6 +172,8 @@ def as_of(viewer: Viewer, store: MartStore, lang: str):
         return t("not_published", lang)
     published = datetime.fromisoformat(manifest["published_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
     totals = manifest["totals"]
-    return [f"{t('as_of', lang)} {published} · {t('run', lang)} {manifest['run_id']} · "
-            f"{totals['files']} {t('files', lang)} · {fmt_number(totals['quarantined'], lang)} {t('quarantined', lang)} (",
-            dcc.Link(t("see_quality", lang), href=f"/quality?lang={lang}"), ")"]
+    line = (f"{t('as_of', lang)} {published} · {t('run', lang)} {manifest['run_id']} · "
+            f"{totals['files']} {t('files', lang)} · {fmt_number(totals['quarantined'], lang)} {t('quarantined', lang)}")
+    if not viewer.may_see_page(quality.PAGE):
+        return line
+    return [line + " (", dcc.Link(t("see_quality", lang), href=get_relative_path(f"/quality?lang={lang}")), ")"]

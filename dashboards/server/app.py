@@ -9,7 +9,7 @@ from dash import Dash
 
 from dashboards.pages import downloads, shell
 from dashboards.pages.common import request_viewer
-from dashboards.server import security
+from dashboards.server import auth, security
 from dashboards.server.compression import compress
 from dashboards.server.reports import serve_quality_reports
 from dashboards.views.store import MartStore
@@ -44,31 +44,52 @@ INDEX = """<!DOCTYPE html>
 </html>"""
 
 
-def create_app(settings: Settings, watch_s: float | None = None) -> Dash:
+def create_app(settings: Settings, dev: bool = False, watch_s: float | None = None) -> Dash:
     """The app over `settings.marts_dir` (the refresh's record and the quality reports from
-    `settings.reports_dir`; trusted proxies, basic authentication and the export browser from settings).
+    `settings.reports_dir`; the URL prefix, trusted proxies, the accounts and the export browser from
+    settings). `dev`: development mode, no login (server/auth.py; only `make dashboard` asks for it);
+    else every request needs an account's session.
     `watch_s`: how often a background thread looks for a newly published version, to load it before the
     next interaction asks (None: only when asked). It also loads the current one and renders every page
     once before returning. The server (`python -m dashboards`) watches; tests and scripts need not."""
     store = MartStore(settings.marts_dir, settings.reports_dir)
     app = Dash(__name__, title="头雁 Touyan", assets_folder=str(ASSETS), suppress_callback_exceptions=True,
-               serve_locally=True, update_title=None, assets_ignore=PLOTLY_JS)
+               serve_locally=True, update_title=None, assets_ignore=PLOTLY_JS, url_base_pathname=settings.url_prefix)
     prefix = app.config.requests_pathname_prefix
     app.index_string = INDEX.replace("{preloads}", "\n        ".join(
         [f'<link rel="preload" as="script" href="{prefix}{path}">' for path in PRELOAD]
         + [f'<link rel="preload" as="fetch" crossorigin href="{prefix}{path}">' for path in ("_dash-layout", "_dash-dependencies")]))
-    app.layout = lambda: shell.shell(request_viewer(), store, *shell.address())
+    def layout():
+        try:
+            viewer = request_viewer()
+        except PermissionError:  # Dash's check of the layout on its first request, before that request's own
+            return shell.shell(EVERYONE, store, None, "")  # checks: the frame only, nothing read, never sent
+        return shell.shell(viewer, store, *shell.address())
+
+    app.layout = layout
     compress(app)
     if watch_s:
         store.watch(watch_s, warm=lambda: [shell.shell(EVERYONE, store, page.PATH, "") for page in shell.PAGES])
-    shell.register(app, store)
+    # each callback's rule: the page whose module registered it (the shell's and the downloads': any
+    # viewer; a download checks its figure's page itself). One registered otherwise has none: refused.
+    rules: dict[str, str] = {}
+    registered(app, rules, auth.ANY_PAGE, lambda: shell.register(app, store))
     for page in shell.PAGES:
-        page.register(app, store)
-    downloads.register(app, store, settings.browser_path)
+        registered(app, rules, page.PAGE, lambda page=page: page.register(app, store))
+    registered(app, rules, auth.ANY_PAGE, lambda: downloads.register(app, store, settings.browser_path))
     serve_quality_reports(app, settings.reports_dir)
-    security.basic_auth(app.server, settings.dash_user, settings.dash_password)  # first: nothing else answers a client that has not logged in
+    # first: nothing else answers a request before it is known whose it is
+    (auth.development_mode if dev else auth.server_mode)(app, settings, rules)
+    app.callback_rules = rules  # for the tests that call every callback as every role
     security.refuse_bad_requests(app)
     security.trust_proxies(app.server, settings.trusted_proxies)
     # after every callback is registered: the clientside ones are inline scripts the policy allows by hash
     security.add_headers(app.server, security.content_security_policy(app.csp_hashes()))
     return app
+
+
+def registered(app: Dash, rules: dict, rule: str, register) -> None:
+    """Run `register()` and give each callback it added `rule`."""
+    before = set(app.callback_map)
+    register()
+    rules.update(dict.fromkeys(set(app.callback_map) - before, rule))

@@ -17,7 +17,7 @@ def serve_quality_reports(app: Dash, reports_dir: Path) -> None:
     styles from CDNs."""
     quality_dir = (reports_dir / "quality").resolve()
 
-    @app.server.route(f"/reports/quality/<gate>/{REPORT_FILE}")
+    @app.server.route(f"{app.config.requests_pathname_prefix}reports/quality/<gate>/{REPORT_FILE}")
     def quality_report(gate: str):
         if gate not in QUALITY_GATES:
             flask.abort(404)

@@ -1,22 +1,18 @@
 """What the server does to be put on a network: security headers on every response, with a
-Content-Security-Policy the pages pass; opt-in HTTP basic authentication whose failed logins slow the
-client down; client addresses from X-Forwarded-For only when the request comes from a configured proxy;
+Content-Security-Policy the pages pass; failed logins slowing their client down (the login itself is
+auth.py's); client addresses from X-Forwarded-For only when the request comes from a configured proxy;
 and callback requests the app's own pages cannot send answered 400, logged.
 
 The headers are set by an `after_request` of a few lines rather than by flask-talisman: the policy is
 fixed for the life of the process (Dash's inline scripts are allowed by their hashes, no per-response
-nonce), and talisman's defaults (HTTPS redirect, HSTS, secure cookies) are for a server that terminates
+nonce), and talisman's defaults (HTTPS redirect, HSTS) are for a server that terminates
 TLS, which this one does not (it listens on 127.0.0.1, or sits behind the intranet's proxy)."""
 from __future__ import annotations
 
-import base64
-import hmac
 import ipaddress
 import json
 import logging
-import math
 import threading
-import time
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -97,7 +93,7 @@ def _listed(address: str | None, networks: list) -> bool:
     return any(ip in network for network in networks)
 
 
-# ---- basic authentication, failed logins slowed down -------------------------------------------
+# ---- failed logins slowed down -------------------------------------------
 
 FREE_FAILURES = 3  # failed logins a client makes before it waits (a mistyped password or two)
 FIRST_DELAY_S = 0.5  # then its next attempt is checked only after this, doubling with each failure…
@@ -175,38 +171,6 @@ class LoginThrottle:
             del self._clients[client]
         while len(self._clients) >= MAX_CLIENTS:  # the earliest remembered first
             del self._clients[next(iter(self._clients))]
-
-
-def basic_auth(server: flask.Flask, user: str | None, password: str | None) -> None:
-    """Opt-in: with a user and a password (Settings.dash_user, dash_password: TOUYAN_DASH_USER and
-    TOUYAN_DASH_PASSWORD) every request needs HTTP basic authentication. Failed logins are slowed down
-    per client address (LoginThrottle) and logged with the address."""
-    if not (user and password):
-        return
-    expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-    throttle = LoginThrottle()
-    challenge = {"WWW-Authenticate": 'Basic realm="Touyan"'}
-
-    @server.before_request
-    def require_login():
-        header = flask.request.headers.get("Authorization")
-        if header is None:
-            return flask.Response("Login required / 请登录", 401, challenge)
-        client = flask.request.remote_addr or "?"
-        wait = throttle.admit(client, time.monotonic())
-        if wait > 0:
-            return flask.Response(f"Too many failed logins: try again in {math.ceil(wait)} s / "
-                                  f"登录失败次数过多，请 {math.ceil(wait)} 秒后再试", 429,
-                                  {"Retry-After": str(math.ceil(wait))})
-        if hmac.compare_digest(header.encode(), expected.encode()):
-            throttle.succeeded(client)
-            return None
-        delay, failures, refused = throttle.failed(client, time.monotonic())
-        log.warning("failed login from %s: %d in the last %d min%s; its next attempt is checked after %g s",
-                    client, failures, WINDOW_S // 60, f", {refused} refused while it waited" if refused else "",
-                    delay)
-        return flask.Response("Login required / 请登录", 401,
-                              {**challenge, **({"Retry-After": str(math.ceil(delay))} if delay else {})})
 
 
 # ---- requests the pages cannot send ------------------------------------------------------------

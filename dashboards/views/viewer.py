@@ -1,24 +1,27 @@
-"""Who is asking. Every public read function of dashboards.views takes a Viewer first, so that what a
-person may see is decided in the read layer, once, and never left to a page remembering to filter.
-
-Today there is one viewer, everyone: every published row and column (`Viewer.everyone()`, `EVERYONE`).
-Roles arrive with a later issue; their rules — which institutes' rows a viewer sees, which columns
-(the records' person-level columns, say) — will live on this class, and the store and the queries will
-apply them. A Viewer is frozen (hashable): values built for one are memoised per viewer
-(`MartStore.memo`)."""
+"""Who is asking (interim: the roles helper replaces this with the read layer's rules)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
 class Viewer:
-    name: str = "everyone"
+    role: str = "analyst"
+    institute_id: str | None = None
+    scope: str | None = None
+    min_group_others: int = 3
+    username: str = field(default="", compare=False)
 
     @classmethod
     def everyone(cls) -> Viewer:
-        """Every published row and column (the dashboard has no roles yet)."""
         return EVERYONE
+
+    @classmethod
+    def for_account(cls, account, min_group_others: int) -> Viewer:
+        return cls(account.role, account.institute_id, account.scope, min_group_others, account.username)
+
+    def may_see_page(self, page: str) -> bool:
+        return page != "quality" or self.role in ("admin", "analyst", "institute")
 
 
 EVERYONE = Viewer()

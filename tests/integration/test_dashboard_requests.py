@@ -18,7 +18,7 @@ from tests.canary import Canary
 @pytest.fixture(scope="module")
 def app(published_demo):
     settings, _ = published_demo
-    return create_app(settings)
+    return create_app(settings, dev=True)
 
 
 def dependency(component, prop: str, value=None) -> dict:

@@ -282,7 +282,7 @@ def the_dashboard_says_the_refresh_failed(data: DataDir, stage: str) -> str:
     record = json.loads((data.settings.reports_dir / "last_run.json").read_text(encoding="utf-8"))
     assert record["status"] == "failed" and record["stage"] == stage and record["what"] and record["action"]
     published = json.loads((data.settings.marts_dir / "current" / "manifest.json").read_text(encoding="utf-8"))
-    app = create_app(data.settings)
+    app = create_app(data.settings, dev=True)
     layout = app.server.test_client().get("/_dash-layout", headers={"Referer": "http://127.0.0.1/quality?lang=en"})
     banner = find_component(layout.json, "refresh-failed")
     assert banner is not None, "no warning on the quality page"

@@ -4,7 +4,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.config import PROJECT_ROOT, Settings, memory_bytes
+from pipelines.config import PROJECT_ROOT, Settings, memory_bytes, url_prefix
 
 
 @pytest.mark.parametrize(("limit", "expected"), [
@@ -51,20 +51,29 @@ def test_workbook_limits_are_read_from_the_environment(monkeypatch):
 
 
 def test_the_dashboards_settings_are_read_from_the_environment(monkeypatch):
-    for name in ("TOUYAN_DASH_HOST", "TOUYAN_DASH_PORT", "TOUYAN_DASH_USER", "TOUYAN_DASH_PASSWORD", "BROWSER_PATH"):
+    names = ("TOUYAN_DASH_HOST", "TOUYAN_DASH_PORT", "TOUYAN_SERVER_WORKERS", "TOUYAN_SERVER_THREADS", "TOUYAN_URL_PREFIX",
+             "TOUYAN_SECRET_KEY", "TOUYAN_SESSION_IDLE_MINUTES", "TOUYAN_SESSION_MAX_HOURS", "TOUYAN_LOCKOUT_FAILURES",
+             "TOUYAN_LOCKOUT_MINUTES", "TOUYAN_MIN_GROUP_OTHERS", "BROWSER_PATH")
+    fields = ("dash_host", "dash_port", "server_workers", "server_threads", "url_prefix", "secret_key",
+              "session_idle_minutes", "session_max_hours", "lockout_failures", "lockout_minutes", "min_group_others",
+              "browser_path")
+    for name in names:
         monkeypatch.delenv(name, raising=False)
     default = Settings.from_env()
-    assert (default.dash_host, default.dash_port, default.dash_user, default.dash_password, default.browser_path) == \
-        ("127.0.0.1", 8050, None, None, None)
-    monkeypatch.setenv("TOUYAN_DASH_HOST", "0.0.0.0")
-    monkeypatch.setenv("TOUYAN_DASH_PORT", "8443")
-    monkeypatch.setenv("TOUYAN_DASH_USER", "analyst")
-    monkeypatch.setenv("TOUYAN_DASH_PASSWORD", "s3cret")
-    monkeypatch.setenv("BROWSER_PATH", "/opt/chromium/chrome")
+    assert tuple(getattr(default, f) for f in fields) == ("127.0.0.1", 8050, 2, 8, "/", None, 30, 12, 5, 15, 3, None)
+    for name, value in zip(names, ("0.0.0.0", "8443", "4", "16", "touyan", "k3y-s3cret", "10", "8", "3", "60", "5",
+                                   "/opt/chromium/chrome"), strict=True):
+        monkeypatch.setenv(name, value)
     settings = Settings.from_env()
-    assert (settings.dash_host, settings.dash_port, settings.dash_user, settings.dash_password, settings.browser_path) == \
-        ("0.0.0.0", 8443, "analyst", "s3cret", "/opt/chromium/chrome")
-    assert "s3cret" not in repr(settings)  # a logged or printed Settings does not show the password
+    assert tuple(getattr(settings, f) for f in fields) == (
+        "0.0.0.0", 8443, 4, 16, "/touyan/", "k3y-s3cret", 10, 8, 3, 60, 5, "/opt/chromium/chrome")
+    assert "k3y-s3cret" not in repr(settings)  # a logged or printed Settings does not show the key
+
+
+@pytest.mark.parametrize(("given", "prefix"), [("", "/"), ("/", "/"), ("touyan", "/touyan/"), ("/touyan", "/touyan/"),
+                                               ("/a/b/", "/a/b/"), ("//x//", "/x/")])
+def test_the_url_prefix_is_one_path_between_slashes(given, prefix):
+    assert url_prefix(given) == prefix
 
 
 def test_the_readme_lists_every_setting():

@@ -1,5 +1,5 @@
 """The server's own defences, on the real Flask app: security headers on every kind of response, failed
-logins slowed down per client (never a lockout, never another client), X-Forwarded-For believed only
+logins slowed down per client (never another client; the per-account lockout is test_dashboard_auth's), X-Forwarded-For believed only
 from a configured proxy, callback requests that fit no callback refused with 400."""
 from __future__ import annotations
 
@@ -21,19 +21,16 @@ from dashboards.server.security import (
     delay_after,
 )
 from pipelines.config import Settings
+from tests.logins import log_in, server_app
 
 HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy")
-USER, PASSWORD = "analyst", "s3cret-Pa55"
+USER = "analyst"
 
 
 def settings(data_dir, **changes) -> Settings:
     """The settings the environment gives (Settings.from_env: the login), over `data_dir`, without trusted
     proxies unless `changes` name some."""
     return replace(Settings.from_env(), data_dir=data_dir, **{"trusted_proxies": (), **changes})
-
-
-def basic(user: str, password: str) -> dict:
-    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
 
 
 def client(app, address: str):
@@ -44,17 +41,14 @@ def client(app, address: str):
 
 
 @pytest.fixture
-def open_app(tmp_path, monkeypatch):
-    monkeypatch.delenv("TOUYAN_DASH_USER", raising=False)
-    monkeypatch.delenv("TOUYAN_DASH_PASSWORD", raising=False)
-    return create_app(settings(tmp_path))
+def open_app(tmp_path):
+    """Development mode: no login (what the defences below do not depend on)."""
+    return create_app(settings(tmp_path), dev=True)
 
 
 @pytest.fixture
-def locked_app(tmp_path, monkeypatch):
-    monkeypatch.setenv("TOUYAN_DASH_USER", USER)
-    monkeypatch.setenv("TOUYAN_DASH_PASSWORD", PASSWORD)
-    return create_app(settings(tmp_path))
+def locked_app(tmp_path):
+    return server_app(settings(tmp_path), {USER: ("analyst", None, None)})
 
 
 def write_state_request(search: str = "") -> dict:
@@ -101,26 +95,26 @@ def security_hash(script: str) -> str:
     return base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
 
 
-def test_the_login_challenge_and_refusals_carry_the_headers_too(locked_app):
+def test_the_login_page_and_refusals_carry_the_headers_too(locked_app):
     web = client(locked_app, "127.0.0.1")
-    for response in (web.get("/"), web.get("/", headers=basic(USER, "wrong"))):
-        assert response.status_code == 401 and all(response.headers.get(h) for h in HEADERS)
+    for response in (web.get("/"), web.get("/login"), log_in(web, USER, "wrong-password"), web.get("/_dash-layout")):
+        assert response.status_code in (302, 200, 401) and all(response.headers.get(h) for h in HEADERS)
 
 
 def test_nothing_but_the_login_answers_a_client_that_has_not_logged_in(locked_app):
     web = client(locked_app, "127.0.0.1")
     assert web.post("/_dash-update-component", json={"output": "nothing.here"}).status_code == 401
-    assert web.get("/reports/quality/raw/report.html").status_code == 401
-    assert web.post("/_dash-update-component", json={"output": "nothing.here"},
-                    headers=basic(USER, PASSWORD)).status_code == 400
+    assert web.get("/reports/quality/raw/report.html").status_code == 302  # to the login
+    assert log_in(web, USER).status_code == 302
+    assert web.post("/_dash-update-component", json={"output": "nothing.here"}).status_code == 400
 
 
 def test_two_hundred_wrong_passwords_slow_their_client_down_and_no_other(locked_app, caplog):
     attacker, neighbour = client(locked_app, "127.0.0.7"), client(locked_app, "127.0.0.8")
     with caplog.at_level(logging.WARNING, logger="touyan.dashboard"):
-        answers = [attacker.get("/", headers=basic(USER, f"guess-{i}")) for i in range(200)]
-        other = neighbour.get("/", headers=basic(USER, "typo"))
-        neighbour_in = neighbour.get("/", headers=basic(USER, PASSWORD))
+        answers = [log_in(attacker, f"guess{i}", f"guess-{i}-password") for i in range(200)]
+        other = log_in(neighbour, USER, "typo-password")
+        neighbour_in = log_in(neighbour, USER)
     statuses = {r.status_code for r in answers}
     assert statuses <= {401, 429}  # every attempt answered, none let in, none an error
     checked = [r for r in answers if r.status_code == 401]
@@ -140,7 +134,7 @@ def test_two_hundred_wrong_passwords_slow_their_client_down_and_no_other(locked_
     assert waits[-1] >= FIRST_DELAY_S and not any("guess-" in r.getMessage() for r in caplog.records)
     # a different client is not delayed by the attacker: its first mistake is free, its login works
     assert other.status_code == 401 and "Retry-After" not in other.headers
-    assert neighbour_in.status_code == 200
+    assert neighbour_in.status_code == 302
 
 
 def test_a_client_waits_longer_after_each_failure_and_then_may_try_again():
@@ -181,30 +175,29 @@ def refused_from(app, caplog, peer: str, forwarded: str | None) -> str:
 
 
 def test_x_forwarded_for_is_believed_only_from_a_configured_proxy(tmp_path, caplog):
-    direct = create_app(settings(tmp_path))
+    direct = create_app(settings(tmp_path), dev=True)
     assert refused_from(direct, caplog, "127.0.0.1", "127.0.0.2") == "127.0.0.1"  # a client wrote it: ignored
-    proxied = create_app(settings(tmp_path, trusted_proxies=("127.0.0.1",)))
+    proxied = create_app(settings(tmp_path, trusted_proxies=("127.0.0.1",)), dev=True)
     assert refused_from(proxied, caplog, "127.0.0.1", "127.0.0.2") == "127.0.0.2"
     # the address the proxy appended is the one believed, not one the client put before it
     assert refused_from(proxied, caplog, "127.0.0.1", "127.0.0.66, 127.0.0.3") == "127.0.0.3"
     assert refused_from(proxied, caplog, "127.0.0.1", None) == "127.0.0.1"
     # a request that does not come from the proxy: its header is ignored
     assert refused_from(proxied, caplog, "127.0.0.5", "127.0.0.2") == "127.0.0.5"
-    networks = create_app(settings(tmp_path, trusted_proxies=("127.0.0.0/30",)))
+    networks = create_app(settings(tmp_path, trusted_proxies=("127.0.0.0/30",)), dev=True)
     assert refused_from(networks, caplog, "127.0.0.2", "127.0.0.9") == "127.0.0.9"
 
 
-def test_failed_logins_count_against_the_forwarded_client_behind_a_proxy(tmp_path, monkeypatch, caplog):
-    monkeypatch.setenv("TOUYAN_DASH_USER", USER)
-    monkeypatch.setenv("TOUYAN_DASH_PASSWORD", PASSWORD)
-    proxy = client(create_app(settings(tmp_path, trusted_proxies=("127.0.0.1",))), "127.0.0.1")
+def test_failed_logins_count_against_the_forwarded_client_behind_a_proxy(tmp_path, caplog):
+    app = server_app(settings(tmp_path), {USER: ("analyst", None, None)}, trusted_proxies=("127.0.0.1",))
+    proxy = client(app, "127.0.0.1")
     with caplog.at_level(logging.WARNING, logger="touyan.dashboard"):
-        failures = [proxy.get("/", headers={**basic(USER, "wrong"), "X-Forwarded-For": "127.0.0.2"})
+        failures = [log_in(proxy, USER, "wrong-password", headers={"X-Forwarded-For": "127.0.0.2"})
                     for _ in range(FREE_FAILURES + 1)]
     assert failures[-1].status_code == 401 and failures[-1].headers["Retry-After"] == "1"  # 127.0.0.2 waits
-    assert all("failed login from 127.0.0.2" in r.getMessage() for r in caplog.records)
-    behind_same_proxy = proxy.get("/", headers={**basic(USER, PASSWORD), "X-Forwarded-For": "127.0.0.3"})
-    assert behind_same_proxy.status_code == 200  # another client behind the proxy is not slowed down
+    assert all("failed login from 127.0.0.2" in r.getMessage() for r in caplog.records if "login" in r.getMessage())
+    behind_same_proxy = log_in(proxy, USER, headers={"X-Forwarded-For": "127.0.0.3"})
+    assert behind_same_proxy.status_code == 302  # another client behind the proxy is not slowed down
 
 
 def test_trusted_proxies_are_read_from_the_environment(monkeypatch):
