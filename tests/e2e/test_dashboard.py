@@ -19,14 +19,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from pipelines.config import PROJECT_ROOT
 from pipelines.refresh import refresh
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 PAGES = {"overview": "/", "institute": "/institute", "compare": "/compare", "quality": "/quality",
          "definitions": "/definitions"}
@@ -61,14 +58,6 @@ def server(published_demo):
     yield base, settings
     process.terminate()
     process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        browser.close()
 
 
 class Watched:
