@@ -14,6 +14,8 @@ from dashboards.views.store import MartStore
 # name → builder(viewer, store, state) of every page's tables and figures
 TABLES = {name: build for page in PAGES for name, build in getattr(page, "TABLES", {}).items()}
 FIGURES = {name: build for page in PAGES for name, build in getattr(page, "FIGURES", {}).items()}
+# the page each table or figure is on: a viewer downloads only what a page it may see offers
+PAGE_OF = {name: page.PAGE for page in PAGES for name in (*getattr(page, "TABLES", {}), *getattr(page, "FIGURES", {}))}
 EXPORT_HEIGHT_PX = 700  # a downloaded figure's height (1200 px wide)
 
 
@@ -35,7 +37,7 @@ def register(app: Dash, store: MartStore, browser_path: str | None = None) -> No
 
         name, fmt = _clicked("figure", FIGURES, FIGURE_FORMATS)
         state = url_state.parse(search)
-        viewer = request_viewer()
+        viewer = _allowed(name)
         figure = FIGURES[name](viewer, store, state).to_dict()
         printable = figures.legible(figure, EXPORT_HEIGHT_PX)
         data = export_figure(go.Figure(printable), fmt, stamp(viewer, store, state, figure), height=EXPORT_HEIGHT_PX,
@@ -52,9 +54,18 @@ def register(app: Dash, store: MartStore, browser_path: str | None = None) -> No
 
         name, fmt = _clicked("table", TABLES, TABLE_FORMATS)
         state = url_state.parse(search)
-        frame = TABLES[name](request_viewer(), store, state)
+        frame = TABLES[name](_allowed(name), store, state)
         data = export_table_csv(frame) if fmt == "csv" else export_table_xlsx(frame, sheet=name)
         return dcc.send_bytes(data, f"touyan-{name}-{_slug(state)}.{fmt}")
+
+
+def _allowed(name: str):
+    """The request's viewer, when it may see the page the table or figure `name` is on; else PermissionError
+    (answered 403)."""
+    viewer = request_viewer()
+    if not viewer.may_see_page(PAGE_OF[name]):
+        raise PermissionError(f"{name} is on a page this viewer may not see")
+    return viewer
 
 
 def _clicked(kind: str, names, formats) -> tuple[str, str]:

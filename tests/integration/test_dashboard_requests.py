@@ -6,12 +6,23 @@ address (a canary on 127.0.0.1 hears nothing)."""
 from __future__ import annotations
 
 import base64
-import json
 import logging
 
 import pytest
 
 from dashboards.server.app import create_app
+from tests.callbacks import (
+    FIGURE,
+    address_bar,
+    compare,
+    dependency,
+    download,
+    institute_figures,
+    institute_records,
+    overview,
+    pick_year,
+    table_download,
+)
 from tests.canary import Canary
 
 
@@ -19,100 +30,6 @@ from tests.canary import Canary
 def app(published_demo):
     settings, _ = published_demo
     return create_app(settings, dev=True)
-
-
-def dependency(component, prop: str, value=None) -> dict:
-    return {"id": component, "property": prop, "value": value}
-
-
-def prop_id(component, prop: str) -> str:
-    name = json.dumps(component, sort_keys=True, separators=(",", ":")) if isinstance(component, dict) else component
-    return f"{name}.{prop}"
-
-
-def outputs_of(output: str):
-    """The outputs Dash's renderer sends with a callback named `output` (as dash's split_callback_id)."""
-    if output.startswith(".."):
-        return [outputs_of(one) for one in output[2:-2].split("...")]
-    component, prop = output.rsplit(".", 1)
-    return {"id": json.loads(component) if component.startswith("{") else component, "property": prop}
-
-
-def request(output: str, inputs: list, state: list, outputs=None, changed: str | None = None) -> dict:
-    first = inputs[0][0] if isinstance(inputs[0], list) else inputs[0]
-    return {"output": output, "outputs": outputs if outputs is not None else outputs_of(output),
-            "inputs": inputs, "state": state, "changedPropIds": [changed or prop_id(first["id"], first["property"])]}
-
-
-def multi(*outputs: tuple) -> str:
-    return "".join(f"..{prop_id(component, prop)}." for component, prop in outputs) + "."
-
-
-FIGURE = lambda name: {"type": "figure", "figure": name}  # noqa: E731
-PAGE_STATE = lambda page: {"type": "page-state", "page": page}  # noqa: E731
-COMPARE_FIGURES = ("side_by_side", "yoy_ranked", "count_vs_intensity", "rank_heatmap")
-
-
-def overview(v: dict) -> dict:
-    return request(multi(("overview-cards", "children"), ({"type": "table", "table": "leaderboard"}, "children"),
-                         (PAGE_STATE("overview"), "data"), ("leaderboard-pager", "max_value"),
-                         ("leaderboard-pager", "active_page"), ("leaderboard-pager", "style")),
-                   [dependency("overview-year", "value", v.get("year", 2024)),
-                    dependency("overview-group", "value", v.get("group", "all")),
-                    dependency("leaderboard-pager", "active_page", v.get("page", 1))],
-                   [dependency("lang", "data", v.get("lang", "zh"))])
-
-
-def institute_controls(v: dict) -> tuple[list, list]:
-    return ([dependency("institute-id", "value", v.get("institute", "FJQI")),
-             dependency("institute-metric", "value", v.get("metric", "prj_initiated")),
-             dependency("institute-record-year", "value", v.get("record_year", 2024))],
-            [dependency("lang", "data", v.get("lang", "zh"))])
-
-
-def institute_figures(v: dict) -> dict:
-    return request(multi((FIGURE("trend"), "figure"), (FIGURE("share"), "figure"), ("institute-summary", "children")),
-                   *institute_controls(v))
-
-
-def institute_records(v: dict) -> dict:
-    return request(multi(({"type": "table", "table": "records"}, "children"), (PAGE_STATE("institute"), "data")),
-                   *institute_controls(v))
-
-
-def pick_year(v: dict) -> dict:
-    return request("institute-record-year.value",
-                   [dependency(FIGURE("trend"), "clickData", {"points": [{"x": v.get("record_year", 2020)}]})], [])
-
-
-def compare(v: dict) -> dict:
-    return request(multi(*[(FIGURE(name), "figure") for name in COMPARE_FIGURES], (PAGE_STATE("compare"), "data")),
-                   [dependency("compare-metric", "value", v.get("metric", "prj_initiated")),
-                    dependency("compare-year-a", "value", v.get("year_a", 2024)),
-                    dependency("compare-year-b", "value", v.get("year_b", 2023)),
-                    dependency("compare-group", "value", v.get("group", "all"))],
-                   [dependency("lang", "data", v.get("lang", "zh"))])
-
-
-def address_bar(v: dict) -> dict:
-    page_state = {"lang": "zh", "institute": v.get("institute", "FJQI"), "metric": v.get("metric", "prj_initiated"),
-                  "record_year": v.get("record_year", 2024)}
-    return request(multi(("url", "search"), ("asof", "children")),
-                   [[dependency(PAGE_STATE("institute"), "data", page_state)], dependency("lang-toggle", "n_clicks", 0)],
-                   [dependency("url", "search", "?institute=FJQI"), dependency("lang", "data", v.get("lang", "zh"))])
-
-
-def download(kind: str, name: str, fmt: str, formats: tuple, state: list) -> dict:
-    button = lambda f: {"type": f"{kind}-download", kind: name, "fmt": f}  # noqa: E731
-    return request(f'{{"{kind}":["MATCH"],"type":"{kind}-file"}}.data',
-                   [[dependency(button(f), "n_clicks", 1 if f == fmt or fmt not in formats else None) for f in formats]], state,
-                   outputs={"id": {"type": f"{kind}-file", kind: name}, "property": "data"},
-                   changed=prop_id(button(fmt), "n_clicks"))
-
-
-def table_download(v: dict) -> dict:
-    return download("table", v.get("table", "definitions"), v.get("fmt", "csv"), ("csv", "xlsx"),
-                    [dependency("url", "search", "?lang=en")])
 
 
 # each callback of the pages, and the values no control of the demo's pages offers

@@ -1,0 +1,188 @@
+"""No way around the roles: every server-side callback of the app (enumerated from it: a new callback
+without a rule, or without a request builder here, fails) is called as each role, logged in through the
+real login form, with every institute of the register, every group, several metrics and years, every
+table and figure download and every page address — and every answer (JSON, CSV, XLSX, SVG) is scanned
+for what the role may not see: another institute's id, Chinese or English name, alias, or one of its
+distinctive values. The page layout and the gate reports are requested the same way."""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import zipfile
+from dataclasses import replace
+from urllib.parse import urlencode
+
+import duckdb
+import pytest
+
+from dashboards.server.app import create_app
+from tests.callbacks import (
+    BUILDERS,
+    address_bar,
+    compare,
+    figure_download,
+    institute_figures,
+    institute_records,
+    overview,
+    route,
+    table_download,
+)
+from tests.logins import ROLES, logged_in, with_accounts
+
+PAGES = ("/", "/institute", "/compare", "/quality", "/definitions")
+METRICS = ("prj_initiated", "ip_total", "vol_hours", "std_published")
+YEARS = (2024, 2019)
+TABLES = ("leaderboard", "records", "definitions", "quarantined", "source_files")
+FIGURES = ("trend", "share", "side_by_side", "yoy_ranked", "count_vs_intensity", "rank_heatmap", "quarantined_by_file")
+
+
+@pytest.fixture(scope="module")
+def world(published_demo, tmp_path_factory):
+    """The app in server mode over the published demo with an account per role, and the register."""
+    settings, _ = published_demo
+    settings = replace(settings, accounts_file=tmp_path_factory.mktemp("roles") / "app.db", secret_key="test-key",
+                       trusted_proxies=())
+    app = create_app(with_accounts(settings))
+    current = settings.marts_dir / "current"
+    institutes = duckdb.sql(f"select * from '{current}/dim_institutes.parquet'").df()
+    facts = duckdb.sql(f"select * from '{current}/fct_institute_metric_year.parquet'").df()
+    groups = duckdb.sql(f"select group_id from '{current}/dim_groups.parquet'").df()["group_id"].tolist()
+    return app, institutes, facts, groups
+
+
+def in_scope(institutes, role: str, institute_id: str | None, scope: str | None) -> set[str]:
+    if role == "institute":
+        return {institute_id}
+    if role == "leader" and scope != "all":
+        kind, _, value = scope.partition(":")
+        column = "province_code" if kind == "province" else "peer_group_id"
+        return set(institutes.loc[institutes[column] == value, "institute_id"])
+    return set(institutes["institute_id"])
+
+
+def forbidden(institutes, facts, visible: set[str]) -> set[str]:
+    """What of the institutes out of scope must never appear: ids, names, aliases, and their values that
+    are distinctive enough to recognise (a fraction with four or more digits, or a large number with one
+    decimal) and that no visible institute shares."""
+    words = set()
+    for row in institutes[~institutes["institute_id"].isin(visible)].to_dict("records"):
+        words |= {row["institute_id"], row["name_zh"], row["name_en"]}
+        aliases = row["aliases"] if isinstance(row["aliases"], str) else ""
+        words |= {a.strip() for a in aliases.replace(";", "、").split("、") if len(a.strip()) >= 4}
+
+    def distinctive(frame) -> set[str]:
+        out = set()
+        for value in frame[["value", "per_100_staff"]].to_numpy().ravel():
+            if value != value or value is None:  # NaN
+                continue
+            text = repr(float(value))
+            if len(text.split(".")[1]) >= 4:
+                out.add(text)
+            if value >= 1000 and value != int(value):
+                out.add(f"{value:,.1f}")
+        return out
+
+    hidden = facts[~facts["institute_id"].isin(visible)]
+    seen = facts[facts["institute_id"].isin(visible)]
+    return words | (distinctive(hidden) - distinctive(seen))
+
+
+def answer_text(response) -> str:
+    """Everything a response carries, as text: its JSON, and a download's file decoded (CSV, SVG; XLSX's
+    shared strings and sheets)."""
+    text = response.get_data(as_text=True)
+    if not response.is_json:
+        return text
+    parts = [json.dumps(response.json, ensure_ascii=False)]
+    for output in (response.json.get("response") or {}).values():
+        for value in output.values():
+            if isinstance(value, dict) and value.get("base64") and "content" in value:
+                data = base64.b64decode(value["content"])
+                if data[:2] == b"PK":
+                    with zipfile.ZipFile(io.BytesIO(data)) as book:
+                        parts += [book.read(n).decode("utf-8", "replace") for n in book.namelist() if n.endswith(".xml")]
+                else:
+                    parts.append(data.decode("utf-8-sig", "replace"))
+    return "\n".join(parts)
+
+
+def requests_for(institute_ids, groups) -> list[tuple[str, dict]]:
+    """(label, body) of every callback with values the pages offer to somebody, and some no page offers."""
+    out = []
+    for institute in institute_ids:
+        for metric in METRICS:
+            values = {"institute": institute, "metric": metric, "record_year": 2024}
+            out += [(f"institute figures {institute} {metric}", institute_figures(values)),
+                    (f"institute records {institute} {metric}", institute_records(values))]
+        out.append((f"address bar {institute}", address_bar({"institute": institute})))
+        for path in PAGES:
+            out.append((f"route {path} {institute}", route({"path": path, "search": "?" + urlencode({"institute": institute})})))
+        search = "?" + urlencode({"institute": institute, "metric": "vol_hours", "record_year": 2024})
+        for table in TABLES:
+            for fmt in ("csv", "xlsx"):
+                body = table_download({"table": table, "fmt": fmt})
+                body["state"][0]["value"] = search
+                out.append((f"table {table}.{fmt} {institute}", body))
+    for group in (*groups, "all"):
+        for year in YEARS:
+            out.append((f"overview {group} {year}", overview({"group": group, "year": year})))
+            for metric in METRICS:
+                out.append((f"compare {group} {year} {metric}", compare({"group": group, "year_a": year, "metric": metric})))
+    return out
+
+
+def test_every_server_side_callback_has_a_rule_and_a_builder_here(world):
+    app = world[0]
+    server_side = {output for output, callback in app.callback_map.items() if "callback" in callback}
+    assert server_side == set(BUILDERS), "a callback without a request builder in tests/callbacks.py"
+    assert server_side <= set(app.callback_rules), "a callback without a rule (create_app's `registered`)"
+
+
+@pytest.mark.parametrize("username", list(ROLES))
+def test_no_answer_to_any_request_shows_a_role_what_it_may_not_see(world, username):
+    app, institutes, facts, groups = world
+    role, institute_id, scope = ROLES[username]
+    visible = in_scope(institutes, role, institute_id, scope)
+    never = forbidden(institutes, facts, visible)
+    web = logged_in(app, username)
+    statuses = {}
+    for label, body in requests_for(sorted(institutes["institute_id"]), groups):
+        response = web.post("/_dash-update-component", json=body)
+        statuses[label] = response.status_code
+        assert response.status_code in (200, 204, 400, 403), (label, response.status_code)
+        text = answer_text(response)
+        leaked = sorted(word for word in never if word in text)
+        assert not leaked, (label, leaked[:5])
+    # what the role may see is answered; another institute's figures are not
+    for institute in sorted(institutes["institute_id"]):
+        label = f"institute figures {institute} prj_initiated"
+        assert (statuses[label] == 200) == (institute in visible), (label, statuses[label])
+    quality = statuses["table quarantined.csv " + sorted(visible)[0]]
+    assert (quality == 200) == (role != "leader"), quality
+    # the page layout for every address, and the gate reports
+    for path in PAGES:
+        for institute in sorted(institutes["institute_id"]):
+            layout = web.get("/_dash-layout", headers={"Referer": f"http://localhost{path}?institute={institute}"})
+            assert layout.status_code == 200
+            leaked = sorted(word for word in never if word in answer_text(layout))
+            assert not leaked, (path, institute, leaked[:5])
+    report = web.get("/reports/quality/raw/report.html")
+    assert report.status_code == (200 if role in ("admin", "analyst") else 403)
+
+
+@pytest.mark.parametrize("username", ["fjqi", "leader_zj"])
+def test_figure_downloads_draw_only_what_the_role_may_see(world, username):
+    """Every figure as SVG (the text a PNG or PDF draws), for every institute's address."""
+    app, institutes, facts, _ = world
+    role, institute_id, scope = ROLES[username]
+    visible = in_scope(institutes, role, institute_id, scope)
+    never = forbidden(institutes, facts, visible)
+    web = logged_in(app, username)
+    for figure in FIGURES:
+        for institute in ("FJQI", "ZJQS"):
+            search = "?" + urlencode({"institute": institute, "metric": "prj_initiated"})
+            response = web.post("/_dash-update-component", json=figure_download({"figure": figure, "search": search}))
+            assert response.status_code in (200, 403), (figure, institute, response.status_code)
+            leaked = sorted(word for word in never if word in answer_text(response))
+            assert not leaked, (figure, institute, leaked[:5])
