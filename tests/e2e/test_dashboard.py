@@ -242,3 +242,23 @@ def test_the_quality_page_links_the_gate_reports_and_warns_of_no_failed_refresh(
     report.wait_for_load_state()
     assert report.locator("h1").inner_text() == "质量校验报告 Quality gate report · marts"
     assert watched.errors == []
+
+
+def test_on_a_phone_the_navigation_folds_under_a_button(server, browser):
+    base, _ = server
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(base + "/")
+        page.wait_for_load_state("networkidle")
+        expect(page.locator("#nav-toggler")).to_be_visible()
+        expect(page.locator("#nav-compare")).to_be_hidden()
+        page.click("#nav-toggler")
+        expect(page.locator("#nav-compare")).to_be_visible()
+        expect(page.locator("#nav-collapse")).to_have_class(re.compile(r"\bshow\b"))  # opened, not opening
+        page.screenshot(path=str(SCREENSHOTS / "phone.png"))
+        page.click("#nav-compare")
+        expect(page).to_have_url(re.compile(r"/compare"))
+    finally:
+        context.close()
