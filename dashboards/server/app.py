@@ -10,7 +10,7 @@ from dash import Dash
 from dashboards.pages import downloads, shell
 from dashboards.pages.common import request_viewer
 from dashboards.server import auth, security
-from dashboards.server.compression import compress
+from dashboards.server.compression import cache_headers, compress
 from dashboards.server.reports import serve_quality_reports
 from dashboards.views.store import MartStore
 from dashboards.views.viewer import EVERYONE
@@ -68,6 +68,7 @@ def create_app(settings: Settings, dev: bool = False, watch_s: float | None = No
 
     app.layout = layout
     compress(app)
+    cache_headers(app)
     if watch_s:
         store.watch(watch_s, warm=lambda: [shell.shell(EVERYONE, store, page.PATH, "") for page in shell.PAGES])
     # each callback's rule: the page whose module registered it (the shell's and the downloads': any

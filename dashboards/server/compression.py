@@ -1,6 +1,8 @@
-"""Responses compressed for browsers that accept it, the static files' compressed once per process."""
+"""Responses compressed for browsers that accept it, the static files' compressed once per process; how
+long a browser or a proxy may keep each response (`cache_headers`)."""
 from __future__ import annotations
 
+import flask
 from dash import Dash
 
 STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/")
@@ -32,3 +34,25 @@ class StaticCache:
     def set(self, key: str, value: bytes) -> None:
         if not key.endswith(";"):
             self._data[key] = value
+
+
+YEAR_S = 365 * 24 * 3600
+
+
+def cache_headers(app: Dash) -> None:
+    """A file of assets/ asked for by its fingerprinted address (`?m=<modified time>`, as Dash writes it
+    into the page) is kept a year: a new version has another address. Dash sets the same on its own
+    versioned scripts; its unversioned chunks and plotly.js's bundle are revalidated by ETag (a 304).
+    Everything else — pages, layouts, callbacks, downloads, the login — is a user's data or session:
+    `no-store`, so that no shared proxy keeps it and the browser does not show it again after a logout."""
+    prefix = app.config.requests_pathname_prefix
+
+    @app.server.after_request
+    def cache(response: flask.Response) -> flask.Response:
+        request = flask.request
+        static = request.path.startswith((prefix + "_dash-component-suites/", prefix + "assets/"))
+        if static and request.path.startswith(prefix + "assets/") and request.args.get("m") and response.status_code == 200:
+            response.headers["Cache-Control"] = f"public, max-age={YEAR_S}, immutable"
+        elif not static:
+            response.headers["Cache-Control"] = "no-store"
+        return response

@@ -228,3 +228,13 @@ def test_a_callback_request_no_page_sends_is_answered_400(open_app, caplog, labe
     assert response.is_json and response.json["error"]
     assert any("refused a request from 127.0.0.1" in r.getMessage() for r in caplog.records)
     assert security.log.name == "touyan.dashboard"
+
+
+def test_fingerprinted_assets_are_kept_a_year_and_a_user_s_data_never(open_app):
+    web = client(open_app, "127.0.0.1")
+    page = web.get("/")
+    css = re.search(r'href="(/assets/touyan\.css\?m=[^"]+)"', page.get_data(as_text=True)).group(1)
+    assert web.get(css).headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert web.get("/assets/touyan.css").headers["Cache-Control"] != "public, max-age=31536000, immutable"
+    for response in (page, web.get("/_dash-layout"), web.post("/_dash-update-component", json=write_state_request())):
+        assert response.headers["Cache-Control"] == "no-store"
