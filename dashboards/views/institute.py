@@ -44,8 +44,9 @@ def record_rows(viewer: Viewer, store: MartStore, metric_id: str, institute_id: 
                 limit: int | None = None) -> pd.DataFrame:
     """The rows behind one figure, with the file and row each came from, in file order; the first
     `limit` of them if given (the page shows 500; a 1e7-row volunteer mart has 335,440 behind one
-    figure, and fetching them all to show 500 took most of a second)."""
-    return _records(store, "select * exclude (metric_ids, file_sha256)", metric_id, institute_id, year,
+    figure, and fetching them all to show 500 took most of a second). Refused for an institute the viewer
+    does not see."""
+    return _records(viewer, store, "select * exclude (metric_ids, file_sha256)", metric_id, institute_id, year,
                     "order by source_file, source_sheet, source_row" + (f" limit {int(limit)}" if limit else ""))
 
 

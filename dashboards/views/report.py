@@ -30,4 +30,4 @@ def institute_source_files(viewer: Viewer, store: MartStore, institute_id: str) 
                select institute_id, source_file from fct_ip_items union all
                select institute_id, source_file from fct_standards union all
                select institute_id, source_file from fct_volunteer_records)
-           where institute_id = ?""", [institute_id])
+           where institute_id = ? order by source_file""", [institute_id])
