@@ -1,6 +1,9 @@
-"""`python -m dashboards.report [--year 2024] [--institutes FJQI,ZJQS] [--metrics …] [--lang zh|en] [--out folder]`:
-the report pack from the published marts (make report). Exits 2 when nothing it was asked for is published,
-1 when some file failed (the others are written), 130 when interrupted."""
+"""`python -m dashboards.report [--year 2024] [--institutes FJQI,ZJQS] [--metrics …] [--lang zh|en] [--out folder]
+[--as USER]`: the report pack from the published marts (make report). Without --as it holds everything; with
+it, only what that account may see in the dashboard (an institute's user: its own institute's PDF), and the
+run is in the accounts' audit trail. Exits 2 when nothing it was asked for is published, or the account is
+missing or disabled, or it asks for what the account may not see; 1 when some file failed (the others are
+written), 130 when interrupted."""
 from __future__ import annotations
 
 import argparse
@@ -12,6 +15,7 @@ from pipelines.config import Settings
 
 if TYPE_CHECKING:
     from dashboards.report.pack import PackResult
+    from dashboards.views.viewer import Viewer
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,17 +28,29 @@ def main(argv: list[str] | None = None) -> int:
                                           "metrics; the KPI tables always list every metric)")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language (default: zh)")
     parser.add_argument("--out", type=Path, help="output folder (default: data/reports/<year>/)")
+    parser.add_argument("--as", dest="user", metavar="USER",
+                        help="make the pack as this account of the dashboard sees the data (default: everything)")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
 
     from dashboards.report.pack import build_pack
     from dashboards.views.store import NotPublished
+    from dashboards.views.viewer import Refused
 
     def ids(text: str | None) -> list[str] | None:
         return [i.strip() for i in text.split(",") if i.strip()] if text else None
 
+    viewer = None
+    if args.user is not None:
+        viewer = account_viewer(settings, args.user)
+        if viewer is None:
+            return 2
     try:
-        result = build_pack(settings, args.year, ids(args.institutes), args.lang, args.out, metrics=ids(args.metrics))
+        result = build_pack(settings, args.year, ids(args.institutes), args.lang, args.out, metrics=ids(args.metrics),
+                            viewer=viewer)
+    except Refused as e:
+        print(f"报告未生成：{e.message_zh}\nReport pack not made: {e.message_en}", file=sys.stderr)
+        return 2
     except (NotPublished, ValueError) as e:
         print(f"Report pack not made: {e}", file=sys.stderr)
         return 2
@@ -42,7 +58,39 @@ def main(argv: list[str] | None = None) -> int:
         print("\nReport pack interrupted: the files listed above were written, the rest were not.", file=sys.stderr)
         return 130
     print(summary(result))
+    if viewer is not None:
+        audit(settings, viewer, result, ids(args.institutes))
     return 1 if result.failures else 0
+
+
+def account_viewer(settings: Settings, username: str) -> Viewer | None:
+    """The viewer of an enabled account; None (said on stderr, in Chinese and English) otherwise."""
+    from dashboards.accounts.errors import AccountError
+    from dashboards.accounts.store import AccountStore
+    from dashboards.views.viewer import Viewer
+
+    with AccountStore(settings) as accounts:
+        try:
+            account = accounts.get(username)
+        except AccountError as e:
+            print(f"报告未生成：{e.message_zh}\nReport pack not made: {e.message_en}", file=sys.stderr)
+            return None
+    if account.disabled:
+        print(f"报告未生成：用户 {account.username!r} 已停用。\nReport pack not made: user {account.username!r} is disabled.",
+              file=sys.stderr)
+        return None
+    return Viewer.for_account(account, settings.min_group_others)
+
+
+def audit(settings: Settings, viewer: Viewer, result: PackResult, institutes: list[str] | None) -> None:
+    """The run in the accounts' audit trail: who, which year and language, which institutes (None: all the
+    account sees), how many files."""
+    from dashboards.accounts.store import AccountStore
+
+    with AccountStore(settings) as accounts:
+        accounts.record_event(viewer.username, "report", None, year=result.year, institutes=institutes,
+                              lang=result.lang, run_id=result.run_id, files=len(result.files),
+                              failures=len(result.failures))
 
 
 def summary(result: PackResult) -> str:

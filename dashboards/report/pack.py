@@ -38,7 +38,7 @@ from dashboards.report.plan import FigurePlan, FigureSpec, Unit
 from dashboards.report.text import tr
 from dashboards.views.common import institute_names
 from dashboards.views.store import MartStore, NotPublished
-from dashboards.views.viewer import Viewer
+from dashboards.views.viewer import Refused, Viewer
 from pipelines.config import Settings
 
 PRINT_WIDTH_PX = 900  # figures are laid out at this width: 180 mm (A4 less margins) → 13 px text ≈ 7.4 pt
@@ -79,11 +79,13 @@ class ReportPack(FigurePlan):
     page.py read."""
 
     def __init__(self, settings: Settings, year: int | None = None, institutes: list[str] | None = None,
-                 lang: str = "zh", out_dir: Path | None = None, out=sys.stdout, metrics: list[str] | None = None):
+                 lang: str = "zh", out_dir: Path | None = None, out=sys.stdout, metrics: list[str] | None = None,
+                 viewer: Viewer | None = None):
         if lang not in LANGS:
             raise ValueError(f"language {lang!r}: expected one of {', '.join(LANGS)}")
         self.settings, self.lang, self.out = settings, lang, out
-        self.viewer = Viewer.everyone()  # the pack is a document of the whole group's published figures
+        # everyone: the whole group's published figures; a user's (--as): what that user may see
+        self.viewer = viewer or Viewer.everyone()
         self._pin = tempfile.TemporaryDirectory(prefix="touyan-report-")
         self.store = _pinned_store(settings.marts_dir, Path(self._pin.name))
         self.manifest = self.store.version(self.viewer).manifest
@@ -96,6 +98,9 @@ class ReportPack(FigurePlan):
         known = register["institute_id"].tolist()
         chosen = institutes or known
         unknown = [i for i in chosen if i not in known]
+        if unknown and self.viewer.access_key is not None:  # not "unknown": the viewer may not know
+            raise Refused(f"无权为机构 {'、'.join(unknown)} 生成报告。",
+                          f"you may not make the report of {', '.join(unknown)}.")
         if unknown:
             raise ValueError(f"unknown institute(s) {', '.join(unknown)}: expected ids among {', '.join(known)}")
         self.institutes = register[register["institute_id"].isin(chosen)]
@@ -239,8 +244,8 @@ class ReportPack(FigurePlan):
 
 def build_pack(settings: Settings, year: int | None = None, institutes: list[str] | None = None,
                lang: str = "zh", out_dir: Path | None = None, out=sys.stdout,
-               metrics: list[str] | None = None) -> PackResult:
-    pack = ReportPack(settings, year, institutes, lang, out_dir, out, metrics)
+               metrics: list[str] | None = None, viewer: Viewer | None = None) -> PackResult:
+    pack = ReportPack(settings, year, institutes, lang, out_dir, out, metrics, viewer)
     return pack.run(pack.plan())
 
 

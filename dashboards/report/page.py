@@ -21,7 +21,6 @@ from dashboards.report.plan import GROUP, Unit
 from dashboards.report.text import tr
 from dashboards.views import definitions
 from dashboards.views import report as report_views
-from dashboards.views.quality import source_file_rows
 
 if TYPE_CHECKING:
     from dashboards.report.pack import ReportPack
@@ -128,7 +127,7 @@ def _definitions_section(pack: ReportPack) -> dict:
 
 def _sources_section(pack: ReportPack, unit: Unit) -> dict:
     lang, m = pack.lang, pack.manifest
-    files = source_file_rows(pack.viewer, pack.store)
+    files = report_views.source_files(pack.viewer, pack.store)
     if unit.id != GROUP:
         used = set(report_views.institute_source_files(pack.viewer, pack.store, unit.id)["source_file"])
         files = files[files["source_file"].isin(used) | files["dataset"].isin(["institutes", "staff", "targets"])]

@@ -49,13 +49,15 @@ class FigurePlan:
     `group_name` is also the combined PDF's cover's (page.py)."""
 
     def plan(self) -> list[Unit]:
-        group_name = self.group_name("all")
-        group = Unit(GROUP, group_name, self._overview_figures() + self._compare_figures())
-        units = [group]
+        """The group's unit, then each institute's; an institute's user gets its own institute's only
+        (its group pages would compare it with itself)."""
+        units, shared = [], []
+        if self.viewer.role != "institute":
+            group = Unit(GROUP, self.group_name("all"), self._overview_figures() + self._compare_figures())
+            units, shared = [group], [f for f in group.figures if f.name.startswith("compare-")]
         for _, row in self.institutes.iterrows():
-            units.append(Unit(row["institute_id"], pick(row, "name", self.lang),
-                              self._institute_figures(row), shared=[f for f in group.figures
-                                                                    if f.name.startswith("compare-")]))
+            units.append(Unit(row["institute_id"], pick(row, "name", self.lang), self._institute_figures(row),
+                              shared=shared))
         return units
 
     def _state(self, **state) -> dict:

@@ -69,7 +69,8 @@ def _short_names(viewer: Viewer, store: MartStore, lang: str) -> dict[str, str]:
 
 
 def institute_name(viewer: Viewer, store: MartStore, institute_id: str, lang: str) -> str:
-    """The institute's full name in the language."""
+    """The institute's full name in the language; Refused for an institute the viewer does not see."""
+    store.check_institute(viewer, institute_id)
     def build() -> dict[str, str]:
         institutes = store.institutes(viewer)
         return dict(zip(institutes["institute_id"], institutes[column("name", lang)], strict=True))

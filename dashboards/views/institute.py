@@ -10,7 +10,11 @@ from dashboards.views.viewer import Viewer
 
 
 def defaults(viewer: Viewer, store: MartStore, state: dict) -> dict:
+    """The state's institute, metric and records' year, or the first ones. A viewer who is not
+    full-access naming an institute it does not see is Refused (not answered with another one)."""
     institutes = store.institutes(viewer)["institute_id"].tolist()
+    if state.get("institute") is not None and viewer.access_key is not None:
+        store.check_institute(viewer, state["institute"])
     metrics = store.metrics(viewer)["metric_id"].tolist()
     years = store.years(viewer)
     return {
@@ -21,7 +25,9 @@ def defaults(viewer: Viewer, store: MartStore, state: dict) -> dict:
 
 
 def series(viewer: Viewer, store: MartStore, institute_id: str, metric_id: str) -> pd.DataFrame:
-    """The institute's rows of the metric, by year, with the group's institute average (group_mean)."""
+    """The institute's rows of the metric, by year, with the group's institute average (group_mean, where
+    the viewer may see it)."""
+    store.check_institute(viewer, institute_id)
     rows = store.institute_metric_years(viewer, metric_id=metric_id, institute_id=institute_id)
     group = store.group_metric_years(viewer, "all", metric_id)[["year", "institute_mean"]].rename(
         columns={"institute_mean": "group_mean"})
@@ -38,17 +44,20 @@ def record_rows(viewer: Viewer, store: MartStore, metric_id: str, institute_id: 
                 limit: int | None = None) -> pd.DataFrame:
     """The rows behind one figure, with the file and row each came from, in file order; the first
     `limit` of them if given (the page shows 500; a 1e7-row volunteer mart has 335,440 behind one
-    figure, and fetching them all to show 500 took most of a second)."""
-    return _records(store, "select * exclude (metric_ids, file_sha256)", metric_id, institute_id, year,
+    figure, and fetching them all to show 500 took most of a second). Refused for an institute the viewer
+    does not see."""
+    return _records(viewer, store, "select * exclude (metric_ids, file_sha256)", metric_id, institute_id, year,
                     "order by source_file, source_sheet, source_row" + (f" limit {int(limit)}" if limit else ""))
 
 
 def record_count(viewer: Viewer, store: MartStore, metric_id: str, institute_id: str, year: int) -> int:
-    counted = _records(store, "select count(*) as n", metric_id, institute_id, year)
+    counted = _records(viewer, store, "select count(*) as n", metric_id, institute_id, year)
     return int(counted["n"].iloc[0]) if not counted.empty else 0
 
 
-def _records(store: MartStore, select: str, metric_id: str, institute_id: str, year: int, rest: str = "") -> pd.DataFrame:
+def _records(viewer: Viewer, store: MartStore, select: str, metric_id: str, institute_id: str, year: int,
+             rest: str = "") -> pd.DataFrame:
+    store.check_institute(viewer, institute_id)  # whatever the caller checked
     snapshot = store.snapshot()  # the metric's record mart and its rows from one version
     mart = snapshot.metrics.loc[snapshot.metrics["metric_id"] == metric_id, "record_mart"]
     if mart.empty:

@@ -1,6 +1,11 @@
 """The data-quality page's questions: whether the latest refresh failed after the version shown, the
 quarantined rows (with their reasons and cells named in the language), the source files. The
-definitions page and the report pack use the source files too."""
+definitions page and the report pack use the source files too.
+
+Who sees what: analysts and admins everything; an institute only the rows and files whose `institute_id`
+is its own (null: analysts only), and of the record of the latest refresh when and where it failed, not
+its details (which name files); a leader, even of the whole system, nothing (Refused: the page is not
+theirs)."""
 from __future__ import annotations
 
 import json
@@ -17,13 +22,21 @@ from pipelines.config import LAST_RUN_FILE
 def last_refresh(viewer: Viewer, store: MartStore) -> dict | None:
     """The latest refresh's outcome as the refresh recorded it (status, started_at, finished_at, and
     for a failure stage, stage_title, what, details, action); None when there is no record."""
+    viewer.check_page("quality")
     if store.reports_dir is None:
         return None
     try:
         record = json.loads((store.reports_dir / LAST_RUN_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return record if isinstance(record, dict) else None
+    if not isinstance(record, dict):
+        return None
+    return record if viewer.access_key is None else {k: record[k] for k in SAFE_RECORD_KEYS if k in record}
+
+
+# the refresh record's keys a viewer who is not full-access gets: when and where it failed, not the
+# details (file names and rows, which name institutes) nor the action addressed to the operator
+SAFE_RECORD_KEYS = ("status", "started_at", "finished_at", "run_id", "stage", "stage_title")
 
 
 def refresh_failure(viewer: Viewer, store: MartStore) -> dict | None:
@@ -53,13 +66,23 @@ def local_time(stamp) -> datetime | None:
 
 
 def quarantined_rows(viewer: Viewer, store: MartStore) -> pd.DataFrame:
-    """fct_quarantined_rows in file and row order."""
-    return store._frame("select * from fct_quarantined_rows order by source_file, source_row")
+    """fct_quarantined_rows in file and row order (the viewer's)."""
+    return _rows(viewer, store, "fct_quarantined_rows", "order by source_file, source_row")
+
+
+def row_warnings(viewer: Viewer, store: MartStore) -> pd.DataFrame:
+    """fct_row_warnings in file and row order (the viewer's)."""
+    return _rows(viewer, store, "fct_row_warnings", "order by source_file, source_row")
 
 
 def source_file_rows(viewer: Viewer, store: MartStore) -> pd.DataFrame:
-    """fct_source_files in file order."""
-    return store._frame("select * from fct_source_files order by source_file")
+    """fct_source_files in file order (the viewer's)."""
+    return _rows(viewer, store, "fct_source_files", "order by source_file")
+
+
+def _rows(viewer: Viewer, store: MartStore, mart: str, order: str) -> pd.DataFrame:
+    viewer.check_page("quality")  # a leader: Refused
+    return store._institute_rows(viewer, mart, order)
 
 
 def quarantined_counts(viewer: Viewer, store: MartStore, state: dict, rows: pd.DataFrame | None = None) -> pd.DataFrame:

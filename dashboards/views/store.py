@@ -9,8 +9,11 @@ interaction — the dimensions, fct_institute_metric_year, fct_group_metric_year
 and filtered in memory. Only the current version's snapshot is kept: the first call that sees a new
 `current` builds the new one and drops the old (a callback still holding it finishes on it).
 
-The store's public reads take the viewer first, as every read of dashboards.views does; its raw-SQL
-entry (`_frame`) and `snapshot()` are for the other modules of dashboards.views only."""
+What a viewer sees of a version is its `Cut` (the full one, or one built once per version and access:
+the viewer's institutes, the aggregates dashboards.views.access lets it see), with the same fast
+selections. The store's public reads take the viewer first, as every read of dashboards.views does; its
+raw-SQL entry (`_frame`) and `snapshot()` are for the other modules of dashboards.views only, which apply
+the viewer to what they ask."""
 from __future__ import annotations
 
 import json
@@ -26,7 +29,8 @@ import pandas as pd
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from dashboards.views.viewer import Viewer
+from dashboards.views.access import restrict
+from dashboards.views.viewer import Refused, Viewer
 
 
 class NotPublished(RuntimeError):
@@ -57,7 +61,7 @@ class Snapshot:
         files = {mart["mart"]: path / mart["file"] for mart in self.manifest["marts"]}
         for mart, file in files.items():
             self._con.execute(f"create view {mart} as select * from read_parquet('{file}')")
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a memoised value may be built from another (a viewer's cut)
         self._memo: dict = {}
         read = self._read(files)
         self.institutes = read("dim_institutes", [("province_code", "ascending"), ("institute_id", "ascending")])
@@ -68,14 +72,11 @@ class Snapshot:
         facts = read("fct_institute_metric_year", [("year", "ascending"), ("institute_id", "ascending"),
                                                    ("metric_id", "ascending")])
         names = self.institutes.set_index("institute_id")
-        self.institute_metric_years = facts.assign(institute_zh=facts["institute_id"].map(names["name_zh"]),
-                                                   institute_en=facts["institute_id"].map(names["name_en"]))
-        self.group_metric_years = read("fct_group_metric_year", [("year", "ascending"), ("metric_id", "ascending")])
-        self.years = sorted(int(y) for y in self.institute_metric_years["year"].unique())
-        self._codes = {column: _Codes(self.institute_metric_years[column])
-                       for column in ("metric_id", "institute_id", "peer_group_id")}
-        self._year_array = self.institute_metric_years["year"].to_numpy()
-        self._group_codes = {column: _Codes(self.group_metric_years[column]) for column in ("group_id", "metric_id")}
+        facts = facts.assign(institute_zh=facts["institute_id"].map(names["name_zh"]),
+                             institute_en=facts["institute_id"].map(names["name_en"]))
+        group_facts = read("fct_group_metric_year", [("year", "ascending"), ("metric_id", "ascending")])
+        self.years = sorted(int(y) for y in facts["year"].unique())
+        self.everything = Cut(self.institutes, self.groups, facts, group_facts)
 
     @property
     def run_id(self) -> str:
@@ -104,6 +105,35 @@ class Snapshot:
             return cursor.execute(sql, params or []).df()
         finally:
             cursor.close()
+
+    def cut(self, viewer: Viewer) -> Cut:
+        """What the viewer sees of this version, built once per access (dashboards.views.access)."""
+        if viewer.access_key is None:
+            return self.everything
+        return self.memo((viewer.access_key, "cut"), lambda: self._restricted(viewer))
+
+    def _restricted(self, viewer: Viewer) -> Cut:
+        everything = self.everything
+        in_scope = self.institutes[viewer.in_scope(self.institutes)]
+        if in_scope.empty:
+            raise Refused("您的范围内没有已发布的机构。", "no published institute is in your scope.")
+        facts, group_facts = restrict(everything.institute_metric_years, everything.group_metric_years,
+                                      set(in_scope["institute_id"]), viewer.min_group_others)
+        groups = self.groups[self.groups["group_id"].isin(set(group_facts["group_id"]))]
+        return Cut(in_scope.reset_index(drop=True), groups.reset_index(drop=True), facts, group_facts)
+
+
+class Cut:
+    """Dimensions and facts as one access sees them (`Snapshot.everything` is full access's), each fact
+    column the pages filter on factorised once (`_Codes`), so that a selection is integer comparisons."""
+
+    def __init__(self, institutes: pd.DataFrame, groups: pd.DataFrame, facts: pd.DataFrame, group_facts: pd.DataFrame):
+        self.institutes, self.groups = institutes, groups
+        self.institute_ids = frozenset(institutes["institute_id"])
+        self.institute_metric_years, self.group_metric_years = facts, group_facts
+        self._codes = {column: _Codes(facts[column]) for column in ("metric_id", "institute_id", "peer_group_id")}
+        self._year_array = facts["year"].to_numpy()
+        self._group_codes = {column: _Codes(group_facts[column]) for column in ("group_id", "metric_id")}
 
     def select_institute_metric_years(self, metric_id=None, institute_id=None, years=None,
                                       group_id="all") -> pd.DataFrame:
@@ -187,28 +217,58 @@ class MartStore:
         threading.Thread(target=loop, name="marts-watch", daemon=True).start()
 
     def version(self, viewer: Viewer) -> Version:
-        """The current version: `.path`, `.manifest`, `.run_id`."""
-        return self.snapshot().version
+        """The current version: `.path`, `.manifest`, `.run_id`. A viewer who is not full-access gets the
+        manifest's list of source files cut to its institutes' (file names name institutes)."""
+        snapshot = self.snapshot()
+        if viewer.access_key is None:
+            return snapshot.version
+        return snapshot.memo((viewer.access_key, "version"), lambda: self._version_for(viewer, snapshot))
+
+    def _version_for(self, viewer: Viewer, snapshot: Snapshot) -> Version:
+        mine = set(self._institute_rows(viewer, "fct_source_files")["source_file"])
+        manifest = {**snapshot.manifest,
+                    "source_files": [f for f in snapshot.manifest.get("source_files", []) if f.get("file") in mine]}
+        return Version(snapshot.path, manifest)
 
     def memo(self, viewer: Viewer, key, build: Callable[[], object]):
         """A value derived from the current version's data as `viewer` sees it (option lists, name maps),
-        built once per version and viewer."""
-        return self.snapshot().memo((viewer, key), build)
+        built once per version and access (viewers with the same access share it)."""
+        return self.snapshot().memo((viewer.access_key, key), build)
 
     def _frame(self, sql: str, params: list | None = None) -> pd.DataFrame:
-        """A query over the current version's marts: for dashboards.views only."""
+        """A query over the current version's marts: for dashboards.views only, which apply the viewer
+        to what they ask (`check_institute`, `Viewer.check_page`)."""
         return self.snapshot()._frame(sql, params)
+
+    def check_institute(self, viewer: Viewer, institute_id: str) -> None:
+        """Refused unless the viewer sees the institute in full: asked before reading its records, whatever
+        the caller checked (a crafted request, a script)."""
+        if institute_id not in self.snapshot().cut(viewer).institute_ids:
+            raise Refused(f"无权查看机构 {institute_id!r} 的数据。", f"you may not see institute {institute_id!r}.")
+
+    def _institute_rows(self, viewer: Viewer, mart: str, order: str = "") -> pd.DataFrame:
+        """A mart's rows whose `institute_id` is one of the viewer's institutes (all of them for full
+        access; a row without one is for full access only): for dashboards.views only."""
+        if viewer.access_key is None:
+            return self._frame(f"select * from {mart} {order}")
+        snapshot = self.snapshot()
+        if snapshot._frame(f"select 1 from (describe {mart}) where column_name = 'institute_id'").empty:
+            return snapshot._frame(f"select * from {mart} where false")  # a version before the column
+        ids = sorted(snapshot.cut(viewer).institute_ids)
+        return snapshot._frame(f"select * from {mart} where list_contains(?, institute_id) {order}", [ids])
 
     # --- the reads every page needs --------------------------------------------------------------
 
     def institutes(self, viewer: Viewer) -> pd.DataFrame:
-        return self.snapshot().institutes.copy(deep=False)
+        """dim_institutes: the viewer's institutes."""
+        return self.snapshot().cut(viewer).institutes.copy(deep=False)
 
     def metrics(self, viewer: Viewer) -> pd.DataFrame:
         return self.snapshot().metrics.copy(deep=False)
 
     def groups(self, viewer: Viewer) -> pd.DataFrame:
-        return self.snapshot().groups.copy(deep=False)
+        """dim_groups: the groups of which the viewer sees at least one row."""
+        return self.snapshot().cut(viewer).groups.copy(deep=False)
 
     def labels(self, viewer: Viewer) -> pd.DataFrame:
         return self.snapshot().labels.copy(deep=False)
@@ -219,8 +279,9 @@ class MartStore:
     def institute_metric_years(self, viewer: Viewer, metric_id: str | None = None, institute_id: str | None = None,
                                years: list[int] | None = None, group_id: str = "all") -> pd.DataFrame:
         """fct_institute_metric_year with the institute's names (institute_zh, institute_en), ordered by
-        year and institute."""
-        return self.snapshot().select_institute_metric_years(metric_id, institute_id, years, group_id)
+        year and institute: the viewer's institutes, aggregates it may not see blank."""
+        return self.snapshot().cut(viewer).select_institute_metric_years(metric_id, institute_id, years, group_id)
 
     def group_metric_years(self, viewer: Viewer, group_id: str = "all", metric_id: str | None = None) -> pd.DataFrame:
-        return self.snapshot().select_group_metric_years(group_id, metric_id)
+        """fct_group_metric_year: the rows the viewer may see."""
+        return self.snapshot().cut(viewer).select_group_metric_years(group_id, metric_id)

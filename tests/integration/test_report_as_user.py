@@ -1,0 +1,58 @@
+"""`python -m dashboards.report --as USER`: an account that is missing or disabled is refused (exit 2, in
+Chinese and English), as is an institute's user asking for another institute's report; an institute's
+pack holds its own institute only, a leader's the institutes of its scope."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from dashboards.accounts.store import AccountStore
+from dashboards.report.__main__ import main
+from dashboards.report.pack import ReportPack
+from dashboards.report.plan import GROUP
+from dashboards.views.viewer import Viewer
+
+PASSWORD = "a long enough pass phrase 42"
+
+
+@pytest.fixture(scope="module")
+def settings(published_demo, tmp_path_factory):
+    settings, _ = published_demo
+    settings = dataclasses.replace(settings, accounts_file=tmp_path_factory.mktemp("accounts") / "app.db")
+    with AccountStore(settings) as accounts:
+        accounts.add("fjqi", PASSWORD, "institute", institute_id="FJQI")
+        accounts.add("zj", PASSWORD, "leader", scope="province:33")
+        accounts.add("gone", PASSWORD, "analyst")
+        accounts.disable("gone")
+    return settings
+
+
+@pytest.fixture
+def env(settings, monkeypatch):
+    monkeypatch.setenv("TOUYAN_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("TOUYAN_ACCOUNTS_DB", str(settings.accounts_db))
+    monkeypatch.setenv("TOUYAN_WORKER_IDLE", "0")
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (["--as", "nobody"], "no user 'nobody'"),
+    (["--as", "gone"], "user 'gone' is disabled"),
+    (["--as", "fjqi", "--institutes", "ZJQI"], "you may not make the report of ZJQI"),
+    (["--as", "zj", "--institutes", "FJQI,ZJQI"], "you may not make the report of FJQI"),
+])
+def test_a_user_is_refused_what_it_may_not_have(env, settings, capsys, argv, said, tmp_path):
+    assert main([*argv, "--out", str(tmp_path / "pack")]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "报告未生成" in err
+    assert not (tmp_path / "pack").exists()
+    with AccountStore(settings) as accounts:
+        assert not [e for e in accounts.audit_events() if e.event == "report"]  # nothing was made
+
+
+def test_an_institute_pack_holds_its_institute_only_and_a_leader_its_scope(settings, tmp_path):
+    with AccountStore(settings) as accounts:
+        fjqi, zj = (Viewer.for_account(accounts.get(u), settings.min_group_others) for u in ("fjqi", "zj"))
+    assert [u.id for u in ReportPack(settings, out_dir=tmp_path, viewer=fjqi).plan()] == ["FJQI"]
+    assert [u.id for u in ReportPack(settings, out_dir=tmp_path, viewer=zj).plan()] == [GROUP, "ZJQI", "ZJQS", "ZJSI"]
+    assert len(ReportPack(settings, out_dir=tmp_path).plan()) == 8  # without --as: the group and every institute
