@@ -10,7 +10,8 @@ from collections import Counter
 import duckdb
 import pytest
 
-from pipelines.refresh import refresh
+from pipelines.contracts import CONTRACTS
+from pipelines.refresh import refresh, transform
 from tests.conftest import DataDir, write_csv
 from tests.integration.test_refresh_arithmetic import write_submission
 
@@ -25,6 +26,17 @@ def connect(version) -> duckdb.DuckDBPyConnection:
     for mart in (*QUALITY_MARTS, *RECORD_MARTS.values(), "fct_institute_metric_year"):
         con.execute(f"create view {mart} as select * from read_parquet('{version / (mart + '.parquet')}')")
     return con
+
+
+def test_the_models_know_every_dataset_an_institute_sends():
+    """int_quarantined_rows reads a rejected row's institute cell by the contract's column name (the key
+    in original_values), and int_accepted_row_institutes lists the datasets: a new dataset with an
+    institute column, or the column renamed, must be followed there."""
+    columns = {d: [c.name for c in contract.columns if c.kind == "institute"] for d, contract in CONTRACTS.items()}
+    assert columns.pop("institutes") == []
+    assert all(names == ["institute"] for names in columns.values()), columns
+    sql = (transform.DBT_PROJECT / "models" / "intermediate" / "int_accepted_row_institutes.sql").read_text()
+    assert {d for d in CONTRACTS if f"ref('stg_raw__{d}')" in sql} == set(columns)
 
 
 @pytest.fixture(scope="module")
