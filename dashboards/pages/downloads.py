@@ -6,7 +6,7 @@ from dash import ALL, MATCH, Dash, Input, Output, State, ctx, dcc, no_update
 
 from dashboards import figures
 from dashboards.pages import state as url_state
-from dashboards.pages.common import request_viewer
+from dashboards.pages.common import checked, request_viewer
 from dashboards.pages.components import FIGURE_FORMATS, TABLE_FORMATS
 from dashboards.pages.shell import PAGES
 from dashboards.views.store import MartStore
@@ -36,8 +36,8 @@ def register(app: Dash, store: MartStore, browser_path: str | None = None) -> No
         from dashboards.render.stamp import stamp
 
         name, fmt = _clicked("figure", FIGURES, FIGURE_FORMATS)
-        state = url_state.parse(search)
         viewer = _allowed(name)
+        state = _state(viewer, store, search)
         figure = FIGURES[name](viewer, store, state).to_dict()
         printable = figures.legible(figure, EXPORT_HEIGHT_PX)
         data = export_figure(go.Figure(printable), fmt, stamp(viewer, store, state, figure), height=EXPORT_HEIGHT_PX,
@@ -53,10 +53,19 @@ def register(app: Dash, store: MartStore, browser_path: str | None = None) -> No
         from dashboards.render.tables import export_table_csv, export_table_xlsx
 
         name, fmt = _clicked("table", TABLES, TABLE_FORMATS)
-        state = url_state.parse(search)
-        frame = TABLES[name](_allowed(name), store, state)
+        viewer = _allowed(name)
+        state = _state(viewer, store, search)
+        frame = TABLES[name](viewer, store, state)
         data = export_table_csv(frame) if fmt == "csv" else export_table_xlsx(frame, sheet=name)
         return dcc.send_bytes(data, f"touyan-{name}-{_slug(state)}.{fmt}")
+
+
+def _state(viewer, store: MartStore, search) -> dict:
+    """The address's view state, each value one the page offers the viewer (else InvalidState: 400) — the
+    file's name repeats them."""
+    state = url_state.parse(search)
+    checked(viewer, store, **state)
+    return state
 
 
 def _allowed(name: str):

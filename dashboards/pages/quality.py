@@ -39,7 +39,8 @@ def layout(viewer: Viewer, store: MartStore, state: dict):
         table(pd.DataFrame({t("stage", lang): list(stages), t("seconds", lang): [fmt_number(v, lang, 2) for v in stages.values()]}), lang),
         html.P([t("gx_report", lang), ": ",
                 html.A("raw", href=gate_report("raw"), target="_blank"), " · ",
-                html.A("marts", href=gate_report("marts"), target="_blank")], className="mt-2"),
+                html.A("marts", href=gate_report("marts"), target="_blank")], className="mt-2")
+        if viewer.may_see_gate_reports else None,
         table_card("source_files", lang, t("files", lang), table(views.source_files(viewer, store, state), lang)),
     ])
 
@@ -62,7 +63,7 @@ def refresh_failed(viewer: Viewer, store: MartStore, lang: str):
              f"{failure['published_at'].strftime('%Y-%m-%d %H:%M')}." if manifest else
              f"{t('nothing_shown', lang)}.")
     report = ([" (", html.A(t("gx_report", lang), href=gate_report(record["stage"].removeprefix("gate_")),
-                            target="_blank"), ")"] if str(record.get("stage")).startswith("gate_") else [])
+                            target="_blank"), ")"] if str(record.get("stage")).startswith("gate_") and viewer.may_see_gate_reports else [])
     details = [str(line) for line in record.get("details") or []]
     return dbc.Alert([
         html.Strong(f"{t('refresh_failed', lang)} · {when}{stage}"),

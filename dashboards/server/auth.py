@@ -238,7 +238,7 @@ def _check_rules(app, rules: dict):
     request = flask.request
     if request.path != app.config.requests_pathname_prefix + "_dash-update-component":
         if request.path.startswith(app.config.requests_pathname_prefix + "reports/") and \
-                not flask.g.viewer.may_see_page("quality"):
+                not flask.g.viewer.may_see_gate_reports:
             return _refused()
         return None
     body = request.get_json(silent=True)

@@ -91,6 +91,12 @@ class Viewer:
         whole system share their memoised values), else the role, institute, scope and k."""
         return None if self.full_access else (self.role, self.institute_id, self.scope, self.min_group_others)
 
+    @property
+    def may_see_gate_reports(self) -> bool:
+        """The quality gates' reports (served under /reports/) hold every institute's rows: only a viewer
+        with full access to the quality page sees them."""
+        return self.full_access and self.may_see_page("quality")
+
     def may_see_page(self, page: str) -> bool:
         return page in PAGES[self.role]
 
