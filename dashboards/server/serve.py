@@ -33,7 +33,10 @@ class TouyanServer(BaseApplication):
             "bind": [f"{s.dash_host}:{s.dash_port}"], "workers": s.server_workers, "threads": s.server_threads,
             "worker_class": "gthread", "forwarded_allow_ips": "", "proc_name": "touyan", "control_socket_disable": True,
             # an export draws in Chromium and a callback over 1e7 records takes a few seconds: not a hang
-            "timeout": 120, "graceful_timeout": 30, "keepalive": 5,
+            "timeout": 120, "graceful_timeout": 30,
+            # idle connections kept longer than a reader thinks between clicks (gunicorn's 5 s closed them
+            # just as the next click reused them: connection errors under load)
+            "keepalive": 75,
             "errorlog": "-", "loglevel": "info",
         }.items():
             self.cfg.set(key, value)
