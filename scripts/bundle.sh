@@ -87,7 +87,7 @@ if ! from_cache 2> /dev/null; then
   from_cache
 fi
 
-# 4. The app: the committed files needed to run it (make demo / refresh / dashboard / serve / report,
+# 4. The app: the files git tracks that are needed to run it (make demo / refresh / dashboard / serve / report,
 #    python -m dashboards users), as they are in the worktree. Not data/ (an intranet host has its own;
 #    `make demo` writes the demo's files), tests/, bench/ or the development tools' configuration.
 git ls-files -z -- pipelines dashboards dbt_project scripts docs Makefile README.md pyproject.toml uv.lock \
@@ -100,6 +100,7 @@ git describe --always --dirty > "$root/VERSION"
 # 5. One archive (wheels are compressed already: gzip -1 loses little), written under a temporary name
 #    so that a failed run leaves no partial archive under the final one.
 archive="$OUT/$name-bundle.tar.gz"
+trap 'rm -rf "$stage" "$archive.partial"' EXIT
 tar -C "$stage" --sort=name --owner=0 --group=0 --numeric-owner -I 'gzip -1' -cf "$archive.partial" "$name"
 mv "$archive.partial" "$archive"
 (cd "$OUT" && sha256sum "$(basename "$archive")" > "$(basename "$archive").sha256")
