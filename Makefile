@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_COMPILE_BYTECODE := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: help setup system-deps demo ingest refresh docs dashboard serve report test lint format bench vendor-assets clean
+.PHONY: help setup system-deps demo ingest refresh docs dashboard serve report test lint format bench bundle vendor-assets clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -72,6 +72,13 @@ bench: setup ## benchmarks: ingest, refresh end to end against a pandas baseline
 	$(PY) -m bench.dashboard
 	$(PY) -m bench.report
 	$(PY) -m bench.page
+
+# make bundle [OUT=dist] [PLATFORM=manylinux_2_28_x86_64] [WHEEL_CACHE=~/.cache/touyan/wheels] — PLATFORM: the
+# oldest glibc of the target hosts (2.28: Debian 10, RHEL 8, Kylin V10); a second bundle of the same lock
+# takes its wheels from WHEEL_CACHE without downloading
+bundle: $(VENV)/.synced ## one archive that installs offline (Python 3.11): the app, every wheel uv.lock pins, install.sh
+	@UV=$(UV) PY=$(PY) $(if $(OUT),OUT=$(OUT)) $(if $(PLATFORM),PLATFORM=$(PLATFORM)) \
+		$(if $(WHEEL_CACHE),WHEEL_CACHE=$(WHEEL_CACHE)) scripts/bundle.sh
 
 vendor-assets: ## refresh the vendored Bootstrap CSS and plotly.js cartesian bundle in dashboards/assets/ (from npm)
 	@scripts/vendor-assets.sh
