@@ -66,10 +66,11 @@ lint: $(VENV)/.synced ## ruff (Python), import-linter (which module may import w
 format: $(VENV)/.synced ## ruff format
 	$(VENV)/bin/ruff format pipelines dashboards tests bench
 
-bench: setup ## benchmarks: ingest, refresh end to end against a pandas baseline, dashboard latency, report pack; rewrites docs/benchmarks.md
+bench: setup ## benchmarks: ingest, refresh end to end against a pandas baseline, dashboard latency, users under load (Locust), report pack; rewrites docs/benchmarks.md
 	$(PY) -m bench.ingest
 	$(PY) -m bench.refresh
 	$(PY) -m bench.dashboard
+	$(PY) -m bench.load
 	$(PY) -m bench.report
 	$(PY) -m bench.page
 

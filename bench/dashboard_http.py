@@ -148,11 +148,12 @@ class RefreshLoop:
 
     def _loop(self) -> None:
         while not self.stopping.is_set():
-            t0 = time.perf_counter()
+            t0, started_at = time.perf_counter(), time.time()
             self.process = subprocess.Popen([sys.executable, "-m", "pipelines", "refresh"], cwd=ROOT,
                                             env=env_for(self.data), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             err = self.process.communicate()[1]
             self.runs.append({"wall_s": round(time.perf_counter() - t0, 2), "exit_code": self.process.returncode,
+                              "started_at": started_at, "ended_at": time.time(),  # epoch: bench.load's windows
                               "stderr": err.decode(errors="replace")[-2000:] if self.process.returncode else ""})
 
     def running(self) -> bool:

@@ -45,6 +45,7 @@ checks at the smallest sensible settings, 1–2 minutes each:
 | ingest | `python -m bench.ingest --sizes 1e6 --xlsx-rows 2e5 --repeat 1` |
 | refresh | `python -m bench.refresh --sizes demo --repeat 1` |
 | dashboard | `python -m bench.dashboard --sizes demo --repeat 5 --loads 1 --exports 1` |
+| load | `python -m bench.load --steps 20 --measure-s 20 --refresh-s 20` |
 | report pack | `python -m bench.report --repeat 1` |
 """
 
@@ -62,6 +63,18 @@ SECTIONS = {  # JSON file → heading, what it measures
                   "for each interaction, replayed with the control's value varied; per interaction the p95 "
                   "of the slowest callback of its chain. First load: a fresh browser context until the "
                   "last response. PNG: click until the download completes, after one unmeasured export."),
+    "load": ("Load (Locust)", "Simulated users (Locust, headless, a process of its own on the same machine) "
+             "against `python -m dashboards serve` (gunicorn, its default 2 workers × 8 threads, accounts "
+             "required) on the published demo. Each user logs in (a session of its own), opens the overview "
+             "as a browser does after the login (the page, `_dash-layout`, `_dash-dependencies`, the callbacks "
+             "the layout fires), then acts 3–5 s apart: a control set to another value, the language switch, "
+             "the next page's link — the callback requests Chromium sends, each a named request. 1 analyst : "
+             "2 leaders : 2 institute accounts, each varying the controls within what it is bound to. Steps "
+             "of users until one misses (a named request's p95 over 300 ms, or an error): callbacks measured "
+             "over the window once every user has started, logins and first loads over the step (5 users "
+             "start a second). Then 50 users while refreshes of the demo plus 1e6 volunteer rows run in a "
+             "loop on the data served (requests that started and ended during a refresh). Session checks: "
+             "the same requests in one process against development mode and a logged-in session."),
     "report": ("Report pack", "The whole demo report pack (the group and every institute: every figure as PNG, "
                "SVG and PDF, the KPI workbooks and CSV, the combined PDFs) in one process. Its CPU time does "
                "not include Chromium's (not the process's child): the other-processes figure includes it."),
@@ -168,6 +181,50 @@ def dashboard(found: dict) -> list[str]:
     return busy_line(other, found["machine"].get("nproc")) + rows + [""] + lines
 
 
+def load(found: dict) -> list[str]:
+    lines, other = [], 0.0
+    for r in found["results"]:
+        phases = [(f"{s['users']} users", s) for s in r["steps"]]
+        if "refresh" in r:
+            phases.append((f"{r['refresh']['users']} users, refreshing", r["refresh"]))
+        lines += [f"{r['size']} ({r['institutes']} institutes × {r['years']} years):", "",
+                  "| phase | callbacks/s | worst p95 ms | errors | server CPUs | Locust CPUs (share) | busy CPUs |",
+                  "|---|---|---|---|---|---|---|"]
+        for label, phase in phases:
+            u = phase["usage"]
+            rate = phase.get("requests_per_s")
+            lines.append(f"| {label} | {rate if rate is not None else ''} | {phase['worst_p95_ms']:.0f} | "
+                         f"{phase['errors']} | {u['server_cpus']:.2f} | {u['locust_cpus']:.2f} "
+                         f"({u['locust_share']:.0%}) | {u['machine_cpus_busy']:.2f} |")
+            other = max(other, u["other_cpus"])
+        names = sorted({n for _, phase in phases for n in phase["requests"]})
+        lines += ["", "p50 / p95 / max ms (errors) per named request:", "",
+                  "| named request | " + " | ".join(label for label, _ in phases) + " |",
+                  "|---|" + "---|" * len(phases)]
+        for name in names:
+            cells = []
+            for _, phase in phases:
+                q = phase["requests"].get(name)
+                cells.append(f"{q['p50_ms']:.0f} / {q['p95_ms']:.0f} / {q['max_ms']:.0f}"
+                             + (f" ({q['errors']})" if q["errors"] else "") if q else "")
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines += ["", "`login: POST` is reported, not held to 300 ms: it checks the password with argon2 (argon2-cffi's "
+                  "defaults, ~170 ms of CPU by design), once per session.", "",
+                  "Session and role checks (median, ms, in one process):", "",
+                  "| request | development mode | logged-in session | added | work after the response |",
+                  "|---|---|---|---|---|"]
+        for name, o in r["session_overhead"].items():
+            lines.append(f"| {name} | {o['development_p50_ms']:.1f} | {o['server_p50_ms']:.1f} | {o['added_ms']:.1f} | "
+                         f"{o.get('after_response_ms', float('nan')):.1f} |")
+        if "refresh" in r:
+            runs = r["refresh"]["runs"]
+            walls = ", ".join(f"{x['wall_s']:.0f} s" for x in runs)
+            lines += ["", f"Refreshes during the refreshing phase: {len(runs)} ({walls}; "
+                          f"{sum(x['exit_code'] != 0 for x in runs)} failed), {r['refresh']['usage']['refresh_cpus']:.2f} CPUs."]
+        lines.append("")
+    return busy_line(other, found["machine"].get("nproc")) + lines
+
+
 def report(found: dict) -> list[str]:
     runs = found["results"][0]["runs"]
     last = runs[-1]
@@ -188,7 +245,7 @@ def section(name: str, out: Path) -> list[str]:
     if not path.exists():
         return lines + [f"**Not run** (no `{path.as_posix()}`): `python -m bench.{name}` writes it.", ""]
     found = json.loads(path.read_text(encoding="utf-8"))
-    body = {"ingest": ingest, "refresh": refresh, "dashboard": dashboard, "report": report}[name](found)
+    body = {"ingest": ingest, "refresh": refresh, "dashboard": dashboard, "load": load, "report": report}[name](found)
     return lines + [when_line(found), machine_line(found), ""] + body + [""] + verdicts(found) + [""]
 
 
