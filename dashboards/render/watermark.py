@@ -47,7 +47,7 @@ def figure_annotations(watermark: Watermark, font_family: str) -> list[dict]:
     marks = []
     for row in range(ROWS):
         for column in range(COLUMNS):
-            x = (column + 0.5 + (0.25 if row % 2 else -0.25)) / COLUMNS
+            x = (column + 0.5 + (0.15 if row % 2 else -0.15)) / COLUMNS
             marks.append({
                 "name": "touyan-watermark", "text": watermark.text, "showarrow": False,
                 "xref": "paper", "yref": "paper", "x": x, "y": (row + 0.5) / ROWS,

@@ -165,14 +165,9 @@ def _page(current: str, status: int, lang: str, prefix: str, **context) -> flask
 
 
 def _audit(accounts: AccountStore, name: str, **detail) -> None:
-    """The admin's page view or export, recorded once the response is sent (as auth.py records the
-    others)."""
-    username, client = flask.g.username, flask.request.remote_addr
-
-    @flask.after_this_request
-    def record(response: flask.Response) -> flask.Response:
-        response.call_on_close(lambda: accounts.record_event(username, name, client, **detail))
-        return response
+    """The admin's page view or export, recorded at once (an export streamed to its end may never be
+    closed by a client that leaves: recorded when asked for, like a download callback's)."""
+    accounts.record_event(flask.g.username, name, flask.request.remote_addr, **detail)
 
 
 def _row(event: AuditEvent, lang: str) -> dict:
