@@ -171,6 +171,7 @@ def _audit(accounts: AccountStore, name: str, **detail) -> None:
 
 
 def _row(event: AuditEvent, lang: str) -> dict:
+    """An event as shown and exported (an AuditEvent, or a row of its columns from each_audit_event)."""
     try:
         detail = json.loads(event.detail or "{}")
     except ValueError:  # written by another tool: shown as it is
