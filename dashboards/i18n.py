@@ -60,6 +60,58 @@ TEXT = {
     "role_analyst": ("分析员", "analyst"),
     "role_leader": ("领导", "leader"),
     "role_institute": ("机构用户", "institute"),
+    # the admin pages (dashboards/server/admin.py): the audit log and the accounts
+    "admin_audit": ("审计日志", "Audit log"),
+    "admin_users": ("账户", "Accounts"),
+    "admin_back": ("返回看板", "Back to the dashboard"),
+    "admin_time": ("时间", "Time"),
+    "admin_user": ("用户", "User"),
+    "admin_event": ("事件", "Event"),
+    "admin_detail": ("详情", "Detail"),
+    "admin_detail_json": ("详情（JSON）", "Detail (JSON)"),
+    "admin_event_code": ("事件代码", "Event code"),
+    "admin_client": ("客户端地址", "Client address"),
+    "admin_from": ("起始日期", "From"),
+    "admin_to": ("截止日期", "To"),
+    "admin_all_events": ("全部事件", "All events"),
+    "admin_filter": ("筛选", "Filter"),
+    "admin_clear": ("清除筛选", "Clear"),
+    "admin_csv": ("导出 CSV", "Export CSV"),
+    "admin_count": ("共 {total} 条 · 第 {page} / {pages} 页", "{total} events · page {page} of {pages}"),
+    "admin_newer": ("← 较新", "← Newer"),
+    "admin_older": ("较旧 →", "Older →"),
+    "admin_none": ("没有符合条件的记录。", "No events match."),
+    "admin_bad_filter": ("筛选条件无效", "Invalid filter"),
+    "admin_name": ("姓名", "Name"),
+    "admin_role": ("角色", "Role"),
+    "admin_scope": ("范围", "Scope"),
+    "admin_disabled": ("已停用", "Disabled"),
+    "admin_locked": ("锁定至", "Locked until"),
+    "admin_last_login": ("最近登录", "Last login"),
+    "admin_created": ("创建于", "Created"),
+    "admin_yes": ("是", "yes"),
+    "admin_users_hint": ("账户在服务器上用命令行管理：", "Accounts are managed on the server's command line:"),
+    "event_login": ("登录", "login"),
+    "event_login_failed": ("登录失败", "failed login"),
+    "event_logout": ("退出", "logout"),
+    "event_page_view": ("浏览页面", "page view"),
+    "event_export": ("导出", "export"),
+    "event_user_added": ("添加用户", "user added"),
+    "event_user_disabled": ("停用用户", "user disabled"),
+    "event_password_reset": ("重置密码", "password reset"),
+    "detail_page": ("页面", "page"),
+    "detail_query": ("筛选", "filters"),
+    "detail_what": ("内容", "what"),
+    "detail_format": ("格式", "format"),
+    "detail_reason": ("原因", "reason"),
+    "detail_locked_until": ("锁定至 (UTC)", "locked until (UTC)"),
+    "detail_role": ("角色", "role"),
+    "detail_institute_id": ("机构", "institute"),
+    "detail_scope": ("范围", "scope"),
+    "reason_unknown_user": ("无此用户", "unknown user"),
+    "reason_disabled": ("账户已停用", "account disabled"),
+    "reason_locked": ("账户已锁定", "account locked"),
+    "reason_wrong_password": ("密码错误", "wrong password"),
     "not_allowed": ("你的账户无权查看此页。", "Your account may not see this page."),
     "not_published": ("尚未发布数据：请先运行 make refresh", "Nothing published yet: run `make refresh`"),
     "rank_heatmap": ("历年排名", "Rank by year"),
@@ -96,6 +148,11 @@ TEXT = {
 def t(key: str, lang: str) -> str:
     zh, en = TEXT[key]
     return en if lang == "en" else zh
+
+
+def t_or(key: str, lang: str, default: str) -> str:
+    """The label of `key` if there is one, else `default` (a code recorded that has no label yet)."""
+    return t(key, lang) if key in TEXT else default
 
 
 def pick(row, field: str, lang: str):

@@ -85,6 +85,10 @@ class Settings:
     # An institute account sees other institutes only in aggregates over at least this many of them
     # (TOUYAN_MIN_GROUP_OTHERS): below it, a total, mean or rank would tell one institute's value.
     min_group_others: int = 3
+    # Exports (figures, XLSX) made by a logged-in user carry a light watermark with the user and the time,
+    # as intranet systems here are expected to (TOUYAN_EXPORT_WATERMARK: on, or off). Development mode has
+    # no user and marks nothing; CSV cannot carry one without breaking its readers.
+    export_watermark: bool = True
 
     @property
     def ingest_memory(self) -> str:
@@ -146,6 +150,7 @@ class Settings:
             lockout_minutes=int(os.environ.get("TOUYAN_LOCKOUT_MINUTES", "15")),
             browser_path=os.environ.get("BROWSER_PATH") or None,
             min_group_others=int(os.environ.get("TOUYAN_MIN_GROUP_OTHERS", "3")),
+            export_watermark=on_off("TOUYAN_EXPORT_WATERMARK", os.environ.get("TOUYAN_EXPORT_WATERMARK", "on")),
             accounts_file=Path(accounts).absolute() if (accounts := os.environ.get("TOUYAN_ACCOUNTS_DB")) else None,
         )
 
@@ -154,6 +159,16 @@ def url_prefix(text: str) -> str:
     """'/touyan', 'touyan/', '/touyan/' → '/touyan/'; '' or '/' → '/'."""
     parts = [p for p in text.strip().split("/") if p]
     return "/" + "".join(f"{p}/" for p in parts)
+
+
+def on_off(name: str, text: str) -> bool:
+    """A switch: on / off (also true / false, yes / no, 1 / 0), in any case."""
+    value = text.strip().lower()
+    if value in ("on", "true", "yes", "1"):
+        return True
+    if value in ("off", "false", "no", "0"):
+        return False
+    raise ValueError(f"{name}: expected on or off, not {text!r}")
 
 
 def _runtime_dir() -> Path:

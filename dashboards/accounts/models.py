@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -50,6 +50,8 @@ class AuditEvent(Base):
     export. `username` is text, not a key to users: a failed login names an account that may not exist,
     and the trail outlives an account."""
     __tablename__ = "audit_events"
+    # the audit log's filter by event, each account's latest login, the events' names (migration 0002)
+    __table_args__ = (Index("ix_audit_events_event_username_at", "event", "username", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=now, index=True)

@@ -1,7 +1,9 @@
 """The pages' download buttons: a figure as PNG / SVG / PDF with its stamp, a table as CSV / XLSX, each
-made on the server for the address's view state."""
+made on the server for the address's view state; made by a logged-in user, with the watermark of who
+and when (render/watermark.py)."""
 from __future__ import annotations
 
+import flask
 from dash import ALL, MATCH, Dash, Input, Output, State, ctx, dcc, no_update
 
 from dashboards import figures
@@ -19,8 +21,9 @@ PAGE_OF = {name: page.PAGE for page in PAGES for name in (*getattr(page, "TABLES
 EXPORT_HEIGHT_PX = 700  # a downloaded figure's height (1200 px wide)
 
 
-def register(app: Dash, store: MartStore, browser_path: str | None = None) -> None:
-    """`browser_path`: the Chromium that draws the figures (Settings.browser_path; None: chromium on PATH)."""
+def register(app: Dash, store: MartStore, browser_path: str | None = None, watermark: bool = True) -> None:
+    """`browser_path`: the Chromium that draws the figures (Settings.browser_path; None: chromium on PATH).
+    `watermark`: whether a logged-in user's exports carry one (Settings.export_watermark)."""
     # A figure is exported as the server draws it for the address's state (the page's parameters,
     # checked as the page checks them), never from a figure or markup the browser sends: a figure is a
     # document for the renderer, and one from a client could make it fetch any address.
@@ -41,7 +44,7 @@ def register(app: Dash, store: MartStore, browser_path: str | None = None) -> No
         figure = FIGURES[name](viewer, store, state).to_dict()
         printable = figures.legible(figure, EXPORT_HEIGHT_PX)
         data = export_figure(go.Figure(printable), fmt, stamp(viewer, store, state, figure), height=EXPORT_HEIGHT_PX,
-                             browser_path=browser_path)
+                             browser_path=browser_path, watermark=_watermark(watermark))
         return dcc.send_bytes(data, f"touyan-{name}-{_slug(state)}.{fmt}")
 
     @app.callback(Output({"type": "table-file", "table": MATCH}, "data"),
@@ -56,7 +59,9 @@ def register(app: Dash, store: MartStore, browser_path: str | None = None) -> No
         viewer = _allowed(name)
         state = _state(viewer, store, search)
         frame = TABLES[name](viewer, store, state)
-        data = export_table_csv(frame) if fmt == "csv" else export_table_xlsx(frame, sheet=name)
+        # a CSV carries no watermark: any line or column added would be read as data
+        data = export_table_csv(frame) if fmt == "csv" else export_table_xlsx(frame, sheet=name,
+                                                                              watermark=_watermark(watermark))
         return dcc.send_bytes(data, f"touyan-{name}-{_slug(state)}.{fmt}")
 
 
@@ -75,6 +80,13 @@ def _allowed(name: str):
     if not viewer.may_see_page(PAGE_OF[name]):
         raise PermissionError(f"{name} is on a page this viewer may not see")
     return viewer
+
+
+def _watermark(enabled: bool):
+    """The watermark of an export made now by the request's user: none in development mode (no user)."""
+    from dashboards.render.watermark import watermark_for
+
+    return watermark_for(None if flask.g.get("dev") else flask.g.get("username"), enabled)
 
 
 def _clicked(kind: str, names, formats) -> tuple[str, str]:

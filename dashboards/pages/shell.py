@@ -86,7 +86,11 @@ def account_area(lang: str):
     from flask_wtf.csrf import generate_csrf
 
     who = f"{account.display_name or account.username} · {t('role_' + account.role, lang)}"
+    # an administrator's pages are server-rendered (server/admin.py): a plain link, not the router's
+    audit = [html.A(t("admin_audit", lang), href=get_relative_path(f"/admin/audit?lang={lang}"), id="admin-audit",
+                    className="text-white small me-2")] if account.role == "admin" else []
     return html.Form([
+        *audit,
         html.Span(who, id="signed-in", className="text-white small me-2"),
         dcc.Input(type="hidden", name="csrf_token", value=generate_csrf()),
         html.Button(t("logout", lang), id="logout", type="submit", className="btn btn-outline-light btn-sm"),

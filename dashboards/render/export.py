@@ -7,15 +7,16 @@ import plotly.graph_objects as go
 from dashboards.render.browser import renderer
 from dashboards.render.pdf_text import fix_pdf_text_layer
 from dashboards.render.stamp import Stamp, stamp_figure
+from dashboards.render.watermark import Watermark
 
 FIGURE_FORMATS = ("png", "svg", "pdf")
 
 
 def export_figure(fig: go.Figure, fmt: str, stamp: Stamp, width: int = 1200, height: int = 700,
-                  scale: float = 2, browser_path: str | None = None) -> bytes:
-    """The figure with its stamp as PNG, SVG or PDF bytes. The caller's figure is left unchanged.
-    `browser_path`: see `renderer`."""
-    return export_stamped(stamp_figure(fig, stamp, width), fmt, width, height, scale, browser_path)
+                  scale: float = 2, browser_path: str | None = None, watermark: Watermark | None = None) -> bytes:
+    """The figure with its stamp (and `watermark`, if any) as PNG, SVG or PDF bytes. The caller's figure
+    is left unchanged. `browser_path`: see `renderer`."""
+    return export_stamped(stamp_figure(fig, stamp, width, watermark), fmt, width, height, scale, browser_path)
 
 
 def export_stamped(stamped: go.Figure, fmt: str, width: int = 1200, height: int = 700, scale: float = 2,

@@ -13,6 +13,7 @@ from datetime import datetime
 import plotly.graph_objects as go
 
 from dashboards.i18n import pick, t
+from dashboards.render.watermark import Watermark, figure_annotations
 from dashboards.views.store import MartStore
 from dashboards.views.viewer import Viewer
 
@@ -44,9 +45,10 @@ class Stamp:
         return [line for line in (self.filters, self.as_of, self.source, self.definition) if line]
 
 
-def stamp_figure(fig: go.Figure, stamp: Stamp, width: int = 1200) -> go.Figure:
+def stamp_figure(fig: go.Figure, stamp: Stamp, width: int = 1200, watermark: Watermark | None = None) -> go.Figure:
     """A copy of `fig` laid out for export: the stamp's title on top, its other lines in a footer
-    under the plot (the bottom margin grows to hold it), CJK fonts."""
+    under the plot (the bottom margin grows to hold it), CJK fonts; with a `watermark`, its marks over
+    the plot (watermark.py)."""
     out = go.Figure(fig.to_dict(), _validate=False)  # a deep copy; `fig` was validated when it was built
     margin = out.layout.margin
     left = margin.l if margin.l is not None else 80
@@ -78,6 +80,8 @@ def stamp_figure(fig: go.Figure, stamp: Stamp, width: int = 1200) -> go.Figure:
             xshift=-(left - EDGE_PX), yshift=-(bottom + footer_px - EDGE_PX / 2), showarrow=False,
             font={"family": EXPORT_FONT_FAMILY, "size": FOOTER_SIZE, "color": "#555"},
         )
+    for mark in figure_annotations(watermark, EXPORT_FONT_FAMILY) if watermark else ():
+        out.add_annotation(mark)
     return out
 
 

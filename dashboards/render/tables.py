@@ -2,8 +2,10 @@
 downloads, the report pack's KPI tables)."""
 from __future__ import annotations
 
+import csv
 import io
 import math
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -11,6 +13,7 @@ import pandas as pd
 import xlsxwriter
 
 from dashboards.render.stamp import display_width
+from dashboards.render.watermark import Watermark, xlsx_header_footer, xlsx_properties
 from pipelines.cell_safety import excel_safe
 
 
@@ -25,13 +28,33 @@ def export_table_csv(df: pd.DataFrame) -> bytes:
     return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
-def export_table_xlsx(df: pd.DataFrame, sheet: str = "data", title: str | None = None) -> bytes:
+def stream_csv(header: Iterable[str], rows: Iterable[Iterable], chunk_bytes: int = 65536) -> Iterator[bytes]:
+    """The cells as `export_table_csv` writes them (UTF-8 with a BOM, CRLF, text Excel would run as a
+    formula with a leading apostrophe, None as empty), in chunks of about `chunk_bytes`: for a table too
+    long to hold in memory at once (the audit log's export)."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([excel_safe(str(name)) for name in header])
+    for row in rows:
+        writer.writerow(["" if _is_missing(cell) else excel_safe(cell) for cell in row])
+        if buffer.tell() >= chunk_bytes:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def export_table_xlsx(df: pd.DataFrame, sheet: str = "data", title: str | None = None,
+                      watermark: Watermark | None = None) -> bytes:
     """One sheet: an optional title row, a bold header, the rows. Text is always a text cell (never a
-    formula or a link), numbers are number cells, dates are date cells. The index is not written."""
-    return export_tables_xlsx({sheet: df}, {sheet: title} if title else None)
+    formula or a link), numbers are number cells, dates are date cells. The index is not written.
+    A `watermark` goes into the page header and footer and the document properties (watermark.py)."""
+    return export_tables_xlsx({sheet: df}, {sheet: title} if title else None, watermark)
 
 
-def export_tables_xlsx(sheets: dict[str, pd.DataFrame], titles: dict[str, str] | None = None) -> bytes:
+def export_tables_xlsx(sheets: dict[str, pd.DataFrame], titles: dict[str, str] | None = None,
+                       watermark: Watermark | None = None) -> bytes:
     """One workbook, a sheet per frame (in order), each written as `export_table_xlsx` writes its one."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {
@@ -44,8 +67,14 @@ def export_tables_xlsx(sheets: dict[str, pd.DataFrame], titles: dict[str, str] |
         "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
         "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
     }
+    if watermark:
+        workbook.set_properties(xlsx_properties(watermark))
     for sheet, df in sheets.items():
-        _write_sheet(workbook.add_worksheet(sheet_name(sheet)), df, (titles or {}).get(sheet), formats)
+        worksheet = workbook.add_worksheet(sheet_name(sheet))
+        _write_sheet(worksheet, df, (titles or {}).get(sheet), formats)
+        if watermark:
+            worksheet.set_header(xlsx_header_footer(watermark))
+            worksheet.set_footer(xlsx_header_footer(watermark))
     workbook.close()
     return buffer.getvalue()
 

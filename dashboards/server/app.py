@@ -9,7 +9,7 @@ from dash import Dash
 
 from dashboards.pages import downloads, shell
 from dashboards.pages.common import request_viewer
-from dashboards.server import auth, security
+from dashboards.server import admin, auth, security
 from dashboards.server.compression import cache_headers, compress
 from dashboards.server.reports import serve_quality_reports
 from dashboards.views.store import MartStore
@@ -77,10 +77,14 @@ def create_app(settings: Settings, dev: bool = False, watch_s: float | None = No
     registered(app, rules, auth.ANY_PAGE, lambda: shell.register(app, store))
     for page in shell.PAGES:
         registered(app, rules, page.PAGE, lambda page=page: page.register(app, store))
-    registered(app, rules, auth.ANY_PAGE, lambda: downloads.register(app, store, settings.browser_path))
+    registered(app, rules, auth.ANY_PAGE, lambda: downloads.register(app, store, settings.browser_path,
+                                                                     settings.export_watermark))
     serve_quality_reports(app, settings.reports_dir)
     # first: nothing else answers a request before it is known whose it is
-    (auth.development_mode if dev else auth.server_mode)(app, settings, rules)
+    if dev:
+        auth.development_mode(app, settings, rules)
+    else:  # the admin pages: server mode only (development mode has no accounts)
+        admin.register(app, auth.server_mode(app, settings, rules))
     app.callback_rules = rules  # for the tests that call every callback as every role
     security.refuse_bad_requests(app)
     security.trust_proxies(app.server, settings.trusted_proxies)

@@ -13,7 +13,7 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
@@ -27,6 +27,7 @@ from dashboards.render.export import export_figure, export_formats
 from dashboards.render.pdf_text import fix_pdf_text_layer
 from dashboards.render.stamp import Stamp, stamp_figure, wrap
 from dashboards.render.tables import export_table_csv, export_table_xlsx
+from dashboards.render.watermark import Watermark, figure_annotations, watermark_for
 from pipelines.config import PROJECT_ROOT
 
 STAMP = Stamp(
@@ -281,3 +282,47 @@ def test_the_renderer_fetches_nothing_a_figure_or_page_points_at():
     assert out["png"].startswith(b"\x89PNG") and pdf.startswith(b"%PDF")
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     assert "报告Report" in squeeze(text)
+
+
+# ---- the watermark of a logged-in user's export ------------------------------------------------
+
+WATERMARK = Watermark("ana", datetime(2026, 12, 7, 9, 30).astimezone())
+
+
+def test_the_watermark_is_who_and_when_and_none_without_a_user_or_when_off():
+    assert WATERMARK.text == "ana · 2026-12-07 09:30"
+    made = watermark_for("ana", True)
+    assert made is not None and made.username == "ana" and made.at.tzinfo is not None
+    assert abs((datetime.now().astimezone() - made.at).total_seconds()) < 60
+    assert watermark_for(None, True) is None  # development mode: no user
+    assert watermark_for("ana", False) is None  # TOUYAN_EXPORT_WATERMARK=off
+
+
+def test_svg_and_pdf_carry_the_watermark_as_text_over_the_plot():
+    svg = export_figure(figure(), "svg", STAMP, width=900, height=500, watermark=WATERMARK).decode()
+    marks = [node for node in ET.fromstring(svg).iter() if (node.text or "") == WATERMARK.text]
+    assert len(marks) == len(figure_annotations(WATERMARK, "x")) > 1  # repeated over the plot
+    assert WATERMARK.text not in export_figure(figure(), "svg", STAMP, width=900, height=500).decode()
+    pdf = export_figure(figure(), "pdf", STAMP, width=900, height=500, watermark=WATERMARK)
+    # -raw: the text in the order drawn (the marks are turned; the layout mode would scatter their letters)
+    text = subprocess.run(["pdftotext", "-raw", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert squeeze(WATERMARK.text) in squeeze(text)
+    assert squeeze(STAMP.title) in squeeze(text)  # the stamp is still there, readable
+
+
+def test_the_watermark_is_light():
+    marks = stamp_figure(figure(), STAMP, 900, WATERMARK).layout.annotations
+    watermarks = [m for m in marks if m.name == "touyan-watermark"]
+    assert watermarks and all(m.textangle not in (0, None) for m in watermarks)
+    alpha = float(re.fullmatch(r"rgba\(.*,\s*([\d.]+)\)", watermarks[0].font.color).group(1))
+    assert 0 < alpha <= 0.25
+
+
+def test_xlsx_carries_the_watermark_in_header_footer_and_properties():
+    workbook = openpyxl.load_workbook(io.BytesIO(export_table_xlsx(TABLE, sheet="t", watermark=WATERMARK)))
+    sheet = workbook.active
+    assert sheet.oddHeader.center.text == WATERMARK.text and sheet.oddFooter.center.text == WATERMARK.text
+    assert workbook.properties.creator == "ana" and WATERMARK.text in workbook.properties.description
+    assert sheet["A2"].value == "福建省质检院"  # the data as without one
+    plain = openpyxl.load_workbook(io.BytesIO(export_table_xlsx(TABLE, sheet="t")))
+    assert plain.active.oddHeader.center.text is None and plain.properties.description is None
