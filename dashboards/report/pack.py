@@ -32,6 +32,7 @@ from dashboards.render.export import FIGURE_FORMATS, export_formats
 from dashboards.render.pdf_text import fix_pdf_text_layer
 from dashboards.render.stamp import stamp_figure
 from dashboards.render.tables import export_table_csv, export_tables_xlsx
+from dashboards.render.watermark import watermark_for
 from dashboards.report.kpi import kpi_frame, kpi_sheets
 from dashboards.report.page import combined_html, page_footer
 from dashboards.report.plan import FigurePlan, FigureSpec, Unit
@@ -86,6 +87,8 @@ class ReportPack(FigurePlan):
         self.settings, self.lang, self.out = settings, lang, out
         # everyone: the whole group's published figures; a user's (--as): what that user may see
         self.viewer = viewer or Viewer.everyone()
+        # a pack made for a user carries their name and the time on its figures and workbooks
+        self.watermark = watermark_for(self.viewer.username or None, settings.export_watermark) if viewer else None
         self._pin = tempfile.TemporaryDirectory(prefix="touyan-report-")
         self.store = _pinned_store(settings.marts_dir, Path(self._pin.name))
         self.manifest = self.store.version(self.viewer).manifest
@@ -176,7 +179,7 @@ class ReportPack(FigurePlan):
         try:
             fig = spec.build()
             height = spec.height or _even((fig.layout.height or 400) + STAMP_PX)
-            stamped = stamp_figure(fig, spec.stamp(fig), PRINT_WIDTH_PX)
+            stamped = stamp_figure(fig, spec.stamp(fig), PRINT_WIDTH_PX, self.watermark)
         except Exception as e:  # noqa: BLE001 — named in the failures, the other figures go on
             failed = list(FIGURE_FORMATS)
             self._fail(result, spec.unit, f"{spec.name} (building the figure)", e)
@@ -216,7 +219,7 @@ class ReportPack(FigurePlan):
             title = f"{unit.name} · {tr('kpi_table', self.lang)} · {self.year} · {t('as_of', self.lang)} " \
                     f"{self.published} ({t('run', self.lang)} {self.manifest['run_id']})"
             path = folder / f"{self._stem(unit)}-kpi.xlsx"
-            _write(path, export_tables_xlsx(sheets, dict.fromkeys(sheets, title)))
+            _write(path, export_tables_xlsx(sheets, dict.fromkeys(sheets, title), self.watermark))
             result.files.append(path)
             for domain, frame in zip(self.metrics["domain"].drop_duplicates(), sheets.values(), strict=True):
                 path = folder / "csv" / f"{self._stem(unit)}-kpi-{domain}.csv"

@@ -56,3 +56,22 @@ def test_an_institute_pack_holds_its_institute_only_and_a_leader_its_scope(setti
     assert [u.id for u in ReportPack(settings, out_dir=tmp_path, viewer=fjqi).plan()] == ["FJQI"]
     assert [u.id for u in ReportPack(settings, out_dir=tmp_path, viewer=zj).plan()] == [GROUP, "ZJQI", "ZJQS", "ZJSI"]
     assert len(ReportPack(settings, out_dir=tmp_path).plan()) == 8  # without --as: the group and every institute
+
+
+def test_an_institute_user_s_pack_is_made_for_it_watermarked_and_audited(env, settings, tmp_path):
+    """The whole command, Chromium included, for one metric: its institute's folder only, the figures and
+    the workbook carry the user and the time, the combined PDF names no other institute."""
+    import subprocess
+
+    out = tmp_path / "pack"
+    assert main(["--as", "fjqi", "--out", str(out), "--metrics", "prj_initiated"]) in (0, None)
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["FJQI"]
+    svgs = list((out / "FJQI").rglob("*.svg"))
+    assert svgs and all("fjqi · " in svg.read_text(encoding="utf-8") for svg in svgs)
+    (pdf,) = [p for p in (out / "FJQI").glob("*.pdf")]
+    text = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "福建省产品质量检验研究院" in text
+    assert not any(name in text for name in ("浙江省", "江苏省", "福建省标准化研究院", "福建省计量科学研究院"))
+    with AccountStore(settings) as accounts:
+        (event,) = [e for e in accounts.audit_events() if e.event == "report"]
+    assert event.username == "fjqi"
