@@ -359,11 +359,17 @@ def _cpu_seconds() -> float:
 
 
 def code_version() -> str:
+    """`git describe` of the checkout; in an installed bundle (no .git), the VERSION file it carries."""
     try:
         sha = subprocess.run(["git", "-C", str(PROJECT_ROOT), "describe", "--always", "--dirty"],
                              capture_output=True, text=True, timeout=5, check=True).stdout.strip()
-        return sha or "unknown"
+        if sha:
+            return sha
     except (OSError, subprocess.SubprocessError):
+        pass
+    try:
+        return (PROJECT_ROOT / "VERSION").read_text(encoding="utf-8").strip() or "unknown"
+    except OSError:
         return "unknown"
 
 

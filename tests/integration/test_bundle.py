@@ -139,6 +139,8 @@ def test_the_installed_app_refreshes_the_demo_and_manages_accounts(installed, tm
     for mart in manifest["marts"]:
         assert hashlib.sha256((current / mart["file"]).read_bytes()).hexdigest() == mart["sha256"], mart["file"]
     assert manifest["totals"]
+    # no .git in a bundle: the version it carries names the code that published
+    assert manifest["code_version"] == (installed / "VERSION").read_text(encoding="utf-8").strip() != "unknown"
 
     python = [str(installed / ".venv" / "bin" / "python"), "-m", "dashboards", "users"]
     assert "reset-password" in run([*python, "--help"], installed, env)
