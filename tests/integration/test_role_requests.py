@@ -46,10 +46,11 @@ def world(published_demo, tmp_path_factory):
                        trusted_proxies=())
     app = create_app(with_accounts(settings))
     current = settings.marts_dir / "current"
-    institutes = duckdb.sql(f"select * from '{current}/dim_institutes.parquet'").df()
-    facts = duckdb.sql(f"select * from '{current}/fct_institute_metric_year.parquet'").df()
-    groups = duckdb.sql(f"select group_id from '{current}/dim_groups.parquet'").df()["group_id"].tolist()
-    group_facts = duckdb.sql(f"select * from '{current}/fct_group_metric_year.parquet'").df()
+    with duckdb.connect() as con:  # its own: the module's default connection is other tests' too
+        def read(mart: str):
+            return con.execute(f"select * from '{current}/{mart}.parquet'").df()
+        institutes, facts = read("dim_institutes"), read("fct_institute_metric_year")
+        groups, group_facts = read("dim_groups")["group_id"].tolist(), read("fct_group_metric_year")
     return app, institutes, facts, groups, group_facts
 
 
