@@ -67,14 +67,26 @@ def named(chain: list) -> list:
     return [[short(body), path, body] for path, body in chain]
 
 
-def pools(dims: dict, provinces: dict, accounts: dict) -> tuple[dict, dict]:
-    """The values each account may set the controls to, and the accounts of each kind with their pool:
-    every value for analysts and leaders of the system; for a province's leader, its institutes; for an
-    institute account, its own institute (pinned in the institute page's state too)."""
-    everything = {"institute": dims["institute"], "metric": dims["metric"], "group": dims["group"], "year": dims["year"]}
-    found = {"all": {"pin_institute": None, "values": everything}}
-    in_province = [i for i in dims["institute"] if provinces[i] == PROVINCE]
-    found[f"province:{PROVINCE}"] = {"pin_institute": in_province[0], "values": everything | {"institute": in_province}}
+def pools(data: Path, provinces: dict, accounts: dict) -> tuple[dict, dict]:
+    """The values each account may set the controls to — what the read layer offers its viewer (the
+    dashboard answers 400 to anything else): every value for analysts and leaders of the system; for a
+    province's leader, its institutes and the groups shown to it; for an institute account, its own
+    institute (pinned in the institute page's state too) and the groups shown to it. The accounts of each
+    kind with their pool."""
+    from dashboards.views.common import choices
+    from dashboards.views.store import MartStore
+    from dashboards.views.viewer import Viewer
+
+    store = MartStore(data / "marts")
+
+    def offered(viewer: Viewer) -> dict:
+        found = choices(viewer, store)
+        return {key: sorted(found[key]) for key in ("institute", "metric", "group", "year")}
+
+    found = {"all": {"pin_institute": None, "values": offered(Viewer.everyone())}}
+    scope = f"province:{PROVINCE}"
+    province = offered(Viewer(role="leader", scope=scope))
+    found[scope] = {"pin_institute": province["institute"][0], "values": province}
     users = {}
     for kind, listed in accounts.items():
         users[kind] = []
@@ -83,12 +95,12 @@ def pools(dims: dict, provinces: dict, accounts: dict) -> tuple[dict, dict]:
                     account["scope"] if account["scope"] and account["scope"] != "all" else "all")
             if account["institute"]:
                 found[pool] = {"pin_institute": account["institute"],
-                               "values": everything | {"institute": [account["institute"]]}}
+                               "values": offered(Viewer(role="institute", institute_id=account["institute"]))}
             users[kind].append({"username": account["username"], "pool": pool})
     return found, users
 
 
-def plan_for(base: str, recorded: dict, pages: dict, dims: dict, provinces: dict, accounts: dict) -> dict:
+def plan_for(base: str, recorded: dict, pages: dict, data: Path, provinces: dict, accounts: dict) -> dict:
     from bench.load_app import PASSWORD
 
     page_plans = {page: {"first_load": named(p["first_load"]), "navigate": named(p["navigate"]),
@@ -98,7 +110,7 @@ def plan_for(base: str, recorded: dict, pages: dict, dims: dict, provinces: dict
             "chains": [named(chain) for chain in recorded[name]], "control": control, "key": key,
             "values": None if key is None else ("year" if "year" in key else key),
             "weight": LANGUAGE_WEIGHT if key is None else 1.0}
-    found, users = pools(dims, provinces, accounts)
+    found, users = pools(data, provinces, accounts)
     return {"host": base, "password": PASSWORD, "accounts": users, "pools": found, "pages": page_plans,
             "spawn_rate": SPAWN_RATE, "limit_ms": P95_MS, "untargeted": UNTARGETED}
 
@@ -177,7 +189,7 @@ def measure(size: str, args, out: Path) -> dict:
                  for what in ("first_load", "navigate")}}
     server = Gunicorn(data)
     try:
-        plan = plan_for(server.base, recorded, pages, dims, provinces, accounts)
+        plan = plan_for(server.base, recorded, pages, data, provinces, accounts)
         print(f"  {size}: steps {args.steps} users, {args.measure_s:g} s each once started", flush=True)
         result["steps"] = steps_phase(plan, server, work / size, args.steps, args.measure_s)
     finally:

@@ -17,6 +17,9 @@ from dashboards.views.viewer import Viewer
 from pipelines.config import REPORT_FILE
 
 PATH = "/quality"
+# rendered afresh each time, not kept per published version: it shows the latest refresh's record, which
+# a failed refresh changes without publishing a version
+CACHED = False
 PAGE = "quality"
 
 

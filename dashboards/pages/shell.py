@@ -116,7 +116,10 @@ def render(viewer: Viewer, store: MartStore, page, state: dict) -> tuple:
                                    active=p is page, id=f"nav-{p.PAGE}")) for p in PAGES if viewer.may_see_page(p.PAGE)]
     try:
         if viewer.may_see_page(page.PAGE):
-            body = page.layout(viewer, store, state)
+            # the same address renders the same page for viewers who see the same, until a new version
+            body = (store.recent(viewer, ("layout", page.PAGE, json.dumps(state, sort_keys=True, default=str)),
+                                 lambda: page.layout(viewer, store, state)) if getattr(page, "CACHED", True)
+                    else page.layout(viewer, store, state))
         else:
             body = dbc.Alert(t("not_allowed", lang), color="danger", id="not-allowed")
     except NotPublished:

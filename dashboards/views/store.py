@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,8 @@ import pyarrow.parquet as pq
 
 from dashboards.views.access import restrict
 from dashboards.views.viewer import Refused, Viewer
+
+RECENT_KEPT = 512  # rendered pages kept per published version (a few MB)
 
 
 class NotPublished(RuntimeError):
@@ -63,6 +66,7 @@ class Snapshot:
             self._con.execute(f"create view {mart} as select * from read_parquet('{file}')")
         self._lock = threading.RLock()  # a memoised value may be built from another (a viewer's cut)
         self._memo: dict = {}
+        self._recent: OrderedDict = OrderedDict()
         read = self._read(files)
         self.institutes = read("dim_institutes", [("province_code", "ascending"), ("institute_id", "ascending")])
         self.metrics = read("dim_metrics", [("sort_order", "ascending")])
@@ -105,6 +109,23 @@ class Snapshot:
             return cursor.execute(sql, params or []).df()
         finally:
             cursor.close()
+
+    def recent(self, key, build: Callable[[], object], size: int | None = None):
+        """A value derived from this version that many requests ask for again (a page rendered for an
+        address), kept among the `size` most recently used: bounded, since addresses are the clients' to
+        choose. Built outside the lock — a render takes tens of milliseconds and must not hold up other
+        threads; two requests for the same new key may then both build it."""
+        with self._lock:
+            if key in self._recent:
+                self._recent.move_to_end(key)
+                return self._recent[key]
+        value = build()
+        with self._lock:
+            self._recent[key] = value
+            self._recent.move_to_end(key)
+            while len(self._recent) > (size or RECENT_KEPT):
+                self._recent.popitem(last=False)
+        return value
 
     def cut(self, viewer: Viewer) -> Cut:
         """What the viewer sees of this version, built once per access (dashboards.views.access)."""
@@ -229,6 +250,11 @@ class MartStore:
         manifest = {**snapshot.manifest,
                     "source_files": [f for f in snapshot.manifest.get("source_files", []) if f.get("file") in mine]}
         return Version(snapshot.path, manifest)
+
+    def recent(self, viewer: Viewer, key, build: Callable[[], object]):
+        """A value derived from the current version as `viewer` sees it, kept while often asked for
+        (Snapshot.recent): a new version starts afresh."""
+        return self.snapshot().recent((viewer.access_key, key), build)
 
     def memo(self, viewer: Viewer, key, build: Callable[[], object]):
         """A value derived from the current version's data as `viewer` sees it (option lists, name maps),

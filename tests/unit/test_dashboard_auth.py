@@ -227,3 +227,20 @@ def test_a_login_form_page_carries_a_token_bound_to_its_session(app):
     second.get("/login")
     stolen = second.post("/login", data={"csrf_token": token, "username": "ana", "password": PASSWORD})
     assert stolen.status_code == 400
+
+
+def test_behind_a_proxy_under_a_path_every_address_carries_the_prefix(settings):
+    app = server_app(settings, {"ana": ("analyst", None, None)}, url_prefix="/touyan/")
+    web = app.server.test_client()
+    first = web.get("/touyan/compare?lang=en")
+    assert first.status_code == 302 and first.headers["Location"] == "/touyan/login?next=%2Ftouyan%2Fcompare%3Flang%3Den&lang=en"
+    assert web.get("/touyan/login").status_code == 200
+    response = log_in(web, "ana", prefix="/touyan/", next_path="%2Ftouyan%2Fcompare")
+    assert response.status_code == 302 and response.headers["Location"] == "/touyan/compare"
+    assert "Path=/touyan/" in response.headers["Set-Cookie"]
+    layout = web.get("/touyan/_dash-layout", headers={"Referer": "http://localhost/touyan/compare?lang=en"})
+    text = json.dumps(layout.json, ensure_ascii=False)
+    assert layout.status_code == 200 and '"/touyan/institute?lang=en"' in text and '"/touyan/logout?lang=en"' in text
+    assert '{"page": "compare", "lang": "en"}' in text  # the page the address names, under its prefix
+    assert "/touyan/" in web.get("/touyan/").get_data(as_text=True)  # Dash's own requests go under it too
+    assert web.get("/compare").status_code == 404  # nothing answers outside the prefix

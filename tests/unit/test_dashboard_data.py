@@ -130,3 +130,26 @@ def test_the_watcher_loads_a_new_version_before_it_is_asked_for(marts):
     while store._snapshot.run_id != "r2" and time.monotonic() < deadline:
         time.sleep(0.05)
     assert store._snapshot.run_id == "r2" and warmed == ["r1"]  # loaded without a request; warmed once
+
+
+def test_rendered_pages_are_kept_per_version_and_access_and_bounded(marts, monkeypatch):
+    from dashboards.views import store as store_module
+    from dashboards.views.viewer import EVERYONE, Viewer
+
+    monkeypatch.setattr(store_module, "RECENT_KEPT", 3)
+    publish(marts, "run1", 2024)
+    store = MartStore(marts)
+    built = []
+
+    def recent(viewer, key):
+        return store.recent(viewer, key, lambda: built.append(key) or object())
+
+    first = recent(EVERYONE, "a")
+    assert recent(Viewer(role="analyst", username="another"), "a") is first  # the same access: shared
+    assert recent(Viewer(role="institute", institute_id="FJQI"), "a") is not first  # another: its own
+    recent(EVERYONE, "b")
+    recent(EVERYONE, "a")  # "a" used last: the oldest goes first
+    recent(EVERYONE, "c")
+    assert built == ["a", "a", "b", "c"] and recent(EVERYONE, "a") is first
+    publish(marts, "run2", 2024)  # a new version: nothing kept from the old one
+    assert recent(EVERYONE, "a") is not first and built[-1] == "a"
