@@ -243,4 +243,5 @@ def test_behind_a_proxy_under_a_path_every_address_carries_the_prefix(settings):
     assert layout.status_code == 200 and '"/touyan/institute?lang=en"' in text and '"/touyan/logout?lang=en"' in text
     assert '{"page": "compare", "lang": "en"}' in text  # the page the address names, under its prefix
     assert "/touyan/" in web.get("/touyan/").get_data(as_text=True)  # Dash's own requests go under it too
-    assert web.get("/compare").status_code == 404  # nothing answers outside the prefix
+    outside = web.get("/compare")  # the cookie's path is the prefix: outside it there is no session
+    assert outside.status_code == 302 and outside.headers["Location"].startswith("/touyan/login")
