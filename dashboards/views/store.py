@@ -246,9 +246,16 @@ class MartStore:
         return snapshot.memo((viewer.access_key, "version"), lambda: self._version_for(viewer, snapshot))
 
     def _version_for(self, viewer: Viewer, snapshot: Snapshot) -> Version:
+        """The manifest as a restricted viewer sees it: its institutes' files, the totals over those (the
+        version's totals count every institute's files and rejects), and not the gates' and dbt's
+        records (their failures name rows)."""
         mine = set(self._institute_rows(viewer, "fct_source_files")["source_file"])
-        manifest = {**snapshot.manifest,
-                    "source_files": [f for f in snapshot.manifest.get("source_files", []) if f.get("file") in mine]}
+        files = [f for f in snapshot.manifest.get("source_files", []) if f.get("file") in mine]
+        totals = {"files": len(files), **{key: sum(f.get(key, 0) for f in files)
+                                          for key in ("rows_read", "accepted", "quarantined", "warnings")}}
+        hidden = ("quality_gates", "dbt", "validation_seconds")
+        manifest = {**{k: v for k, v in snapshot.manifest.items() if k not in hidden},
+                    "source_files": files, "totals": totals}
         return Version(snapshot.path, manifest)
 
     def recent(self, viewer: Viewer, key, build: Callable[[], object]):

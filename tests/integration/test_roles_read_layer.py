@@ -270,3 +270,15 @@ def test_pages_each_role_may_open():
     assert all(VIEWERS["institute FJQI"].may_see_page(p) for p in ("overview", "quality"))
     with pytest.raises(ValueError):
         Viewer("institute")  # an institute viewer without its institute would see everything
+
+
+def test_a_restricted_viewer_s_manifest_counts_its_own_files_only(store):
+    everyone = store.version(EVERYONE).manifest
+    for name, viewer in VIEWERS.items():
+        if viewer.access_key is None:
+            continue
+        manifest = store.version(viewer).manifest
+        files = manifest["source_files"]
+        assert manifest["totals"]["files"] == len(files) < everyone["totals"]["files"], name
+        assert manifest["totals"]["quarantined"] == sum(f["quarantined"] for f in files), name
+        assert "quality_gates" not in manifest and "dbt" not in manifest, name
