@@ -109,6 +109,7 @@ def cases(store: MartStore, viewer: Viewer) -> dict:
         "report.institute_source_files": lambda: report.institute_source_files(viewer, store, own),
         "store.version": lambda: store.version(viewer),
         "store.memo": lambda: store.memo(viewer, "test", lambda: store.institutes(viewer)),
+        "store.recent": lambda: store.recent(viewer, "test", lambda: store.institutes(viewer)),
         "store.check_institute": lambda: store.check_institute(viewer, own),
         "store.institutes": lambda: store.institutes(viewer),
         "store.metrics": lambda: store.metrics(viewer),
