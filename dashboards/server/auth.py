@@ -214,11 +214,12 @@ def _login_required(prefix: str, login_path: str):
 
 def _safe_next(target: str | None, prefix: str, lang: str) -> str:
     """Where to go after the login: the page asked for, when it is a path of this app (never another
-    site: no scheme, no host, no '//' or backslash tricks); else the overview."""
+    site: no scheme, no host, no '//', backslash or whitespace tricks — browsers drop a tab or newline
+    from "/\t/evil.example", leaving "//evil.example"); else the overview."""
     if target:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith(prefix) and "\\" not in target \
-                and not target.startswith("//"):
+                and not target.startswith("//") and not any(c.isspace() or ord(c) < 32 for c in target):
             return target
     return f"{prefix}?lang={lang}"
 

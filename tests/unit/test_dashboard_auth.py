@@ -74,7 +74,7 @@ def test_the_cookie_is_secure_when_the_request_came_over_https(settings):
 
 
 @pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)",
-                                    "evil.example"])
+                                    "evil.example", "/\t/evil.example", "/\n/evil.example", "/ /evil.example"])
 def test_after_the_login_you_are_never_sent_to_another_site(app, target):
     from urllib.parse import quote
 
