@@ -110,8 +110,10 @@ def wait_for_query(page: Page, *parts: str) -> None:
                              timeout=60_000)  # the machine may be busy
 
 
-def figure_title(page: Page, name: str) -> str:
-    return page.locator(f"[id*='\"figure\":\"{name}\"'] .gtitle").first.text_content()
+def expect_title(page: Page, name: str, text: str | re.Pattern) -> None:
+    """The figure's title becomes `text`: a control's callback may still be on its way when the page looks
+    idle (a busy machine), so wait for it rather than read it once."""
+    expect(page.locator(f"[id*='\"figure\":\"{name}\"'] .gtitle").first).to_have_text(text, timeout=60_000)
 
 
 @pytest.mark.parametrize("name", list(PAGES))
@@ -125,19 +127,19 @@ def test_every_page_loads_without_console_errors(watched, name):
 
 def test_changing_institute_metric_and_year_changes_the_figures(watched):
     page = watched.open("/institute?institute=FJQI&metric=prj_initiated")
-    assert figure_title(page, "trend") == "新立项项目数 · 福建省产品质量检验研究院"
+    expect_title(page, "trend", "新立项项目数 · 福建省产品质量检验研究院")
     watched.choose("institute-id", "浙江省质量科学研究院")
-    assert figure_title(page, "trend") == "新立项项目数 · 浙江省质量科学研究院"
+    expect_title(page, "trend", "新立项项目数 · 浙江省质量科学研究院")
     watched.choose("institute-metric", "志愿服务时长")
-    assert figure_title(page, "trend") == "志愿服务时长 · 浙江省质量科学研究院"
+    expect_title(page, "trend", "志愿服务时长 · 浙江省质量科学研究院")
     wait_for_query(page, "institute=ZJQS", "metric=vol_hours")
     watched.choose("institute-record-year", "2019")
     table = page.locator("[id*='\"table\":\"records\"'] table")
     assert "volunteer_hours/" in table.inner_text() and "2019-" in table.inner_text()
     compare = watched.open("/compare?metric=prj_initiated&year_a=2024&year_b=2023")
-    assert figure_title(compare, "side_by_side") == "新立项项目数 · 2024 vs 2023"
+    expect_title(compare, "side_by_side", "新立项项目数 · 2024 vs 2023")
     watched.choose("compare-year-a", "2019")
-    assert figure_title(compare, "side_by_side") == "新立项项目数 · 2019 vs 2023"
+    expect_title(compare, "side_by_side", "新立项项目数 · 2019 vs 2023")
     assert watched.errors == []
 
 
@@ -147,7 +149,7 @@ def test_the_language_switch_changes_the_labels(watched):
     page.click("#lang-toggle")
     expect(page.locator("#nav-overview")).to_have_text("Overview", timeout=60_000)  # the machine may be busy
     watched.settle()
-    assert figure_title(page, "side_by_side").startswith("IP total · ")
+    expect_title(page, "side_by_side", re.compile(r"^IP total · "))
     wait_for_query(page, "lang=en")
     assert watched.errors == []
 
@@ -162,7 +164,7 @@ def test_a_copied_url_restores_the_view(watched, browser, server):
         restored = other.page
         restored.goto(copied)
         other.settle()
-        assert figure_title(restored, "trend") == "发布标准数 · 福建省标准化研究院"
+        expect_title(restored, "trend", "发布标准数 · 福建省标准化研究院")
         assert restored.locator("#institute-record-year").inner_text().strip() == "2020"
         assert restored.url == copied
     finally:
@@ -205,7 +207,7 @@ def test_the_app_keeps_answering_while_a_refresh_publishes(watched, server):
     def pick(turn: int) -> None:
         year = years[turn % len(years)]
         watched.choose("compare-year-a", year)
-        assert figure_title(page, "side_by_side") == f"新立项项目数 · {year} vs 2023"
+        expect_title(page, "side_by_side", f"新立项项目数 · {year} vs 2023")
 
     threading.Thread(target=run, daemon=True).start()
     turns = 0
