@@ -156,9 +156,11 @@ def share(rows: pd.DataFrame, lang: str) -> go.Figure:
                    axes={"xaxis": {"dtick": 1}, "yaxis": {"tickformat": ".0%", "rangemode": "tozero"}})
 
 
-def side_by_side(rows: pd.DataFrame, metric: dict, lang: str, year_a: int, year_b: int) -> go.Figure:
-    """Institutes side by side, one year against another, with the group average as a reference line.
-    `rows`: institute, value_a, value_b."""
+def side_by_side(rows: pd.DataFrame, metric: dict, lang: str, year_a: int, year_b: int,
+                 group_mean: float | None = None) -> go.Figure:
+    """Institutes side by side, one year against another, with the group's average in year a (the
+    published one, fct_group_metric_year.institute_mean: a viewer may see fewer institutes than it
+    averages) as a reference line when given. `rows`: institute, value_a, value_b."""
     if rows.empty:
         return empty(t("no_data", lang))
     name = metric["name_zh" if lang == "zh" else "name_en"]
@@ -168,9 +170,9 @@ def side_by_side(rows: pd.DataFrame, metric: dict, lang: str, year_a: int, year_
              "marker": {"color": COLORS["last"]}},
             {"type": "bar", "x": institutes, "y": _values(rows["value_a"]), "name": str(year_a),
              "marker": {"color": COLORS["this"]}}]
-    mean = rows["value_a"].mean()
+    mean = group_mean
     extra = {}
-    if pd.notna(mean):
+    if mean is not None and pd.notna(mean):
         extra["shapes"] = [{"type": "line", "line": {"color": COLORS["mean"], "dash": "dot"},
                             "x0": 0, "x1": 1, "xref": "x domain", "y0": mean, "y1": mean, "yref": "y"}]
         extra["annotations"] = [{"text": f"{t('group_mean', lang)} {fmt_number(mean, lang)}", "showarrow": False,

@@ -42,7 +42,8 @@ def content(viewer: Viewer, store: MartStore, d: dict, lang: str) -> tuple:
     """The four figures (FIGURE_NAMES' order) and the page's URL state."""
     metric = metric_meta(viewer, store, d["metric"])
     rows, this_year = views.frames(viewer, store, d, lang)
-    return (figures.side_by_side(views.pair(rows, d["year_a"], d["year_b"]), metric, lang, d["year_a"], d["year_b"]),
+    return (figures.side_by_side(views.pair(rows, d["year_a"], d["year_b"]), metric, lang, d["year_a"], d["year_b"],
+                                 views.group_mean(viewer, store, d)),
             figures.yoy_ranked(this_year, lang), figures.count_vs_intensity(this_year, metric, lang),
             figures.rank_heatmap(rows, lang), {"lang": lang, **d})
 

@@ -100,8 +100,9 @@ class FigurePlan:
             span_state = self._state(group="all", metric=metric_id, year=self._span())
             specs += [
                 FigureSpec(GROUP, f"compare-side_by_side-{metric_id}", name,
-                           build=lambda f=frames, meta=meta: figures.side_by_side(
-                               compare.pair(f()[0], year_a, year_b), meta, self.lang, year_a, year_b),
+                           build=lambda f=frames, meta=meta, d=d: figures.side_by_side(
+                               compare.pair(f()[0], year_a, year_b), meta, self.lang, year_a, year_b,
+                               compare.group_mean(self.viewer, self.store, d)),
                            stamp=self._stamp(pair_state)),
                 FigureSpec(GROUP, f"compare-yoy_ranked-{metric_id}", name,
                            build=lambda f=frames: figures.yoy_ranked(f()[1], self.lang),

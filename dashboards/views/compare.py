@@ -36,3 +36,11 @@ def pair(rows: pd.DataFrame, year_a: int, year_b: int) -> pd.DataFrame:
     def values(year: int) -> np.ndarray:
         return rows[rows["year"] == year].set_index("institute")["value"].reindex(institutes).to_numpy()
     return pd.DataFrame({"institute": institutes, "value_a": values(year_a), "value_b": values(year_b)})
+
+
+def group_mean(viewer: Viewer, store: MartStore, d: dict) -> float | None:
+    """The group's institute average of the metric in year a as published (fct_group_metric_year), when
+    the viewer may see that group's figures; None otherwise."""
+    rows = store.group_metric_years(viewer, d["group"], d["metric"])
+    row = rows.loc[rows["year"] == d["year_a"], "institute_mean"]
+    return None if row.empty or pd.isna(row.iloc[0]) else float(row.iloc[0])

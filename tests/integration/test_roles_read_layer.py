@@ -84,6 +84,7 @@ def cases(store: MartStore, viewer: Viewer) -> dict:
         "common.institute_name": lambda: [common.institute_name(viewer, store, own, lang) for lang in ("zh", "en")],
         "compare.defaults": lambda: d,
         "compare.frames": lambda: [compare.frames(viewer, store, {**d, "group": g}, "zh") for g in groups],
+        "compare.group_mean": lambda: [compare.group_mean(viewer, store, {**d, "group": g}) for g in groups],
         "definitions.definitions": lambda: definitions.definitions(viewer, store, state),
         "institute.defaults": lambda: institute.defaults(viewer, store, state),
         "institute.series": lambda: [institute.series(viewer, store, own, m) for m in ("vol_hours", "ip_total")],
@@ -283,3 +284,14 @@ def test_a_restricted_viewer_s_manifest_counts_its_own_files_only(store):
         assert manifest["totals"]["files"] == len(files) < everyone["totals"]["files"], name
         assert manifest["totals"]["quarantined"] == sum(f["quarantined"] for f in files), name
         assert "quality_gates" not in manifest and "dbt" not in manifest, name
+
+
+def test_the_compare_page_s_average_is_the_group_s_not_the_viewer_s_institutes(store):
+    """An institute sees itself alone on the compare page; the reference line is still the group's
+    published average where the group may be shown to it — never the mean of what it sees."""
+    d = {"metric": "prj_initiated", "year_a": store.years(EVERYONE)[-1], "group": "all"}
+    published = compare.group_mean(EVERYONE, store, d)
+    own = store.institute_metric_years(VIEWERS["institute FJQI"], metric_id="prj_initiated", years=[d["year_a"]])
+    assert compare.group_mean(VIEWERS["institute FJQI"], store, d) == published != own["value"].iloc[0]
+    hidden = {**d, "group": "inspection"}  # FJQI's peer group: one other institute
+    assert compare.group_mean(VIEWERS["institute FJQI"], store, hidden) is None

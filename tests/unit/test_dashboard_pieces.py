@@ -60,11 +60,13 @@ def test_rank_heatmap_shows_n_of_N():
     assert [list(row) for row in heat.text] == [["1/2", "2/2"], ["2/2", "1/2"]]
 
 
-def test_side_by_side_draws_the_group_average_of_the_year():
+def test_side_by_side_draws_the_group_average_it_is_given():
     rows = pd.DataFrame({"institute": ["A", "B"], "value_a": [10.0, 30.0], "value_b": [5.0, 6.0]})
-    fig = figures.side_by_side(rows, METRIC, "zh", 2024, 2023)
+    fig = figures.side_by_side(rows, METRIC, "zh", 2024, 2023, group_mean=25.0)  # a group larger than A and B
     assert [bar.name for bar in fig.data] == ["2023", "2024"]
-    assert fig.layout.shapes[0].y0 == 20.0 and "组内平均 20" in fig.layout.annotations[0].text
+    assert fig.layout.shapes[0].y0 == 25.0 and "组内平均 25" in fig.layout.annotations[0].text
+    hidden = figures.side_by_side(rows, METRIC, "zh", 2024, 2023, group_mean=None)  # not the viewer's to see
+    assert not hidden.layout.shapes and not hidden.layout.annotations
 
 
 def test_count_vs_intensity_labels_each_institute():
