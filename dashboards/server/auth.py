@@ -28,7 +28,7 @@ import flask
 import flask_login
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import CSRFError, validate_csrf
+from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -167,6 +167,11 @@ def server_mode(app, settings: Settings, rules: dict) -> AccountStore:
             flask_login.login_user(SessionUser(account))
             flask.session.permanent = True
             flask.session["login_at"] = time.time()
+            # the logout form's CSRF secret, made now: made later by the layout it would be in that one
+            # response's cookie only, and a request sent beside it (Dash asks for the layout and the
+            # dependencies at once) would write back the session without it — logout then refused
+            flask.g.pop("csrf_token", None)  # Flask-WTF keeps the request's token here: a new one for the new session
+            generate_csrf()
             return flask.redirect(_safe_next(flask.request.args.get("next"), prefix, lang))
         return _login_page(form, lang, None, accounts, 200)
 

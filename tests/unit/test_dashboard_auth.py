@@ -245,3 +245,16 @@ def test_behind_a_proxy_under_a_path_every_address_carries_the_prefix(settings):
     assert "/touyan/" in web.get("/touyan/").get_data(as_text=True)  # Dash's own requests go under it too
     outside = web.get("/compare")  # the cookie's path is the prefix: outside it there is no session
     assert outside.status_code == 302 and outside.headers["Location"].startswith("/touyan/login")
+
+
+def test_logout_works_whichever_of_the_page_s_first_requests_answers_last(app):
+    """Dash asks for the layout and its dependencies at once, both with the cookie of the login; the
+    answer that arrives last sets the browser's cookie. The logout form's token (in the layout) must hold
+    with either cookie."""
+    web = logged_in(app, "ana")
+    after_login = web.get_cookie("touyan_session").value
+    layout = web.get("/_dash-layout", headers={"Referer": "http://localhost/"}).json
+    web.set_cookie("touyan_session", after_login)  # the dependencies' answer, sent with the login's cookie,
+    assert web.get("/_dash-dependencies").status_code == 200  # arrives last and sets its cookie
+    response = web.post("/logout", data={"csrf_token": _find_value(layout, "csrf_token")})
+    assert response.status_code == 302 and web.get("/_dash-layout").status_code == 401
