@@ -133,7 +133,8 @@ class _Instructions:
 
     def line(self, zh: str, en: str = "", fmt=None) -> None:
         self.sheet.merge_range(self.row, 0, self.row, 6, f"{zh}\n{en}" if en else zh, fmt or self.wrap)
-        self.sheet.set_row(self.row, 36 if en else 20)
+        lines = -(-len(zh) // 70) + (-(-len(en) // 130) if en else 0)  # the merged cell is ~70 CJK characters wide
+        self.sheet.set_row(self.row, 16 * lines + 4)
         self.row += 1
 
     def table_row(self, cells: list, fmt=None) -> None:
@@ -162,8 +163,10 @@ class _Instructions:
                       "A last row headed 合计 (total) may follow; its totals must equal the sum of the rows above "
                       "(a warning otherwise) and it is not counted as data.")
         if self.institute:
-            self.line(f"本模板为「{self.institute.name_zh}」（{self.institute.institute_id}）生成：单位只能填写本单位。",
-                      f"This template is for {self.institute.name_zh} ({self.institute.institute_id}) only.")
+            self.line(f"本模板为「{self.institute.name_zh}」（{self.institute.institute_id}）生成：单位只能填写本单位；"
+                      "第 2 行已填好，其余各行请从下拉列表选择或向下复制。",
+                      f"This template is for {self.institute.name_zh} ({self.institute.institute_id}) only: row 2 has "
+                      "its name; pick it from the dropdown, or copy it down, for the other rows.")
         self.row += 1
         self.table_row(["列名", "Column", "必填 Required", "格式 Format", "规则", "Rule", "示例 Example"], self.bold)
         example = self.example()
