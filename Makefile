@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_COMPILE_BYTECODE := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: help setup system-deps demo ingest refresh docs dashboard serve report test lint format bench bundle vendor-assets clean
+.PHONY: help setup system-deps demo ingest refresh docs templates dashboard serve report test lint format bench bundle vendor-assets clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,6 +41,11 @@ refresh: $(VENV)/.synced ## ingest → quality gate → dbt build → quality ga
 
 docs: $(VENV)/.synced ## dbt docs (lineage, column definitions) into data/dbt/target/index.html
 	$(PY) -m pipelines docs
+
+# make templates [INSTITUTE=FJQI] [OUT=folder] — INSTITUTE: an id of the register (data/raw/institutes/), whose
+# name the templates are filled with, written to data/templates/<INSTITUTE>/; OUT: another folder
+templates: $(VENV)/.synced ## submission templates (.xlsx per dataset: headers, formats, dropdowns, instructions) into data/templates/
+	$(PY) -m pipelines templates $(if $(INSTITUTE),--institute $(INSTITUTE)) $(if $(OUT),--out $(OUT))
 
 dashboard: setup ## set up, refresh if nothing is published yet, serve the app on 127.0.0.1:8050 (development mode: no login, this machine only)
 	@if [ ! -e data/marts/current/manifest.json ]; then $(PY) -m pipelines refresh; fi

@@ -1,9 +1,10 @@
-"""Command line: `python -m pipelines ingest | refresh | demo | docs | stop-workers`. Parses options
+"""Command line: `python -m pipelines ingest | refresh | demo | docs | templates | stop-workers`. Parses options
 and calls the service modules. The commands that write the data folder hold its lock (pipelines/lock.py)."""
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from pipelines.config import Settings
 from pipelines.errors import FileError
@@ -22,6 +23,11 @@ def main(argv: list[str] | None = None) -> int:
                               "published version has some: the data is meant to be withdrawn")
     docs = sub.add_parser("docs", help="generate dbt docs (the lineage and column definitions of the marts)")
     docs.add_argument("--serve", action="store_true", help="also serve them on 127.0.0.1:8080")
+    templates = sub.add_parser("templates", help="write the submission templates (.xlsx, one per dataset) to "
+                                                 "data/templates/")
+    templates.add_argument("--institute", metavar="ID", help="for this institute of the register: its name "
+                                                             "filled in, in data/templates/<ID>/")
+    templates.add_argument("--out", metavar="DIR", type=Path, help="another folder than data/templates/")
     for writer in (*writers, refresh, docs):
         writer.add_argument("--wait", action="store_true",
                             help="if another command is writing the data folder (a refresh, say), wait for it")
@@ -34,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         stopped = stop_all(settings.runtime_dir)
         print(f"Stopped {len(stopped)} idle worker process(es) {stopped or ''}".rstrip())
         return 0
+    if args.command == "templates":  # writes only its own folder, never what a refresh reads: no lock
+        return _templates(settings, args.institute, args.out)
     from pipelines.lock import DataFolderBusy, write_lock
 
     try:
@@ -70,6 +78,21 @@ def _demo(settings: Settings) -> int:
         print(f"Demo data not written.\n{e.render()}", file=sys.stderr)
         return 2
     print(f"Demo data written to {settings.raw_dir} ({len(planted)} rows planted for quarantine)")
+    return 0
+
+
+def _templates(settings: Settings, institute: str | None, out: Path | None) -> int:
+    from pipelines.templates import UnknownInstitute, write_all
+
+    try:
+        written = write_all(settings, out, institute)
+    except FileError as e:
+        print(f"Templates not written: the institute register cannot be read.\n{e.render()}", file=sys.stderr)
+        return 2
+    except UnknownInstitute as e:
+        print(f"Templates not written.\n{e}", file=sys.stderr)
+        return 2
+    print(f"{len(written)} templates written to {written[0].parent}")
     return 0
 
 

@@ -112,6 +112,11 @@ class Settings:
         return self.data_dir / "raw"
 
     @property
+    def templates_dir(self) -> Path:
+        """Where `make templates` writes the submission templates (data/templates/)."""
+        return self.data_dir / "templates"
+
+    @property
     def warehouse(self) -> Path:
         return self.data_dir / "warehouse.duckdb"
 
