@@ -70,6 +70,11 @@ def _data_sheet(book, sheet, contract: Contract, columns: list[TemplateColumn], 
             sheet.write_string(1, c, own[col.column.name][0], cell_format)
     sheet.set_row(0, 22)
     sheet.freeze_panes(1, 0)
+    # printed for checking before sending: landscape, every column on one page's width, the headers on each page
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
 
 
 def _validation(col: TemplateColumn, lists: dict[str, str], register: list[Institute],

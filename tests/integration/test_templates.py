@@ -316,3 +316,13 @@ def test_a_template_saved_by_libreoffice_is_read_the_same(data, demo, tmp_path):
         log = data.log(f"{dataset}/报送.xlsx")
         assert (log["rows_read"], log["accepted"], log["rejected"]) == (count, count, 0), dataset
         assert data.rejects(dataset) == []
+
+
+def test_a_template_prints_on_a4_landscape_every_column_on_one_page_width(data, tmp_path):
+    for path in write_all(data.settings, tmp_path / "out"):
+        sheet = openpyxl.load_workbook(path).worksheets[0]
+        assert sheet.page_setup.orientation == "landscape" and str(sheet.page_setup.paperSize) == "9", path.name
+        # one page wide (1 is the file format's default, which xlsxwriter leaves out), as many pages long as needed
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth in (None, 1, "1"), path.name
+        assert str(sheet.page_setup.fitToHeight) == "0", path.name
+        assert sheet.print_title_rows.replace("$", "") == "1:1", path.name  # the header row on every page
