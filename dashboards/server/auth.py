@@ -299,14 +299,15 @@ def _callback_event(body: dict) -> tuple[str, dict] | None:
     """("page_view", …) for the router's callback, ("export", …) for a download; None for the others."""
     output = body.get("output", "")
     states = {f"{s.get('id')}.{s.get('property')}": s.get("value") for s in body.get("state", []) if isinstance(s, dict)}
+    query = (states.get("url.search") or "").lstrip("?")
     if output.startswith("..page.children..."):
-        return "page_view", {"page": states.get("url.pathname"), "query": (states.get("url.search") or "").lstrip("?")}
-    if output.endswith("-file\"}.data") or '"type":"figure-file"' in output or '"type":"table-file"' in output:
+        return "page_view", {"page": states.get("url.pathname"), "query": query}
+    if output.endswith('-file"}.data'):  # the downloads' outputs: {"figure":["MATCH"],"type":"figure-file"}.data
         trigger = next(iter(body.get("changedPropIds", [])), "")
         try:
             button = json.loads(trigger.rsplit(".", 1)[0])
         except ValueError:
             button = {}
         return "export", {"what": button.get("figure") or button.get("table"), "format": button.get("fmt"),
-                          "query": (states.get("url.search") or "").lstrip("?")}
+                          "query": query}
     return None

@@ -34,6 +34,7 @@ def exported(web, kind: str, name: str, fmt: str) -> bytes:
                         json=download(kind, name, fmt, formats, [dependency("url", "search", ADDRESS)]))
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     (file,) = [output["data"] for output in response.json["response"].values()]
+    response.close()  # as a server does once it is sent: the audit is written then
     return base64.b64decode(file["content"])
 
 
@@ -67,3 +68,23 @@ def test_development_mode_and_a_server_with_watermarks_off_mark_nothing(settings
         assert "新立项项目数" in svg and f"{who} ·" not in svg
         assert who not in pdf_text(exported(web, "figure", "trend", "pdf"))
         assert xlsx_marks(exported(web, "table", "records", "xlsx")) == (None, None, None)
+
+
+def test_every_export_is_audited_with_what_format_and_filters(settings):
+    import json
+    import time
+
+    from dashboards.accounts.store import AccountStore
+
+    web = logged_in(server_app(settings, {"auditee": ("analyst", None, None)}), "auditee")
+    exported(web, "figure", "trend", "svg")
+    exported(web, "table", "records", "csv")
+    for _ in range(50):  # written once each response is closed (after it is sent)
+        with AccountStore(settings) as accounts:
+            events = [json.loads(e.detail) for e in accounts.audit_events() if e.username == "auditee" and e.event == "export"]
+        if len(events) == 2:
+            break
+        time.sleep(0.1)
+    query = ADDRESS.lstrip("?")
+    assert events == [{"what": "trend", "format": "svg", "query": query},
+                      {"what": "records", "format": "csv", "query": query}]
