@@ -64,9 +64,19 @@ class Contract:
     rules: tuple[Rule, ...] = ()
     total_columns: tuple[str, ...] = ()  # numeric columns a 合计 row is checked against
     extra: dict[str, str] = field(default_factory=dict)  # derived output column → SQL expression
+    # The year a row counts for, for online submission (one institute, one dataset, one year): the column
+    # a message names and SQL over the parsed row. None: the dataset is not submitted through the portal.
+    reporting_year: tuple[str, str] | None = None
+    # The figure a submission is compared with last year's by (the upload check): its name in Chinese and
+    # English and SQL aggregating the loaded rows of one institute-year. None: no cross-year comparison.
+    figure: tuple[str, str, str] | None = None
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
+
+    @property
+    def institute_column(self) -> str:
+        return next(c.name for c in self.columns if c.kind == "institute")
 
     @property
     def required(self) -> list[Column]:

@@ -41,4 +41,6 @@ CONTRACT = Contract(
              "{number} is listed by more than one institute (co-owned; counted once in group totals)",
              severity="W"),
     ),
+    reporting_year=("grant_date", "year(coalesce(grant_date, app_date))"),
+    figure=("授权（登记）件数", "items granted or registered", "count(*) filter (where grant_date is not null)"),
 )

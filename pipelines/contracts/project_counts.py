@@ -36,4 +36,6 @@ CONTRACT = Contract(
     ),
     key=("institute", "year", "level", "funder", "stage", "evaluation"),
     total_columns=("count",),
+    reporting_year=("year", "year"),
+    figure=("项目数", "projects", "sum(count)"),
 )

@@ -19,4 +19,6 @@ CONTRACT = Contract(
              "technical staff {tech_staff} exceeds staff total {staff_total}", severity="W"),
     ),
     total_columns=("staff_total",),
+    reporting_year=("year", "year"),
+    figure=("职工总数", "staff total", "sum(staff_total)"),
 )

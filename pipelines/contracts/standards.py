@@ -31,4 +31,6 @@ CONTRACT = Contract(
              "{std_no} 是其他省份的地方标准", "{std_no} is a local standard of another province",
              severity="W"),
     ),
+    reporting_year=("publish_date", "year(publish_date)"),
+    figure=("标准数", "standards", "count(*)"),
 )

@@ -20,4 +20,6 @@ CONTRACT = Contract(
              severity="W"),
     ),
     total_columns=("hours",),
+    reporting_year=("date", 'year("date")'),
+    figure=("服务时长（小时）", "hours of service", "sum(hours)"),
 )

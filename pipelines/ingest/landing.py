@@ -10,6 +10,7 @@ from pipelines.contracts import Contract
 from pipelines.id_numbers import mask_ids
 from pipelines.ingest.csv_reader import land_csv
 from pipelines.ingest.files import LandedSheet, ReadFile, file_digest, sniff_format
+from pipelines.ingest.portal import portal_file
 from pipelines.ingest.prefetch import Prefetch
 from pipelines.ingest.sql_functions import sql_str
 from pipelines.ingest.workbook_reader import land_excel, read_workbook
@@ -117,7 +118,22 @@ def provenance_sql(con, dataset: str, sheets: list[tuple[int, str, str, str]]) -
         cases = " ".join(f"when {key} then {sql_str(row[field])}{typed}" for key, *row in sheets)
         return f"case l._ord >> 32 {cases} end" if cases else f"null{typed}"
     return (f"{pick(0)} as source_file, {pick(1)} as source_sheet, l._ord & 4294967295 as source_row, "
-            f"{pick(2)} as file_sha256")
+            f"{pick(2)} as file_sha256, {_portal_sql(sheets)}")
+
+
+def _portal_sql(sheets: list[tuple[int, str, str, str]]) -> str:
+    """The institute and year a row's file stands for when it is a portal file (portal.py), as SQL over
+    the row: nulls (constants, which cost nothing) for the files of the drop folder."""
+    stands_for = {key: portal_file(rel) for key, rel, *_ in sheets}
+    if not any(stands_for.values()):
+        return "null::varchar as _portal_institute, null::integer as _portal_year"
+    if len(set(stands_for.values())) == 1:
+        found = next(iter(stands_for.values()))
+        return f"{sql_str(found.institute_id)} as _portal_institute, {found.year} as _portal_year"
+    institutes = " ".join(f"when {key} then {sql_str(p.institute_id)}" for key, p in stands_for.items() if p)
+    years = " ".join(f"when {key} then {p.year}" for key, p in stands_for.items() if p)
+    return (f"case l._ord >> 32 {institutes} end as _portal_institute, "
+            f"(case l._ord >> 32 {years} end)::integer as _portal_year")
 
 
 def nul_sql(landed: list[tuple[str, ReadFile]]) -> str:

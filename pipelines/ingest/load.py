@@ -3,7 +3,7 @@ files (landing.py), and writes raw.<dataset> (accepted rows with provenance), ra
 rows with their reason), raw.warnings and raw.load_log. For every file, rows read = accepted + rejected."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -13,6 +13,8 @@ import pyarrow as pa
 from pipelines.contracts import Contract
 from pipelines.ingest.files import ReadFile
 from pipelines.ingest.landing import landing_view, nul_sql, provenance_sql, text_type
+from pipelines.ingest.portal import FOLDER as PORTAL
+from pipelines.ingest.portal import coverage
 from pipelines.ingest.sql_functions import ID_HASHED_WARNING, IDS_HASHED, sql_str
 from pipelines.ingest.validate import FIRST_LATER_STATUS, FIRST_PROBLEM, STATUS_BLANK, STATUS_TOTAL, Compiled
 
@@ -49,6 +51,9 @@ class FileStats:
     warnings: int
     blank_rows: int
     total_rows: int
+    # rows of the drop folder set aside: their institute-year is a portal file's (portal.py), as
+    # "<count> rows of <institute> <year>: <portal file>"
+    superseded: list[str] = field(default_factory=list)
 
 
 class CountMismatch(AssertionError):
@@ -125,12 +130,13 @@ def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], sa
     hashed_before = IDS_HASHED.count
     provenance = _parse_into(con, compiled, landed, staged)
     hashed = IDS_HASHED.count > hashed_before  # an ID number was replaced in a text cell
+    superseded = _set_aside_superseded(con, contract, staged, [rel for rel, _ in landed])
     _describe_problems(con, compiled, staged, provenance)
     if ds == "institutes":
         _flag_alias_conflicts(con, staged)
     _flag_duplicates(con, contract, compiled, staged)
-    _write_issues(con, contract, compiled, staged, hashed)
-    stats = _file_stats(con, contract, landed, staged)
+    _write_issues(con, contract, compiled, staged, hashed, set(superseded))
+    stats = _file_stats(con, contract, landed, staged, superseded)
     con.execute(f"delete from {staged} where _status is not null")
     keep = [*compiled.outputs, *PROVENANCE]
     for (column,) in con.execute(f"select column_name from (describe {staged})").fetchall():
@@ -155,6 +161,28 @@ def _create_empty(con, compiled: Compiled, staged: str) -> None:
     provenance = provenance_sql(con, compiled.contract.dataset, [])
     con.execute(f"create or replace table {staged} as select {columns} "
                 f"from ({compiled.status_query(landing, provenance, PROVENANCE)})")
+
+
+def _set_aside_superseded(con, contract: Contract, staged: str, rels: list[str]) -> dict[str, list[str]]:
+    """Rows of drop-folder files whose institute-year is a portal file's are deleted from `staged` before
+    anything else looks at them (not counted as read, not checked for duplicates: the portal file is the
+    whole of that institute-year). Returns, per file that lost rows, what was set aside and why."""
+    covered = coverage(rels)
+    if not covered or not contract.reporting_year:
+        return {}
+    institute, year = f'cast("{contract.institute_column}" as varchar)', contract.reporting_year[1]
+    years = ", ".join(sorted({str(y) for _, y in covered}))
+    pairs = ", ".join(sql_str(f"{i}|{y}") for i, y in covered)
+    where = (f"(_status is null or _status >= {FIRST_PROBLEM}) and ({year}) in ({years}) "
+             f"and not starts_with(cast(source_file as varchar), {sql_str(contract.dataset + '/' + PORTAL + '/')}) "
+             f"and concat({institute}, '|', {year}) in ({pairs})")
+    counts = con.execute(f"select cast(source_file as varchar), {institute}, {year}, count(*) from {staged} "
+                         f"where {where} group by all order by all").fetchall()
+    con.execute(f"delete from {staged} where {where}")
+    superseded: dict[str, list[str]] = {}
+    for rel, inst, yr, n in counts:
+        superseded.setdefault(rel, []).append(f"{n} rows of {inst} {yr}: {covered[(inst, yr)]}")
+    return superseded
 
 
 def _parse_into(con, compiled: Compiled, landed: list[tuple[str, ReadFile]], staged: str) -> str:
@@ -243,7 +271,10 @@ def _register_repeated_hashes(con, staged: str, key: str) -> None:
     con.register("repeated_hashes", pa.table({"h": pa.array(repeated, pa.uint64())}))
 
 
-def _write_issues(con, contract: Contract, compiled: Compiled, staged: str, hashed: bool = True) -> None:
+def _write_issues(con, contract: Contract, compiled: Compiled, staged: str, hashed: bool = True,
+                  partial: set[str] = frozenset()) -> None:
+    """Quarantined rows and warnings. `partial`: files some of whose rows were set aside (superseded):
+    their 合计 rows are not checked against the rows left."""
     ds = contract.dataset
     con.execute(f"""
         insert into raw.rejects
@@ -286,10 +317,16 @@ def _write_issues(con, contract: Contract, compiled: Compiled, staged: str, hash
             left join headers h on h.source_file = t.source_file and h.source_sheet = t.source_sheet
                                and h.column_name = {sql_str(column)}
             where t._status = {STATUS_TOTAL} and t."{column}" is not null and t."{column}" is distinct from coalesce(d.total, 0)
+              and cast(t.source_file as varchar) not in (select unnest({_sql_list(partial)}::varchar[]))
         """)
 
 
-def _file_stats(con, contract: Contract, landed: list[tuple[str, ReadFile]], staged: str) -> list[FileStats]:
+def _sql_list(texts) -> str:
+    return "[" + ", ".join(sql_str(t) for t in sorted(texts)) + "]"
+
+
+def _file_stats(con, contract: Contract, landed: list[tuple[str, ReadFile]], staged: str,
+                superseded: dict[str, list[str]]) -> list[FileStats]:
     ds = contract.dataset
     counts = {row[0]: row[1:] for row in con.execute(f"""
         select source_file,
@@ -306,7 +343,10 @@ def _file_stats(con, contract: Contract, landed: list[tuple[str, ReadFile]], sta
         if rows_read != accepted + rejected:
             raise CountMismatch(f"{rel}: rows read {rows_read} != accepted {accepted} + rejected {rejected}")
         notes = list(read.notes)
-        if rows_read == 0:
+        set_aside = superseded.get(rel, [])
+        if set_aside:
+            notes.append("set aside, the portal submission is the whole of that institute-year: " + "; ".join(set_aside))
+        if rows_read == 0 and not set_aside:
             notes.append("no data rows below the header")
         con.execute(
             "insert into raw.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -316,5 +356,5 @@ def _file_stats(con, contract: Contract, landed: list[tuple[str, ReadFile]], sta
              "; ".join(c for s in read.sheets for c in s.ignored_columns), "; ".join(notes)],
         )
         stats.append(FileStats(rel, ds, read.file_format, read.encoding, rows_read, accepted, rejected, warnings,
-                               blank, totals))
+                               blank, totals, set_aside))
     return stats

@@ -73,6 +73,17 @@ def discover(raw_dir: Path, on_link: Callable[[str], None] | None = None) -> dic
     return found
 
 
+def dataset_files(raw_dir: Path, dataset: str) -> list[Path]:
+    """The files of one dataset folder, as discover lists them (for the upload check, which needs the
+    register but must not fail on a misplaced file elsewhere in data/raw/)."""
+    folder = raw_dir / dataset
+    if not folder.is_dir():
+        return []
+    root = Path(os.path.realpath(folder if folder.is_symlink() else raw_dir))
+    return list(_walk(folder, raw_dir, root, dataset if folder.is_symlink() else None, None,
+                      {Path(os.path.realpath(folder))}))
+
+
 def _walk(folder: Path, raw_dir: Path, root: Path, linked_folder: str | None, on_link,
           ancestors: set[Path]) -> Iterator[Path]:
     """The files below `folder`, depth first in name order (the order of sorted paths)."""
@@ -207,6 +218,8 @@ def ingest(settings: Settings, out=sys.stdout) -> IngestResult:
             for s in stats:
                 say(f"      {shown(s.source_file)}: {s.rows_read:,} rows → {s.accepted:,} accepted, "
                     f"{s.rejected:,} quarantined, {s.warnings:,} warnings")
+                for line in s.superseded:
+                    say(f"        set aside {line} (replaced by the portal submission / 已由在线报送的版本取代)")
             say(f"  {dataset}: {len(paths)} files, {sum(s.accepted for s in stats):,} rows loaded "
                 f"in {time.perf_counter() - t0:.1f} s")
         reports = settings.reports_dir / "ingest"

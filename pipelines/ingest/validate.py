@@ -17,6 +17,7 @@ from pipelines.contracts import Column, Contract, Rule
 from pipelines.id_numbers import (
     ID_SHAPE,
 )
+from pipelines.ingest.portal import portal_problems
 from pipelines.ingest.sql_functions import ID_HASHED_WARNING, sql_str
 
 TOTAL_WORDS = ("合计", "总计", "小计", "合计:", "总计:", "total", "sum", "grandtotal")
@@ -83,6 +84,7 @@ class Compiled:
         self.rules: list[Rule] = list(contract.rules)  # the contract's rules and the warnings compiled here
         for column in contract.columns:
             self._compile(column)
+        self.problems += portal_problems(contract)
         for rule in contract.rules:
             if rule.severity == "R":
                 self.problems.append((f"({rule.when})", sql_str(rule.code), rule.column, message(rule.message_zh),

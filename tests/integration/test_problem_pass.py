@@ -109,7 +109,8 @@ def test_status_codes_name_the_problem_the_full_query_finds():
         (3, '合计', null, null, null, '9'), (4, 'FJQI', 'a', '2030-01-01', 'V1', '2'),
         (5, 'XX', 'a', '2023-05-05', 'V1', '2'), (6, 'FJQI', 'a', '2023-05-05', 'V1', '99'))
         t(_ord, institute, activity, date, volunteer_id, hours)""")
-    provenance = "'f' as source_file, '' as source_sheet, l._ord as source_row, 'h' as file_sha256"
+    provenance = ("'f' as source_file, '' as source_sheet, l._ord as source_row, 'h' as file_sha256, "
+                  "null::varchar as _portal_institute, null::integer as _portal_year")
     status = dict(con.execute(f"select source_row, _status from ({compiled.status_query('landing', provenance, PROVENANCE)})").fetchall())
     codes = [code.strip("'") for _, code, *_ in compiled.problems]
     named = {row: codes[status[row] - FIRST_PROBLEM] for row in (4, 5, 6)}

@@ -217,7 +217,8 @@ def parsed_volunteer_rows(cells: list[tuple[str, str]]) -> list[tuple[str, str]]
                 "volunteer_id varchar, hours varchar)")
     con.executemany("insert into landing values (?, 'FJQI', ?, '2023-05-05', ?, '2')",
                     [(k, activity, person) for k, (person, activity) in enumerate(cells)])
-    provenance = "'f' as source_file, '' as source_sheet, l._ord as source_row, 'h' as file_sha256"
+    provenance = ("'f' as source_file, '' as source_sheet, l._ord as source_row, 'h' as file_sha256, "
+                  "null::varchar as _portal_institute, null::integer as _portal_year")
     query = compiled.status_query("landing", provenance, PROVENANCE)
     return con.execute(f"select volunteer_id, activity from ({query}) order by source_row").fetchall()
 

@@ -1,0 +1,160 @@
+"""The upload check: one submitted file, for one institute, dataset and year, run through the ingest's own
+code (landing.py, validate.py, load.py) as if it stood where the portal would put it
+(data/raw/<dataset>/portal/<institute>/<year>.<ext>, portal.py) — so the verdicts are the refresh's by
+construction: a row the refresh would quarantine is an error here, a file it would refuse is refused here,
+and its warnings are the refresh's warnings. The register is loaded first from data/raw/institutes/, as the
+refresh does. Nothing is written but a scratch folder and an in-memory database, both gone afterwards."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from pipelines.config import METRIC_CATALOG, Settings
+from pipelines.contracts import CONTRACTS
+from pipelines.errors import FileError
+from pipelines.ingest.files import sniff_format
+from pipelines.ingest.landing import land_files
+from pipelines.ingest.load import create_issue_tables, load_dataset
+from pipelines.ingest.portal import portal_path
+from pipelines.ingest.run import dataset_files
+from pipelines.ingest.sql_functions import register_functions
+
+SUBMITTED = tuple(name for name, contract in CONTRACTS.items() if contract.reporting_year)
+SUFFIXES = {"csv": ".csv", "xlsx": ".xlsx", "xls": ".xls", "ods": ".ods"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str  # "error": the refresh would quarantine the row (or refuse the file); "warning"
+    sheet: str  # "" for a CSV
+    row: int | None  # 1-based, as the file shows it; None: about the whole file
+    header: str | None  # the column as headed in the file; None: the whole row or file
+    value: str | None  # the cell as submitted (an ID number masked)
+    code: str
+    zh: str
+    en: str
+
+
+@dataclass
+class CheckResult:
+    dataset: str
+    institute_id: str
+    year: int
+    file_format: str | None = None
+    encoding: str | None = None
+    header_rows: dict[str, int] = field(default_factory=dict)  # sheet → 1-based header row
+    rows_read: int = 0
+    accepted: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    # the dataset's headline figure over the accepted rows (Contract.figure), for the cross-year check
+    figure: float | None = None
+    seconds: float = 0.0
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+    @property
+    def rows_with_errors(self) -> int:
+        return len({(f.sheet, f.row) for f in self.errors if f.row is not None})
+
+    @property
+    def refused(self) -> bool:
+        """The whole file cannot be read: nothing in it counts."""
+        return any(f.row is None for f in self.errors)
+
+    @property
+    def suffix(self) -> str:
+        return SUFFIXES.get(self.file_format or "", "")
+
+
+def check_submission(settings: Settings, dataset: str, institute_id: str, year: int, path: Path,
+                     on_stage: Callable[[str], None] | None = None) -> CheckResult:
+    """The verdicts of the refresh on `path` as the portal file of (institute_id, dataset, year)."""
+    started = time.perf_counter()
+    contract = CONTRACTS[dataset]
+    assert contract.reporting_year, f"{dataset} is not submitted through the portal"
+    result = CheckResult(dataset, institute_id, year)
+    say = on_stage or (lambda stage: None)
+    scratch = Path(tempfile.mkdtemp(prefix="touyan-check-"))
+    con = duckdb.connect(config={"threads": "2"})
+    try:
+        raw = scratch / "raw"
+        try:
+            result.file_format = sniff_format(path, path.name)
+        except FileError as e:
+            result.findings.append(_refusal(e))
+            return result
+        rel = portal_path(dataset, institute_id, year, result.suffix)
+        (raw / rel).parent.mkdir(parents=True)
+        os.symlink(path.resolve(), raw / rel)
+        register_functions(con)
+        create_issue_tables(con, METRIC_CATALOG)
+        say("register")
+        register = CONTRACTS["institutes"]
+        load_dataset(con, register, land_files(con, register, dataset_files(settings.raw_dir, "institutes"),
+                                               settings.raw_dir), settings.id_salt, settings.today)
+        say("read")
+        try:
+            [(_, read)] = land_files(con, contract, [raw / rel], raw)
+        except FileError as e:
+            result.findings.append(_refusal(e))
+            return result
+        result.encoding = read.encoding
+        result.header_rows = {sheet.sheet: sheet.header_row for sheet in read.sheets}
+        say("check")
+        [stats] = load_dataset(con, contract, [(rel, read)], settings.id_salt, settings.today)
+        result.rows_read, result.accepted = stats.rows_read, stats.accepted
+        columns = {(sheet.sheet, header): name for sheet in read.sheets for name, header in sheet.headers.items()}
+        result.findings = _findings(con, contract, columns)
+        if contract.figure:
+            [(figure,)] = con.execute(f"select {contract.figure[2]} from raw.{dataset}").fetchall()
+            result.figure = None if figure is None else float(figure)
+        return result
+    finally:
+        con.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+        result.seconds = time.perf_counter() - started
+
+
+def _refusal(e: FileError) -> Finding:
+    return Finding("error", "", None, None, None, "file_refused",
+                   f"{e.problem_zh}。{e.action_zh}", f"{e.problem_en}. {e.action_en}")
+
+
+def _findings(con: duckdb.DuckDBPyConnection, contract, columns: dict[tuple[str, str], str]) -> list[Finding]:
+    """Quarantined rows (errors) and warnings of the checked file, in row order, each with the cell it is
+    about: a quarantined row's cell as submitted, a warning's cell as loaded (raw.<dataset> keeps the
+    parsed value, the institute as its id)."""
+    loaded = {name for (name,) in con.execute(f"select column_name from (describe raw.{contract.dataset})").fetchall()}
+    found = []
+    for severity, table in (("error", "rejects"), ("warning", "warnings")):
+        rows = con.execute(f"select source_sheet, source_row, source_column, reason_code, message_zh, message_en, "
+                           f"original_values from raw.{table} order by source_sheet, source_row").fetchall()
+        values: dict[tuple[str, int, str], object] = {}
+        if severity == "warning":
+            for (sheet, header), column in columns.items():
+                name = "institute_id" if column == contract.institute_column else column
+                if name in loaded:
+                    values.update(((sheet, row, header), value) for row, value in con.execute(
+                        f'select d.source_row, cast(d."{name}" as varchar) from raw.{contract.dataset} d '
+                        f"where cast(d.source_sheet as varchar) = ? and d.source_row in "
+                        f"(select source_row from raw.warnings where source_sheet = ? and source_column = ?)",
+                        [sheet, sheet, header]).fetchall())
+        for sheet, row, header, code, zh, en, original in rows:
+            column = columns.get((sheet, header), header)
+            value = json.loads(original).get(column) if original else values.get((sheet, row, header))
+            found.append(Finding(severity, sheet, row, header, None if value is None else str(value), code, zh, en))
+    return found
