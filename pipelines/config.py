@@ -89,6 +89,18 @@ class Settings:
     # as intranet systems here are expected to (TOUYAN_EXPORT_WATERMARK: on, or off). Development mode has
     # no user and marks nothing; CSV cannot carry one without breaking its readers.
     export_watermark: bool = True
+    # Online submission (the portal). An upload larger than this is refused unread (TOUYAN_UPLOAD_MAX_MB).
+    upload_max_bytes: int = 50_000_000
+    # The cross-year check at upload: a headline figure that moved by more than this share of last year's
+    # (TOUYAN_CHANGE_SHARE, 0.5 = ±50 %) on a base of at least this much (TOUYAN_CHANGE_MIN_BASE) needs an
+    # explanation.
+    change_share: float = 0.5
+    change_min_base: float = 10
+    # The deadline of a reporting year's submissions: this month-day of the year after it
+    # (TOUYAN_SUBMISSION_DEADLINE, MM-DD), unless TOUYAN_SUBMISSION_DEADLINES names the year's own date
+    # ("2024=2025-04-15, 2025=2026-03-31").
+    submission_deadline: str = "03-31"
+    submission_deadlines: tuple[tuple[int, date], ...] = ()
 
     @property
     def ingest_memory(self) -> str:
@@ -106,6 +118,19 @@ class Settings:
     @property
     def secret_key_file(self) -> Path:
         return self.data_dir / "secret_key"
+
+    @property
+    def submissions_dir(self) -> Path:
+        """Every uploaded version of every submission (the portal's; never read by the refresh)."""
+        return self.data_dir / "submissions"
+
+    def deadline(self, year: int) -> date:
+        """The date by which the submissions of reporting year `year` are due."""
+        own = dict(self.submission_deadlines).get(year)
+        if own:
+            return own
+        month, day = (int(part) for part in self.submission_deadline.split("-"))
+        return date(year + 1, month, day)
 
     @property
     def raw_dir(self) -> Path:
@@ -157,7 +182,34 @@ class Settings:
             min_group_others=int(os.environ.get("TOUYAN_MIN_GROUP_OTHERS", "3")),
             export_watermark=on_off("TOUYAN_EXPORT_WATERMARK", os.environ.get("TOUYAN_EXPORT_WATERMARK", "on")),
             accounts_file=Path(accounts).absolute() if (accounts := os.environ.get("TOUYAN_ACCOUNTS_DB")) else None,
+            upload_max_bytes=int(float(os.environ.get("TOUYAN_UPLOAD_MAX_MB", "50")) * 10**6),
+            change_share=float(os.environ.get("TOUYAN_CHANGE_SHARE", "0.5")),
+            change_min_base=float(os.environ.get("TOUYAN_CHANGE_MIN_BASE", "10")),
+            submission_deadline=month_day(os.environ.get("TOUYAN_SUBMISSION_DEADLINE", "03-31")),
+            submission_deadlines=year_dates(os.environ.get("TOUYAN_SUBMISSION_DEADLINES", "")),
         )
+
+
+def month_day(text: str) -> str:
+    """'03-31' (checked: a real day in a leap year) → '03-31'."""
+    try:
+        month, day = (int(part) for part in text.strip().split("-"))
+        date(2024, month, day)
+    except ValueError:
+        raise ValueError(f"TOUYAN_SUBMISSION_DEADLINE: expected MM-DD, e.g. 03-31, not {text!r}") from None
+    return f"{month:02d}-{day:02d}"
+
+
+def year_dates(text: str) -> tuple[tuple[int, date], ...]:
+    """'2024=2025-04-15, 2025=2026-03-31' → ((2024, date(2025, 4, 15)), (2025, date(2026, 3, 31)))."""
+    found = []
+    for part in (p for p in re.split(r"[,\s]+", text) if p):
+        year, _, day = part.partition("=")
+        try:
+            found.append((int(year), date.fromisoformat(day)))
+        except ValueError:
+            raise ValueError(f"TOUYAN_SUBMISSION_DEADLINES: expected <year>=<YYYY-MM-DD>, not {part!r}") from None
+    return tuple(found)
 
 
 def url_prefix(text: str) -> str:
