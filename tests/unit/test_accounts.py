@@ -143,7 +143,7 @@ def test_the_database_refuses_a_row_the_store_would(settings):
 def test_migrations_make_the_schema_from_empty_and_run_again_harmlessly(settings):
     upgrade(settings)
     upgrade(settings)  # idempotent
-    assert rows(settings, "select version_num from alembic_version") == [("0002",)]
+    assert rows(settings, "select version_num from alembic_version") == [("0003",)]
     assert rows(settings, "pragma journal_mode") == [("wal",)]
     engine = engine_for(settings.accounts_db)
     try:
