@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import textwrap
 from pathlib import Path
@@ -47,6 +48,7 @@ checks at the smallest sensible settings, 1–2 minutes each:
 | dashboard | `python -m bench.dashboard --sizes demo --repeat 5 --loads 1 --exports 1` |
 | load | `python -m bench.load --steps 20 --measure-s 20 --refresh-s 20` |
 | report pack | `python -m bench.report --repeat 1` |
+| submission | `python -m bench.submission --repeat 3` |
 """
 
 SECTIONS = {  # JSON file → heading, what it measures
@@ -78,6 +80,10 @@ SECTIONS = {  # JSON file → heading, what it measures
     "report": ("Report pack", "The whole demo report pack (the group and every institute: every figure as PNG, "
                "SVG and PDF, the KPI workbooks and CSV, the combined PDFs) in one process. Its CPU time does "
                "not include Chromium's (not the process's child): the other-processes figure includes it."),
+    "submission": ("Online submission", "The upload check of one institute's volunteer-hour workbook for one year "
+                   "(`pipelines/submissions/check.py`: the ingest's own code on the one file, the register read first), "
+                   "in a warm process as the server runs it, with one row in ten an error; and the annotated copy of "
+                   "the workbook with its findings."),
 }
 
 
@@ -238,6 +244,15 @@ def report(found: dict) -> list[str]:
             f"… {max(r['load_1min'] for r in runs):.1f} before the runs)."]
 
 
+def submission(found: dict) -> list[str]:
+    rows = ["| rows | p50 s | p95 s | CPU s (median) | errors found | peak RSS MiB |", "|---|---|---|---|---|---|"]
+    for r in found["results"]:
+        cpu = statistics.median(x.get("cpu_s", 0.0) for x in r["runs"])
+        rows.append(f"| {r['rows']:,} | {r['p50_s']:.2f} | {r['p95_s']:.2f} | {cpu:.2f} | {r['errors']:,} | "
+                    f"{r['peak_rss_mib']:.0f} |")
+    return busy_line(found.get("other_cpus_busy", 0.0), found["machine"].get("nproc")) + rows
+
+
 def section(name: str, out: Path) -> list[str]:
     heading, about = SECTIONS[name]
     path = out / f"{name}.json"
@@ -245,7 +260,8 @@ def section(name: str, out: Path) -> list[str]:
     if not path.exists():
         return lines + [f"**Not run** (no `{path.as_posix()}`): `python -m bench.{name}` writes it.", ""]
     found = json.loads(path.read_text(encoding="utf-8"))
-    body = {"ingest": ingest, "refresh": refresh, "dashboard": dashboard, "load": load, "report": report}[name](found)
+    body = {"ingest": ingest, "refresh": refresh, "dashboard": dashboard, "load": load, "report": report,
+            "submission": submission}[name](found)
     return lines + [when_line(found), machine_line(found), ""] + body + [""] + verdicts(found) + [""]
 
 

@@ -23,7 +23,7 @@ def ingest_result(other_cpus_busy: float) -> dict:
 
 def test_every_section_says_not_run_without_results(tmp_path):
     page = render(tmp_path)
-    headings = ("## Ingest", "## Refresh", "## Dashboard", "## Load (Locust)", "## Report pack")
+    headings = ("## Ingest", "## Refresh", "## Dashboard", "## Load (Locust)", "## Report pack", "## Online submission")
     for heading in headings:
         assert heading in page
     assert page.count("**Not run**") == len(headings)
@@ -41,7 +41,7 @@ def test_a_result_gives_its_table_command_machine_and_verdicts(tmp_path):
     assert "| CSV ingest ≤ 1.5× DuckDB read_csv at 1e7 rows | 1.30× | **PASS** |" in ingest
     assert "| made-up target | 3 | **MISS** |" in ingest
     assert "Machine busy" not in ingest
-    assert page.count("**Not run**") == 4  # the other sections
+    assert page.count("**Not run**") == 5  # the other sections
 
 
 def test_a_busy_machine_is_said(tmp_path):
