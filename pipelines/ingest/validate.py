@@ -258,7 +258,9 @@ class Compiled:
         its sheet may hold a NUL character (load._nul_sql: a CSV file without a NUL byte skips the check
         of its cells, five string searches a row)."""
         c = self.contract
-        blank = " and ".join(f"x_{col.name} is null" for col in c.columns)
+        # A row that names only its institute is blank too: a submission template comes with the institute
+        # filled in on its first row, and an office that types its rows below that one leaves it so.
+        blank = " and ".join(f"x_{col.name} is null" for col in c.columns if col.kind != "institute")
         # list_contains, not IN: DuckDB plans a long IN list as a join
         words = f"[{', '.join(sql_str(w) for w in TOTAL_WORDS)}]"
         summary = " or ".join(f"list_contains({words}, k_{n})" for n in self._label_columns)

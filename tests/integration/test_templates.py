@@ -326,3 +326,23 @@ def test_a_template_prints_on_a4_landscape_every_column_on_one_page_width(data, 
         assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth in (None, 1, "1"), path.name
         assert str(sheet.page_setup.fitToHeight) == "0", path.name
         assert sheet.print_title_rows.replace("$", "") == "1:1", path.name  # the header row on every page
+
+
+def test_rows_typed_below_the_prefilled_name_leave_that_row_blank(data):
+    """An office that types its rows from row 3 leaves row 2 with only the institute's name filled in: a
+    row that names only its institute is blank, not a row missing every value."""
+    content = write_template("project_counts", data.settings, institute="FJQI")
+    example = example_of(content, "project_counts")
+    book = open_template(content)
+    sheet = book.worksheets[0]
+    assert sheet.cell(2, 1).value == "福建省产品质量检验研究院"
+    positions = {c.name: p for p, c in enumerate(CONTRACTS["project_counts"].columns, start=1)}
+    for r, stage in ((3, "立项"), (4, "在研")):
+        for name, value in {**example, "stage": stage}.items():
+            sheet.cell(r, positions[name], value)
+    path = data.raw / "project_counts" / "从第三行填写.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    data.ingest()
+    log = data.log("project_counts/从第三行填写.xlsx")
+    assert (log["rows_read"], log["accepted"], log["rejected"], log["blank_rows"]) == (2, 2, 0, 1)
