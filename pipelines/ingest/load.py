@@ -131,6 +131,8 @@ def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], sa
     provenance = _parse_into(con, compiled, landed, staged)
     hashed = IDS_HASHED.count > hashed_before  # an ID number was replaced in a text cell
     superseded = _set_aside_superseded(con, contract, staged, [rel for rel, _ in landed])
+    for rel, notes in _set_aside_restated(con, contract, staged).items():
+        superseded.setdefault(rel, []).extend(notes)
     _describe_problems(con, compiled, staged, provenance)
     if ds == "institutes":
         _flag_alias_conflicts(con, staged)
@@ -183,6 +185,31 @@ def _set_aside_superseded(con, contract: Contract, staged: str, rels: list[str])
     for rel, inst, yr, n in counts:
         superseded.setdefault(rel, []).append(f"{n} rows of {inst} {yr}: {covered[(inst, yr)]}")
     return superseded
+
+
+def _set_aside_restated(con, contract: Contract, staged: str) -> dict[str, list[str]]:
+    """A record an institute submits again in a later year's portal file (a patent filed in one year and
+    granted in the next, listed by both years' submissions) is that later year's: its row in the earlier
+    file is set aside, so that the later state counts and is not quarantined as a duplicate of the older."""
+    portal = f"starts_with(cast(source_file as varchar), {sql_str(contract.dataset + '/' + PORTAL + '/')})"
+    key = ", ".join(f'"{k}"' for k in contract.key)
+    year = "cast(regexp_extract(cast(source_file as varchar), '/([0-9]{4})\\.[a-z]+$', 1) as integer)"
+    con.execute(f"""
+        create or replace temp table restated as
+        select r, source_file, later from (
+            select rowid as r, cast(source_file as varchar) as source_file, {year} as y,
+                   max({year}) over (partition by {key}) as latest,
+                   max_by(cast(source_file as varchar), {year}) over (partition by {key}) as later
+            from {staged} where _status is null and {portal}
+        ) where y < latest
+    """)
+    counts = con.execute("select source_file, later, count(*) from restated group by all order by all").fetchall()
+    if counts:
+        con.execute(f"delete from {staged} where rowid in (select r from restated)")
+    restated: dict[str, list[str]] = {}
+    for rel, later, n in counts:
+        restated.setdefault(rel, []).append(f"{n} rows submitted again in {later}")
+    return restated
 
 
 def _parse_into(con, compiled: Compiled, landed: list[tuple[str, ReadFile]], staged: str) -> str:

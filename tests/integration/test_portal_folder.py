@@ -184,3 +184,20 @@ def test_the_submitted_datasets_are_those_with_a_reporting_year():
     from pipelines.submissions.check import SUBMITTED
     assert set(SUBMITTED) == {"project_counts", "ip_items", "standards", "volunteer_hours", "staff"}
     assert all(CONTRACTS[d].figure for d in SUBMITTED)
+
+
+def test_a_record_submitted_again_in_a_later_year_is_that_years(data):
+    """A patent filed in 2023 (in the 2023 submission) and granted in 2024 (listed again by the 2024
+    submission): the later state counts, the earlier row is set aside rather than the later one being
+    quarantined as its duplicate."""
+    header = ["单位", "类型", "申请号", "名称", "申请日", "授权日", "法律状态"]
+    number = "CN2013115537397"
+    write_csv(data.raw / "ip_items" / "portal" / "FJQI" / "2023.csv",
+              [header, ["FJQI", "发明", number, "一种方法", "2023-03-01", "", "申请"]])
+    write_csv(data.raw / "ip_items" / "portal" / "FJQI" / "2024.csv",
+              [header, ["FJQI", "发明", number, "一种方法", "2023-03-01", "2024-06-01", "授权"]])
+    result = data.ingest()
+    assert data.query("select source_file, status from raw.ip_items") == [("ip_items/portal/FJQI/2024.csv", "granted")]
+    assert data.rejects("ip_items") == []
+    earlier = next(f for f in result.files if f.source_file == "ip_items/portal/FJQI/2023.csv")
+    assert (earlier.rows_read, earlier.superseded) == (0, ["1 rows submitted again in ip_items/portal/FJQI/2024.csv"])
