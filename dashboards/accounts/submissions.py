@@ -11,6 +11,7 @@ import dataclasses
 import json
 import os
 import shutil
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,7 +24,9 @@ from dashboards.accounts.errors import AccountError
 from dashboards.accounts.models import Submission, now
 from dashboards.accounts.store import Account, _audit, _upgrade, engine_for
 from pipelines.config import Settings
+from pipelines.ingest.files import file_digest
 from pipelines.ingest.portal import portal_path
+from pipelines.lock import DataFolderBusy, write_lock
 from pipelines.submissions.check import SUBMITTED, SUFFIXES, CheckResult, Finding
 
 STALE_CHECK = timedelta(minutes=15)  # a check still "checking" after this died with its process
@@ -123,7 +126,7 @@ class SubmissionStore:
                    year=year, institute_id=triple[0], version=version)
             return row.id
 
-    def finish(self, submission_id: int, kept: Path, suffix: str, sha256: str, result: CheckResult,
+    def finish(self, submission_id: int, kept: Path, suffix: str, result: CheckResult,
                last_year_figure: float | None, ids_replaced: int = 0) -> SubmissionRecord:
         """The checked version: `kept` (the file to keep, no ID number in it) moved under data/submissions/,
         its findings written beside it; a draft now. Earlier drafts and returned versions of the same
@@ -139,7 +142,7 @@ class SubmissionStore:
             findings.write_text(json.dumps([dataclasses.asdict(f) for f in result.findings], ensure_ascii=False))
             session.execute(update(Submission).where(*_is(_triple(row)), Submission.status.in_(("draft", "returned")))
                             .values(status="replaced"))
-            row.status, row.stored_name, row.sha256 = "draft", f"{stem}{suffix}", sha256
+            row.status, row.stored_name, row.sha256 = "draft", f"{stem}{suffix}", file_digest(target)[0]
             row.size, row.file_format, row.ids_replaced = target.stat().st_size, result.file_format, ids_replaced
             row.rows_read, row.rows_accepted = result.rows_read, result.accepted
             row.errors, row.warnings = len(result.errors), len(result.warnings)
@@ -190,23 +193,50 @@ class SubmissionStore:
         with Session(self.engine) as session, session.begin():
             row = self._row(session, submission_id, "submitted")
             if accept:
-                self._publish(row)
                 session.execute(update(Submission).where(*_is(_triple(row)), Submission.status == "accepted")
                                 .values(status="replaced"))
             row.status = "accepted" if accept else "returned"
             row.reviewed_by, row.reviewed_at, row.review_comment = account.username, now(), comment or None
             _audit(session, account.username, "submission_accept" if accept else "submission_return", client,
                    submission=row.id, comment=comment)
-            return SubmissionRecord.of(row)
+            record = SubmissionRecord.of(row)
+        if accept:
+            self.write_portal()
+        return record
 
-    def _publish(self, row: Submission) -> None:
-        suffix = Path(row.stored_name).suffix
-        target = self.settings.raw_dir / portal_path(row.dataset, row.institute_id, row.year, suffix)
+    def write_portal(self, wait: bool = False) -> bool:
+        """Make the portal folder hold exactly the accepted version of every institute-dataset-year, under the
+        data folder's lock, as any writer of data/ does. While a refresh holds the lock the files are not
+        changed under it: a thread waits for it and writes them then (the answer to the analyst says so);
+        the server also calls this when it starts, for an acceptance whose thread died with its process.
+        Returns whether the files were written now."""
+        try:
+            with write_lock(self.settings.data_dir, "portal (accepted submissions)", wait=wait):
+                for record in self.tracked().values():
+                    if record.status == "accepted" and not self.in_portal(record):
+                        self._publish(record)
+            return True
+        except DataFolderBusy:
+            threading.Thread(target=self.write_portal, kwargs={"wait": True}, name="portal-after-refresh",
+                             daemon=True).start()
+            return False
+
+    def in_portal(self, record: SubmissionRecord) -> bool:
+        """Whether the portal folder holds this version's file (its bytes, by hash)."""
+        path = self._portal_file(record)
+        return path.exists() and file_digest(path)[0] == record.sha256
+
+    def _portal_file(self, record: SubmissionRecord) -> Path:
+        suffix = Path(record.stored_name).suffix
+        return self.settings.raw_dir / portal_path(record.dataset, record.institute_id, record.year, suffix)
+
+    def _publish(self, record: SubmissionRecord) -> None:
+        target = self._portal_file(record)
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.tmp")  # a dot file: the refresh ignores it
-        shutil.copyfile(self.folder / row.stored_name, partial)
+        shutil.copyfile(self.folder / record.stored_name, partial)
         os.replace(partial, target)
-        for other in set(SUFFIXES.values()) - {suffix}:
+        for other in set(SUFFIXES.values()) - {target.suffix}:
             target.with_suffix(other).unlink(missing_ok=True)
 
     # --- reading ---------------------------------------------------------------------------------------

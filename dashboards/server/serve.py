@@ -17,6 +17,7 @@ import sys
 from gunicorn.app.base import BaseApplication
 
 from dashboards.accounts.store import AccountStore
+from dashboards.accounts.submissions import SubmissionStore
 from pipelines.config import Settings
 
 WATCH_S = 0.5  # how often a worker looks for a newly published version (and loads it ahead of the next click)
@@ -65,6 +66,8 @@ def serve(settings: Settings) -> int:
             print("还没有任何账户：先创建第一个管理员 / No account yet: create the first administrator with\n"
                   "    .venv/bin/python -m dashboards users add <name> --role admin\n"
                   f"(accounts: {settings.accounts_db})", file=sys.stderr, flush=True)
+    with SubmissionStore(settings) as submissions:  # an acceptance whose writing died with the last server
+        submissions.write_portal()
     print(f"Touyan server on http://{settings.dash_host}:{settings.dash_port}{settings.url_prefix} "
           f"({settings.server_workers} workers × {settings.server_threads} threads; "
           f"data: {settings.marts_dir / 'current'})", flush=True)
