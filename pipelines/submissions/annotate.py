@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.errors import FileError
 from pipelines.ingest.csv_reader import detect_encoding, leading_rows
 from pipelines.ingest.workbook_limits import WorkbookLimits, WorkbookTooLarge, check_workbook
 from pipelines.ingest.workbook_reader import read_workbook
@@ -180,8 +181,12 @@ class TextSheet:
 
 def _csv_sheet(path: Path) -> TextSheet:
     """The CSV as the ingest reads it (its encoding and delimiter), each record on the line it starts on;
-    undecodable bytes shown as �, and the copy ends where a record cannot be parsed."""
-    encoding = detect_encoding(path, path.name)
+    undecodable bytes shown as � (in a file of mixed encodings, which the ingest refuses, read as GB18030),
+    and the copy ends where a record cannot be parsed."""
+    try:
+        encoding = detect_encoding(path, path.name)
+    except FileError:
+        encoding = "gb18030"
     _, _, delimiter = leading_rows(path, encoding)
     rows: list[list[str | None]] = []
     with open(path, encoding=encoding, errors="replace", newline="") as f:
