@@ -7,7 +7,8 @@ number formats, fonts, fills, widths, merged cells, dropdowns; formulas as writt
 drops images and charts). A CSV, .xls or .ods (openpyxl writes only .xlsx) becomes an .xlsx of its cells as
 text, read by the ingest's own readers, so that the copy shows what the check read, row for row: a CSV
 record sits on the line it starts on, as the ingest numbers it. So does an .xlsx too large for openpyxl
-(OWN_WORKBOOK_CELLS). Where each finding goes: marks.py. A copy uploaded again is marked afresh: the marks of the earlier check are cleared.
+(OWN_WORKBOOK_CELLS), or one it cannot open. Where each finding goes: marks.py. A copy uploaded again is
+marked afresh: the marks of the earlier check are cleared, its report replaced.
 
 Text from the file and the findings is always written as a text cell, never a formula or a link: a text
 cell is never run, so "=HYPERLINK(…)" shows as typed (cell_safety's leading apostrophe is for CSV files,
@@ -65,7 +66,9 @@ def annotated_copy(path: Path, file_format: str, findings: Sequence[Finding], he
         except WorkbookTooLarge:
             pass
         else:
-            return _own_workbook(path, findings, header_rows)
+            own = _own_workbook(path, findings, header_rows)
+            if own is not None:
+                return own
     if file_format == "csv":
         sheets = [_csv_sheet(path)]
     elif file_format in ("xlsx", "xls", "ods"):
@@ -79,15 +82,19 @@ def annotated_copy(path: Path, file_format: str, findings: Sequence[Finding], he
 # an .xlsx: the worker's own workbook
 # ------------------------------------------------------------------------------------------------
 
-def _own_workbook(path: Path, findings: Sequence[Finding], header_rows: Mapping[str, int]) -> bytes:
+def _own_workbook(path: Path, findings: Sequence[Finding], header_rows: Mapping[str, int]) -> bytes | None:
+    """The copy; None when openpyxl cannot open a workbook the ingest could read (it is copied as text)."""
     import openpyxl
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
-    book = openpyxl.load_workbook(path)  # formulas kept as written; openpyxl evaluates nothing
+    try:
+        book = openpyxl.load_workbook(path)  # formulas kept as written; openpyxl evaluates nothing
+    except Exception:  # openpyxl's errors for what it does not understand are of many types
+        return None
     if REPORT_SHEET in book.sheetnames:  # a copy of ours sent back: its report is replaced
         del book[REPORT_SHEET]
-        book.active = 0
+        book.active = next((i for i, ws in enumerate(book.worksheets) if ws.sheet_state == "visible"), 0)
     _clear_marks(book.worksheets)
     worksheets = {ws.title: ws for ws in sorted(book.worksheets, key=lambda ws: ws.sheet_state != "visible")}
 
