@@ -49,6 +49,7 @@ checks at the smallest sensible settings, 1–2 minutes each:
 | load | `python -m bench.load --steps 20 --measure-s 20 --refresh-s 20` |
 | report pack | `python -m bench.report --repeat 1` |
 | submission | `python -m bench.submission --repeat 3` |
+| annotated copy | `python -m bench.annotate --repeat 1` |
 """
 
 SECTIONS = {  # JSON file → heading, what it measures
@@ -82,8 +83,11 @@ SECTIONS = {  # JSON file → heading, what it measures
                "not include Chromium's (not the process's child): the other-processes figure includes it."),
     "submission": ("Online submission", "The upload check of one institute's volunteer-hour workbook for one year "
                    "(`pipelines/submissions/check.py`: the ingest's own code on the one file, the register read first), "
-                   "in a warm process as the server runs it, with one row in ten an error; and the annotated copy of "
-                   "the workbook with its findings."),
+                   "in a warm process as the server runs it, with one row in ten an error."),
+    "annotate": ("Annotated copy", "The .xlsx given back for an uploaded volunteer-hour file with 1,000 errors "
+                 "marked (pipelines/submissions/annotate.py): the worker's own .xlsx loaded and saved by openpyxl, "
+                 "a CSV's copy of its cells written by xlsxwriter. *copy s*: the copy alone, its libraries "
+                 "imported beforehand as in a server that has made one before; *wall s*: the whole process."),
 }
 
 
@@ -253,6 +257,15 @@ def submission(found: dict) -> list[str]:
     return busy_line(found.get("other_cpus_busy", 0.0), found["machine"].get("nproc")) + rows
 
 
+def annotate(found: dict) -> list[str]:
+    rows = ["| input | rows | findings | median copy s | median wall s | median CPU s | peak RSS MiB | copy MiB |",
+            "|---|---|---|---|---|---|---|---|"]
+    for r in found["results"]:
+        rows.append(f"| {r['input']} | {r['rows']:,} | {r['findings']:,} | {r['median_copy_s']:.2f} | "
+                    f"{r['median_wall_s']:.2f} | {r['median_cpu_s']:.2f} | {r['peak_rss_mib']:,.0f} | {r['copy_mib']:.1f} |")
+    return busy_line(found.get("other_cpus_busy", 0.0), found["machine"].get("nproc")) + rows
+
+
 def section(name: str, out: Path) -> list[str]:
     heading, about = SECTIONS[name]
     path = out / f"{name}.json"
@@ -261,7 +274,7 @@ def section(name: str, out: Path) -> list[str]:
         return lines + [f"**Not run** (no `{path.as_posix()}`): `python -m bench.{name}` writes it.", ""]
     found = json.loads(path.read_text(encoding="utf-8"))
     body = {"ingest": ingest, "refresh": refresh, "dashboard": dashboard, "load": load, "report": report,
-            "submission": submission}[name](found)
+            "submission": submission, "annotate": annotate}[name](found)
     return lines + [when_line(found), machine_line(found), ""] + body + [""] + verdicts(found) + [""]
 
 

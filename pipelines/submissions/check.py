@@ -26,21 +26,10 @@ from pipelines.ingest.load import create_issue_tables, load_dataset
 from pipelines.ingest.portal import portal_path
 from pipelines.ingest.run import dataset_files
 from pipelines.ingest.sql_functions import register_functions
+from pipelines.submissions.marks import Finding
 
 SUBMITTED = tuple(name for name, contract in CONTRACTS.items() if contract.reporting_year)
 SUFFIXES = {"csv": ".csv", "xlsx": ".xlsx", "xls": ".xls", "ods": ".ods"}
-
-
-@dataclass(frozen=True)
-class Finding:
-    severity: str  # "error": the refresh would quarantine the row (or refuse the file); "warning"
-    sheet: str  # "" for a CSV
-    row: int | None  # 1-based, as the file shows it; None: about the whole file
-    header: str | None  # the column as headed in the file; None: the whole row or file
-    value: str | None  # the cell as submitted (an ID number masked)
-    code: str
-    zh: str
-    en: str
 
 
 @dataclass
