@@ -71,12 +71,13 @@ lint: $(VENV)/.synced ## ruff (Python), import-linter (which module may import w
 format: $(VENV)/.synced ## ruff format
 	$(VENV)/bin/ruff format pipelines dashboards tests bench
 
-bench: setup ## benchmarks: ingest, refresh end to end against a pandas baseline, dashboard latency, users under load (Locust), report pack; rewrites docs/benchmarks.md
+bench: setup ## benchmarks: ingest, refresh end to end against a pandas baseline, dashboard latency, users under load (Locust), report pack, annotated copy; rewrites docs/benchmarks.md
 	$(PY) -m bench.ingest
 	$(PY) -m bench.refresh
 	$(PY) -m bench.dashboard
 	$(PY) -m bench.load
 	$(PY) -m bench.report
+	$(PY) -m bench.annotate
 	$(PY) -m bench.page
 
 # make bundle [OUT=dist] [PLATFORM=manylinux_2_28_x86_64] [WHEEL_CACHE=~/.cache/touyan/wheels] — PLATFORM: the

@@ -47,6 +47,7 @@ checks at the smallest sensible settings, 1–2 minutes each:
 | dashboard | `python -m bench.dashboard --sizes demo --repeat 5 --loads 1 --exports 1` |
 | load | `python -m bench.load --steps 20 --measure-s 20 --refresh-s 20` |
 | report pack | `python -m bench.report --repeat 1` |
+| annotated copy | `python -m bench.annotate --repeat 1` |
 """
 
 SECTIONS = {  # JSON file → heading, what it measures
@@ -78,6 +79,10 @@ SECTIONS = {  # JSON file → heading, what it measures
     "report": ("Report pack", "The whole demo report pack (the group and every institute: every figure as PNG, "
                "SVG and PDF, the KPI workbooks and CSV, the combined PDFs) in one process. Its CPU time does "
                "not include Chromium's (not the process's child): the other-processes figure includes it."),
+    "annotate": ("Annotated copy", "The .xlsx given back for an uploaded volunteer-hour file with 1,000 errors "
+                 "marked (pipelines/submissions/annotate.py): the worker's own .xlsx loaded and saved by openpyxl, "
+                 "a CSV's copy of its cells written by xlsxwriter. *copy s*: the copy alone, its libraries "
+                 "imported beforehand as in a server that has made one before; *wall s*: the whole process."),
 }
 
 
@@ -238,6 +243,15 @@ def report(found: dict) -> list[str]:
             f"… {max(r['load_1min'] for r in runs):.1f} before the runs)."]
 
 
+def annotate(found: dict) -> list[str]:
+    rows = ["| input | rows | findings | median copy s | median wall s | median CPU s | peak RSS MiB | copy MiB |",
+            "|---|---|---|---|---|---|---|---|"]
+    for r in found["results"]:
+        rows.append(f"| {r['input']} | {r['rows']:,} | {r['findings']:,} | {r['median_copy_s']:.2f} | "
+                    f"{r['median_wall_s']:.2f} | {r['median_cpu_s']:.2f} | {r['peak_rss_mib']:,.0f} | {r['copy_mib']:.1f} |")
+    return busy_line(found.get("other_cpus_busy", 0.0), found["machine"].get("nproc")) + rows
+
+
 def section(name: str, out: Path) -> list[str]:
     heading, about = SECTIONS[name]
     path = out / f"{name}.json"
@@ -245,7 +259,8 @@ def section(name: str, out: Path) -> list[str]:
     if not path.exists():
         return lines + [f"**Not run** (no `{path.as_posix()}`): `python -m bench.{name}` writes it.", ""]
     found = json.loads(path.read_text(encoding="utf-8"))
-    body = {"ingest": ingest, "refresh": refresh, "dashboard": dashboard, "load": load, "report": report}[name](found)
+    body = {"ingest": ingest, "refresh": refresh, "dashboard": dashboard, "load": load, "report": report,
+            "annotate": annotate}[name](found)
     return lines + [when_line(found), machine_line(found), ""] + body + [""] + verdicts(found) + [""]
 
 

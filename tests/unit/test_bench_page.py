@@ -23,7 +23,7 @@ def ingest_result(other_cpus_busy: float) -> dict:
 
 def test_every_section_says_not_run_without_results(tmp_path):
     page = render(tmp_path)
-    headings = ("## Ingest", "## Refresh", "## Dashboard", "## Load (Locust)", "## Report pack")
+    headings = ("## Ingest", "## Refresh", "## Dashboard", "## Load (Locust)", "## Report pack", "## Annotated copy")
     for heading in headings:
         assert heading in page
     assert page.count("**Not run**") == len(headings)
@@ -41,9 +41,22 @@ def test_a_result_gives_its_table_command_machine_and_verdicts(tmp_path):
     assert "| CSV ingest ≤ 1.5× DuckDB read_csv at 1e7 rows | 1.30× | **PASS** |" in ingest
     assert "| made-up target | 3 | **MISS** |" in ingest
     assert "Machine busy" not in ingest
-    assert page.count("**Not run**") == 4  # the other sections
+    assert page.count("**Not run**") == 5  # the other sections
 
 
 def test_a_busy_machine_is_said(tmp_path):
     (tmp_path / "ingest.json").write_text(json.dumps(ingest_result(1.4)), encoding="utf-8")
     assert "**Machine busy**: other processes kept 1.4 of the 2 CPUs busy" in render(tmp_path)
+
+
+def test_the_annotated_copy_gives_its_copy_time_per_input(tmp_path):
+    result = {"input": "xlsx", "rows": 10_000, "findings": 1000, "tool": "touyan", "runs": [], "median_copy_s": 1.96,
+              "median_wall_s": 2.63, "median_cpu_s": 1.92, "peak_rss_mib": 118.0, "copy_mib": 0.4}
+    found = {"command": "python -m bench.annotate", "machine": MACHINE, "repeat": 3, "ended": "2026-12-07 11:30 UTC",
+             "seconds": 20, "other_cpus_busy": 0.0, "results": [result],
+             "targets": [{"target": "annotated copy of a 1e4-row xlsx with 1,000 errors ≤ 3 s", "value": "1.96 s",
+                          "pass": True}]}
+    (tmp_path / "annotate.json").write_text(json.dumps(found), encoding="utf-8")
+    section = render(tmp_path).split("## Annotated copy", 1)[1]
+    assert "| xlsx | 10,000 | 1,000 | 1.96 | 2.63 | 1.92 | 118 | 0.4 |" in section
+    assert "| annotated copy of a 1e4-row xlsx with 1,000 errors ≤ 3 s | 1.96 s | **PASS** |" in section
