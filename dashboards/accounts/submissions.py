@@ -139,7 +139,9 @@ class SubmissionStore:
             shutil.move(kept, target)
             os.chmod(target, 0o600)
             findings = self.folder / f"{stem}.findings.json"
-            findings.write_text(json.dumps([dataclasses.asdict(f) for f in result.findings], ensure_ascii=False))
+            findings.write_text(json.dumps({"header_rows": result.header_rows,
+                                            "findings": [dataclasses.asdict(f) for f in result.findings]},
+                                           ensure_ascii=False))
             session.execute(update(Submission).where(*_is(_triple(row)), Submission.status.in_(("draft", "returned")))
                             .values(status="replaced"))
             row.status, row.stored_name, row.sha256 = "draft", f"{stem}{suffix}", file_digest(target)[0]
@@ -249,6 +251,11 @@ class SubmissionStore:
         with Session(self.engine) as session:
             return self._findings(self._row(session, submission_id))
 
+    def header_rows(self, submission_id: int) -> dict[str, int]:
+        """Sheet ("" for a CSV) → the 1-based header row the check found in the kept file."""
+        with Session(self.engine) as session:
+            return self._report(self._row(session, submission_id)).get("header_rows", {})
+
     def stored_file(self, record: SubmissionRecord) -> Path:
         return self.folder / record.stored_name
 
@@ -276,10 +283,13 @@ class SubmissionStore:
         return found
 
     def _findings(self, row: Submission) -> list[Finding]:
+        return [Finding(**f) for f in self._report(row).get("findings", [])]
+
+    def _report(self, row: Submission) -> dict:
         if not row.stored_name:
-            return []
+            return {}
         path = self.folder / (row.stored_name.rsplit(".", 1)[0] + ".findings.json")
-        return [Finding(**f) for f in json.loads(path.read_text())] if path.exists() else []
+        return json.loads(path.read_text()) if path.exists() else {}
 
     @staticmethod
     def _row(session: Session, submission_id: int, status: str | None = None) -> Submission:

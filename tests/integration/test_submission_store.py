@@ -13,7 +13,7 @@ from dashboards.accounts.submissions import FILE_EXPLANATION, SubmissionError, S
 from pipelines.config import PROJECT_ROOT
 from pipelines.ingest import ingest
 from pipelines.submissions.check import check_submission
-from tests.conftest import write_csv
+from tests.conftest import write_csv, write_xlsx
 
 HEADER = ["单位", "年度", "项目级别", "阶段", "数量"]
 PASSWORD = "a long enough passphrase 42"
@@ -106,3 +106,18 @@ def test_an_acceptance_during_a_refresh_is_written_when_it_ends(store):
             break
         time.sleep(0.05)
     assert portal.read_bytes() == submissions.stored_file(accepted).read_bytes()
+
+
+def test_the_check_report_keeps_each_sheets_header_row(store):
+    """The annotated copy finds a finding's column by its header in the kept file: where that header is
+    is kept with the findings."""
+    submissions, users, data = store
+    source = write_xlsx(data.settings.data_dir / "uploads" / "p.xlsx",
+                        [["福建省质检院 2024 年科研项目"], HEADER, ["FJQI", 2024, "国家级", "立项", 4],
+                         ["FJQI", 2023, "国家级", "立项", 1]], sheet="项目")
+    sid = submissions.begin(users["fjqi"], "project_counts", 2024, "p.xlsx")
+    result = check_submission(data.settings, "project_counts", "FJQI", 2024, source)
+    draft = submissions.finish(sid, source, ".xlsx", result, None)
+    assert submissions.header_rows(draft.id) == {"项目": 2}
+    assert [(f.sheet, f.row, f.header, f.code) for f in submissions.findings(draft.id)] == \
+        [("项目", 4, "年度", "not_this_year")]

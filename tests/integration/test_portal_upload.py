@@ -1,0 +1,205 @@
+"""The institute's submission pages (dashboards/server/portal.py), in server mode through the real login
+form: an upload is checked in the background and its report shown in Chinese, row and column; the size
+limit, the one check at a time, the CSRF token, names that are not paths; an institute sees its own
+submissions only and leaders none; a warning needs an explanation before the draft is sent. And last
+year's published figure the cross-year check compares with is the figure the check computes over the
+same institute-year's file."""
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import time
+from dataclasses import replace
+
+import openpyxl
+import pytest
+
+from dashboards.accounts.store import AccountStore
+from dashboards.accounts.submissions import SubmissionStore
+from dashboards.views.store import MartStore
+from dashboards.views.submissions import last_year_figure
+from dashboards.views.viewer import Viewer
+from pipelines.submissions.check import check_submission
+from tests.integration.test_portal_folder import DEMO_FILES
+from tests.logins import ROLES, csrf_token, logged_in, server_app
+
+HEADER = "单位,年度,项目级别,阶段,数量\n"
+TIMEOUT_S = 30
+
+
+@pytest.fixture
+def portal(published_demo, tmp_path):
+    """The app over the published demo (its marts and register copied into a data folder of the test's
+    own) with the accounts of every role and a second institute's; uploads of at most 200 kB."""
+    published, _ = published_demo
+    settings = replace(published, data_dir=tmp_path / "data", secret_key="test-key", upload_max_bytes=200_000)
+    shutil.copytree(published.marts_dir, settings.marts_dir, symlinks=True)
+    shutil.copytree(published.raw_dir / "institutes", settings.raw_dir / "institutes")
+    return server_app(settings, {**ROLES, "fjsi": ("institute", "FJSI", None)}), settings
+
+
+def upload(web, body: bytes, name: str = "项目.csv", dataset: str = "project_counts", year: str = "2024",
+           token: str | None = None):
+    if token is None:
+        token = csrf_token(web.get("/submit").get_data(as_text=True))
+    return web.post("/submit/upload", data={"csrf_token": token, "dataset": dataset, "year": year,
+                                            "file": (io.BytesIO(body), name)}, content_type="multipart/form-data")
+
+
+def submission_id(response) -> int:
+    assert response.status_code == 303, response.get_data(as_text=True)[:800]
+    return int(re.search(r"/submit/(\d+)", response.headers["Location"]).group(1))
+
+
+def checked(settings, sid: int):
+    """The submission once its check (a thread of the app's) is done."""
+    with SubmissionStore(settings) as store:
+        deadline = time.monotonic() + TIMEOUT_S
+        while (record := store.get(sid)).status == "checking":
+            assert time.monotonic() < deadline, "the check did not finish"
+            time.sleep(0.05)
+        return record
+
+
+def test_an_upload_is_checked_and_its_report_shown_in_chinese(portal):
+    app, settings = portal
+    web = logged_in(app, "fjqi")
+    # FJQI published 2023 with tens of projects: 2024's single 2 is a change beyond the share (a warning);
+    # the row of 2023 is an error (this submission is 2024's)
+    body = (HEADER + "FJQI,2024,国家级,立项,2\nFJQI,2023,国家级,立项,1\n").encode()
+    sid = submission_id(upload(web, body))
+    page = web.get(f"/submit/{sid}").get_data(as_text=True)
+    assert "检查中" in page or "检查结果" in page  # answered at once, while or after the thread checks
+    record = checked(settings, sid)
+    assert (record.status, record.rows_read, record.rows_accepted, record.errors, record.warnings) == ("draft", 2, 1, 1, 1)
+    assert record.last_year_figure and record.last_year_figure >= 10
+    page = web.get(f"/submit/{sid}").get_data(as_text=True)
+    rows = re.findall(r'<tr class="(error|warning)-row"><td class="kind">(.*?)</td><td>(.*?)</td><td>(.*?)</td>'
+                      r'<td>(.*?)</td>', page)
+    assert rows[0] == ("error", "错误", "", "3", "年度")  # errors first: row 3 (the header is row 1), column 年度
+    assert rows[1][:2] == ("warning", "警告") and rows[1][3] == "整个文件"
+    assert "上一年度" in page and "2023" in page  # the cross-year warning names last year's figure
+    assert "有错误的文件不能提交" in page and 'id="portal-send"' not in page
+    assert web.get(f"/submit/{sid}/annotated.xlsx").status_code == 200
+    with AccountStore(settings) as accounts:
+        events = [(e.event, e.detail) for e in accounts.audit_events()]
+    assert any(e == "submission_upload" for e, _ in events)
+    assert any(e == "export" and "annotated" in d for e, d in events)
+
+
+def test_the_annotated_copy_marks_the_cells(portal):
+    app, settings = portal
+    web = logged_in(app, "fjqi")
+    sid = submission_id(upload(web, (HEADER + "FJQI,2023,国家级,立项,1\n").encode()))
+    checked(settings, sid)
+    response = web.get(f"/submit/{sid}/annotated.xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    cell = book.worksheets[0]["B2"]
+    assert cell.comment is not None and "2024" in cell.comment.text
+
+
+def test_a_warning_needs_an_explanation_before_the_draft_is_sent(portal):
+    app, settings = portal
+    web = logged_in(app, "fjqi")
+    sid = submission_id(upload(web, (HEADER + "FJQI,2024,国家级,立项,2\n").encode()))
+    assert checked(settings, sid).warnings == 1
+    page = web.get(f"/submit/{sid}").get_data(as_text=True)
+    token = csrf_token(page)
+    [field] = re.findall(r'name="(explain_\d+)"', page)
+    refused = web.post(f"/submit/{sid}/send", data={"csrf_token": token, field: "  "})
+    assert refused.status_code == 409 and "没有说明" in refused.get_data(as_text=True)
+    sent = web.post(f"/submit/{sid}/send", data={"csrf_token": token, field: "今年只报送了一个项目"})
+    assert sent.status_code == 303
+    with SubmissionStore(settings) as store:
+        record = store.get(sid)
+    assert record.status == "submitted" and list(record.explanations.values()) == ["今年只报送了一个项目"]
+    # the analyst sees it with the review form; the institute no longer has a Send button
+    analyst = logged_in(app, "analyst1").get(f"/submit/{sid}").get_data(as_text=True)
+    assert 'id="portal-review-form"' in analyst and 'name="decision"' in analyst and "今年只报送了一个项目" in analyst
+    assert 'id="portal-send"' not in web.get(f"/submit/{sid}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("size", [210_000, 600_000])  # refused while streamed; refused before it is read
+def test_a_file_over_the_limit_is_refused(portal, size):
+    app, settings = portal
+    web = logged_in(app, "fjqi")
+    response = upload(web, HEADER.encode() + b"F" * size)
+    assert response.status_code == 413
+    assert "文件太大" in response.get_data(as_text=True) and "0.2 MB" in response.get_data(as_text=True)
+    with SubmissionStore(settings) as store:
+        assert store.list() == []
+    assert not any(p.is_file() for p in settings.submissions_dir.rglob("*"))
+
+
+def test_a_second_upload_while_one_is_checked_is_told(portal):
+    app, settings = portal
+    with AccountStore(settings) as accounts, SubmissionStore(settings) as store:
+        first = store.begin(accounts.get("fjqi"), "project_counts", 2024, "a.csv")  # as if still being checked
+    web = logged_in(app, "fjqi")
+    response = upload(web, (HEADER + "FJQI,2024,国家级,立项,2\n").encode())
+    assert response.status_code == 409 and "正在检查中" in response.get_data(as_text=True)
+    with SubmissionStore(settings) as store:
+        assert [r.id for r in store.list()] == [first]
+    assert not any(p.is_file() for p in settings.submissions_dir.rglob("*"))  # the refused bytes not kept
+
+
+def test_another_institutes_submission_and_leaders_are_refused(portal):
+    app, settings = portal
+    sid = submission_id(upload(logged_in(app, "fjqi"), (HEADER + "FJQI,2024,国家级,立项,20\n").encode()))
+    checked(settings, sid)
+    other = logged_in(app, "fjsi")
+    for path in (f"/submit/{sid}", f"/submit/{sid}/annotated.xlsx"):
+        assert other.get(path).status_code == 403
+    assert other.post(f"/submit/{sid}/send", data={"csrf_token": csrf_token(other.get("/submit").get_data(as_text=True))}
+                      ).status_code == 403
+    leader = logged_in(app, "leader_all")
+    for path in ("/submit", f"/submit/{sid}", "/submit/template/project_counts.xlsx"):
+        assert leader.get(path).status_code == 403
+    assert logged_in(app, "analyst1").get("/submit").headers["Location"].startswith("/review")
+    assert logged_in(app, "admin1").get(f"/submit/{sid}").status_code == 200
+
+
+def test_a_post_without_its_csrf_token_is_refused(portal):
+    app, settings = portal
+    web = logged_in(app, "fjqi")
+    assert upload(web, (HEADER + "FJQI,2024,国家级,立项,2\n").encode(), token="").status_code == 400
+    sid = submission_id(upload(web, (HEADER + "FJQI,2024,国家级,立项,20\n").encode()))
+    checked(settings, sid)
+    assert web.post(f"/submit/{sid}/send", data={}).status_code == 400
+    with SubmissionStore(settings) as store:
+        assert [(r.id, r.status) for r in store.list()] == [(sid, "draft")]
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd", "..\\..\\x\x00\x1b[31m.csv", "a\tb\u202egpj.csv"])
+def test_a_file_name_is_never_a_path(portal, name):
+    app, settings = portal
+    web = logged_in(app, "fjqi")
+    sid = submission_id(upload(web, (HEADER + "FJQI,2024,国家级,立项,20\n").encode(), name=name))
+    record = checked(settings, sid)
+    assert record.status == "draft"
+    assert record.original_name and not any(c in record.original_name for c in "/\\\x00\x1b\t\u202e")
+    kept = (settings.submissions_dir / record.stored_name).resolve()
+    assert kept.is_relative_to(settings.submissions_dir.resolve()) and kept.name == f"v{record.version}.csv"
+    assert not (settings.data_dir.parent / "etc").exists()
+    page = web.get(f"/submit/{sid}").get_data(as_text=True)
+    assert record.original_name in page
+
+
+def test_the_template_has_the_institutes_name(portal):
+    app, _ = portal
+    response = logged_in(app, "fjqi").get("/submit/template/project_counts.xlsx")
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    assert any("福建省" in str(cell.value) for sheet in book.worksheets for row in sheet.iter_rows(max_row=5)
+               for cell in row if cell.value)
+    assert logged_in(app, "fjqi").get("/submit/template/institutes.xlsx").status_code == 404
+
+
+@pytest.mark.parametrize(("dataset", "name", "institute", "year"), DEMO_FILES, ids=[f[1] for f in DEMO_FILES])
+def test_last_years_published_figure_is_the_checks_figure(published_demo, dataset, name, institute, year):
+    settings, _ = published_demo
+    result = check_submission(settings, dataset, institute, year, settings.raw_dir / dataset / name)
+    published = last_year_figure(MartStore(settings.marts_dir), Viewer(role="institute", institute_id=institute),
+                                 dataset, institute, year + 1)
+    assert result.figure and published == result.figure
