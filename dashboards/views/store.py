@@ -208,11 +208,11 @@ class MartStore:
         self._released: dict[Path, Snapshot] = {}  # the official releases' versions read so far
         self._record: tuple[int, dict[int, dict]] = (-1, {})  # releases.json's mtime_ns and content
 
-    def snapshot(self, viewer: Viewer | None = None) -> Snapshot:
-        """The version `viewer` reads: the current one, or its release's (`Viewer.release`); for
-        dashboards.views only. NotReleased for a year without an official release."""
-        if viewer is not None and viewer.release is not None:
-            return self._release_snapshot(viewer.release)
+    def snapshot(self, release: int | None = None) -> Snapshot:
+        """The current version, or the official release of the year `release` (a viewer's
+        `Viewer.release`); for dashboards.views only. NotReleased for a year without an official release."""
+        if release is not None:
+            return self._release_snapshot(release)
         link = self.marts_dir / "current"
         try:
             path = link.resolve(strict=True)
@@ -297,7 +297,7 @@ class MartStore:
         """The version the viewer reads (the current one, or its release's): `.path`, `.manifest`,
         `.run_id`. A viewer who is not full-access gets the
         manifest's list of source files cut to its institutes' (file names name institutes)."""
-        snapshot = self.snapshot(viewer)
+        snapshot = self.snapshot(viewer.release)
         if viewer.access_key is None:
             return snapshot.version
         return snapshot.memo((viewer.access_key, "version"), lambda: self._version_for(viewer, snapshot))
@@ -318,22 +318,22 @@ class MartStore:
     def recent(self, viewer: Viewer, key, build: Callable[[], object]):
         """A value derived from the version `viewer` reads as it sees it, kept while often asked for
         (Snapshot.recent): a new version starts afresh."""
-        return self.snapshot(viewer).recent(self._key(viewer, key), build)
+        return self.snapshot(viewer.release).recent(self._key(viewer, key), build)
 
     def memo(self, viewer: Viewer, key, build: Callable[[], object]):
         """A value derived from the data of the version `viewer` reads as it sees it (option lists, name maps),
         built once per version and access (viewers with the same access share it)."""
-        return self.snapshot(viewer).memo(self._key(viewer, key), build)
+        return self.snapshot(viewer.release).memo(self._key(viewer, key), build)
 
     def _frame(self, viewer: Viewer, sql: str, params: list | None = None) -> pd.DataFrame:
         """A query over the marts of the version the viewer reads: for dashboards.views only, which apply
         the viewer to what they ask (`check_institute`, `Viewer.check_page`)."""
-        return self.snapshot(viewer)._frame(sql, params)
+        return self.snapshot(viewer.release)._frame(sql, params)
 
     def check_institute(self, viewer: Viewer, institute_id: str) -> None:
         """Refused unless the viewer sees the institute in full: asked before reading its records, whatever
         the caller checked (a crafted request, a script)."""
-        if institute_id not in self.snapshot(viewer).cut(viewer).institute_ids:
+        if institute_id not in self.snapshot(viewer.release).cut(viewer).institute_ids:
             raise Refused(f"无权查看机构 {institute_id!r} 的数据。", f"you may not see institute {institute_id!r}.")
 
     def _institute_rows(self, viewer: Viewer, mart: str, order: str = "") -> pd.DataFrame:
@@ -341,7 +341,7 @@ class MartStore:
         access; a row without one is for full access only): for dashboards.views only."""
         if viewer.access_key is None:
             return self._frame(viewer, f"select * from {mart} {order}")
-        snapshot = self.snapshot(viewer)
+        snapshot = self.snapshot(viewer.release)
         if snapshot._frame(f"select 1 from (describe {mart}) where column_name = 'institute_id'").empty:
             return snapshot._frame(f"select * from {mart} where false")  # a version before the column
         ids = sorted(snapshot.cut(viewer).institute_ids)
@@ -351,27 +351,27 @@ class MartStore:
 
     def institutes(self, viewer: Viewer) -> pd.DataFrame:
         """dim_institutes: the viewer's institutes."""
-        return self.snapshot(viewer).cut(viewer).institutes.copy(deep=False)
+        return self.snapshot(viewer.release).cut(viewer).institutes.copy(deep=False)
 
     def metrics(self, viewer: Viewer) -> pd.DataFrame:
-        return self.snapshot(viewer).metrics.copy(deep=False)
+        return self.snapshot(viewer.release).metrics.copy(deep=False)
 
     def groups(self, viewer: Viewer) -> pd.DataFrame:
         """dim_groups: the groups of which the viewer sees at least one row."""
-        return self.snapshot(viewer).cut(viewer).groups.copy(deep=False)
+        return self.snapshot(viewer.release).cut(viewer).groups.copy(deep=False)
 
     def labels(self, viewer: Viewer) -> pd.DataFrame:
-        return self.snapshot(viewer).labels.copy(deep=False)
+        return self.snapshot(viewer.release).labels.copy(deep=False)
 
     def years(self, viewer: Viewer) -> list[int]:
-        return list(self.snapshot(viewer).years)
+        return list(self.snapshot(viewer.release).years)
 
     def institute_metric_years(self, viewer: Viewer, metric_id: str | None = None, institute_id: str | None = None,
                                years: list[int] | None = None, group_id: str = "all") -> pd.DataFrame:
         """fct_institute_metric_year with the institute's names (institute_zh, institute_en), ordered by
         year and institute: the viewer's institutes, aggregates it may not see blank."""
-        return self.snapshot(viewer).cut(viewer).select_institute_metric_years(metric_id, institute_id, years, group_id)
+        return self.snapshot(viewer.release).cut(viewer).select_institute_metric_years(metric_id, institute_id, years, group_id)
 
     def group_metric_years(self, viewer: Viewer, group_id: str = "all", metric_id: str | None = None) -> pd.DataFrame:
         """fct_group_metric_year: the rows the viewer may see."""
-        return self.snapshot(viewer).cut(viewer).select_group_metric_years(group_id, metric_id)
+        return self.snapshot(viewer.release).cut(viewer).select_group_metric_years(group_id, metric_id)
