@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_COMPILE_BYTECODE := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: help setup system-deps demo ingest refresh docs templates dashboard serve report test lint format bench bundle vendor-assets clean
+.PHONY: help setup system-deps demo ingest refresh docs templates release dashboard serve report test lint format bench bundle vendor-assets clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -46,6 +46,11 @@ docs: $(VENV)/.synced ## dbt docs (lineage, column definitions) into data/dbt/ta
 # name the templates are filled with, written to data/templates/<INSTITUTE>/; OUT: another folder
 templates: $(VENV)/.synced ## submission templates (.xlsx per dataset: headers, formats, dropdowns, instructions) into data/templates/
 	$(PY) -m pipelines templates $(if $(INSTITUTE),--institute $(INSTITUTE)) $(if $(OUT),--out $(OUT))
+
+# make release YEAR=2024 [RUN=<run id>] [NOTE="…"] — RUN defaults to the current version; `python -m pipelines
+# release --list` lists the releases, `--remove --year 2024` withdraws one
+release: $(VENV)/.synced ## mark a published version as a year's official release (年报口径): never pruned, shown as "official YEAR" on the dashboard
+	$(PY) -m pipelines release --year $(YEAR) $(if $(RUN),--run $(RUN)) $(if $(NOTE),--note "$(NOTE)")
 
 dashboard: setup ## set up, refresh if nothing is published yet, serve the app on 127.0.0.1:8050 (development mode: no login, this machine only)
 	@if [ ! -e data/marts/current/manifest.json ]; then $(PY) -m pipelines refresh; fi

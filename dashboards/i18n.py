@@ -113,6 +113,11 @@ TEXT = {
     "reason_locked": ("账户已锁定", "account locked"),
     "reason_wrong_password": ("密码错误", "wrong password"),
     "not_allowed": ("你的账户无权查看此页。", "Your account may not see this page."),
+    "release_latest": ("最新", "Latest"),
+    "release_official": ("{year} 年报口径", "Official {year}"),
+    "release_choice": ("数据口径", "Figures"),
+    "revised": ("已修订", "revised"),
+    "revised_detail": ("年报口径 {official} → 最新 {latest}", "official {official} → latest {latest}"),
     "not_published": ("尚未发布数据：请先运行 make refresh", "Nothing published yet: run `make refresh`"),
     "rank_heatmap": ("历年排名", "Rank by year"),
     "count_vs_intensity": ("规模与强度", "Size and intensity"),
@@ -246,6 +251,11 @@ def fmt_number(value, lang: str = "zh", decimals: int | None = None) -> str:
     if decimals is None:
         decimals = 0 if float(value).is_integer() else 1
     return f"{value:,.{decimals}f}"
+
+
+def release_label(release: int | None, lang: str) -> str:
+    """Which version a view reads: 最新 / Latest, or 2024 年报口径 / Official 2024."""
+    return t("release_latest", lang) if release is None else t("release_official", lang).format(year=release)
 
 
 def fmt_value(value, qualifier=None, unit: str = "", lang: str = "zh") -> str:

@@ -1,4 +1,4 @@
-"""Command line: `python -m pipelines ingest | refresh | demo | docs | templates | stop-workers`. Parses options
+"""Command line: `python -m pipelines ingest | refresh | demo | docs | templates | release | stop-workers`. Parses options
 and calls the service modules. The commands that write the data folder hold its lock (pipelines/lock.py)."""
 from __future__ import annotations
 
@@ -28,7 +28,15 @@ def main(argv: list[str] | None = None) -> int:
     templates.add_argument("--institute", metavar="ID", help="for this institute of the register: its name "
                                                              "filled in, in data/templates/<ID>/")
     templates.add_argument("--out", metavar="DIR", type=Path, help="another folder than data/templates/")
-    for writer in (*writers, refresh, docs):
+    release = sub.add_parser("release", help="mark a published version as the official release of a reporting "
+                                             "year (年报口径: never pruned; the dashboard can show it), list or "
+                                             "remove the releases")
+    release.add_argument("--year", type=int, help="the reporting year")
+    release.add_argument("--run", metavar="RUN_ID", help="the published version (default: the current one)")
+    release.add_argument("--note", default="", help="why this version (kept in the record)")
+    release.add_argument("--list", action="store_true", help="list the official releases")
+    release.add_argument("--remove", action="store_true", help="withdraw the --year's official release")
+    for writer in (*writers, refresh, docs, release):
         writer.add_argument("--wait", action="store_true",
                             help="if another command is writing the data folder (a refresh, say), wait for it")
     args = parser.parse_args(argv)
@@ -47,6 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "refresh":
             return _refresh(settings, args.wait, args.allow_empty)  # refresh() takes the lock itself, for callers in code too
+        if args.command == "release":
+            if args.list:  # a read: no lock
+                return _list_releases(settings)
+            if args.year is None:
+                parser.error("release: --year is needed (or --list)")
+            with write_lock(settings.data_dir, "release", args.wait):  # prune must not run meanwhile
+                return _release(settings, args.year, args.run, args.note, args.remove)
         if args.command == "docs":
             with write_lock(settings.data_dir, "docs", args.wait):
                 outcome = _docs(settings)
@@ -93,6 +108,41 @@ def _templates(settings: Settings, institute: str | None, out: Path | None) -> i
         print(f"Templates not written.\n{e}", file=sys.stderr)
         return 2
     print(f"{len(written)} templates written to {written[0].parent}")
+    return 0
+
+
+def _list_releases(settings: Settings) -> int:
+    from pipelines.refresh.publish import read_releases
+    from pipelines.refresh.releases import published_runs
+
+    releases = read_releases(settings.marts_dir)
+    if not releases:
+        print("No official release yet (尚无年报口径版本): python -m pipelines release --year YEAR")
+        return 0
+    on_disk = set(published_runs(settings.marts_dir))
+    for year, entry in sorted(releases.items()):
+        missing = "" if entry["run_id"] in on_disk else "  [version missing 版本缺失]"
+        print(f"{year}  run {entry['run_id']}  by {entry['by']}  at {entry['at']}"
+              + (f"  — {entry['note']}" if entry["note"] else "") + missing)
+    return 0
+
+
+def _release(settings: Settings, year: int, run_id: str | None, note: str, withdraw: bool) -> int:
+    import getpass
+
+    from pipelines.refresh.releases import ReleaseError, mark, remove
+
+    try:
+        if withdraw:
+            entry = remove(settings.marts_dir, year)
+            print(f"{year} official release withdrawn (run {entry['run_id']}); 已撤销 {year} 年报口径。")
+        else:
+            entry = mark(settings.marts_dir, year, run_id, getpass.getuser(), note)
+            print(f"Run {entry['run_id']} is the official {year} release (已标记为 {year} 年报口径); "
+                  "it will not be pruned.")
+    except ReleaseError as e:
+        print(e.render(), file=sys.stderr)
+        return 2
     return 0
 
 

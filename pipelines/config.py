@@ -25,6 +25,10 @@ LAST_RUN_FILE = "last_run.json"
 # A quality gate's own report page, beside GX's Data Docs in reports/quality/<gate>/
 # (pipelines/refresh/quality/report.py): what the dashboard serves.
 REPORT_FILE = "report.html"
+# The official releases (年报口径), in the marts folder: reporting year → the published version that is
+# that year's official figures (pipelines/refresh/releases.py writes it; prune keeps those versions; the
+# dashboard's read layer reads it to show "official 2024" beside "latest").
+RELEASES_FILE = "releases.json"
 # Great Expectations would send usage analytics to its makers (an intranet has no way out, and the data
 # is not theirs). GX reads this variable when it is imported and when a context is made, so it is set in
 # the process that runs a gate before GX is imported (quiet_tools), and in every worker's environment.

@@ -2,6 +2,8 @@
 and the controls' building blocks. What the pages read is in dashboards.views."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import dash_bootstrap_components as dbc
 import flask
 from dash import dcc, html
@@ -16,22 +18,32 @@ def request_viewer() -> Viewer:
     """Who the request being answered comes from: the viewer the server's check of the request found
     (server/auth.py: the session's account, or development mode's local analyst). A request it did not
     see has no viewer and is refused (PermissionError, answered 403). Outside a request (warming the
-    pages, scripts): everyone. Every callback and the page shell ask here."""
+    pages, scripts): everyone. Every callback and the page shell ask here.
+
+    The version it reads is the address's: `?release=2024` is the official 2024 release, none the latest.
+    The address is the request's Referer — the page the browser shows sends the layout request and every
+    callback, and the address bar follows the view (pushState), with the Referrer-Policy same-origin
+    (server/security.py) — or the request's own query when it has no Referer. So no callback needs an
+    input for it: every read and every download of the page reads the same version. Changing the release
+    is a link (a new page load), never a callback."""
     if not flask.has_request_context():
         return EVERYONE
     viewer = flask.g.get("viewer")
     if viewer is None:
         raise PermissionError("no viewer for this request")
-    return viewer
+    referrer = flask.request.referrer
+    query = urlsplit(referrer).query if referrer else flask.request.query_string.decode("latin-1")
+    return viewer.reading(url_state.parse(query).get("release"))
 
 
 def checked(viewer: Viewer, store: MartStore, **values) -> dict:
     """The values a callback received from the page's controls, as a state dict, when the published
-    version offers each to the viewer (a year key any of the years); else url_state.InvalidState
-    (answered 400)."""
+    version offers each to the viewer (a year key any of the years, a release one of the official
+    releases); else url_state.InvalidState (answered 400)."""
     offered = choices(viewer, store)
     if "year" in offered:
         offered = {**offered, **dict.fromkeys(url_state.INT_KEYS, offered["year"])}
+    offered = {**offered, "release": frozenset(store.releases(viewer))}  # the years with an official release
     return url_state.check(values, offered)
 
 

@@ -72,6 +72,8 @@ def kpi_cards(viewer: Viewer, store: MartStore, year: int, group_id: str, lang: 
         body = [html.Div(pick(m, "name", lang), className="kpi-name", title=pick(m, "description", lang)),
                 html.Div(card["value_text"], className="kpi-value"),
                 html.Div(card["delta"], className="kpi-delta " + _delta_class(now)),
+                *([html.Div([dbc.Badge(t("revised", lang), color="warning", text_color="dark", className="me-1"),
+                             card["revised_text"]], className="kpi-revised small")] if card["revised_text"] else []),
                 html.Img(src=figures.sparkline_svg(rows["year"].tolist(), rows["value"].tolist()), alt="",
                          className="kpi-spark")]
         if card["target_text"] is not None:

@@ -25,11 +25,11 @@ from dash import (
     strip_relative_path,
 )
 
-from dashboards.i18n import DEFAULT_LANG, LANGS, fmt_number, t
+from dashboards.i18n import DEFAULT_LANG, LANGS, fmt_number, release_label, t
 from dashboards.pages import compare, definitions, institute, overview, quality
 from dashboards.pages import state as url_state
 from dashboards.pages.common import checked, request_viewer
-from dashboards.views.store import MartStore, NotPublished
+from dashboards.views.store import MartStore, NotPublished, NotReleased
 from dashboards.views.viewer import Viewer
 
 PAGES = (overview, institute, compare, quality, definitions)
@@ -68,7 +68,7 @@ def shell(viewer: Viewer, store: MartStore, pathname: str | None, search: str):
                 account_area(lang),
             ], id="nav-collapse", navbar=True, is_open=False),
         ], fluid=True), color="primary", dark=True, expand="md", className="mb-2"),
-        dbc.Container([html.Div(as_of(viewer, store, lang) if page else None, id="asof", className="small text-muted mb-2"),
+        dbc.Container([html.Div(as_of(viewer, store, state) if page else None, id="asof", className="small text-muted mb-2"),
                        html.Div(body, id="page")], fluid=True),
     ])
 
@@ -112,7 +112,8 @@ def _rendered(page, lang: str) -> dict | None:
 def render(viewer: Viewer, store: MartStore, page, state: dict) -> tuple:
     """The page's body for the state, the navigation, the brand and the language button."""
     lang = state["lang"]
-    nav = [dbc.NavItem(dbc.NavLink(t(p.PAGE, lang), href=get_relative_path(p.PATH) + url_state.build({"lang": lang}),
+    kept = {"lang": lang, "release": state.get("release")}  # a link to another page keeps the release read
+    nav = [dbc.NavItem(dbc.NavLink(t(p.PAGE, lang), href=get_relative_path(p.PATH) + url_state.build(kept),
                                    active=p is page, id=f"nav-{p.PAGE}")) for p in PAGES if viewer.may_see_page(p.PAGE)]
     try:
         if viewer.may_see_page(page.PAGE):
@@ -122,6 +123,8 @@ def render(viewer: Viewer, store: MartStore, page, state: dict) -> tuple:
                     else page.layout(viewer, store, state))
         else:
             body = dbc.Alert(t("not_allowed", lang), color="danger", id="not-allowed")
+    except NotReleased as e:
+        body = dbc.Alert(e.message_zh if lang == "zh" else e.message_en, color="warning", id="not-released")
     except NotPublished:
         body = dbc.Alert(t("not_published", lang), color="warning")
     return body, nav, t("app_title", lang), t("language", lang)
@@ -168,19 +171,43 @@ def register(app: Dash, store: MartStore) -> None:
             state = {**url_state.parse(search), "lang": "en" if lang == "zh" else "zh"}
         else:
             state = next((s for s in page_states if s), None) or url_state.parse(search)
+        # the release read is the address's (pages/common.py request_viewer), not a page's control
+        state = {**state, "release": viewer.release}
         new_search = url_state.build(state)
-        return (no_update if new_search == (search or "") else new_search), as_of(viewer, store, state.get("lang", lang))
+        return (no_update if new_search == (search or "") else new_search), \
+            as_of(viewer, store, {**state, "lang": state.get("lang", lang)})
 
 
-def as_of(viewer: Viewer, store: MartStore, lang: str):
+def as_of(viewer: Viewer, store: MartStore, state: dict):
+    """The data's as-of line: which version (latest or a year's official release), when published, its
+    run and files; then the choice of version when a release exists."""
+    lang = state["lang"]
     try:
         manifest = store.version(viewer).manifest
+    except NotReleased as e:
+        return [e.message_zh if lang == "zh" else e.message_en, release_choice(viewer, store, state)]
     except NotPublished:
         return t("not_published", lang)
     published = datetime.fromisoformat(manifest["published_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
     totals = manifest["totals"]
-    line = (f"{t('as_of', lang)} {published} · {t('run', lang)} {manifest['run_id']} · "
+    line = (f"{release_label(viewer.release, lang)} · {t('as_of', lang)} {published} · {t('run', lang)} {manifest['run_id']} · "
             f"{totals['files']} {t('files', lang)} · {fmt_number(totals['quarantined'], lang)} {t('quarantined', lang)}")
+    choice = release_choice(viewer, store, state)
     if not viewer.may_see_page(quality.PAGE):
-        return line
-    return [line + " (", dcc.Link(t("see_quality", lang), href=get_relative_path(f"/quality?lang={lang}")), ")"]
+        return [line, choice]
+    return [line + " (", dcc.Link(t("see_quality", lang), href=get_relative_path(f"/quality?lang={lang}")), ")", choice]
+
+
+def release_choice(viewer: Viewer, store: MartStore, state: dict):
+    """最新 / Latest and each year's official release (年报口径), as links to this view read from that
+    version: a new page load, so that every read and download of the page reads it (pages/common.py
+    request_viewer). Nothing when no release exists."""
+    years = sorted(store.releases(viewer), reverse=True)
+    if not years:
+        return None
+    lang = state["lang"]
+    links = [html.A(release_label(year, lang), href=url_state.build({**state, "release": year}) or "?",
+                    id={"type": "release-choice", "release": year or 0},
+                    className="ms-2" + (" fw-bold text-body" if year == viewer.release else ""))
+             for year in (None, *years)]
+    return html.Span([html.Span(f" · {t('release_choice', lang)}:", className="ms-2"), *links], id="release-choice")

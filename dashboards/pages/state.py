@@ -1,5 +1,5 @@
-"""The view's state lives in the URL query (page path + ?lang=&institute=&metric=&year=…), so a copied
-link reopens the same view. Parsing an address is forgiving: unknown keys are dropped, bad values fall
+"""The view's state lives in the URL query (page path + ?lang=&institute=&metric=&year=…&release=), so a
+copied link reopens the same view — an official release's too. Parsing an address is forgiving: unknown keys are dropped, bad values fall
 back (a link a person typed or kept still opens a page). The values a callback receives from the
 page's controls are checked strictly (`check`): one no control offers is a crafted request, answered
 400."""
@@ -10,8 +10,9 @@ from urllib.parse import parse_qsl, urlencode
 
 from dashboards.i18n import DEFAULT_LANG, LANGS
 
-KEYS = ("lang", "group", "year", "institute", "metric", "year_a", "year_b", "record_year")
-INT_KEYS = ("year", "year_a", "year_b", "record_year")
+# release: the reporting year of the official release the view reads (absent: the latest version)
+KEYS = ("lang", "group", "year", "institute", "metric", "year_a", "year_b", "record_year", "release")
+INT_KEYS = ("year", "year_a", "year_b", "record_year", "release")
 SHOWN_CHARS = 60  # of a refused value, in the answer and the log
 
 

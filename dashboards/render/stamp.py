@@ -12,7 +12,7 @@ from datetime import datetime
 
 import plotly.graph_objects as go
 
-from dashboards.i18n import pick, t
+from dashboards.i18n import pick, release_label, t
 from dashboards.render.watermark import Watermark, figure_annotations
 from dashboards.views.store import MartStore
 from dashboards.views.viewer import Viewer
@@ -37,7 +37,7 @@ class Stamp:
 
     title: str  # e.g. "新立项项目数 · 福建省产品质量检验研究院"
     filters: str  # e.g. "年度 2024 · 对比组 全部机构"
-    as_of: str  # e.g. "数据截至 2026-11-22 04:59 (run 20261122T045954Z)"
+    as_of: str  # e.g. "2024 年报口径 · 数据截至 2026-11-22 04:59 (批次 20261122T045954Z)" (or "最新 · …")
     source: str  # e.g. "来源: 31 个报送文件 · Touyan"
     definition: str = ""  # the metric's definition, one line
 
@@ -123,7 +123,8 @@ def stamp(viewer: Viewer, store: MartStore, state: dict, figure: dict) -> Stamp:
             definition = metrics.loc[state["metric"], "description_en" if lang == "en" else "description_zh"]
     published = datetime.fromisoformat(manifest["published_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
     return Stamp(title=title, filters=filters,
-                 as_of=f"{t('as_of', lang)} {published} ({t('run', lang)} {manifest['run_id']})",
+                 as_of=f"{release_label(viewer.release, lang)} · {t('as_of', lang)} {published} "
+                       f"({t('run', lang)} {manifest['run_id']})",
                  source=f"{t('source', lang)}: {manifest['totals']['files']} {t('files', lang)} · Touyan",
                  definition=definition)
 

@@ -57,7 +57,7 @@ def record_count(viewer: Viewer, store: MartStore, metric_id: str, institute_id:
 def _records(viewer: Viewer, store: MartStore, select: str, metric_id: str, institute_id: str, year: int,
              rest: str = "") -> pd.DataFrame:
     store.check_institute(viewer, institute_id)  # whatever the caller checked
-    snapshot = store.snapshot()  # the metric's record mart and its rows from one version
+    snapshot = store.snapshot(viewer.release)  # the metric's record mart and its rows from one version
     mart = snapshot.metrics.loc[snapshot.metrics["metric_id"] == metric_id, "record_mart"]
     if mart.empty:
         return pd.DataFrame()

@@ -1,6 +1,9 @@
 """The overview page's questions: the headline KPIs of a scope and year (also the report pack's
-overview figures) and the leaderboard of institutes × headline metrics."""
+overview figures), the figures revised since the year's official release, and the leaderboard of
+institutes × headline metrics."""
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
@@ -24,6 +27,7 @@ def kpi_card_data(viewer: Viewer, store: MartStore, year: int, group_id: str, la
     series = store.group_metric_years(viewer, group_id)
     by_metric = dict(iter(series.sort_values(["metric_id", "year"]).groupby("metric_id", sort=False)))
     targets = _targets(store.institute_metric_years(viewer, years=[year], group_id=group_id))
+    revised = revisions(viewer, store, year, group_id)
     cards = []
     for _, m in headline.iterrows():
         rows = by_metric.get(m["metric_id"], series.iloc[:0])
@@ -42,9 +46,43 @@ def kpi_card_data(viewer: Viewer, store: MartStore, year: int, group_id: str, la
             ratio = tr["value_with_target"] / tr["target"] if tr["target"] else None
             target_text = (f"{t('target', lang)} {fmt_value(tr['target'], None, unit, lang)} · "
                            f"{t('attainment', lang)} {fmt_pct(ratio, lang, signed=False)}")
+        change = revised.get(m["metric_id"])
+        revised_text = t("revised_detail", lang).format(
+            official=fmt_value(change[0], None, unit, lang), latest=fmt_value(change[1], None, unit, lang)) \
+            if change else None
         cards.append({"metric": m, "rows": rows, "now": now, "value_text": value_text, "delta": delta,
-                      "target_text": target_text, "ratio": ratio})
+                      "target_text": target_text, "ratio": ratio, "revised_text": revised_text})
     return cards
+
+
+def revisions(viewer: Viewer, store: MartStore, year: int, group_id: str) -> dict[str, tuple[float | None, float | None]]:
+    """metric_id → (official value, latest value) of the group's figures for `year` that the latest
+    version publishes otherwise than the year's official release (none when the year has no release or
+    the release is the latest version): two published numbers compared, whichever version the viewer
+    reads. A figure one of them lacks counts as revised (None on that side)."""
+    entry = store.releases(viewer).get(year)
+    latest, official = viewer.reading(None), viewer.reading(year)
+    if entry is None or entry["run_id"] == store.version(latest).run_id:
+        return {}
+
+    def build() -> dict:
+        def values(reader: Viewer) -> dict:
+            rows = store.group_metric_years(reader, group_id)
+            rows = rows[rows["year"] == year]
+            return dict(zip(rows["metric_id"].tolist(), rows["value"].tolist(), strict=True))
+        before, after = values(official), values(latest)
+        changed = {}
+        for metric_id in sorted(set(before) | set(after)):
+            a, b = _number(before.get(metric_id)), _number(after.get(metric_id))
+            # the last bits of a sum of doubles may follow the order the warehouse added them in
+            if (a is None) != (b is None) or (a is not None and not math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)):
+                changed[metric_id] = (a, b)
+        return changed
+    return store.memo(latest, ("revisions", year, group_id), build)
+
+
+def _number(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
 
 
 def _targets(rows: pd.DataFrame) -> pd.DataFrame:

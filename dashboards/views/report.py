@@ -25,7 +25,7 @@ def institute_source_files(viewer: Viewer, store: MartStore, institute_id: str) 
     institute the viewer does not see."""
     store.check_institute(viewer, institute_id)
     return store._frame(
-        """select distinct source_file from (
+        viewer, """select distinct source_file from (
                select institute_id, source_file from fct_project_counts union all
                select institute_id, source_file from fct_ip_items union all
                select institute_id, source_file from fct_standards union all

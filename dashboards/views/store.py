@@ -6,8 +6,10 @@ versions are immutable).
 Per published version it keeps a `Snapshot`: the manifest, a DuckDB connection with a view per mart
 (for the large record marts and ad-hoc questions), and the small marts the pages ask about on every
 interaction — the dimensions, fct_institute_metric_year, fct_group_metric_year — read once into pandas
-and filtered in memory. Only the current version's snapshot is kept: the first call that sees a new
-`current` builds the new one and drops the old (a callback still holding it finishes on it).
+and filtered in memory. The current version's snapshot is kept: the first call that sees a new
+`current` builds the new one and drops the old (a callback still holding it finishes on it). A viewer
+reading a year's official release (`Viewer.release`, data/marts/releases.json: the versions prune keeps)
+gets that version's snapshot, loaded on its first read and kept while it is a release.
 
 What a viewer sees of a version is its `Cut` (the full one, or one built once per version and access:
 the viewer's institutes, the aggregates dashboards.views.access lets it see), with the same fast
@@ -31,13 +33,22 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from dashboards.views.access import restrict
-from dashboards.views.viewer import Refused, Viewer
+from dashboards.views.viewer import EVERYONE, Refused, Viewer
+from pipelines.config import RELEASES_FILE
 
 RECENT_KEPT = 512  # rendered pages kept per published version (a few MB)
 
 
 class NotPublished(RuntimeError):
     pass
+
+
+class NotReleased(NotPublished):
+    """A release year with no official release (or whose version is gone): the reason in Chinese and English."""
+
+    def __init__(self, year: int, message_zh: str, message_en: str):
+        self.year, self.message_zh, self.message_en = year, message_zh, message_en
+        super().__init__(message_en)
 
 
 @dataclass(frozen=True)
@@ -194,8 +205,14 @@ class MartStore:
         self.reports_dir = reports_dir
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
+        self._released: dict[Path, Snapshot] = {}  # the official releases' versions read so far
+        self._record: tuple[int, dict[int, dict]] = (-1, {})  # releases.json's mtime_ns and content
 
-    def snapshot(self) -> Snapshot:
+    def snapshot(self, release: int | None = None) -> Snapshot:
+        """The current version, or the official release of the year `release` (a viewer's
+        `Viewer.release`); for dashboards.views only. NotReleased for a year without an official release."""
+        if release is not None:
+            return self._release_snapshot(release)
         link = self.marts_dir / "current"
         try:
             path = link.resolve(strict=True)
@@ -208,6 +225,45 @@ class MartStore:
             if self._snapshot is None or self._snapshot.path != path:
                 self._snapshot = Snapshot(path)  # the previous one goes once no callback holds it
             return self._snapshot
+
+    def releases(self, viewer: Viewer) -> dict[int, dict]:
+        """The official releases: year → {run_id, by, at, note} (pipelines/refresh/releases.py writes
+        them). Read again whenever the file changes: marking one needs no restart."""
+        path = self.marts_dir / RELEASES_FILE
+        try:
+            stamp = path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return {}
+        if self._record[0] != stamp:
+            record = json.loads(path.read_text(encoding="utf-8"))
+            self._record = (stamp, {int(year): entry for year, entry in record.get("releases", {}).items()})
+        return dict(self._record[1])
+
+    def _release_snapshot(self, year: int) -> Snapshot:
+        entry = self.releases(EVERYONE).get(year)
+        if entry is None:
+            raise NotReleased(year, f"{year} 年没有年报口径版本（请用 make release YEAR={year} 标记）。",
+                              f"there is no official {year} release (an analyst marks one: make release YEAR={year}).")
+        path = self.marts_dir / "versions" / entry["run_id"]
+        if not (path / "manifest.json").is_file():
+            raise NotReleased(year, f"{year} 年报口径版本 {entry['run_id']} 已不存在。",
+                              f"the official {year} release, run {entry['run_id']}, is no longer on disk.")
+        snapshot = self._released.get(path)
+        if snapshot is not None:
+            return snapshot
+        with self._lock:
+            if path not in self._released:
+                kept = {self.marts_dir / "versions" / e["run_id"] for e in self.releases(EVERYONE).values()}
+                self._released = {p: s for p, s in self._released.items() if p in kept}  # withdrawn ones go
+                self._released[path] = Snapshot(path)
+            return self._released[path]
+
+    def _key(self, viewer: Viewer, key) -> tuple:
+        """A memo key: the access, the release read and `key`. In the latest version, values that compare
+        it with an official release (dashboards.views.overview.revisions) depend on the record too: its
+        releases are part of the key, so marking one is seen on the next interaction."""
+        record = tuple(sorted((year, e["run_id"]) for year, e in self.releases(viewer).items()))
+        return (viewer.access_key, viewer.release, record, key)
 
     def watch(self, every_s: float, warm: Callable[[], object] | None = None) -> None:
         """Load each newly published version as soon as it appears (a daemon thread looking every
@@ -238,9 +294,10 @@ class MartStore:
         threading.Thread(target=loop, name="marts-watch", daemon=True).start()
 
     def version(self, viewer: Viewer) -> Version:
-        """The current version: `.path`, `.manifest`, `.run_id`. A viewer who is not full-access gets the
+        """The version the viewer reads (the current one, or its release's): `.path`, `.manifest`,
+        `.run_id`. A viewer who is not full-access gets the
         manifest's list of source files cut to its institutes' (file names name institutes)."""
-        snapshot = self.snapshot()
+        snapshot = self.snapshot(viewer.release)
         if viewer.access_key is None:
             return snapshot.version
         return snapshot.memo((viewer.access_key, "version"), lambda: self._version_for(viewer, snapshot))
@@ -259,32 +316,32 @@ class MartStore:
         return Version(snapshot.path, manifest)
 
     def recent(self, viewer: Viewer, key, build: Callable[[], object]):
-        """A value derived from the current version as `viewer` sees it, kept while often asked for
+        """A value derived from the version `viewer` reads as it sees it, kept while often asked for
         (Snapshot.recent): a new version starts afresh."""
-        return self.snapshot().recent((viewer.access_key, key), build)
+        return self.snapshot(viewer.release).recent(self._key(viewer, key), build)
 
     def memo(self, viewer: Viewer, key, build: Callable[[], object]):
-        """A value derived from the current version's data as `viewer` sees it (option lists, name maps),
+        """A value derived from the data of the version `viewer` reads as it sees it (option lists, name maps),
         built once per version and access (viewers with the same access share it)."""
-        return self.snapshot().memo((viewer.access_key, key), build)
+        return self.snapshot(viewer.release).memo(self._key(viewer, key), build)
 
-    def _frame(self, sql: str, params: list | None = None) -> pd.DataFrame:
-        """A query over the current version's marts: for dashboards.views only, which apply the viewer
-        to what they ask (`check_institute`, `Viewer.check_page`)."""
-        return self.snapshot()._frame(sql, params)
+    def _frame(self, viewer: Viewer, sql: str, params: list | None = None) -> pd.DataFrame:
+        """A query over the marts of the version the viewer reads: for dashboards.views only, which apply
+        the viewer to what they ask (`check_institute`, `Viewer.check_page`)."""
+        return self.snapshot(viewer.release)._frame(sql, params)
 
     def check_institute(self, viewer: Viewer, institute_id: str) -> None:
         """Refused unless the viewer sees the institute in full: asked before reading its records, whatever
         the caller checked (a crafted request, a script)."""
-        if institute_id not in self.snapshot().cut(viewer).institute_ids:
+        if institute_id not in self.snapshot(viewer.release).cut(viewer).institute_ids:
             raise Refused(f"无权查看机构 {institute_id!r} 的数据。", f"you may not see institute {institute_id!r}.")
 
     def _institute_rows(self, viewer: Viewer, mart: str, order: str = "") -> pd.DataFrame:
         """A mart's rows whose `institute_id` is one of the viewer's institutes (all of them for full
         access; a row without one is for full access only): for dashboards.views only."""
         if viewer.access_key is None:
-            return self._frame(f"select * from {mart} {order}")
-        snapshot = self.snapshot()
+            return self._frame(viewer, f"select * from {mart} {order}")
+        snapshot = self.snapshot(viewer.release)
         if snapshot._frame(f"select 1 from (describe {mart}) where column_name = 'institute_id'").empty:
             return snapshot._frame(f"select * from {mart} where false")  # a version before the column
         ids = sorted(snapshot.cut(viewer).institute_ids)
@@ -294,27 +351,27 @@ class MartStore:
 
     def institutes(self, viewer: Viewer) -> pd.DataFrame:
         """dim_institutes: the viewer's institutes."""
-        return self.snapshot().cut(viewer).institutes.copy(deep=False)
+        return self.snapshot(viewer.release).cut(viewer).institutes.copy(deep=False)
 
     def metrics(self, viewer: Viewer) -> pd.DataFrame:
-        return self.snapshot().metrics.copy(deep=False)
+        return self.snapshot(viewer.release).metrics.copy(deep=False)
 
     def groups(self, viewer: Viewer) -> pd.DataFrame:
         """dim_groups: the groups of which the viewer sees at least one row."""
-        return self.snapshot().cut(viewer).groups.copy(deep=False)
+        return self.snapshot(viewer.release).cut(viewer).groups.copy(deep=False)
 
     def labels(self, viewer: Viewer) -> pd.DataFrame:
-        return self.snapshot().labels.copy(deep=False)
+        return self.snapshot(viewer.release).labels.copy(deep=False)
 
     def years(self, viewer: Viewer) -> list[int]:
-        return list(self.snapshot().years)
+        return list(self.snapshot(viewer.release).years)
 
     def institute_metric_years(self, viewer: Viewer, metric_id: str | None = None, institute_id: str | None = None,
                                years: list[int] | None = None, group_id: str = "all") -> pd.DataFrame:
         """fct_institute_metric_year with the institute's names (institute_zh, institute_en), ordered by
         year and institute: the viewer's institutes, aggregates it may not see blank."""
-        return self.snapshot().cut(viewer).select_institute_metric_years(metric_id, institute_id, years, group_id)
+        return self.snapshot(viewer.release).cut(viewer).select_institute_metric_years(metric_id, institute_id, years, group_id)
 
     def group_metric_years(self, viewer: Viewer, group_id: str = "all", metric_id: str | None = None) -> pd.DataFrame:
         """fct_group_metric_year: the rows the viewer may see."""
-        return self.snapshot().cut(viewer).select_group_metric_years(group_id, metric_id)
+        return self.snapshot(viewer.release).cut(viewer).select_group_metric_years(group_id, metric_id)

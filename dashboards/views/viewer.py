@@ -11,11 +11,16 @@ Those who are not full-access see a group's aggregate only where it cannot be un
 `min_group_others` other reporting institutes, or none: dashboards.views.access). The store applies all
 this (`MartStore`); the data-quality reads apply `may_see_page("quality")` and the institute's own rows.
 
+A viewer also says which published version it reads: `release` None is the latest (`current`), a year is
+that year's official release (年报口径, data/marts/releases.json). What decides what it sees of a version
+is the access alone; the store keys what it keeps by version (a Snapshot each) and by release
+(`MartStore._key`), so viewers of different releases never share a memoised value.
+
 A Viewer is frozen (hashable): values built for one are memoised per access (`access_key`), the username
 aside, so that two people with the same access share them."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -56,6 +61,7 @@ class Viewer:
     institute_id: str | None = None  # role "institute" only
     scope: str | None = None  # role "leader" only: "all" | "province:NN" | "group:<peer_group_id>"
     min_group_others: int = 3  # k: Settings.min_group_others
+    release: int | None = None  # the reporting year of the official release read; None: the latest version
     username: str = field(default="", compare=False)  # shown and audited; not part of the access
 
     def __post_init__(self) -> None:
@@ -80,6 +86,10 @@ class Viewer:
     def for_account(cls, account: Account, min_group_others: int) -> Viewer:
         return cls(role=account.role, institute_id=account.institute_id or None, scope=account.scope or None,
                    min_group_others=min_group_others, username=account.username)
+
+    def reading(self, release: int | None) -> Viewer:
+        """The same person reading another version: `release` a year's official release, None the latest."""
+        return replace(self, release=release)
 
     @property
     def full_access(self) -> bool:

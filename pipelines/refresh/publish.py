@@ -6,6 +6,7 @@ finish); a version folder never switched to (a run killed between its rename and
 
     data/marts/current -> versions/<run_id>
     data/marts/versions/<run_id>/{manifest.json, dim_*.parquet, fct_*.parquet}
+    data/marts/releases.json   the official release of each reporting year (releases.py): never pruned
 
 Marts exported here are written in a fixed row order (`row_order`), so the same data gives the same
 bytes. Marts dbt writes to Parquet itself (materialized='parquet_file': the record marts that grow with
@@ -23,6 +24,8 @@ import shutil
 from pathlib import Path
 
 import duckdb
+
+from pipelines.config import RELEASES_FILE
 
 KEEP_VERSIONS = 3
 INCOMING = ".incoming-"
@@ -42,6 +45,16 @@ def current_version(marts_dir: Path) -> Path | None:
 def read_manifest(marts_dir: Path) -> dict | None:
     version = current_version(marts_dir)
     return json.loads((version / "manifest.json").read_text(encoding="utf-8")) if version else None
+
+
+def read_releases(marts_dir: Path) -> dict[int, dict]:
+    """The official releases (releases.py writes them): year → {run_id, by, at, note}; empty when nothing
+    was ever released. Here because prune keeps their versions."""
+    path = marts_dir / RELEASES_FILE
+    if not path.is_file():
+        return {}
+    record = json.loads(path.read_text(encoding="utf-8"))
+    return {int(year): entry for year, entry in record.get("releases", {}).items()}
 
 
 def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -121,15 +134,17 @@ def publish(con: duckdb.DuckDBPyConnection, marts_dir: Path, manifest: dict,
 
 def prune(marts_dir: Path, keep: int = KEEP_VERSIONS) -> None:
     """Keep the newest `keep` published versions — the current one and those it replaced — and drop older
-    ones, versions never switched to and leftovers of killed runs. Never the current one."""
+    ones, versions never switched to and leftovers of killed runs. Never the current one, and never a
+    version that is a year's official release (releases.py): its run id is printed on exports."""
     versions = marts_dir / "versions"
     current = current_version(marts_dir)
     if current:
         (current / NOT_SWITCHED_TO).unlink(missing_ok=True)  # it is published now
     finished = sorted((p for p in versions.iterdir() if not p.name.startswith(".")), key=lambda p: p.name)
     published = [p for p in finished if not (p / NOT_SWITCHED_TO).exists()]
+    released = {entry["run_id"] for entry in read_releases(marts_dir).values()}
     for old in finished:
-        if old not in published[-keep:] and not (current and old.name == current.name):
+        if old not in published[-keep:] and not (current and old.name == current.name) and old.name not in released:
             shutil.rmtree(old, ignore_errors=True)
     for leftover in versions.glob(f"{INCOMING}*"):
         shutil.rmtree(leftover, ignore_errors=True)
