@@ -31,7 +31,7 @@ def last_year_figure(store: MartStore, viewer: Viewer, dataset: str, institute_i
         store.check_institute(viewer, institute_id)
     except NotPublished:
         return None
-    frame = store.snapshot()._frame(sql, [institute_id, year - 1])
+    frame = store._frame(viewer, sql, [institute_id, year - 1])
     value = frame.iloc[0, 0] if not frame.empty else None
     if value is None or value != value:  # NULL: no row that year
         return None
