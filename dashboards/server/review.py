@@ -67,7 +67,8 @@ def register(app: Dash, accounts: AccountStore, store: MartStore, settings: Sett
         if status not in ("", "all", *STATUSES) or dataset not in ("", *SUBMITTED) or len(institute) > 64 \
                 or year is False:
             return _page("review_list", 400, lang, prefix, error=t("admin_bad_filter", lang), rows=[],
-                         filters={}, statuses=STATUSES, datasets=_datasets(lang), years=_years(settings))
+                         filters={}, statuses=STATUSES, datasets=_datasets(lang), years=_years(settings),
+                         csrf=generate_csrf())
         records = submissions.list(status=status if status in STATUSES else None, dataset=dataset or None,
                                    year=year or None, institute_ids={institute} if institute else None)
         if not status:  # by default what was sent (a draft is the institute's own until then)
