@@ -21,8 +21,10 @@ import pytest
 
 from dashboards.accounts.store import AccountStore
 from dashboards.accounts.submissions import SubmissionStore
+from dashboards.server.app import create_app
 from pipelines.contracts import CONTRACTS
 from pipelines.demo import generate
+from pipelines.lock import write_lock
 from pipelines.submissions.check import SUBMITTED, check_submission
 from tests.conftest import write_csv
 from tests.logins import ROLES, csrf_token, logged_in, server_app
@@ -205,3 +207,42 @@ def _group_alive(group: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def test_a_refresh_from_the_command_line_holds_the_start_back(world):
+    app, settings, _, _ = world
+    web = logged_in(app, "analyst1")
+    token = review_token(web)
+    with write_lock(settings.data_dir, "refresh"):
+        page = web.get("/review/refresh").get_data(as_text=True)
+        assert 'id="refresh-other"' in page and f"pid {os.getpid()}, refresh" in page
+        assert web.post("/review/refresh", data={"csrf_token": token}).status_code == 409
+    assert 'id="refresh-other"' not in web.get("/review/refresh").get_data(as_text=True)
+    assert not (settings.reports_dir / "portal-refresh.json").exists()  # nothing was started
+
+
+@pytest.mark.parametrize("username, shown, hidden", [
+    ("analyst1", {"portal-review", "portal-tracker"}, {"portal-submit"}),
+    ("leader_zj", {"portal-tracker"}, {"portal-review", "portal-submit"}),
+    ("fjqi", {"portal-submit", "portal-tracker"}, {"portal-review"}),
+])
+def test_the_account_area_links_each_role_to_its_pages(world, username, shown, hidden):
+    web = logged_in(world[0], username)
+    layout = json.dumps(web.get("/_dash-layout", headers={"Referer": "http://localhost/"}).json)
+    assert all(f'"id": "{i}"' in layout for i in shown) and not any(f'"id": "{i}"' in layout for i in hidden)
+    with AccountStore(world[1]) as accounts:
+        before = len(accounts.audit_events())
+    assert web.get("/tracker").status_code == 200
+    with AccountStore(world[1]) as accounts:
+        [viewed] = [json.loads(e.detail) for e in accounts.audit_events()[before:] if e.event == "page_view"]
+    assert viewed["page"] == "/tracker"
+
+
+def test_development_mode_has_no_review_pages(world):
+    _, settings, _, _ = world
+    web = create_app(settings, dev=True).server.test_client()
+    for path in ("/review", "/tracker", "/tracker/missing.xlsx"):
+        assert "_dash-renderer" in web.get(path).get_data(as_text=True), path  # the dashboard's page
+    assert web.post("/review/refresh").status_code in (404, 405)
+    layout = json.dumps(web.get("/_dash-layout", headers={"Referer": "http://localhost/"}).json)
+    assert "portal-tracker" not in layout
