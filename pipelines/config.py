@@ -250,6 +250,18 @@ def worker_environment() -> dict[str, str]:
             "PYTHONWARNINGS": ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), _QUIET_TRACKER]))}
 
 
+def command_environment(settings: Settings) -> dict[str, str]:
+    """The environment of a `python -m pipelines` command started for `settings` by another process (the
+    portal's "refresh now"): a worker's (worker_environment) with the settings a refresh reads taken from
+    `settings` — the command then writes the caller's data folder with its salt, whatever the caller's
+    own environment says (a server or a test may be given Settings built in code)."""
+    return {**worker_environment(), "TOUYAN_DATA_DIR": str(settings.data_dir), "TOUYAN_ID_SALT": settings.id_salt,
+            "TOUYAN_DUCKDB_MEMORY": settings.duckdb_memory, "TOUYAN_WORKER_IDLE": str(settings.worker_idle_seconds),
+            "TOUYAN_RUNTIME_DIR": str(settings.runtime_dir),
+            "TOUYAN_MAX_WORKBOOK_CELLS": str(settings.max_workbook_cells),
+            "TOUYAN_MAX_WORKBOOK_INFLATED": f"{settings.max_workbook_inflated_bytes}B"}
+
+
 def quiet_tools() -> None:
     """TOOL_ENVIRONMENT in this process, where not set otherwise: before Great Expectations is imported."""
     for name, value in TOOL_ENVIRONMENT.items():

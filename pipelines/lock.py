@@ -37,3 +37,18 @@ def write_lock(data_dir: Path, command: str, wait: bool = False):
         handle.write(f"pid {os.getpid()}, {command}, started {time.strftime('%Y-%m-%d %H:%M:%S')}")
         handle.flush()
         yield  # the flock is released when the file closes, or when the process dies
+
+
+def holder(data_dir: Path) -> str | None:
+    """Who writes `data_dir` now (the holder's line: pid, command, start), or None when no command does.
+    Probed with a non-blocking lock released at once: a command starting in that very instant is refused
+    as if it had met another writer (it says so, and exits 75)."""
+    path = data_dir / ".refresh.lock"
+    if not path.exists():
+        return None
+    with open(path) as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return handle.read().strip() or "another process"
+        return None  # the flock is released when the file closes

@@ -33,6 +33,14 @@ from dashboards.views.store import MartStore, NotPublished, NotReleased
 from dashboards.views.viewer import Viewer
 
 PAGES = (overview, institute, compare, quality, definitions)
+# the server-rendered pages each role is linked to from the account area (server mode only): label, path,
+# the link's id, the roles
+SERVER_PAGES = (
+    ("submit", "submit", "portal-submit", ("institute",)),
+    ("review", "review", "portal-review", ("analyst", "admin")),
+    ("tracker", "tracker", "portal-tracker", ("institute", "leader", "analyst", "admin")),
+    ("admin_audit", "admin/audit", "admin-audit", ("admin",)),
+)
 
 
 def address() -> tuple[str | None, str]:
@@ -86,11 +94,10 @@ def account_area(lang: str):
     from flask_wtf.csrf import generate_csrf
 
     who = f"{account.display_name or account.username} · {t('role_' + account.role, lang)}"
-    # an administrator's pages are server-rendered (server/admin.py): a plain link, not the router's
-    audit = [html.A(t("admin_audit", lang), href=get_relative_path(f"/admin/audit?lang={lang}"), id="admin-audit",
-                    className="text-white small me-2")] if account.role == "admin" else []
+    # the server-rendered pages (server/admin.py, portal.py, review.py): plain links, not the router's
     return html.Form([
-        *audit,
+        *[html.A(t(key, lang), href=get_relative_path(f"/{path}?lang={lang}"), id=link_id, className="text-white small me-2")
+          for key, path, link_id, roles in SERVER_PAGES if account.role in roles],
         html.Span(who, id="signed-in", className="text-white small me-2"),
         dcc.Input(type="hidden", name="csrf_token", value=generate_csrf()),
         html.Button(t("logout", lang), id="logout", type="submit", className="btn btn-outline-light btn-sm"),

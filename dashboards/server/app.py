@@ -9,7 +9,7 @@ from dash import Dash
 
 from dashboards.pages import downloads, shell
 from dashboards.pages.common import request_viewer
-from dashboards.server import admin, auth, portal, security
+from dashboards.server import admin, auth, portal, review, security
 from dashboards.server.compression import cache_headers, compress
 from dashboards.server.reports import serve_quality_reports
 from dashboards.views.store import MartStore
@@ -83,10 +83,11 @@ def create_app(settings: Settings, dev: bool = False, watch_s: float | None = No
     # first: nothing else answers a request before it is known whose it is
     if dev:
         auth.development_mode(app, settings, rules)
-    else:  # the admin and submission pages: server mode only (development mode has no accounts)
+    else:  # the admin, submission, review and tracker pages: server mode only (development mode has no accounts)
         accounts = auth.server_mode(app, settings, rules)
         admin.register(app, accounts)
         portal.register(app, accounts, settings, store)
+        review.register(app, accounts, store, settings)
     app.callback_rules = rules  # for the tests that call every callback as every role
     security.refuse_bad_requests(app)
     security.trust_proxies(app.server, settings.trusted_proxies)
