@@ -1,0 +1,1 @@
+"""Online submissions: the upload check and what it gives back"""
