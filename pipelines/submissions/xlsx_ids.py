@@ -7,7 +7,8 @@ programs write them, which is twice as large).
 
 Every XML part is searched (id_cells.CANDIDATE over its text), hidden sheets, comments and caches alike:
 - a cell's value (shared string, inline string, a formula's cached text, a number of 15 digits) by the
-  cell rule (id_cells.cell_without_ids); a number becomes a text cell (a formula's result: text);
+  cell rule (id_cells.cell_without_ids); a number becomes a text cell (a formula's result: text); a rich
+  string (runs of several formats) as the one text it is, which an ID number may run across;
 - anything else (a formula, a sheet name, a comment, a chart's or pivot table's cached values, the
   document's properties) masked (id_cells.text_without_ids).
 Binary parts (an embedded object, a macro project) are copied as they are: nothing reads them."""
@@ -32,6 +33,7 @@ _PHONETIC = re.compile(r"<(\w+:)?rPh\b.*?</\1?rPh>", re.S)
 _ATTRIBUTE = re.compile(r"""\s([\w:]+)=("[^"]*"|'[^']*')""")
 _FORMULA = re.compile(r"<(\w+:)?f\b[^>]*?(?:/>|>(.*?)</\1?f>)", re.S)
 _VALUE = re.compile(r"<(\w+:)?v>(.*?)</\1?v>", re.S)
+_RUN = re.compile(r"<(\w+:)?r>")  # a run of a rich string (part of a cell's text in a format of its own)
 _INLINE = re.compile(r"<(\w+:)?is>.*?</\1?is>", re.S)
 # An integer too long for a double, written whole by a program (openpyxl writes what it is given): Excel
 # would have kept 15 digits of it, a reader keeps the double's and shows 3.30106E+17
@@ -55,7 +57,7 @@ def xlsx_without_ids(path: Path, salt: str) -> tuple[bytes, int] | None:
                 text = data.decode("utf-8")
             except UnicodeDecodeError:
                 continue  # not XML: an image, a printer's settings, an embedded object
-            if not CANDIDATE.search(text) and not _EXPONENT_15.search(text):
+            if not CANDIDATE.search(text) and not _EXPONENT_15.search(text) and not _has_runs(text):
                 continue
             new, count = _part_without_ids(info.filename, text, cell)
             if count:
@@ -70,6 +72,10 @@ def xlsx_without_ids(path: Path, salt: str) -> tuple[bytes, int] | None:
     return out.getvalue(), replaced
 
 
+def _has_runs(text: str) -> bool:
+    return "<r>" in text or (":r>" in text and _RUN.search(text) is not None)  # a string search first
+
+
 def _part_without_ids(name: str, text: str, cell: Callable[[str], tuple[str, int]]) -> tuple[str, int]:
     """The part's text with its ID numbers replaced, each where it is found: a worksheet's cells, the
     shared strings, or a text or attribute value of any other part."""
@@ -78,7 +84,10 @@ def _part_without_ids(name: str, text: str, cell: Callable[[str], tuple[str, int
     # the namespace prefix its elements are written with, if any (<x:c>: some .NET writers)
     root = re.search(r"<(\w+:)?(?:sheetData|sst)\b", text) if sheet or shared else None
     prefix = root.group(1) or "" if root else ""
-    found = sorted([m.start() for m in CANDIDATE.finditer(text)] + [m.start() for m in _EXPONENT_15.finditer(text)])
+    found = [m.start() for m in CANDIDATE.finditer(text)] + [m.start() for m in _EXPONENT_15.finditer(text)]
+    if sheet or shared:  # a rich string's runs are one cell's text: an ID number may be cut between two
+        found += [m.start() for m in re.finditer(f"<{prefix}r>", text)]
+    found.sort()
     edits: list[tuple[int, int, str]] = []
     replaced = 0
     for at in found:

@@ -16,12 +16,13 @@ from pathlib import Path
 import fastexcel
 import openpyxl
 import pytest
+import xlsxwriter
 from openpyxl.comments import Comment
 
 from pipelines.id_numbers import find_id_numbers, hash_person_id, id_check_char
 from pipelines.ingest.files import sniff_format
 from pipelines.submissions.sanitize import without_id_numbers
-from tests.conftest import DataDir, write_csv
+from tests.conftest import DataDir, write_csv, write_xlsx
 from tests.integration.test_office_files import save_as
 
 SALT = "test-salt"  # DataDir's
@@ -219,6 +220,27 @@ def test_a_person_workbook_is_kept_as_it_was_without_id_numbers_and_ingested_ali
     assert [(at, new[at].value) for at, value in cells if not find_id_numbers(str(value))] == \
         [(at, value) for at, value in cells if not find_id_numbers(str(value))]  # the rest as it was
     assert sum(1 for _, value in cells if find_id_numbers(str(value))) > 15
+
+
+def test_a_workbook_of_shared_and_rich_strings_is_kept_without_id_numbers_and_ingested_alike(tmp_path):
+    """As Excel writes a workbook: every text once in the shared strings (xlsxwriter too), and a note typed
+    with part of it in bold (a rich string: its runs are one cell's text, the ID number across two)."""
+    original = write_xlsx(tmp_path / "志愿者.xlsx", volunteer_rows())
+    book = xlsxwriter.Workbook(tmp_path / "rich.xlsx")
+    sheet = book.add_worksheet("志愿者")
+    for r, row in enumerate(volunteer_rows()):
+        sheet.write_row(r, 0, row)
+    note = ID["note"]
+    sheet.write_rich_string(8, 1, "陪同 ", book.add_format({"bold": True}), note[:9], note[9:] + " 参加义务检定")
+    book.close()
+    with zipfile.ZipFile(tmp_path / "rich.xlsx") as z:
+        assert "<r>" in z.read("xl/sharedStrings.xml").decode() and "inlineStr" not in z.read("xl/worksheets/sheet1.xml").decode()
+    for path in (original, tmp_path / "rich.xlsx"):
+        (work := tmp_path / path.stem).mkdir()
+        result = assert_kept_without_ids_and_ingested_alike(path, f"volunteer_hours/{path.name}", work)
+        keys = {row[3] for row in result["accepted"]}
+        assert {hash_person_id(ID[place], SALT) for place in ("plain", "lower_x", "spaces", "legacy", "prefix")} <= keys
+    assert f"陪同 {hash_person_id(note, SALT)} 参加义务检定" in [row[1] for row in result["accepted"]]
 
 
 def test_an_xls_is_kept_as_an_xlsx_of_its_cells_without_id_numbers_and_ingested_alike(tmp_path):
