@@ -73,11 +73,14 @@ class Tally:
 # dataset's parsing pass, the warning that says so is not looked for (a scan of every text cell kept).
 IDS_HASHED = Tally()
 ID_HASHED_WARNING = "id_number_hashed"  # the warning's reason code
+# A person key in a cell as read: the ID number the cell held was replaced before the file was kept (an
+# upload is stored so: pipelines/submissions/sanitize.py), and it counts as the ID number it was.
+PERSON_KEY = re.compile("pid_[0-9a-f]{24}")
 
 
 def _hash_ids_udf(text: str, salt: str) -> str:
     hashed = hash_ids(text, salt)
-    if hashed != text:
+    if hashed != text or PERSON_KEY.search(text):  # replaced here, or in the stored copy of an upload
         IDS_HASHED.add()
     return hashed
 
@@ -96,7 +99,10 @@ def _register_id_functions(con: duckdb.DuckDBPyConnection) -> None:
     con.create_function("th_person", person_key, [VARCHAR, VARCHAR], VARCHAR, side_effects=False)
     con.execute("create or replace macro th_id_in(s) as case when th_maybe_id(s) then th_id_found(s) else false end")
     con.execute("create or replace macro th_id_masked(s) as case when th_maybe_id(s) then th_id_mask(s) else s end")
-    con.execute("create or replace macro th_id_hashed(s, salt) as case when th_maybe_id(s) then th_id_hash(s, salt) else s end")
+    con.execute("create or replace macro th_id_hashed(s, salt) as case when th_maybe_id(s) or contains(s, 'pid_') "
+                "then th_id_hash(s, salt) else s end")
+    con.execute(f"create or replace macro th_id_or_key_in(s) as th_id_in(s) or (contains(s, 'pid_') "
+                f"and regexp_matches(s, {sql_str(PERSON_KEY.pattern)}))")
     con.execute("create or replace macro th_person_hash(s, salt) as 'pid_' || left(sha256(salt || s), 24)")
     # A person cell as an ID number would be written (identifiers.compact_id, for cells th_clean cleaned).
     quotes = f"[{ID_QUOTES.replace(chr(39), chr(39) * 2)}]*"

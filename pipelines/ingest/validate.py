@@ -226,10 +226,11 @@ class Compiled:
     def _id_problem(self, c: Column, failed: str | None = None) -> None:
         """An ID number in a cell that is not text cannot be hashed: the row is quarantined, the number
         masked in the message. Looked for only where the cell did not parse (`failed`, by default: no
-        value) — an ID number never parses as a date, a year or a name, and as a number it is ≥ 1e14."""
+        value) — an ID number never parses as a date, a year or a name, and as a number it is ≥ 1e14. A
+        person key there is the ID number a stored upload held (sql_functions.PERSON_KEY): the same problem."""
         x = f"x_{c.name}"
         failed = failed or f'{x} is not null and "{c.name}" is null'
-        self.early.append((f"{failed} and th_id_in({x})", "'id_number'", c.name,
+        self.early.append((f"{failed} and th_id_or_key_in({x})", "'id_number'", c.name,
                            f"concat('「{{header}}」的值「', th_id_mask({x}), '」含身份证号，此列不能填写身份证号（号码已遮盖）')",
                            f"concat('column ''{{header}}'': ''', th_id_mask({x}), ''' holds a resident ID number, "
                            "which this column must not hold (the number is masked)')"))

@@ -41,9 +41,15 @@ def read_workbook(path: Path, limits: WorkbookLimits | None = None) -> list[tupl
         if sheet.visible != "visible":
             sheets.append((name, sheet.visible, None))
             continue
-        number_cells = partial(_number_cells, workbook, index)
-        sheets.append((name, sheet.visible, numbers_as_typed(sheet.to_arrow(), number_cells)))
+        sheets.append((name, sheet.visible, cells_as_text(workbook, index, sheet)))
     return sheets
+
+
+def cells_as_text(workbook, index: int, sheet) -> pa.RecordBatch:
+    """The cells of sheet `index` (loaded with dtypes="string", as read_workbook loads it) as text, each
+    number as typed. Also what a stored upload is kept as when its format cannot be written back
+    (pipelines/submissions/sanitize.py)."""
+    return numbers_as_typed(sheet.to_arrow(), partial(_number_cells, workbook, index))
 
 
 def _number_cells(workbook, index: int, columns: list[str]) -> list[pa.Array]:
