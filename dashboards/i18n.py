@@ -181,6 +181,10 @@ TEXT = {
     "portal_status_replaced": ("已被新版本取代", "replaced by a newer version"),
     "portal_status_failed": ("检查未完成（系统错误），请重新上传", "the check broke (a system error): upload again"),
     "portal_stage_queued": ("排队等待检查", "waiting to be checked"),
+    "portal_stage_ids": ("查找身份证号（保存前替换为人员标识）", "looking for ID numbers (replaced by person keys before it is kept)"),
+    "portal_ids_replaced": ("文件中的 {n} 个身份证号已替换为人员标识（pid_…）后保存，号码本身不保存；标注文件中显示的也是人员标识。",
+                            "{n} ID numbers in the file were replaced by person keys (pid_…) before it was kept; the numbers "
+                            "are not kept, and the annotated copy shows the keys."),
     "portal_stage_register": ("读取机构名录", "reading the register"),
     "portal_stage_read": ("读取文件", "reading the file"),
     "portal_stage_check": ("逐行检查", "checking each row"),

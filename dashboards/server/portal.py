@@ -20,7 +20,6 @@ downloads are audited here, uploads and submits by the store."""
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
 import re
@@ -49,9 +48,11 @@ from dashboards.views.submissions import last_year_figure
 from dashboards.views.viewer import Viewer
 from pipelines.config import Settings
 from pipelines.errors import FileError
+from pipelines.ingest.workbook_limits import WorkbookLimits
 from pipelines.submissions.annotate import annotated_copy
 from pipelines.submissions.check import SUBMITTED, SUFFIXES, check_submission
 from pipelines.submissions.cross_year import year_on_year
+from pipelines.submissions.sanitize import prepare
 from pipelines.templates import write_template
 
 log = logging.getLogger("touyan.dashboard")
@@ -181,7 +182,7 @@ def register(app: Dash, accounts: AccountStore, settings: Settings, marts: MartS
         if dataset not in SUBMITTED or year is None or file is None or not file.filename:
             return submit_page(account, lang, 400, SubmissionError(t("portal_bad_form", "zh"), t("portal_bad_form", "en")))
         original = display_name(file.filename)
-        path, sha256 = _receive(file.stream, incoming, _suffix(original), settings.upload_max_bytes)
+        path = _receive(file.stream, incoming, _suffix(original), settings.upload_max_bytes)
         try:
             submission_id = store.begin(account, dataset, year, original, flask.request.remote_addr)
         except SubmissionError as refused:
@@ -190,8 +191,7 @@ def register(app: Dash, accounts: AccountStore, settings: Settings, marts: MartS
         progress.set(submission_id, "queued")
         viewer: Viewer = flask.g.viewer
         threading.Thread(target=_check, name=f"check-{submission_id}", daemon=True,
-                         args=(settings, store, marts, viewer, progress, submission_id, dataset, year, path,
-                               sha256)).start()
+                         args=(settings, store, marts, viewer, progress, submission_id, dataset, year, path)).start()
         return flask.redirect(f"{prefix}submit/{submission_id}?lang={lang}", 303)
 
     @server.route(prefix + "submit/<int:submission_id>")
@@ -238,13 +238,21 @@ def register(app: Dash, accounts: AccountStore, settings: Settings, marts: MartS
 
 
 def _check(settings: Settings, store: SubmissionStore, marts: MartStore, viewer: Viewer, progress: Progress,
-           submission_id: int, dataset: str, year: int, path: Path, sha256: str) -> None:
+           submission_id: int, dataset: str, year: int, path: Path) -> None:
     """The upload's check, in its own thread: the findings, the cross-year warning against last year's
     published figure, the version finished as a draft. A failure that is not the file's (the file's own
     are findings) frees the slot: the version is marked failed and the institute uploads again."""
     try:
+        progress.set(submission_id, "ids")
+        prepared = prepare(path, settings.id_salt, WorkbookLimits(settings.max_workbook_cells,
+                                                                   settings.max_workbook_inflated_bytes))
+        path = prepared.path
         result = check_submission(settings, dataset, viewer.institute_id, year, path,
                                   on_stage=lambda stage: progress.set(submission_id, stage))
+        if prepared.unreadable:
+            if not result.refused:  # read by the check but not by the search for ID numbers: keep nothing
+                raise RuntimeError(f"{path.name}: the search for ID numbers failed on a file the check reads")
+            path.write_bytes(b"")  # refused: the record is kept, not bytes that could not be searched
         try:
             last = None if result.refused else last_year_figure(marts, viewer, dataset, viewer.institute_id, year)
         except PermissionError:  # an institute not published yet: no base to compare with
@@ -252,7 +260,7 @@ def _check(settings: Settings, store: SubmissionStore, marts: MartStore, viewer:
         change = year_on_year(result, last, settings.change_share, settings.change_min_base)
         if change is not None:
             result.findings.append(change)
-        store.finish(submission_id, path, result.suffix or ".bin", result, last)
+        store.finish(submission_id, path, result.suffix or ".bin", result, last, prepared.replaced)
     except Exception:
         log.exception("the check of submission %s broke", submission_id)
         with contextlib.suppress(SubmissionError):
@@ -262,24 +270,23 @@ def _check(settings: Settings, store: SubmissionStore, marts: MartStore, viewer:
         progress.done(submission_id)
 
 
-def _receive(stream, folder: Path, suffix: str, limit: int) -> tuple[Path, str]:
-    """The uploaded bytes in a new private file of `folder` named by tempfile (0600), with their sha256;
-    RequestEntityTooLarge (and nothing kept) beyond `limit` bytes."""
+def _receive(stream, folder: Path, suffix: str, limit: int) -> Path:
+    """The uploaded bytes in a new private file of `folder` named by tempfile (0600); RequestEntityTooLarge
+    (and nothing kept) beyond `limit` bytes. (The record's sha256 is the kept file's: store.finish.)"""
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, name = tempfile.mkstemp(dir=folder, prefix="upload-", suffix=suffix)
-    path, digest, size = Path(name), hashlib.sha256(), 0
+    path, size = Path(name), 0
     try:
         with os.fdopen(fd, "wb") as out:
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
                 if size > limit:
                     raise RequestEntityTooLarge()
-                digest.update(chunk)
                 out.write(chunk)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    return path, digest.hexdigest()
+    return path
 
 
 def display_name(filename: str) -> str:

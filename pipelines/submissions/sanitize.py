@@ -16,11 +16,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.id_numbers import ID_CANDIDATE_PATTERN, find_id_numbers, hash_ids
 from pipelines.ingest.csv_reader import detect_encoding, leading_rows
+from pipelines.ingest.files import sniff_format
 from pipelines.ingest.workbook_limits import WorkbookLimits, check_workbook
 from pipelines.ingest.workbook_reader import cells_as_text
 from pipelines.submissions.id_cells import CANDIDATE, cells_without_ids, text_without_ids
@@ -135,3 +137,30 @@ def _sheet_name(name: str, used: set[str]) -> str:
         candidate = f"{name[:31 - len(str(k)) - 1]}~{k}"
     used.add(candidate.lower())
     return candidate
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An upload made ready to be checked and kept (`prepare`)."""
+    path: Path  # the file to check and keep: the ID-free copy, or the upload itself when it holds none
+    replaced: int  # ID numbers replaced
+    unreadable: bool  # not readable here: the check must refuse it, and its bytes are not kept
+
+
+def prepare(path: Path, salt: str, limits: WorkbookLimits | None = None) -> Prepared:
+    """The upload at `path` (a private temporary file) as it may be kept: when it holds ID numbers, replaced
+    in its folder by its ID-free copy (the upload itself is deleted; an xls or ods becomes an .xlsx). A file
+    that cannot be read here is left for the check to refuse, with its own reason; the caller keeps none
+    of its bytes, and must treat a check that reads it after all as a failure of this one."""
+    try:
+        copy = without_id_numbers(path, sniff_format(path, path.name), salt, limits)
+    except Exception:  # noqa: BLE001 — the ingest's readers raise their own types; the check names the reason
+        return Prepared(path, 0, True)
+    if copy is None:
+        return Prepared(path, 0, False)
+    kept = path.with_name(f"{path.stem}.kept{copy.suffix}")
+    fd = os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(copy.data)
+    path.unlink()
+    return Prepared(kept, copy.replaced, False)

@@ -203,3 +203,26 @@ def test_last_years_published_figure_is_the_checks_figure(published_demo, datase
     published = last_year_figure(MartStore(settings.marts_dir), Viewer(role="institute", institute_id=institute),
                                  dataset, institute, year + 1)
     assert result.figure and published == result.figure
+
+
+def test_no_id_number_is_kept_from_an_upload(portal):
+    """A volunteer file with resident ID numbers as volunteer ids (as offices send them): what is kept under
+    data/submissions/, and written to the portal folder once accepted, holds person keys, never the numbers;
+    the page says how many were replaced; the check's verdicts are those of the file as sent."""
+    from pipelines.id_numbers import find_id_numbers
+
+    app, settings = portal
+    web = logged_in(app, "fjqi")
+    ids = ["330106197707077899", "11010519491231002X", "110105491231002"]  # the last: a 15-digit legacy number
+    body = ("单位,活动名称,服务日期,身份证号,服务时长\n" + "".join(
+        f"FJQI,质量开放日,2024-05-0{k + 1},{number},2\n" for k, number in enumerate(ids))).encode("gb18030")
+    sid = submission_id(upload(web, body, name="志愿服务.csv", dataset="volunteer_hours"))
+    record = checked(settings, sid)
+    assert (record.status, record.rows_accepted, record.errors, record.ids_replaced) == ("draft", 3, 0, 3)
+    kept = settings.submissions_dir / record.stored_name
+    text = kept.read_bytes().decode("utf-8-sig")
+    assert find_id_numbers(text) == [] and text.count("pid_") == 3
+    assert not [p for p in settings.submissions_dir.rglob("*") if p.is_file() and find_id_numbers(
+        p.read_bytes().decode("utf-8", errors="replace"))]  # nothing else kept holds one either (the incoming copy is gone)
+    page = web.get(f"/submit/{sid}").get_data(as_text=True)
+    assert 'id="portal-ids-replaced"' in page and "3 个身份证号已替换为人员标识" in page
