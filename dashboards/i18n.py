@@ -265,6 +265,7 @@ TEXT = {
     "tracker_days_left_n": ("剩余 {days} 天", "{days} days left"),
     "tracker_overdue": ("已逾期 {days} 天", "overdue by {days} days"),
     "tracker_missing": ("未报送", "not submitted"),
+    "tracker_by_file": ("已有数据（文件报送）", "sent by file"),
     "tracker_checking": ("检查中", "being checked"),
     "tracker_draft": ("草稿", "draft"),
     "tracker_submitted": ("已报送待审核", "submitted"),

@@ -29,6 +29,7 @@ from dashboards.render.tables import export_table_xlsx
 from dashboards.render.watermark import watermark_for
 from dashboards.server.refresh_now import RefreshNow
 from dashboards.views.store import MartStore, NotPublished
+from dashboards.views.submissions import sent_by_file
 from dashboards.views.viewer import Viewer
 from pipelines.config import Settings
 from pipelines.contracts import CONTRACTS
@@ -37,13 +38,14 @@ from pipelines.submissions.check import SUBMITTED
 REVIEWERS = ("analyst", "admin")
 STATUSES = ("checking", "draft", "submitted", "returned", "accepted", "replaced", "failed")
 NOT_SENT = "missing"  # a tracker cell without a version sent
+BY_FILE = "by_file"  # not sent online, but its published rows came by file (e-mail, the drop folder)
 YEARS_OFFERED = 6  # the tracker's year choice: the last reporting year and the ones before it
 POLL_S = 2  # the refresh page reloads itself this often while the refresh runs
 
 
 @dataclass(frozen=True)
 class Cell:
-    status: str  # NOT_SENT or one of TRACKED
+    status: str  # NOT_SENT, BY_FILE or one of TRACKED
     on: str  # the date of that status ("" when not sent)
     submission_id: int | None
 
@@ -127,7 +129,8 @@ def register(app: Dash, accounts: AccountStore, store: MartStore, settings: Sett
         grid = _grid(store, submissions, flask.g.viewer, year, lang)
         deadline = settings.deadline(year)
         days_left = (deadline - settings.today).days
-        counts = {s: sum(cell.status == s for row in grid for cell in row["cells"]) for s in (NOT_SENT, *TRACKED)}
+        counts = {s: sum(cell.status == s for row in grid for cell in row["cells"])
+                  for s in (NOT_SENT, BY_FILE, *TRACKED)}
         _audit(accounts, "page_view")
         return _page("tracker", 200, lang, prefix, error=None, year=year, years=_years(settings), rows=grid,
                      datasets=_datasets(lang), counts=counts, deadline=deadline, days_left=days_left,
@@ -171,13 +174,14 @@ def _grid(store: MartStore, submissions: SubmissionStore, viewer: Viewer, year: 
     ids = list(institutes["institute_id"])
     names = dict(zip(ids, institutes["name_en" if lang == "en" else "name_zh"], strict=True))
     sent = submissions.tracked(set(ids))
+    by_file = sent_by_file(store, viewer, year)
     rows = []
     for institute_id in ids:
         cells = []
         for dataset in SUBMITTED:
             record = sent.get((institute_id, dataset, year))
             if record is None:
-                cells.append(Cell(NOT_SENT, "", None))
+                cells.append(Cell(BY_FILE if (institute_id, dataset) in by_file else NOT_SENT, "", None))
             else:
                 on = record.reviewed_at if record.status in ("accepted", "returned") else record.submitted_at
                 cells.append(Cell(record.status, _day(on), record.id))

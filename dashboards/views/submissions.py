@@ -36,3 +36,25 @@ def last_year_figure(store: MartStore, viewer: Viewer, dataset: str, institute_i
     if value is None or value != value:  # NULL: no row that year
         return None
     return float(value)
+
+
+# dataset → SQL of the institutes with published rows for a year that came from files of the drop folder
+# (e-mailed, not submitted online); parameter: the year. The staff register is published per
+# institute-year without its file: any published staff total counts.
+PUBLISHED_BY_FILE = {
+    **{dataset: f"select distinct institute_id from {mart} where year = ? and source_file not like '%/portal/%'"
+       for dataset, mart in (("project_counts", "fct_project_counts"), ("ip_items", "fct_ip_items"),
+                             ("standards", "fct_standards"), ("volunteer_hours", "fct_volunteer_records"))},
+    "staff": "select distinct institute_id from fct_institute_metric_year where year = ? and staff_total is not null",
+}
+
+
+def sent_by_file(store: MartStore, viewer: Viewer, year: int) -> set[tuple[str, str]]:
+    """(institute id, dataset) pairs of `year` whose published rows came by file rather than the portal —
+    for the tracker, which shows them as sent that way, not as missing. Only the viewer's institutes."""
+    try:
+        visible = set(store.institutes(viewer)["institute_id"])
+    except NotPublished:
+        return set()
+    return {(institute_id, dataset) for dataset, sql in PUBLISHED_BY_FILE.items()
+            for institute_id in store._frame(viewer, sql, [year]).iloc[:, 0] if institute_id in visible}

@@ -24,8 +24,10 @@ from pipelines.ingest.files import sniff_format
 from pipelines.ingest.landing import land_files
 from pipelines.ingest.load import create_issue_tables, load_dataset
 from pipelines.ingest.portal import portal_path
+from pipelines.ingest.prefetch import Prefetch
 from pipelines.ingest.run import dataset_files
 from pipelines.ingest.sql_functions import register_functions
+from pipelines.ingest.workbook_limits import WorkbookLimits
 from pipelines.submissions.marks import Finding
 
 SUBMITTED = tuple(name for name, contract in CONTRACTS.items() if contract.reporting_year)
@@ -96,11 +98,16 @@ def check_submission(settings: Settings, dataset: str, institute_id: str, year: 
         load_dataset(con, register, land_files(con, register, dataset_files(settings.raw_dir, "institutes"),
                                                settings.raw_dir), settings.id_salt, settings.today)
         say("read")
+        # the workbook limits of the refresh (a bomb is refused before it is opened), read as it reads them
+        prefetched = Prefetch([raw / rel], WorkbookLimits(settings.max_workbook_cells,
+                                                          settings.max_workbook_inflated_bytes))
         try:
-            [(_, read)] = land_files(con, contract, [raw / rel], raw)
+            [(_, read)] = land_files(con, contract, [raw / rel], raw, prefetched=prefetched)
         except FileError as e:
             result.findings.append(_refusal(e))
             return result
+        finally:
+            prefetched.close()
         result.encoding = read.encoding
         result.header_rows = {sheet.sheet: sheet.header_row for sheet in read.sheets}
         say("check")

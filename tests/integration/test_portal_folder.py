@@ -201,3 +201,12 @@ def test_a_record_submitted_again_in_a_later_year_is_that_years(data):
     assert data.rejects("ip_items") == []
     earlier = next(f for f in result.files if f.source_file == "ip_items/portal/FJQI/2023.csv")
     assert (earlier.rows_read, earlier.superseded) == (0, ["1 rows submitted again in ip_items/portal/FJQI/2024.csv"])
+
+
+def test_the_check_refuses_a_workbook_over_the_refreshs_limits(tmp_path):
+    source = write_xlsx(tmp_path / "files" / "big.xlsx", [PROJECTS, *[["FJQI", 2024, "国家级", "立项", k] for k in range(50)]])
+    settings = Settings(data_dir=tmp_path / "check", id_salt="test-salt", today=TODAY, max_workbook_cells=100)
+    shutil.copytree(DEMO_RAW / "institutes", settings.raw_dir / "institutes")
+    result = check_submission(settings, "project_counts", "FJQI", 2024, source)
+    assert result.refused and result.accepted == 0
+    assert "limit" in result.errors[0].en

@@ -14,6 +14,7 @@ import signal
 import time
 from dataclasses import replace
 
+import duckdb
 import openpyxl
 import pandas as pd
 import pytest
@@ -106,7 +107,23 @@ def cells(page: str) -> dict[str, dict[str, str]]:
     """The tracker's table: institute → dataset → status."""
     found: dict[str, dict[str, str]] = {}
     for institute, row in re.findall(r'<tr id="tracker-([A-Z0-9]+)">(.*?)</tr>', page, re.S):
-        found[institute] = dict(re.findall(r'data-dataset="([a-z_]+)" data-status="([a-z]+)"', row))
+        found[institute] = dict(re.findall(r'data-dataset="([a-z_]+)" data-status="([a-z_]+)"', row))
+    return found
+
+
+def by_file(settings, year: int) -> set[tuple[str, str]]:
+    """(institute, dataset) with published rows of `year` from e-mailed files, read from the marts here."""
+    marts = settings.marts_dir / "current"
+    found = set()
+    with duckdb.connect() as con:
+        for dataset, mart in (("project_counts", "fct_project_counts"), ("ip_items", "fct_ip_items"),
+                              ("standards", "fct_standards"), ("volunteer_hours", "fct_volunteer_records")):
+            found |= {(i, dataset) for (i,) in con.execute(
+                f"select distinct institute_id from '{marts / mart}.parquet' where year = ? "
+                "and source_file not like '%/portal/%'", [year]).fetchall()}
+        found |= {(i, "staff") for (i,) in con.execute(
+            f"select distinct institute_id from '{marts}/fct_institute_metric_year.parquet' where year = ? "
+            "and staff_total is not null", [year]).fetchall()}
     return found
 
 
@@ -119,12 +136,14 @@ def test_the_tracker_shows_every_register_institute_to_an_analyst(world):
     assert all(set(row) == set(SUBMITTED) for row in grid.values())
     with SubmissionStore(settings) as submissions:
         tracked = submissions.tracked()
-    expected = {(i, d): tracked[(i, d, 2024)].status if (i, d, 2024) in tracked else "missing"
-                for i in grid for d in SUBMITTED}
+    sent_by_file = by_file(settings, 2024)
+    assert len(sent_by_file) > 10  # the demo's e-mailed files
+    expected = {(i, d): tracked[(i, d, 2024)].status if (i, d, 2024) in tracked
+                else "by_file" if (i, d) in sent_by_file else "missing" for i in grid for d in SUBMITTED}
     assert {(i, d): s for i, row in grid.items() for d, s in row.items()} == expected
-    counts = dict(re.findall(r'data-status="([a-z]+)" data-count="(\d+)"', page))
+    counts = dict(re.findall(r'data-status="([a-z_]+)" data-count="(\d+)"', page))
     assert {s: int(n) for s, n in counts.items()} == {s: list(expected.values()).count(s)
-                                                      for s in ("missing", "submitted", "returned", "accepted")}
+                                                      for s in ("missing", "by_file", "submitted", "returned", "accepted")}
     days = int(re.search(r'data-days-left="(-?\d+)"', page).group(1))
     assert days == (settings.deadline(2024) - settings.today).days
     assert ("overdue by" in page) == (days < 0)
@@ -143,23 +162,33 @@ def test_a_leader_sees_its_scope_and_an_institute_its_own_row(world):
     assert list(own) == ["FJQI"]
 
 
-def test_the_missing_ones_as_xlsx(world):
-    app, settings, _, register = world
-    web = logged_in(app, "analyst1")
-    response = web.get("/tracker/missing.xlsx?year=2024")
+def missing_listed(web, year: int) -> tuple[list[tuple], set[tuple[str, str]]]:
+    response = web.get(f"/tracker/missing.xlsx?year={year}")
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1] == ("机构代码", "机构", "数据集", "年度", "截止日期", "剩余天数", "状态")
-    listed = {(r[0], r[2]) for r in rows[2:]}
+    assert "analyst1" in sheet.oddHeader.center.text  # the watermark
+    return rows[2:], {(r[0], r[2]) for r in rows[2:]}
+
+
+def test_the_missing_ones_as_xlsx(world):
+    """Not sent online and not sent by file (returned ones too) are missing: for 2024 every institute sent
+    its files by e-mail (the demo), so none; for 2025 every one of them."""
+    app, settings, _, register = world
+    web = logged_in(app, "analyst1")
     with SubmissionStore(settings) as submissions:
         tracked = submissions.tracked()
     titles = {d: c.title_zh for d, c in CONTRACTS.items()}
-    expected = {(i, titles[d]) for i in register["institute_id"] for d in SUBMITTED
-                if (i, d, 2024) not in tracked or tracked[(i, d, 2024)].status == "returned"}
-    assert listed == expected and expected
-    assert {r[5] for r in rows[2:]} == {(settings.deadline(2024) - settings.today).days}
-    assert "analyst1" in sheet.oddHeader.center.text  # the watermark
+    for year in (2024, 2025):
+        rows, listed = missing_listed(web, year)
+        sent_by_file = by_file(settings, year)
+        expected = {(i, titles[d]) for i in register["institute_id"] for d in SUBMITTED
+                    if ((i, d, year) not in tracked and (i, d) not in sent_by_file)
+                    or ((i, d, year) in tracked and tracked[(i, d, year)].status == "returned")}
+        assert listed == expected
+        assert {r[5] for r in rows} <= {(settings.deadline(year) - settings.today).days}
+    assert len(missing_listed(web, 2025)[1]) == len(register) * len(SUBMITTED)
     with AccountStore(settings) as accounts:
         exports = [json.loads(e.detail) for e in accounts.audit_events() if e.event == "export"]
     assert any(e.get("what") == "tracker_missing" and e.get("format") == "xlsx" for e in exports)
