@@ -5,19 +5,14 @@ everything), is refused what it may not, and logs out; a wrong password is told 
 A screenshot of the login page goes to docs/screenshots/login.png."""
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 from dataclasses import replace
 
 import duckdb
 import pytest
 from playwright.sync_api import expect
 
-from pipelines.config import PROJECT_ROOT
+from tests.e2e.conftest import serving
 from tests.e2e.test_dashboard import SCREENSHOTS, Watched, free_port
 from tests.logins import PASSWORD, with_accounts
 
@@ -36,27 +31,8 @@ def served(published_demo, tmp_path_factory):
     settings, _ = published_demo
     accounts = tmp_path_factory.mktemp("accounts") / "app.db"
     with_accounts(replace(settings, accounts_file=accounts))
-    port = free_port()
-    env = {**os.environ, "TOUYAN_DATA_DIR": str(settings.data_dir), "TOUYAN_TODAY": settings.today.isoformat(),
-           "TOUYAN_ID_SALT": settings.id_salt, "TOUYAN_ACCOUNTS_DB": str(accounts), "TOUYAN_DASH_PORT": str(port),
-           "TOUYAN_SECRET_KEY": "e2e-secret", "TOUYAN_SERVER_WORKERS": "1", "TOUYAN_SERVER_THREADS": "4"}
-    log = accounts.parent / "serve.log"
-    process = subprocess.Popen([sys.executable, "-m", "dashboards", "serve"], cwd=PROJECT_ROOT, env=env,
-                               stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
-    while True:
-        try:
-            urllib.request.urlopen(base + "/login", timeout=5)
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("the server did not start: " + log.read_text())
-            time.sleep(0.3)
-    yield base
-    os.killpg(process.pid, 15)  # gunicorn's master and its workers
-    process.wait(timeout=30)
+    with serving(replace(settings, accounts_file=accounts), free_port(), accounts.parent / "serve.log") as base:
+        yield base
 
 
 @pytest.fixture

@@ -7,13 +7,8 @@ the new rows (without the removed one) and the tracker shows the submission acce
 check report and the tracker go to docs/screenshots/."""
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,7 +16,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from pipelines.config import PROJECT_ROOT
+from tests.e2e.conftest import serving
 from tests.e2e.test_dashboard import SCREENSHOTS, Watched, free_port
 from tests.logins import PASSWORD, with_accounts
 
@@ -43,28 +38,8 @@ def served(published_demo, tmp_path_factory):
     shutil.copytree(published.raw_dir, settings.raw_dir)
     shutil.copytree(published.marts_dir, settings.marts_dir, symlinks=True)
     with_accounts(settings, {"fjqi": ("institute", "FJQI", None), "analyst1": ("analyst", None, None)})
-    port = free_port()
-    env = {**os.environ, "TOUYAN_DATA_DIR": str(settings.data_dir), "TOUYAN_TODAY": settings.today.isoformat(),
-           "TOUYAN_ID_SALT": settings.id_salt, "TOUYAN_DASH_PORT": str(port), "TOUYAN_SECRET_KEY": "e2e-secret",
-           "TOUYAN_SERVER_WORKERS": "1", "TOUYAN_SERVER_THREADS": "4"}
-    env.pop("TOUYAN_ACCOUNTS_DB", None)
-    log = root / "serve.log"
-    process = subprocess.Popen([sys.executable, "-m", "dashboards", "serve"], cwd=PROJECT_ROOT, env=env,
-                               stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
-    while True:
-        try:
-            urllib.request.urlopen(base + "/login", timeout=5)
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("the server did not start: " + log.read_text())
-            time.sleep(0.3)
-    yield base, settings
-    os.killpg(process.pid, 15)
-    process.wait(timeout=30)
+    with serving(settings, free_port(), root / "serve.log") as base:
+        yield base, settings
 
 
 def logged_in(browser, base: str, username: str, path: str) -> Watched:
