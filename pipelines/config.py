@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -42,6 +42,9 @@ class Settings:
     data_dir: Path
     id_salt: str = DEFAULT_ID_SALT
     today: date = field(default_factory=date.today)
+    # Whether `today` was given (TOUYAN_TODAY, or in code) rather than read from the clock when the
+    # settings were made: a server that runs for weeks takes each request's day from `current()`.
+    today_given: bool = True
     # DuckDB spills to disk beyond this. With Arrow's read buffers and Python on top, 600MB keeps a
     # 1e7-row ingest under 2 GiB peak (docs/benchmarks-history.md); more buys little speed.
     duckdb_memory: str = "600MB"
@@ -123,6 +126,11 @@ class Settings:
     def secret_key_file(self) -> Path:
         return self.data_dir / "secret_key"
 
+    def current(self) -> Settings:
+        """These settings with today's date, for a long-running process (the server): unchanged when the
+        day was given."""
+        return self if self.today_given or self.today == date.today() else replace(self, today=date.today())
+
     @property
     def submissions_dir(self) -> Path:
         """Every uploaded version of every submission (the portal's; never read by the refresh)."""
@@ -165,6 +173,7 @@ class Settings:
             data_dir=Path(os.environ.get("TOUYAN_DATA_DIR", PROJECT_ROOT / "data")).absolute(),
             id_salt=os.environ.get("TOUYAN_ID_SALT", DEFAULT_ID_SALT),
             today=date.fromisoformat(today) if today else date.today(),
+            today_given=bool(today),
             duckdb_memory=os.environ.get("TOUYAN_DUCKDB_MEMORY", "600MB"),
             worker_idle_seconds=int(os.environ.get("TOUYAN_WORKER_IDLE", "0")),
             runtime_dir=_runtime_dir(),

@@ -105,7 +105,7 @@ class SubmissionStore:
             raise SubmissionError("只有机构用户可以报送。", "only an institute account submits.")
         if dataset not in SUBMITTED:
             raise SubmissionError(f"数据集 {dataset!r} 不能在线报送。", f"dataset {dataset!r} is not submitted online.")
-        if not 1990 <= year <= self.settings.today.year:
+        if not 1990 <= year <= self.settings.current().today.year:
             raise SubmissionError(f"报送年度 {year} 无效。", f"{year} is not a reporting year that can be submitted.")
         triple = (account.institute_id, dataset, year)
         with Session(self.engine) as session, session.begin():

@@ -97,7 +97,7 @@ def register(app: Dash, accounts: AccountStore, settings: Settings, marts: MartS
 
     def submit_page(account: Account, lang: str, status: int = 200, error: SubmissionError | None = None,
                     year: int | None = None, dataset: str | None = None) -> flask.Response:
-        this_year = settings.today.year
+        this_year = settings.current().today.year
         year = year or _year(flask.request.args.get("year"), this_year) or this_year - 1
         mine = store.list({account.institute_id})
         sent = {(r.dataset, r.year): r for r in reversed(mine) if r.status not in ("replaced", "failed")}
@@ -178,7 +178,7 @@ def register(app: Dash, accounts: AccountStore, settings: Settings, marts: MartS
         flask.request.max_content_length = settings.upload_max_bytes + FORM_SLACK
         _csrf()
         form, file = flask.request.form, flask.request.files.get("file")
-        dataset, year = form.get("dataset", ""), _year(form.get("year"), settings.today.year)
+        dataset, year = form.get("dataset", ""), _year(form.get("year"), settings.current().today.year)
         if dataset not in SUBMITTED or year is None or file is None or not file.filename:
             return submit_page(account, lang, 400, SubmissionError(t("portal_bad_form", "zh"), t("portal_bad_form", "en")))
         original = display_name(file.filename)
@@ -191,7 +191,7 @@ def register(app: Dash, accounts: AccountStore, settings: Settings, marts: MartS
         progress.set(submission_id, "queued")
         viewer: Viewer = flask.g.viewer
         threading.Thread(target=_check, name=f"check-{submission_id}", daemon=True,
-                         args=(settings, store, marts, viewer, progress, submission_id, dataset, year, path)).start()
+                         args=(settings.current(), store, marts, viewer, progress, submission_id, dataset, year, path)).start()
         return flask.redirect(f"{prefix}submit/{submission_id}?lang={lang}", 303)
 
     @server.route(prefix + "submit/<int:submission_id>")

@@ -125,10 +125,10 @@ def register(app: Dash, accounts: AccountStore, store: MartStore, settings: Sett
         if year is False:
             return _page("tracker", 400, lang, prefix, error=t("admin_bad_filter", lang), year=None, rows=[],
                          datasets=[], counts={}, years=_years(settings))
-        year = year or settings.today.year - 1
+        year = year or settings.current().today.year - 1
         grid = _grid(store, submissions, flask.g.viewer, year, lang)
         deadline = settings.deadline(year)
-        days_left = (deadline - settings.today).days
+        days_left = (deadline - settings.current().today).days
         counts = {s: sum(cell.status == s for row in grid for cell in row["cells"])
                   for s in (NOT_SENT, BY_FILE, *TRACKED)}
         _audit(accounts, "page_view")
@@ -142,9 +142,9 @@ def register(app: Dash, accounts: AccountStore, store: MartStore, settings: Sett
         year = _year(flask.request.args.get("year", ""), settings)
         if year is False:
             return flask.jsonify(error="年度无效 / invalid year"), 400
-        year = year or settings.today.year - 1
+        year = year or settings.current().today.year - 1
         deadline = settings.deadline(year)
-        days_left = (deadline - settings.today).days
+        days_left = (deadline - settings.current().today).days
         lines = [{t("tracker_institute_id", lang): row["institute_id"], t("tracker_institute", lang): row["name"],
                   t("tracker_dataset", lang): CONTRACTS[dataset].title_zh, t("year", lang): year,
                   t("tracker_deadline", lang): deadline, t("tracker_days_left", lang): days_left,
@@ -215,7 +215,7 @@ def _dataset_label(name: str, lang: str) -> str:
 
 
 def _years(settings: Settings) -> list[int]:
-    last = settings.today.year - 1
+    last = settings.current().today.year - 1
     return list(range(last, last - YEARS_OFFERED, -1))
 
 
@@ -224,7 +224,7 @@ def _year(text: str, settings: Settings) -> int | None | bool:
     text = text.strip()
     if not text:
         return None
-    if not text.isdigit() or not 1990 <= int(text) <= settings.today.year:
+    if not text.isdigit() or not 1990 <= int(text) <= settings.current().today.year:
         return False
     return int(text)
 

@@ -86,3 +86,28 @@ def test_the_readme_lists_every_setting():
     listed = set(re.findall(r"`((?:TOUYAN_|BROWSER_)[A-Z_]+)`", table))
     assert read, "no environment variable found in config.py"
     assert read == listed, f"read but not in the README: {sorted(read - listed)}; in the README but not read: {sorted(listed - read)}"
+
+
+def test_a_server_takes_each_days_date_unless_one_was_given(monkeypatch):
+    from dataclasses import replace
+    from datetime import date
+
+    monkeypatch.delenv("TOUYAN_TODAY", raising=False)
+    started = replace(Settings.from_env(), today=date(2024, 12, 31))  # a server started long ago
+    assert started.current().today == date.today()
+    monkeypatch.setenv("TOUYAN_TODAY", "2025-06-30")
+    fixed = Settings.from_env()
+    assert fixed.current() is fixed and fixed.current().today == date(2025, 6, 30)
+    assert Settings(data_dir=Path("d"), today=date(2025, 1, 2)).current().today == date(2025, 1, 2)
+
+
+def test_a_reporting_years_deadline(monkeypatch):
+    from datetime import date
+
+    monkeypatch.setenv("TOUYAN_SUBMISSION_DEADLINE", "4-15")
+    monkeypatch.setenv("TOUYAN_SUBMISSION_DEADLINES", "2024=2025-05-06, 2023=2024-03-01")
+    settings = Settings.from_env()
+    assert [settings.deadline(y) for y in (2022, 2023, 2024)] == [date(2023, 4, 15), date(2024, 3, 1), date(2025, 5, 6)]
+    monkeypatch.setenv("TOUYAN_SUBMISSION_DEADLINE", "02-30")
+    with pytest.raises(ValueError, match="MM-DD"):
+        Settings.from_env()
