@@ -63,7 +63,7 @@ serve: $(VENV)/.synced ## the server for a network: gunicorn, accounts required 
 # in the published marts, INSTITUTES to all, REPORT_LANG to zh, OUT to data/reports/<year>/
 report: $(VENV)/.synced ## report pack: figures (PNG/SVG/PDF), KPI tables (XLSX/CSV), a combined A4 PDF per institute
 	$(PY) -m dashboards.report $(if $(YEAR),--year $(YEAR)) $(if $(INSTITUTES),--institutes $(INSTITUTES)) \
-		$(if $(REPORT_LANG),--lang $(REPORT_LANG)) $(if $(OUT),--out $(OUT))
+		$(if $(REPORT_LANG),--lang $(REPORT_LANG)) $(if $(OUT),--out $(OUT)) $(if $(RELEASE),--release $(RELEASE))
 
 test: setup ## the test suite: unit, integration, browser (Chromium), LibreOffice round trip, import and SQL style checks
 	$(PY) -m pytest

@@ -28,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
                                           "metrics; the KPI tables always list every metric)")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language (default: zh)")
     parser.add_argument("--out", type=Path, help="output folder (default: data/reports/<year>/)")
+    parser.add_argument("--release", type=int, metavar="YEAR",
+                        help="read the year's official release (make release) rather than the latest version")
     parser.add_argument("--as", dest="user", metavar="USER",
                         help="make the pack as this account of the dashboard sees the data (default: everything)")
     args = parser.parse_args(argv)
@@ -45,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         viewer = account_viewer(settings, args.user)
         if viewer is None:
             return 2
+    if args.release is not None:
+        from dashboards.views.viewer import Viewer
+        viewer = (viewer or Viewer.everyone()).reading(args.release)
     try:
         result = build_pack(settings, args.year, ids(args.institutes), args.lang, args.out, metrics=ids(args.metrics),
                             viewer=viewer)

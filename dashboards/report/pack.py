@@ -16,6 +16,7 @@ rest is still made; the result lists every failure (the CLI then exits non-zero)
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import tempfile
 import threading
@@ -40,7 +41,7 @@ from dashboards.report.text import tr
 from dashboards.views.common import institute_names
 from dashboards.views.store import MartStore, NotPublished
 from dashboards.views.viewer import Refused, Viewer
-from pipelines.config import Settings
+from pipelines.config import RELEASES_FILE, Settings
 
 PRINT_WIDTH_PX = 900  # figures are laid out at this width: 180 mm (A4 less margins) → 13 px text ≈ 7.4 pt
 PNG_SCALE = 2.5  # 2250 px wide: 317 dpi across 180 mm
@@ -263,6 +264,15 @@ def _pinned_store(marts_dir: Path, pin_dir: Path) -> MartStore:
     except (FileNotFoundError, RuntimeError):
         raise NotPublished(f"nothing is published in {marts_dir} yet — run `make refresh`") from None
     (pin_dir / "current").symlink_to(version, target_is_directory=True)
+    # the official releases as they are now, each version linked: a pack of one (--release) is pinned too
+    record = marts_dir / RELEASES_FILE
+    if record.is_file():
+        shutil.copyfile(record, pin_dir / RELEASES_FILE)
+        (pin_dir / "versions").mkdir()
+        for entry in json.loads(record.read_text(encoding="utf-8")).get("releases", {}).values():
+            released = marts_dir / "versions" / entry["run_id"]
+            if released.is_dir():
+                (pin_dir / "versions" / entry["run_id"]).symlink_to(released.resolve(), target_is_directory=True)
     return MartStore(pin_dir)
 
 

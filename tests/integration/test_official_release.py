@@ -123,3 +123,22 @@ def test_an_export_of_the_official_view_is_stamped_with_the_release_and_its_run(
     (file,) = [output["data"] for output in answered.json["response"].values()]
     svg = base64.b64decode(file["content"]).decode()
     assert "最新" in svg and second in svg and first not in svg
+
+
+def test_the_report_pack_reads_the_release_when_asked(released, monkeypatch, tmp_path):
+    """`python -m dashboards.report --release 2024` makes the pack from the official version: its KPI table
+    has the released figure, the latest version's pack the revised one."""
+    from dashboards.report.__main__ import main
+
+    settings, _, _ = released
+    monkeypatch.setenv("TOUYAN_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("TOUYAN_TODAY", TODAY.isoformat())
+    tables = {}
+    for label, extra in (("official", ["--release", "2024"]), ("latest", [])):
+        out = tmp_path / label
+        assert main(["--year", "2024", "--institutes", "ZJSI", "--metrics", METRIC, "--out", str(out), *extra]) == 0
+        tables[label] = {unit: (out / unit / "csv" / f"{unit}-2024-zh-kpi-projects.csv").read_text(encoding="utf-8-sig")
+                         for unit in ("group", "ZJSI")}
+    # ZJSI's 2024 initiated projects were withdrawn after the release: both its table and the group's differ
+    assert all(tables["official"][unit] != tables["latest"][unit] for unit in ("group", "ZJSI"))
+    assert main(["--release", "2023", "--out", str(tmp_path / "none")]) == 2  # no 2023 release: said, exit 2
