@@ -211,7 +211,8 @@ def _datasets(lang: str) -> list[tuple[str, str]]:
 
 
 def _dataset_label(name: str, lang: str) -> str:
-    return CONTRACTS[name].title_zh if lang == "zh" else name
+    """The dataset as the tracker names it: the contract's title in Chinese, the portal's label in English."""
+    return CONTRACTS[name].title_zh if lang == "zh" else t(f"portal_dataset_{name}", lang)
 
 
 def _years(settings: Settings) -> list[int]:
