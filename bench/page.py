@@ -81,7 +81,8 @@ SECTIONS = {  # JSON file → heading, what it measures
     "report": ("Report pack", "The whole demo report pack (the group and every institute: every figure as PNG, "
                "SVG and PDF, the KPI workbooks and CSV, the combined PDFs) in one process. Its CPU time does "
                "not include Chromium's (not the process's child): the other-processes figure includes it."),
-    "submission": ("Online submission", "The upload check of one institute's volunteer-hour workbook for one year "
+    "submission": ("Online submission", "The upload check of one institute's volunteer-hour workbook for one year: "
+                   "the search for ID numbers (`pipelines/submissions/sanitize.py`), then the check "
                    "(`pipelines/submissions/check.py`: the ingest's own code on the one file, the register read first), "
                    "in a warm process as the server runs it, with one row in ten an error."),
     "annotate": ("Annotated copy", "The .xlsx given back for an uploaded volunteer-hour file with 1,000 errors "
