@@ -226,3 +226,27 @@ def test_no_id_number_is_kept_from_an_upload(portal):
         p.read_bytes().decode("utf-8", errors="replace"))]  # nothing else kept holds one either (the incoming copy is gone)
     page = web.get(f"/submit/{sid}").get_data(as_text=True)
     assert 'id="portal-ids-replaced"' in page and "3 个身份证号已替换为人员标识" in page
+
+
+def test_what_a_file_says_is_shown_as_text_never_as_markup(portal):
+    """A hostile cell or file name reaches the report page escaped: no tag of the file's becomes the page's."""
+    app, settings = portal
+    web = logged_in(app, "fjqi")
+    hostile = '<img src=x onerror=alert(1)>'
+    body = (HEADER + f'FJQI,2024,"{hostile}",立项,2\n').encode()
+    sid = submission_id(upload(web, body, name=f'{hostile}.csv'))
+    assert checked(settings, sid).errors == 1
+    page = web.get(f"/submit/{sid}").get_data(as_text=True)
+    assert hostile not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+@pytest.mark.parametrize(("dataset", "year"), [("institutes", "2024"), ("targets", "2024"), ("project_counts", "2031"),
+                                               ("project_counts", "20x4"), ("../raw", "2024")])
+def test_a_crafted_dataset_or_year_is_refused_and_nothing_kept(portal, dataset, year):
+    app, settings = portal
+    web = logged_in(app, "fjqi")
+    response = upload(web, (HEADER + "FJQI,2024,国家级,立项,2\n").encode(), dataset=dataset, year=year)
+    assert response.status_code == 400
+    with SubmissionStore(settings) as store:
+        assert store.list() == []
+    assert not [p for p in settings.submissions_dir.rglob("*") if p.is_file()]
