@@ -102,10 +102,11 @@ def register(app: Dash, accounts: AccountStore, settings: Settings, marts: MartS
         mine = store.list({account.institute_id})
         sent = {(r.dataset, r.year): r for r in reversed(mine) if r.status not in ("replaced", "failed")}
         datasets = [{"name": d, "label": t(f"portal_dataset_{d}", lang),
-                     "status": _status(sent[(d, year)], lang) if (d, year) in sent else ""} for d in SUBMITTED]
+                     "status": _status(sent[(d, year)], lang) if (d, year) in sent else t("tracker_missing", lang)}
+                    for d in SUBMITTED]
         rows = [{"id": r.id, "dataset": t(f"portal_dataset_{r.dataset}", lang), "year": r.year, "version": r.version,
                  "status": _status(r, lang), "uploaded_at": _local(r.uploaded_at), "original_name": r.original_name,
-                 "comment": r.review_comment if r.status == "returned" else ""} for r in mine]
+                 "comment": r.review_comment or ""} for r in mine]  # a returned version's reason stays once replaced
         return _page("portal_submit", status, lang, prefix, account, datasets=datasets, submissions=rows, year=year,
                      years=list(range(this_year, FIRST_YEAR - 1, -1)), deadline=settings.deadline(year).isoformat(),
                      chosen_dataset=dataset, csrf_token=generate_csrf(), error=_said(error, lang),

@@ -4,7 +4,7 @@ person would) with an error, uploads it and sees the error in Chinese, downloads
 the file, explains the warning and sends it; the analyst returns it with a comment; the institute sends
 it again with one row removed; the analyst accepts it and refreshes from the page; the dashboard shows
 the new rows (without the removed one) and the tracker shows the submission accepted. Screenshots of the
-check report and the tracker go to docs/screenshots/."""
+institute's page, the check report and the tracker go to docs/screenshots/."""
 from __future__ import annotations
 
 import re
@@ -157,6 +157,10 @@ def test_an_institute_submits_the_analyst_returns_accepts_and_refreshes(served, 
     cell = tracker.locator("#tracker-FJQI td[data-dataset=project_counts]")
     expect(cell).to_have_attribute("data-status", "accepted")
     tracker.screenshot(path=str(SCREENSHOTS / "submission-tracker.png"), full_page=True)
+    institute.open("/submit?year=2024")
+    expect(institute.page.locator("#portal-submissions")).to_contain_text("已接收")
+    expect(institute.page.locator("#portal-submissions")).to_contain_text("乙基金项目请核实后删除")  # v2's reason stays
+    institute.page.screenshot(path=str(SCREENSHOTS / "submission-portal.png"), full_page=True)
     assert first < second < third
     assert institute.errors == [] and analyst.errors == []
     institute.close()
