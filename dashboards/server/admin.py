@@ -116,7 +116,7 @@ def register(app: Dash, accounts: AccountStore) -> None:
             filters = Filters.parse(flask.request.args)
         except InvalidFilter as invalid:
             return flask.jsonify(error=f"筛选条件无效 / invalid filter: {invalid.field} = {invalid.value!r}"), 400
-        header = [f"{t('admin_time', lang)} ({_zone()})", t("admin_user", lang), t("admin_event", lang),
+        header = [f"{t('admin_time', lang)} ({zone_label()})", t("admin_user", lang), t("admin_event", lang),
                   t("admin_event_code", lang), t("admin_detail", lang), t("admin_detail_json", lang),
                   t("admin_client", lang)]
         rows = ((r["at"], r["username"], r["event"], r["code"], r["detail"], r["detail_json"], r["client"])
@@ -135,9 +135,9 @@ def register(app: Dash, accounts: AccountStore) -> None:
         rows = [{"username": a.username, "name": a.display_name, "role": t_or(f"role_{a.role}", lang, a.role),
                  "institute": a.institute_id or "", "scope": a.scope or "",
                  "disabled": t("admin_yes", lang) if a.disabled else "",
-                 "locked": _local(a.locked_until) if a.locked_until and a.locked_until > now else "",
-                 "last_login": _local(last[a.username]) if a.username in last else "",
-                 "created": _local(a.created_at)} for a in accounts.list()]
+                 "locked": local_time(a.locked_until) if a.locked_until and a.locked_until > now else "",
+                 "last_login": local_time(last[a.username]) if a.username in last else "",
+                 "created": local_time(a.created_at)} for a in accounts.list()]
         _audit(accounts, "page_view", page=flask.request.path, query=flask.request.query_string.decode())
         return _page("users", 200, lang, prefix, users=rows)
 
@@ -157,7 +157,7 @@ def _page(current: str, status: int, lang: str, prefix: str, **context) -> flask
     other = "en" if lang == "zh" else "zh"
     args = {key: value for key, value in flask.request.args.items() if key != "lang"}
     body = flask.render_template(
-        f"{current}.html", current=current, lang=lang, t=lambda key: t(key, lang), prefix=prefix, zone=_zone(),
+        f"{current}.html", current=current, lang=lang, t=lambda key: t(key, lang), prefix=prefix, zone=zone_label(),
         other_lang_href="?" + urlencode(args | {"lang": other}), other_label=t("language", lang),
         link=lambda path, **query: f"{prefix}{path}?{urlencode(query | {'lang': lang})}",
         event_label=lambda name: t_or(f"event_{name}", lang, name), **context)
@@ -176,7 +176,7 @@ def _row(event: AuditEvent, lang: str) -> dict:
         detail = json.loads(event.detail or "{}")
     except ValueError:  # written by another tool: shown as it is
         detail = event.detail
-    return {"at": _local(event.at), "username": event.username or "", "code": event.event,
+    return {"at": local_time(event.at), "username": event.username or "", "code": event.event,
             "event": t_or(f"event_{event.event}", lang, event.event), "detail": describe(detail, lang),
             "detail_json": event.detail or "", "client": event.client_address or ""}
 
@@ -204,11 +204,11 @@ def _utc(day: date) -> datetime:
     return datetime.combine(day, time()).astimezone().astimezone(UTC).replace(tzinfo=None)
 
 
-def _local(at: datetime | None) -> str:
-    """A time of the database (naive UTC) in the server's time zone."""
-    return at.replace(tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M:%S") if at else ""
+def local_time(at: datetime | None, seconds: bool = True) -> str:
+    """A time of the database (naive UTC) in the server's time zone (the admin, portal and review pages)."""
+    return at.replace(tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else "")) if at else ""
 
 
-def _zone() -> str:
+def zone_label() -> str:
     offset = datetime.now().astimezone().strftime("%z")
     return f"UTC{offset[:3]}:{offset[3:]}"

@@ -42,7 +42,7 @@ from dashboards.accounts.submissions import (
     SubmissionStore,
 )
 from dashboards.i18n import DEFAULT_LANG, LANGS, fmt_number, t, t_or
-from dashboards.server.admin import _local, _zone
+from dashboards.server.admin import local_time, zone_label
 from dashboards.views.store import MartStore
 from dashboards.views.submissions import last_year_figure
 from dashboards.views.viewer import Viewer
@@ -105,7 +105,7 @@ def register(app: Dash, accounts: AccountStore, settings: Settings, marts: MartS
                      "status": _status(sent[(d, year)], lang) if (d, year) in sent else t("tracker_missing", lang)}
                     for d in SUBMITTED]
         rows = [{"id": r.id, "dataset": t(f"portal_dataset_{r.dataset}", lang), "year": r.year, "version": r.version,
-                 "status": _status(r, lang), "uploaded_at": _local(r.uploaded_at), "original_name": r.original_name,
+                 "status": _status(r, lang), "uploaded_at": local_time(r.uploaded_at), "original_name": r.original_name,
                  "comment": r.review_comment or ""} for r in mine]  # a returned version's reason stays once replaced
         return _page("portal_submit", status, lang, prefix, account, datasets=datasets, submissions=rows, year=year,
                      years=list(range(this_year, FIRST_YEAR - 1, -1)), deadline=settings.deadline(year).isoformat(),
@@ -126,9 +126,9 @@ def register(app: Dash, accounts: AccountStore, settings: Settings, marts: MartS
         figure = record.figure is not None and record.last_year_figure is not None and t("portal_figure", lang).format(
             this=fmt_number(record.figure, lang), last=fmt_number(record.last_year_figure, lang))
         info = {"dataset_label": t(f"portal_dataset_{record.dataset}", lang), "status_label": _status(record, lang),
-                "uploaded_at": _local(record.uploaded_at), "submitted_at": _local(record.submitted_at),
+                "uploaded_at": local_time(record.uploaded_at), "submitted_at": local_time(record.submitted_at),
                 "reviewed": record.reviewed_by and t("portal_reviewed", lang).format(
-                    who=record.reviewed_by, when=_local(record.reviewed_at))}
+                    who=record.reviewed_by, when=local_time(record.reviewed_at))}
         explanations = [(t("portal_whole_file", lang) if key == FILE_EXPLANATION else f"#{int(key) + 1}", text)
                         for key, text in record.explanations.items()]
         return _page("portal_submission", status, lang, prefix, account, record=_Shown(record, info), findings=shown,
@@ -374,7 +374,7 @@ def _page(current: str, status: int, lang: str, prefix: str, account: Account | 
     """The page `current` (its template) in `lang`."""
     args = {key: value for key, value in flask.request.args.items() if key != "lang"}
     body = flask.render_template(
-        f"{current}.html", current=current, lang=lang, t=lambda key: t(key, lang), prefix=prefix, zone=_zone(),
+        f"{current}.html", current=current, lang=lang, t=lambda key: t(key, lang), prefix=prefix, zone=zone_label(),
         account=account, other_lang_href="?" + urlencode(args | {"lang": _other(lang)}),
         other_label=t("language", lang), link=lambda path, **query: f"{prefix}{path}?{urlencode(query | {'lang': lang})}",
         **context)

@@ -14,7 +14,7 @@ views and exports are audited as the admin pages do; each review step is audited
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import urlencode
 
 import flask
@@ -27,6 +27,7 @@ from dashboards.accounts.submissions import TRACKED, SubmissionError, Submission
 from dashboards.i18n import DEFAULT_LANG, LANGS, t, t_or
 from dashboards.render.tables import export_table_xlsx
 from dashboards.render.watermark import watermark_for
+from dashboards.server.admin import local_time
 from dashboards.server.refresh_now import RefreshNow
 from dashboards.views.store import MartStore, NotPublished
 from dashboards.views.submissions import sent_by_file
@@ -202,8 +203,8 @@ def _row(record: SubmissionRecord, names: dict[str, str], lang: str) -> dict:
             "dataset": _dataset_label(record.dataset, lang), "year": record.year, "version": record.version,
             "status": record.status, "status_label": t_or(f"tracker_{record.status}", lang, record.status),
             "rows": record.rows_read, "accepted": record.rows_accepted, "errors": record.errors,
-            "warnings": record.warnings, "uploaded_by": record.uploaded_by, "uploaded_at": _local(record.uploaded_at),
-            "submitted_at": _local(record.submitted_at), "comment": record.review_comment or ""}
+            "warnings": record.warnings, "uploaded_by": record.uploaded_by, "uploaded_at": local_time(record.uploaded_at, seconds=False),
+            "submitted_at": local_time(record.submitted_at, seconds=False), "comment": record.review_comment or ""}
 
 
 def _datasets(lang: str) -> list[tuple[str, str]]:
@@ -273,9 +274,4 @@ def _audit(accounts: AccountStore, name: str, **detail) -> None:
 
 
 def _day(at: datetime | None) -> str:
-    return _local(at)[:10]
-
-
-def _local(at: datetime | None) -> str:
-    """A time of the database (naive UTC) in the server's time zone."""
-    return at.replace(tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M") if at else ""
+    return local_time(at)[:10]
