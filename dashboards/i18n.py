@@ -181,6 +181,9 @@ TEXT = {
     "portal_status_replaced": ("已被新版本取代", "replaced by a newer version"),
     "portal_status_failed": ("检查未完成（系统错误），请重新上传", "the check broke (a system error): upload again"),
     "portal_stage_queued": ("排队等待检查", "waiting to be checked"),
+    "portal_more_findings": ("此处列出前 {shown} 条（共 {total} 条）；全部见标注文件中的“检查结果”工作表。其余警告请在下方对整个文件统一说明。",
+                             "The first {shown} of {total} are listed; all of them are on the annotated copy's report "
+                             "sheet. Explain the warnings beyond them once for the whole file below."),
     "portal_stage_ids": ("查找身份证号（保存前替换为人员标识）", "looking for ID numbers (replaced by person keys before it is kept)"),
     "portal_ids_replaced": ("文件中的 {n} 个身份证号已替换为人员标识（pid_…）后保存，号码本身不保存；标注文件中显示的也是人员标识。",
                             "{n} ID numbers in the file were replaced by person keys (pid_…) before it was kept; the numbers "

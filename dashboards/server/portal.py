@@ -84,6 +84,9 @@ class Progress:
             self._stages.pop(submission_id, None)
 
 
+FINDINGS_SHOWN = 500  # findings listed on a submission's page; all of them are in the annotated copy
+
+
 def register(app: Dash, accounts: AccountStore, settings: Settings, marts: MartStore) -> None:
     """The portal's routes on the app's server (after auth.server_mode: every request is already known)."""
     server = app.server
@@ -120,6 +123,10 @@ def register(app: Dash, accounts: AccountStore, settings: Settings, marts: MartS
                          "value": f.value or "", "message": f.zh if lang == "zh" else f.en,
                          "other": f.en if lang == "zh" else f.zh} for i, f in enumerate(findings)),
                        key=lambda f: f["severity"] != "error")  # errors first, each kind in file order
+        # a file of thousands of problems would make a page of megabytes: the first ones, and the rest in the
+        # annotated copy's report sheet (warnings beyond them are explained once for the whole file)
+        more = max(0, len(shown) - FINDINGS_SHOWN)
+        shown = shown[:FINDINGS_SHOWN]
         stage = progress.get(record.id) or "queued"
         checking = record.status == "checking" and t("portal_checking", lang).format(
             stage=t_or(f"portal_stage_{stage}", lang, stage))
@@ -132,6 +139,7 @@ def register(app: Dash, accounts: AccountStore, settings: Settings, marts: MartS
         explanations = [(t("portal_whole_file", lang) if key == FILE_EXPLANATION else f"#{int(key) + 1}", text)
                         for key, text in record.explanations.items()]
         return _page("portal_submission", status, lang, prefix, account, record=_Shown(record, info), findings=shown,
+                     more=more and t("portal_more_findings", lang).format(shown=FINDINGS_SHOWN, total=len(findings)),
                      checking=checking, figure=figure, error=_said(error, lang), error_other=_said(error, _other(lang)),
                      rows_with_errors=len({(f.sheet, f.row) for f in findings if f.severity == "error" and f.row}),
                      seconds=t("portal_check_seconds", lang).format(s=f"{record.check_seconds or 0:.1f}"),

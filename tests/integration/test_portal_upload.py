@@ -250,3 +250,18 @@ def test_a_crafted_dataset_or_year_is_refused_and_nothing_kept(portal, dataset, 
     with SubmissionStore(settings) as store:
         assert store.list() == []
     assert not [p for p in settings.submissions_dir.rglob("*") if p.is_file()]
+
+
+def test_a_file_of_many_problems_lists_the_first_and_says_where_the_rest_are(portal):
+    from dashboards.server.portal import FINDINGS_SHOWN
+
+    app, settings = portal
+    web = logged_in(app, "fjqi")
+    body = (HEADER + "".join(f"FJQI,2023,国家级,立项,{k}\n" for k in range(FINDINGS_SHOWN + 20))).encode()
+    sid = submission_id(upload(web, body))
+    assert checked(settings, sid).errors == FINDINGS_SHOWN + 20
+    page = web.get(f"/submit/{sid}").get_data(as_text=True)
+    assert page.count('<tr class="error-row">') == FINDINGS_SHOWN
+    with SubmissionStore(settings) as store:
+        total = len(store.findings(sid))  # the errors, and the cross-year warning
+    assert total > FINDINGS_SHOWN + 19 and f"此处列出前 {FINDINGS_SHOWN} 条（共 {total} 条）" in page
