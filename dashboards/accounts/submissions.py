@@ -38,6 +38,10 @@ class SubmissionError(AccountError):
     """A submission step refused, with the reason in Chinese and English."""
 
 
+class NoSuchSubmission(SubmissionError):
+    """No submission has the id asked for."""
+
+
 @dataclass(frozen=True)
 class SubmissionRecord:
     id: int
@@ -295,7 +299,7 @@ class SubmissionStore:
     def _row(session: Session, submission_id: int, status: str | None = None) -> Submission:
         row = session.get(Submission, submission_id)
         if row is None:
-            raise SubmissionError(f"没有编号为 {submission_id} 的报送。", f"no submission {submission_id}.")
+            raise NoSuchSubmission(f"没有编号为 {submission_id} 的报送。", f"no submission {submission_id}.")
         if status is not None and row.status != status:
             raise SubmissionError(f"该报送的状态是「{row.status}」，不能进行此操作。",
                                   f"the submission is {row.status}: this step is not possible now.")

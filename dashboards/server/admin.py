@@ -16,15 +16,16 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 import flask
 from dash import Dash
 
 from dashboards.accounts.models import AuditEvent
 from dashboards.accounts.store import AccountStore, AuditFilter
-from dashboards.i18n import DEFAULT_LANG, LANGS, t, t_or
+from dashboards.i18n import t, t_or
 from dashboards.render.tables import stream_csv
+from dashboards.server.html_pages import local_time, page_lang, render_page, zone_label
 
 PAGE_SIZE = 100
 EVENT = re.compile(r"[a-z_]{1,64}")
@@ -148,20 +149,13 @@ def _admin_lang() -> str:
     account = flask.g.get("account")
     if account is None or account.role != "admin":
         raise PermissionError("the admin pages are for administrators")
-    lang = flask.request.args.get("lang")
-    return lang if lang in LANGS else DEFAULT_LANG
+    return page_lang()
 
 
 def _page(current: str, status: int, lang: str, prefix: str, **context) -> flask.Response:
     """The page `current` (audit, users: its template) in `lang`."""
-    other = "en" if lang == "zh" else "zh"
-    args = {key: value for key, value in flask.request.args.items() if key != "lang"}
-    body = flask.render_template(
-        f"{current}.html", current=current, lang=lang, t=lambda key: t(key, lang), prefix=prefix, zone=zone_label(),
-        other_lang_href="?" + urlencode(args | {"lang": other}), other_label=t("language", lang),
-        link=lambda path, **query: f"{prefix}{path}?{urlencode(query | {'lang': lang})}",
-        event_label=lambda name: t_or(f"event_{name}", lang, name), **context)
-    return flask.Response(body, status, {"Cache-Control": "no-store"}, mimetype="text/html")
+    return render_page(current, status, lang, prefix, event_label=lambda name: t_or(f"event_{name}", lang, name),
+                       **context)
 
 
 def _audit(accounts: AccountStore, name: str, **detail) -> None:
@@ -202,13 +196,3 @@ def describe(detail, lang: str) -> str:
 def _utc(day: date) -> datetime:
     """The local midnight starting `day`, as the database's naive UTC."""
     return datetime.combine(day, time()).astimezone().astimezone(UTC).replace(tzinfo=None)
-
-
-def local_time(at: datetime | None, seconds: bool = True) -> str:
-    """A time of the database (naive UTC) in the server's time zone (the admin, portal and review pages)."""
-    return at.replace(tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else "")) if at else ""
-
-
-def zone_label() -> str:
-    offset = datetime.now().astimezone().strftime("%z")
-    return f"UTC{offset[:3]}:{offset[3:]}"

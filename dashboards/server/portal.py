@@ -27,11 +27,10 @@ import tempfile
 import threading
 import unicodedata
 from pathlib import Path
-from urllib.parse import urlencode
 
 import flask
 from dash import Dash
-from flask_wtf.csrf import generate_csrf, validate_csrf
+from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from dashboards.accounts.store import Account, AccountStore
@@ -41,8 +40,8 @@ from dashboards.accounts.submissions import (
     SubmissionRecord,
     SubmissionStore,
 )
-from dashboards.i18n import DEFAULT_LANG, LANGS, fmt_number, t, t_or
-from dashboards.server.admin import local_time, zone_label
+from dashboards.i18n import fmt_number, t, t_or
+from dashboards.server.html_pages import check_csrf, local_time, other_lang, page_lang, render_page
 from dashboards.views.store import MartStore
 from dashboards.views.submissions import last_year_figure
 from dashboards.views.viewer import Viewer
@@ -140,7 +139,7 @@ def register(app: Dash, accounts: AccountStore, settings: Settings, marts: MartS
                         for key, text in record.explanations.items()]
         return _page("portal_submission", status, lang, prefix, account, record=_Shown(record, info), findings=shown,
                      more=more and t("portal_more_findings", lang).format(shown=FINDINGS_SHOWN, total=len(findings)),
-                     checking=checking, figure=figure, error=_said(error, lang), error_other=_said(error, _other(lang)),
+                     checking=checking, figure=figure, error=_said(error, lang), error_other=_said(error, other_lang(lang)),
                      rows_with_errors=len({(f.sheet, f.row) for f in findings if f.severity == "error" and f.row}),
                      seconds=t("portal_check_seconds", lang).format(s=f"{record.check_seconds or 0:.1f}"),
                      annotated=bool(record.stored_name and record.file_format and findings),
@@ -162,7 +161,7 @@ def register(app: Dash, accounts: AccountStore, settings: Settings, marts: MartS
 
     @server.route(prefix + "submit")
     def submit():
-        account, lang = _account(), _lang()
+        account, lang = _account(), page_lang()
         if account.role in REVIEWERS:
             return flask.redirect(f"{prefix}review?lang={lang}")
         _institute(account)
@@ -182,10 +181,10 @@ def register(app: Dash, accounts: AccountStore, settings: Settings, marts: MartS
 
     @server.route(prefix + "submit/upload", methods=["POST"])
     def upload():
-        account, lang = _institute(_account()), _lang()
+        account, lang = _institute(_account()), page_lang()
         # the body as a whole is refused beyond this (413, before it is read); the file itself below
         flask.request.max_content_length = settings.upload_max_bytes + FORM_SLACK
-        _csrf()
+        check_csrf()
         form, file = flask.request.form, flask.request.files.get("file")
         dataset, year = form.get("dataset", ""), _year(form.get("year"), settings.current().today.year)
         if dataset not in SUBMITTED or year is None or file is None or not file.filename:
@@ -205,15 +204,15 @@ def register(app: Dash, accounts: AccountStore, settings: Settings, marts: MartS
 
     @server.route(prefix + "submit/<int:submission_id>")
     def submission(submission_id: int):
-        account, lang = _account(), _lang()
+        account, lang = _account(), page_lang()
         record = visible(account, submission_id)
         audit("page_view", page=flask.request.path, query=flask.request.query_string.decode())
         return submission_page(account, record, lang)
 
     @server.route(prefix + "submit/<int:submission_id>/send", methods=["POST"])
     def send(submission_id: int):
-        account, lang = _institute(_account()), _lang()
-        _csrf()
+        account, lang = _institute(_account()), page_lang()
+        check_csrf()
         record = visible(account, submission_id)
         given = {key.removeprefix("explain_"): text for key, text in flask.request.form.items()
                  if key.startswith("explain_")}
@@ -225,7 +224,7 @@ def register(app: Dash, accounts: AccountStore, settings: Settings, marts: MartS
 
     @server.route(prefix + "submit/<int:submission_id>/annotated.xlsx")
     def annotated(submission_id: int):
-        account, lang = _account(), _lang()
+        account, lang = _account(), page_lang()
         record = visible(account, submission_id)
         if not record.stored_name or not record.file_format:
             flask.abort(404)  # being checked, or the check broke: nothing to annotate
@@ -241,9 +240,9 @@ def register(app: Dash, accounts: AccountStore, settings: Settings, marts: MartS
 
     @server.errorhandler(RequestEntityTooLarge)
     def too_large(_error):
-        lang, mb = _lang(), _mb(settings.upload_max_bytes)
+        lang, mb = page_lang(), _mb(settings.upload_max_bytes)
         return _page("portal_error", 413, lang, prefix, flask.g.get("account"),
-                     error=t("portal_too_large", lang).format(mb=mb), error_other=t("portal_too_large", _other(lang)).format(mb=mb))
+                     error=t("portal_too_large", lang).format(mb=mb), error_other=t("portal_too_large", other_lang(lang)).format(mb=mb))
 
 
 def _check(settings: Settings, store: SubmissionStore, marts: MartStore, viewer: Viewer, progress: Progress,
@@ -330,24 +329,6 @@ def _institute(account: Account) -> Account:
     return account
 
 
-def _csrf() -> None:
-    try:
-        validate_csrf(flask.request.form.get("csrf_token"))
-    except RequestEntityTooLarge:
-        raise
-    except Exception:  # a form from another site, or a stale page
-        flask.abort(400)
-
-
-def _lang() -> str:
-    lang = flask.request.args.get("lang")
-    return lang if lang in LANGS else DEFAULT_LANG
-
-
-def _other(lang: str) -> str:
-    return "en" if lang == "zh" else "zh"
-
-
 def _said(error: SubmissionError | None, lang: str) -> str | None:
     if error is None:
         return None
@@ -380,10 +361,4 @@ class _Shown:
 
 def _page(current: str, status: int, lang: str, prefix: str, account: Account | None, **context) -> flask.Response:
     """The page `current` (its template) in `lang`."""
-    args = {key: value for key, value in flask.request.args.items() if key != "lang"}
-    body = flask.render_template(
-        f"{current}.html", current=current, lang=lang, t=lambda key: t(key, lang), prefix=prefix, zone=zone_label(),
-        account=account, other_lang_href="?" + urlencode(args | {"lang": _other(lang)}),
-        other_label=t("language", lang), link=lambda path, **query: f"{prefix}{path}?{urlencode(query | {'lang': lang})}",
-        **context)
-    return flask.Response(body, status, {"Cache-Control": "no-store"}, mimetype="text/html")
+    return render_page(current, status, lang, prefix, account=account, **context)

@@ -15,19 +15,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlencode
 
 import flask
 import pandas as pd
 from dash import Dash
-from flask_wtf.csrf import generate_csrf, validate_csrf
+from flask_wtf.csrf import generate_csrf
 
 from dashboards.accounts.store import AccountStore
-from dashboards.accounts.submissions import TRACKED, SubmissionError, SubmissionRecord, SubmissionStore
-from dashboards.i18n import DEFAULT_LANG, LANGS, t, t_or
+from dashboards.accounts.submissions import (
+    TRACKED,
+    NoSuchSubmission,
+    SubmissionError,
+    SubmissionRecord,
+    SubmissionStore,
+)
+from dashboards.i18n import t, t_or
 from dashboards.render.tables import export_table_xlsx
 from dashboards.render.watermark import watermark_for
-from dashboards.server.admin import local_time
+from dashboards.server.html_pages import check_csrf, local_time, page_lang, render_page
 from dashboards.server.refresh_now import RefreshNow
 from dashboards.views.store import MartStore, NotPublished
 from dashboards.views.submissions import sent_by_file
@@ -60,7 +65,7 @@ def register(app: Dash, accounts: AccountStore, store: MartStore, settings: Sett
 
     @server.route(prefix + "review")
     def review_list():
-        lang = _lang()
+        lang = page_lang()
         _require(REVIEWERS)
         args = flask.request.args
         status = args.get("status", "")
@@ -87,9 +92,9 @@ def register(app: Dash, accounts: AccountStore, store: MartStore, settings: Sett
 
     @server.route(prefix + "review/<int:submission_id>", methods=["POST"])
     def review_decide(submission_id: int):
-        lang = _lang()
+        lang = page_lang()
         _require(REVIEWERS)
-        _csrf()
+        check_csrf()
         decision = flask.request.form.get("decision", "")
         comment = flask.request.form.get("comment", "")
         if decision not in ("accept", "return"):
@@ -99,17 +104,17 @@ def register(app: Dash, accounts: AccountStore, store: MartStore, settings: Sett
                                flask.request.remote_addr)
         except SubmissionError as refused:
             status = 400 if decision == "return" and not comment.strip() else \
-                404 if refused.message_en.startswith("no submission") else 409
+                404 if isinstance(refused, NoSuchSubmission) else 409
             return _refusal(lang, prefix, submission_id, status, refused.message_zh, refused.message_en)
         return flask.redirect(f"{prefix}submit/{submission_id}?lang={lang}", 303)
 
     @server.route(prefix + "review/refresh", methods=["GET", "POST"])
     def review_refresh():
-        lang = _lang()
+        lang = page_lang()
         _require(REVIEWERS)
         refused = None
         if flask.request.method == "POST":
-            _csrf()
+            check_csrf()
             refused = refresher.start(flask.g.username)
             if refused is None:
                 accounts.record_event(flask.g.username, "refresh_started", flask.request.remote_addr)
@@ -121,7 +126,7 @@ def register(app: Dash, accounts: AccountStore, store: MartStore, settings: Sett
 
     @server.route(prefix + "tracker")
     def tracker():
-        lang = _lang()
+        lang = page_lang()
         year = _year(flask.request.args.get("year", ""), settings)
         if year is False:
             return _page("tracker", 400, lang, prefix, error=t("admin_bad_filter", lang), year=None, rows=[],
@@ -139,7 +144,7 @@ def register(app: Dash, accounts: AccountStore, store: MartStore, settings: Sett
 
     @server.route(prefix + "tracker/missing.xlsx")
     def tracker_missing():
-        lang = _lang()
+        lang = page_lang()
         year = _year(flask.request.args.get("year", ""), settings)
         if year is False:
             return flask.jsonify(error="年度无效 / invalid year"), 400
@@ -231,23 +236,11 @@ def _year(text: str, settings: Settings) -> int | None | bool:
     return int(text)
 
 
-def _lang() -> str:
-    lang = flask.request.args.get("lang")
-    return lang if lang in LANGS else DEFAULT_LANG
-
-
 def _require(roles: tuple[str, ...]) -> None:
     """PermissionError (auth.py answers 403) unless the request's account has one of `roles`."""
     account = flask.g.get("account")
     if account is None or account.role not in roles:
         raise PermissionError("this page is for analysts")
-
-
-def _csrf() -> None:
-    try:
-        validate_csrf(flask.request.form.get("csrf_token"))
-    except Exception:  # a form from another site, or a stale page
-        flask.abort(400)
 
 
 def _refusal(lang: str, prefix: str, submission_id: int, status: int, zh: str, en: str) -> flask.Response:
@@ -256,15 +249,7 @@ def _refusal(lang: str, prefix: str, submission_id: int, status: int, zh: str, e
 
 def _page(current: str, status: int, lang: str, prefix: str, **context) -> flask.Response:
     """The page `current` (its template) in `lang`, in the admin pages' frame with this side's links."""
-    other = "en" if lang == "zh" else "zh"
-    args = {key: value for key, value in flask.request.args.items() if key != "lang"}
-    role = flask.g.account.role
-    body = flask.render_template(
-        f"{current}.html", current=current, lang=lang, t=lambda key: t(key, lang), prefix=prefix, role=role,
-        other_lang_href="?" + urlencode(args | {"lang": other}), other_label=t("language", lang),
-        link=lambda path, **query: f"{prefix}{path}?{urlencode({k: v for k, v in query.items() if v} | {'lang': lang})}",
-        **context)
-    return flask.Response(body, status, {"Cache-Control": "no-store"}, mimetype="text/html")
+    return render_page(current, status, lang, prefix, role=flask.g.account.role, **context)
 
 
 def _audit(accounts: AccountStore, name: str, **detail) -> None:
