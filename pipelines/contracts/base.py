@@ -16,13 +16,20 @@ from dataclasses import dataclass, field
 #   ip_number   patent application or software registration number, checked against `depends_on`
 #   std_number  standard number; yields the level, province and year of the number
 #   person_id   volunteer code, or an ID number however typed, which is hashed and never stored
+#   unit        a unit inside the row's institute (code, name or alias in the units register) → its unit_code
+#   reference   what an award was given for: a standard number or a patent / software number, normalised;
+#               yields the kind it parsed as (standard / patent / software), text kept when it parses as none
 # An ID number in a text or code cell is replaced by its hash; in a cell of any other kind it quarantines
 # the row (pipelines/ingest/validate.py).
 KINDS = {"text", "code", "count", "decimal", "year", "date", "institute", "enum", "ip_number",
-         "std_number", "person_id"}
+         "std_number", "person_id", "unit", "reference"}
 
 INSTITUTE_ALIASES = ("单位", "单位名称", "机构", "机构名称", "填报单位", "institute", "institute name")
 YEAR_ALIASES = ("年度", "年份", "年", "统计年度", "year")
+# The optional unit column of every dataset that institutes submit: a 所, 中心, 室 or 班组 of the institute,
+# named as in its units register. A row without one counts for the institute only.
+UNIT_ALIASES = ("部门", "所室", "班组", "中心", "科室", "实验室", "内设机构", "所属部门", "承担部门", "承担单位（部门）",
+                "部门/班组", "unit")
 
 
 @dataclass(frozen=True)
@@ -81,3 +88,6 @@ class Contract:
     @property
     def required(self) -> list[Column]:
         return [c for c in self.columns if c.required]
+
+
+UNIT = Column("unit", UNIT_ALIASES, "unit", required=False)

@@ -1,4 +1,4 @@
-from pipelines.contracts.base import INSTITUTE_ALIASES, Column, Contract, Rule
+from pipelines.contracts.base import INSTITUTE_ALIASES, UNIT, Column, Contract, Rule
 
 IP_TYPES = {
     "发明": "invention", "发明专利": "invention", "invention": "invention",
@@ -18,6 +18,7 @@ CONTRACT = Contract(
     title_zh="专利与软件著作权",
     columns=(
         Column("institute", INSTITUTE_ALIASES, "institute"),
+        UNIT,
         Column("ip_type", ("类型", "知识产权类型", "专利类型", "类别", "ip_type", "type"), "enum", values=IP_TYPES),
         Column("number", ("申请号", "专利号", "登记号", "申请号/专利号", "专利申请号", "number"), "ip_number",
                depends_on="ip_type"),

@@ -1,4 +1,4 @@
-from pipelines.contracts.base import INSTITUTE_ALIASES, YEAR_ALIASES, Column, Contract
+from pipelines.contracts.base import INSTITUTE_ALIASES, UNIT, YEAR_ALIASES, Column, Contract
 
 LEVELS = {
     "国家级": "national", "国家": "national", "national": "national",
@@ -26,6 +26,7 @@ CONTRACT = Contract(
     title_zh="科研项目数",
     columns=(
         Column("institute", INSTITUTE_ALIASES, "institute"),
+        UNIT,
         Column("year", YEAR_ALIASES, "year", not_future=True),
         Column("level", ("项目级别", "级别", "项目层级", "level"), "enum", values=LEVELS),
         Column("funder", ("下达单位", "项目来源", "来源", "funder"), "text", required=False),
@@ -34,7 +35,7 @@ CONTRACT = Contract(
         Column("evaluation", ("验收结论", "验收评价", "评价", "evaluation"), "enum", required=False,
                values=EVALUATIONS),
     ),
-    key=("institute", "year", "level", "funder", "stage", "evaluation"),
+    key=("institute", "unit", "year", "level", "funder", "stage", "evaluation"),
     total_columns=("count",),
     reporting_year=("year", "year"),
     figure=("项目数", "projects", "sum(count)"),

@@ -1,16 +1,17 @@
-from pipelines.contracts.base import INSTITUTE_ALIASES, YEAR_ALIASES, Column, Contract, Rule
+from pipelines.contracts.base import INSTITUTE_ALIASES, UNIT, YEAR_ALIASES, Column, Contract, Rule
 
 CONTRACT = Contract(
     dataset="staff",
     title_zh="职工人数",
     columns=(
         Column("institute", INSTITUTE_ALIASES, "institute"),
+        UNIT,
         Column("year", YEAR_ALIASES, "year", not_future=True),
         Column("staff_total", ("职工总数", "在职人数", "职工人数", "在职职工", "staff_total", "staff"), "count"),
         Column("tech_staff", ("专业技术人员", "专业技术人员数", "技术人员数", "tech_staff"), "count", required=False),
         Column("party_members", ("党员人数", "党员数", "party_members"), "count", required=False),
     ),
-    key=("institute", "year"),
+    key=("institute", "unit", "year"),
     rules=(
         Rule("staff_not_positive", "staff_total", "staff_total <= 0",
              "职工总数为 {staff_total}，应大于 0", "staff total is {staff_total}; it must be greater than 0"),

@@ -1,4 +1,4 @@
-from pipelines.contracts.base import INSTITUTE_ALIASES, Column, Contract, Rule
+from pipelines.contracts.base import INSTITUTE_ALIASES, UNIT, Column, Contract, Rule
 
 ROLES = {"主持": "lead", "牵头": "lead", "主编": "lead", "主起草": "lead", "第一起草单位": "lead", "lead": "lead",
          "参与": "participant", "参编": "participant", "参与起草": "participant", "participant": "participant"}
@@ -10,6 +10,7 @@ CONTRACT = Contract(
     title_zh="标准制修订",
     columns=(
         Column("institute", INSTITUTE_ALIASES, "institute"),
+        UNIT,
         Column("std_no", ("标准编号", "标准号", "std_no", "standard number"), "std_number"),
         Column("title", ("标准名称", "名称", "title"), "text"),
         Column("role", ("起草角色", "角色", "参与方式", "role"), "enum", values=ROLES),

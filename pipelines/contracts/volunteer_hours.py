@@ -1,10 +1,11 @@
-from pipelines.contracts.base import INSTITUTE_ALIASES, Column, Contract, Rule
+from pipelines.contracts.base import INSTITUTE_ALIASES, UNIT, Column, Contract, Rule
 
 CONTRACT = Contract(
     dataset="volunteer_hours",
     title_zh="志愿服务时长",
     columns=(
         Column("institute", INSTITUTE_ALIASES, "institute"),
+        UNIT,
         Column("activity", ("活动名称", "活动", "服务项目", "activity"), "text"),
         Column("date", ("服务日期", "活动日期", "日期", "date"), "date", not_future=True),
         Column("volunteer_id", ("志愿者编号", "志愿者编码", "身份证号", "身份证号码", "证件号码", "volunteer_id"),
