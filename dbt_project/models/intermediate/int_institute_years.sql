@@ -1,5 +1,8 @@
 -- Every calendar year of each institute's active span (its first to its last year with any record or
--- staff figure), gaps included, with the staff figure of that year if one was submitted.
+-- staff figure), gaps included, with the institute's staff figure of that year if one was submitted.
+-- Staff rows may name a unit (that unit's head count). The institute's figure is its row without a unit
+-- where there is one; where every row of the year names a unit, the sum of the rows of its units directly
+-- under it (depth 1) — a 室 inside a 中心 is part of the 中心's head count, so deeper rows are not added.
 with
 
 metric_values as (
@@ -12,6 +15,40 @@ staff as (
 
 scopes as (
     select * from {{ ref('int_institutes_scoped') }}
+),
+
+closure as (
+    select * from {{ ref('int_unit_closure') }}
+),
+
+institute_rows as (
+    select institute_id, year, staff_total
+    from staff
+    where unit_id is null
+),
+
+top_unit_rows as (
+    select
+        staff.institute_id,
+        staff.year,
+        sum(staff.staff_total) as staff_total
+    from staff
+    inner join closure
+        on staff.unit_id = closure.unit_id
+        and closure.distance = 0
+        and closure.depth = 1
+    group by staff.institute_id, staff.year
+),
+
+institute_staff as (
+    select institute_id, year, staff_total from institute_rows
+    union all
+    select top_unit_rows.institute_id, top_unit_rows.year, top_unit_rows.staff_total
+    from top_unit_rows
+    left join institute_rows
+        on top_unit_rows.institute_id = institute_rows.institute_id
+        and top_unit_rows.year = institute_rows.year
+    where institute_rows.institute_id is null
 ),
 
 years_with_data as (
@@ -54,13 +91,13 @@ final as (
         spine.institute_id,
         spine.year,
         peer_groups.peer_group_id,
-        staff.staff_total
+        institute_staff.staff_total
     from spine
     inner join peer_groups
         on spine.institute_id = peer_groups.institute_id
-    left join staff
-        on spine.institute_id = staff.institute_id
-        and spine.year = staff.year
+    left join institute_staff
+        on spine.institute_id = institute_staff.institute_id
+        and spine.year = institute_staff.year
 )
 
 select * from final

@@ -15,6 +15,10 @@ scopes as (
     select * from {{ ref('int_institutes_scoped') }}
 ),
 
+closure as (
+    select * from {{ ref('int_unit_closure') }}
+),
+
 service as (
     select
         -- grouped by the id as staged (the ingest's ENUM: cheaper to group by than text)
@@ -56,10 +60,41 @@ per_group as (
     group by scopes.group_id, service.year
 ),
 
+unit_service as (
+    select
+        -- grouped by the codes as staged, as above; the unit's id made once per row of the list
+        institute_id,
+        unit_code,
+        service_year as year,
+        volunteer_id,
+        sum(cast(hours as decimal(18, 6))) as hours,
+        count(*) as person_times
+    from volunteer_hours
+    where unit_code is not null
+    group by institute_id, unit_code, service_year, volunteer_id
+),
+
+per_unit as (
+    select
+        'unit' as scope,
+        closure.ancestor_unit_id as unit_id,
+        unit_service.year,
+        sum(unit_service.hours) as hours,
+        -- a volunteer who served with two units under this one is one volunteer of it
+        count(distinct unit_service.volunteer_id) as volunteers,
+        sum(unit_service.person_times) as person_times
+    from unit_service
+    inner join closure
+        on {{ unit_id('unit_service.institute_id', 'unit_service.unit_code') }} = closure.unit_id
+    group by closure.ancestor_unit_id, unit_service.year
+),
+
 final as (
     select * from per_institute
     union all
     select * from per_group
+    union all
+    select * from per_unit
 )
 
 select * from final

@@ -1,5 +1,7 @@
--- Patents and software copyrights, one row per institute and number, with the year and metrics each
--- counts towards, whether another institute lists it too, and the file and row it came from.
+-- Patents and software copyrights, one row per institute and number, with the unit it belongs to (null:
+-- the institute as a whole), the year and metrics each counts towards, whether another institute lists it
+-- too, the awards the institute received for it (awards whose for_ref is its number), and the file and
+-- row it came from.
 with
 
 ip_items as (
@@ -20,6 +22,21 @@ metric_lists as (
     group by institute_id, item_key
 ),
 
+awards as (
+    select * from {{ ref('stg_raw__awards') }}
+    where for_kind in ('patent', 'software')
+),
+
+awards_for as (
+    select
+        institute_id,
+        for_ref,
+        count(*) as award_count,
+        {{ dbt.listagg('award_name', "'；'", 'order by year, award_name') }} as award_names
+    from awards
+    group by institute_id, for_ref
+),
+
 owners as (
     select ip_number, count(distinct institute_id) as owner_count
     from ip_items
@@ -29,6 +46,7 @@ owners as (
 final as (
     select
         ip_items.institute_id,
+        ip_items.unit_id,
         ip_items.ip_number,
         ip_items.ip_type,
         ip_items.title,
@@ -38,6 +56,8 @@ final as (
         ip_items.grant_year as year,
         metric_lists.metric_ids,
         owners.owner_count > 1 as is_co_owned,
+        cast(coalesce(awards_for.award_count, 0) as integer) as award_count,
+        awards_for.award_names,
         ip_items.source_file,
         ip_items.source_sheet,
         ip_items.source_row,
@@ -48,6 +68,9 @@ final as (
     left join metric_lists
         on ip_items.institute_id = metric_lists.institute_id
         and ip_items.ip_number = metric_lists.item_key
+    left join awards_for
+        on ip_items.institute_id = awards_for.institute_id
+        and ip_items.ip_number = awards_for.for_ref
 )
 
 select * from final

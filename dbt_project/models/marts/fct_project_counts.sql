@@ -1,5 +1,5 @@
--- The project-count rows behind the project metrics, with the metrics each counts towards and the
--- file and row it came from.
+-- The project-count rows behind the project metrics, with the unit each is of (null: the institute as a
+-- whole), the metrics each counts towards and the file and row it came from.
 with
 
 project_counts as (
@@ -22,6 +22,7 @@ metric_lists as (
 final as (
     select
         project_counts.institute_id,
+        project_counts.unit_id,
         project_counts.year,
         project_counts.level,
         project_counts.funder,
@@ -36,7 +37,7 @@ final as (
         project_counts.file_sha256
     from project_counts
     left join metric_lists
-        on {{ project_row_key('project_counts') }} = metric_lists.item_key
+        on {{ record_key('project_counts') }} = metric_lists.item_key
 )
 
 select * from final

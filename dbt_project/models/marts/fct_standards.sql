@@ -1,5 +1,7 @@
--- Standards drafted, one row per institute and standard number, with the year and metrics each counts
--- towards, whether other institutes drafted it too, and the file and row it came from.
+-- Standards drafted, one row per institute and standard number, with the unit that drafted it (null: the
+-- institute as a whole), the year and metrics each counts towards, whether other institutes drafted it
+-- too, the awards the institute received for it (awards whose for_ref is its number), and the file and row
+-- it came from.
 with
 
 standards as (
@@ -20,6 +22,21 @@ metric_lists as (
     group by institute_id, item_key
 ),
 
+awards as (
+    select * from {{ ref('stg_raw__awards') }}
+    where for_kind = 'standard'
+),
+
+awards_for as (
+    select
+        institute_id,
+        for_ref,
+        count(*) as award_count,
+        {{ dbt.listagg('award_name', "'；'", 'order by year, award_name') }} as award_names
+    from awards
+    group by institute_id, for_ref
+),
+
 drafters as (
     select std_no, count(distinct institute_id) as drafter_count
     from standards
@@ -29,6 +46,7 @@ drafters as (
 final as (
     select
         standards.institute_id,
+        standards.unit_id,
         standards.std_no,
         standards.std_level,
         standards.std_province_code,
@@ -41,6 +59,8 @@ final as (
         standards.publish_year as year,
         metric_lists.metric_ids,
         drafters.drafter_count > 1 as is_co_drafted,
+        cast(coalesce(awards_for.award_count, 0) as integer) as award_count,
+        awards_for.award_names,
         standards.source_file,
         standards.source_sheet,
         standards.source_row,
@@ -51,6 +71,9 @@ final as (
     left join metric_lists
         on standards.institute_id = metric_lists.institute_id
         and standards.std_no = metric_lists.item_key
+    left join awards_for
+        on standards.institute_id = awards_for.institute_id
+        and standards.std_no = awards_for.for_ref
 )
 
 select * from final

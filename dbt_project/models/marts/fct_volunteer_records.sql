@@ -19,6 +19,7 @@ volunteer_metrics as (
 final as (
     select
         volunteer_hours.institute_id,
+        volunteer_hours.unit_id,
         volunteer_hours.activity,
         volunteer_hours.service_date,
         volunteer_hours.service_year as year,

@@ -9,6 +9,8 @@ renamed as (
         -- ids
         cast(institute_id as varchar) as institute_id,
         std_no,
+        cast(unit_code as varchar) as unit_code,
+        {{ unit_id('institute_id', 'unit_code') }} as unit_id,
 
         -- strings
         std_level,

@@ -2,7 +2,8 @@
 -- (ENUMs, see _raw__sources.yml): this is the table that grows with the submissions. Its records mart
 -- writes them to Parquet as dictionary-encoded text straight from the ENUM codes, and
 -- int_volunteer_totals groups by the id's code and gives it as text: at 1e7 records ~3 CPU-s less
--- than from text (docs/benchmarks-history.md). The published mart has plain text columns.
+-- than from text (docs/benchmarks-history.md). The published mart has plain text columns. The unit code
+-- too stays as stored, for the same grouping; unit_id is text, computed only where a unit is named.
 with
 
 source as (
@@ -13,6 +14,8 @@ renamed as (
     select
         -- ids
         institute_id,
+        unit_code,
+        {{ unit_id('institute_id', 'unit_code') }} as unit_id,
         volunteer_id,
 
         -- strings

@@ -1,0 +1,34 @@
+with
+
+source as (
+    select * from {{ source('raw', 'awards') }}
+),
+
+renamed as (
+    select
+        -- ids
+        cast(institute_id as varchar) as institute_id,
+        cast(unit_code as varchar) as unit_code,
+        {{ unit_id('institute_id', 'unit_code') }} as unit_id,
+        cast(year as integer) as year,
+
+        -- strings
+        award_name,
+        awarding_body,
+        level,
+        grade,
+        role,
+        for_title,
+        for_ref,
+        for_kind,
+
+        -- provenance
+        cast(source_file as varchar) as source_file,
+        cast(source_sheet as varchar) as source_sheet,
+        cast(source_row as integer) as source_row,
+        cast(file_sha256 as varchar) as file_sha256
+
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,30 @@
+with
+
+source as (
+    select * from {{ source('raw', 'talent_titles') }}
+),
+
+renamed as (
+    select
+        -- ids
+        cast(institute_id as varchar) as institute_id,
+        cast(unit_code as varchar) as unit_code,
+        {{ unit_id('institute_id', 'unit_code') }} as unit_id,
+        cast(year as integer) as year,
+        person,
+
+        -- strings
+        title,
+        conferred_by,
+        level,
+
+        -- provenance
+        cast(source_file as varchar) as source_file,
+        cast(source_sheet as varchar) as source_sheet,
+        cast(source_row as integer) as source_row,
+        cast(file_sha256 as varchar) as file_sha256
+
+    from source
+)
+
+select * from renamed
