@@ -57,6 +57,40 @@ PROVENANCE = ("source_file", "source_row")
 SHARE_MAX = 1 + 1e-9  # a share of exactly 1 computed from double sums can land a hair above it
 
 
+# The records behind each unit's figures: a record counts for its unit and every unit it is inside (climbed
+# here from dim_units' parents, independently of the closure dbt built). Records of units are few, except
+# volunteer records, whose unit is null in most data: those rows are skipped before they are grouped.
+UNIT_RECORDS_RECONCILE = """
+    with recursive climb as (
+        select unit_id, unit_id as ancestor_unit_id, parent_unit_id from marts.dim_units
+        union all
+        select climb.unit_id, u.unit_id, u.parent_unit_id
+        from climb join marts.dim_units u on climb.parent_unit_id = u.unit_id),
+    records as (
+        select unit_id, year, unnest(string_split(metric_ids, ',')) as metric_id,
+               cast(project_count as double) as n
+        from marts.fct_project_counts where unit_id is not null""" + "".join(f"""
+        union all
+        select unit_id, year, unnest(string_split(metric_ids, ',')), 1.0
+        from marts.{mart} where unit_id is not null and metric_ids is not null"""
+        for mart in ("fct_ip_items", "fct_standards", "fct_awards", "fct_papers", "fct_talent_titles")) + """
+        union all
+        select unit_id, year, 'vol_person_times', count(*)
+        from marts.fct_volunteer_records where unit_id is not null group by all
+        union all
+        select unit_id, year, 'vol_hours', sum(cast(hours as decimal(18, 6)))
+        from marts.fct_volunteer_records where unit_id is not null group by all),
+    behind as (
+        select climb.ancestor_unit_id as unit_id, records.year, records.metric_id, sum(records.n) as from_records
+        from records join climb using (unit_id)
+        group by all)
+    select f.unit_id, f.year, f.metric_id, round(f.value, 6) as value,
+           round(coalesce(b.from_records, 0), 6) as from_records
+    from marts.fct_unit_metric_year f
+    left join behind b using (unit_id, year, metric_id)
+    where f.is_reported and f.metric_id <> 'vol_volunteers'"""
+
+
 def raw_checks(today: date) -> tuple[Check, ...]:
     """Gate 1, on the tables the ingest wrote, before dbt reads them."""
     years = (1949, today.year)
@@ -67,19 +101,21 @@ def raw_checks(today: date) -> tuple[Check, ...]:
                                           "other"}),
                ("ExpectColumnValuesToMatchRegex", {"column": "province_code", "regex": r"^\d{2}$"})),
               PROVENANCE),
-        Check("raw.staff", "staff figures, one per institute and year", "select * from raw.staff",
-              (*_not_null("institute_id", "year", "staff_total"), _unique("institute_id", "year"),
+        Check("raw.staff", "staff figures, one per institute, unit (or none) and year",
+              "select *, coalesce(unit_code, '') as unit_key from raw.staff",
+              (*_not_null("institute_id", "year", "staff_total"), _unique("institute_id", "unit_key", "year"),
                _between("staff_total", 1), _between("year", *years)),
               PROVENANCE),
         Check("raw.staff_year_on_year", "staff totals that more than double or halve from one year to the next",
               """select institute_id, year, staff_total, prior_staff_total, source_file, source_row,
                         staff_total / prior_staff_total as change_ratio
-                 from (select *, lag(staff_total) over (partition by institute_id order by year) as prior_staff_total,
-                              lag(year) over (partition by institute_id order by year) as prior_year
+                 from (select *,
+                              lag(staff_total) over (partition by institute_id, unit_code order by year) as prior_staff_total,
+                              lag(year) over (partition by institute_id, unit_code order by year) as prior_year
                        from raw.staff)
                  where prior_year = year - 1""",
               (_between("change_ratio", *STAFF_JUMP),),
-              ("institute_id", "year", "staff_total", "prior_staff_total", *PROVENANCE)),
+              ("institute_id", "unit_code", "year", "staff_total", "prior_staff_total", *PROVENANCE)),
         Check("raw.project_counts", "project counts", "select * from raw.project_counts",
               (*_not_null("institute_id", "year", "level", "stage", "count"), _between("count", 0),
                _between("year", *years), _in_set("stage", {"initiated", "ongoing", "accepted"})),
@@ -104,12 +140,29 @@ def raw_checks(today: date) -> tuple[Check, ...]:
                _between("max_hours", None, 24), _between("missing_volunteer_ids", 0, 0),
                _between("missing_dates", 0, 0), _between("year", *years)),
               ("institute_id", "year", "source_file")),
+        Check("raw.units", "the units register, one row per institute and unit code", "select * from raw.units",
+              (*_not_null("institute_id", "unit_code", "name_zh", "unit_type"), _unique("institute_id", "unit_code"),
+               _in_set("unit_type", {"division", "centre", "office", "team"})),
+              PROVENANCE),
+        Check("raw.awards", "science and technology awards", "select * from raw.awards",
+              (*_not_null("institute_id", "award_name", "level", "role", "year"), _between("year", *years),
+               _in_set("level", {"national", "provincial_ministerial", "bureau", "society", "other"}),
+               _in_set("role", {"lead", "main_participant", "participant"})),
+              PROVENANCE),
+        Check("raw.papers", "papers", "select * from raw.papers",
+              (*_not_null("institute_id", "title", "journal", "indexed", "year"), _between("year", *years),
+               _in_set("indexed", {"sci", "ei", "core", "other"})),
+              PROVENANCE),
+        Check("raw.talent_titles", "talent titles", "select * from raw.talent_titles",
+              (*_not_null("institute_id", "person", "title", "level", "year"), _between("year", *years),
+               _in_set("level", {"national", "provincial_ministerial", "bureau", "internal", "other"})),
+              PROVENANCE),
         Check("raw.load_log", "rows loaded per dataset agree with the load log",
               """with logged as (select dataset, sum(accepted) as accepted_in_log from raw.load_log group by dataset),
                  loaded as (""" + " union all ".join(
                   f"select '{t}' as dataset, count(*) as rows_in_table from raw.{t}"
-                  for t in ("institutes", "staff", "project_counts", "ip_items", "standards", "volunteer_hours",
-                            "targets")) + """)
+                  for t in ("institutes", "units", "staff", "project_counts", "ip_items", "standards",
+                            "volunteer_hours", "awards", "papers", "talent_titles", "targets")) + """)
                  select loaded.dataset, coalesce(accepted_in_log, 0) as accepted_in_log, rows_in_table
                  from loaded left join logged using (dataset)""",
               (_equal("accepted_in_log", "rows_in_table"),),
@@ -157,6 +210,15 @@ def mart_checks() -> tuple[Check, ...]:
                          select institute_id, year, unnest(string_split(metric_ids, ',')), 1.0
                          from marts.fct_standards where metric_ids is not null
                          union all
+                         select institute_id, year, unnest(string_split(metric_ids, ',')), 1.0
+                         from marts.fct_awards where metric_ids is not null
+                         union all
+                         select institute_id, year, unnest(string_split(metric_ids, ',')), 1.0
+                         from marts.fct_papers where metric_ids is not null
+                         union all
+                         select institute_id, year, unnest(string_split(metric_ids, ',')), 1.0
+                         from marts.fct_talent_titles where metric_ids is not null
+                         union all
                          select institute_id, year, 'vol_person_times', count(*)
                          from marts.fct_volunteer_records group by all
                          union all
@@ -171,6 +233,35 @@ def mart_checks() -> tuple[Check, ...]:
                  where f.is_reported and f.metric_id <> 'vol_volunteers'""",
               (_equal("value", "from_records"),),
               ("institute_id", "year", "metric_id")),
+        Check("marts.dim_units", "one row per unit, each at a depth under its institute", "select * from marts.dim_units",
+              (*_not_null("unit_id", "institute_id", "unit_code", "name_zh", "unit_type", "depth"), _unique("unit_id"),
+               _unique("institute_id", "unit_code"), _between("depth", 1)),
+              ("unit_id",)),
+        Check("marts.fct_unit_metric_year", "one row per unit, year and metric; shares of the institute in 0–1",
+              "select * from marts.fct_unit_metric_year",
+              (*_not_null("institute_id", "unit_id", "depth", "year", "metric_id", "is_reported"),
+               _unique("unit_id", "year", "metric_id"), _between("value", 0), _between("institute_share", 0, SHARE_MAX),
+               _at_least("institute_value", "value"), _at_least("level_n", "level_rank")),
+              ("unit_id", "year", "metric_id")),
+        Check("marts.unit_levels", "the units of one depth add up to at most their institute (a record has one unit)",
+              # volunteers excepted: one who served with two units is one of each, and one of the institute
+              """select u.institute_id, u.depth, u.year, u.metric_id, round(sum(u.value), 6) as sum_of_units,
+                        round(any_value(u.institute_value), 6) as institute_value
+                 from marts.fct_unit_metric_year u
+                 where u.is_reported and u.metric_id <> 'vol_volunteers'
+                 group by all""",
+              (_at_least("institute_value", "sum_of_units"),),
+              ("institute_id", "depth", "year", "metric_id")),
+        Check("marts.unit_records_reconcile",
+              "the records of a unit and of the units inside it add up to the unit's figure",
+              UNIT_RECORDS_RECONCILE,
+              (_equal("value", "from_records"),),
+              ("unit_id", "year", "metric_id")),
+        *(Check(f"marts.{mart}", f"{what}: one row per file row, each counted", f"select * from marts.{mart}",
+                (*_not_null("institute_id", "year", "metric_ids", *PROVENANCE),
+                 _unique("source_file", "source_sheet", "source_row")),
+                PROVENANCE)
+          for mart, what in (("fct_awards", "awards"), ("fct_papers", "papers"), ("fct_talent_titles", "talent titles"))),
         Check("marts.dim_metrics", "every metric named and defined in both languages", "select * from marts.dim_metrics",
               (*_not_null("metric_id", "name_zh", "name_en", "unit_zh", "unit_en", "description_zh",
                           "description_en"), _unique("metric_id")),
