@@ -18,7 +18,8 @@ from tests.integration.test_refresh_arithmetic import write_submission
 QUALITY_MARTS = ("fct_source_files", "fct_quarantined_rows", "fct_row_warnings")
 # The datasets whose accepted rows are published one by one, with their file and institute.
 RECORD_MARTS = {"project_counts": "fct_project_counts", "ip_items": "fct_ip_items", "standards": "fct_standards",
-                "volunteer_hours": "fct_volunteer_records"}
+                "volunteer_hours": "fct_volunteer_records", "awards": "fct_awards", "papers": "fct_papers",
+                "talent_titles": "fct_talent_titles"}
 
 
 def connect(version) -> duckdb.DuckDBPyConnection:

@@ -5,6 +5,10 @@
 
 with
 
+units as (
+    select * from {{ ref('stg_raw__units') }}
+),
+
 staff as (
     select * from {{ ref('stg_raw__staff') }}
 ),
@@ -25,11 +29,25 @@ volunteer_hours as (
     select * from {{ ref('stg_raw__volunteer_hours') }}
 ),
 
+awards as (
+    select * from {{ ref('stg_raw__awards') }}
+),
+
+papers as (
+    select * from {{ ref('stg_raw__papers') }}
+),
+
+talent_titles as (
+    select * from {{ ref('stg_raw__talent_titles') }}
+),
+
 targets as (
     select * from {{ ref('stg_raw__targets') }}
 ),
 
 final as (
+    select 'units' as dataset, source_file, source_sheet, source_row, institute_id from units
+    union all
     select 'staff' as dataset, source_file, source_sheet, source_row, institute_id from staff
     union all
     select 'project_counts' as dataset, source_file, source_sheet, source_row, institute_id from project_counts
@@ -45,6 +63,12 @@ final as (
         source_row,
         cast(institute_id as varchar) as institute_id
     from volunteer_hours
+    union all
+    select 'awards' as dataset, source_file, source_sheet, source_row, institute_id from awards
+    union all
+    select 'papers' as dataset, source_file, source_sheet, source_row, institute_id from papers
+    union all
+    select 'talent_titles' as dataset, source_file, source_sheet, source_row, institute_id from talent_titles
     union all
     select 'targets' as dataset, source_file, source_sheet, source_row, institute_id from targets
 )
