@@ -4,6 +4,7 @@ from __future__ import annotations
 import shutil
 
 from pipelines.config import PROJECT_ROOT
+from pipelines.contracts import CONTRACTS
 from tests.conftest import DataDir
 
 # An ENUM's values are those of the files loaded (landing.text_type): its kind is what must match.
@@ -19,5 +20,10 @@ def test_tables_of_datasets_without_files_have_the_columns_of_loaded_ones(tmp_pa
     empty = DataDir(tmp_path / "empty")  # the register only
     empty.ingest()
     assert empty.query(SCHEMA) == loaded.query(SCHEMA)
-    assert len({row[0] for row in empty.query(SCHEMA)}) == 9  # six datasets, rejects, warnings, load_log
-    assert empty.query("select count(*) from raw.volunteer_hours") == [(0,)]
+    # every dataset but the institute register, then rejects, warnings, load_log
+    assert {row[0] for row in empty.query(SCHEMA)} == {*CONTRACTS, "rejects", "warnings", "load_log"} - {"institutes"}
+    for dataset in ("volunteer_hours", "units", "awards", "papers", "talent_titles"):
+        assert empty.query(f"select count(*) from raw.{dataset}") == [(0,)]
+    assert empty.query("select column_name from information_schema.columns where table_schema = 'raw' "
+                       "and table_name = 'awards' and column_name in ('unit_code', 'for_ref', 'for_kind') "
+                       "order by all") == [("for_kind",), ("for_ref",), ("unit_code",)]
