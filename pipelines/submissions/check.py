@@ -141,8 +141,10 @@ def _findings(con: duckdb.DuckDBPyConnection, contract, columns: dict[tuple[str,
                if c.kind in ("institute", "unit")}  # stored under the name of what they resolve to
     found = []
     for severity, table in (("error", "rejects"), ("warning", "warnings")):
+        # the file's own: not the registers' (loaded first, their problems are the refresh's to report)
         rows = con.execute(f"select source_sheet, source_row, source_column, reason_code, message_zh, message_en, "
-                           f"original_values from raw.{table} order by source_sheet, source_row").fetchall()
+                           f"original_values from raw.{table} where dataset = ? order by source_sheet, source_row",
+                           [contract.dataset]).fetchall()
         values: dict[tuple[str, int, str], object] = {}
         if severity == "warning":
             for (sheet, header), column in columns.items():

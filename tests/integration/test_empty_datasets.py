@@ -7,6 +7,7 @@ import shutil
 import duckdb
 
 from pipelines.config import PROJECT_ROOT
+from pipelines.contracts import CONTRACTS
 from pipelines.refresh import refresh
 from tests.conftest import DataDir, write_csv
 
@@ -23,8 +24,13 @@ def test_tables_of_datasets_without_files_have_the_columns_of_loaded_ones(tmp_pa
     empty = DataDir(tmp_path / "empty")  # the register only
     empty.ingest()
     assert empty.query(SCHEMA) == loaded.query(SCHEMA)
-    assert len({row[0] for row in empty.query(SCHEMA)}) == 13  # ten datasets, rejects, warnings, load_log
-    assert empty.query("select count(*) from raw.volunteer_hours") == [(0,)]
+    # every dataset but the institute register, then rejects, warnings, load_log
+    assert {row[0] for row in empty.query(SCHEMA)} == {*CONTRACTS, "rejects", "warnings", "load_log"} - {"institutes"}
+    for dataset in ("volunteer_hours", "units", "awards", "papers", "talent_titles"):
+        assert empty.query(f"select count(*) from raw.{dataset}") == [(0,)]
+    assert empty.query("select column_name from information_schema.columns where table_schema = 'raw' "
+                       "and table_name = 'awards' and column_name in ('unit_code', 'for_ref', 'for_kind') "
+                       "order by all") == [("for_kind",), ("for_ref",), ("unit_code",)]
 
 
 def test_a_folder_without_units_awards_papers_or_talent_titles_builds_and_publishes(data):

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from pipelines.contracts import CONTRACTS, awards, papers, talent_titles, units
+
 Expectation = tuple[str, dict]
 
 
@@ -91,6 +93,15 @@ UNIT_RECORDS_RECONCILE = """
     where f.is_reported and f.metric_id <> 'vol_volunteers'"""
 
 
+def _values(enum: dict[str, str]) -> set[str]:
+    """The codes a contract's enum column is stored as."""
+    return set(enum.values())
+
+
+# The datasets with a unit column: every unit code they hold is a unit of the row's institute.
+UNIT_DATASETS = tuple(name for name, contract in CONTRACTS.items() if any(c.kind == "unit" for c in contract.columns))
+
+
 def raw_checks(today: date) -> tuple[Check, ...]:
     """Gate 1, on the tables the ingest wrote, before dbt reads them."""
     years = (1949, today.year)
@@ -129,6 +140,44 @@ def raw_checks(today: date) -> tuple[Check, ...]:
                _in_set("std_level", {"national", "industry", "local", "group", "metrology_national",
                                      "metrology_local"})),
               PROVENANCE),
+        Check("raw.units", "the units register", "select * from raw.units",
+              (*_not_null("institute_id", "unit_code", "name_zh", "unit_type"), _unique("institute_id", "unit_code"),
+               _in_set("unit_type", _values(units.UNIT_TYPES)), _between("valid_from", *years),
+               _between("valid_to", *years)),
+              PROVENANCE),
+        Check("raw.unit_parents", "every unit's parent is another unit of its institute",
+              """select u.institute_id, u.unit_code, u.parent, p.unit_code as parent_found,
+                        u.parent = u.unit_code as own_parent, u.source_file, u.source_row
+                 from raw.units u left join raw.units p on p.institute_id = u.institute_id and p.unit_code = u.parent
+                 where u.parent is not null""",
+              (*_not_null("parent_found"), _in_set("own_parent", {False})),
+              ("institute_id", "unit_code", *PROVENANCE)),
+        Check("raw.awards", "awards", "select * from raw.awards",
+              (*_not_null("institute_id", "award_name", "level", "role", "year"),
+               _unique("institute_id", "year", "award_name", "grade", "for_title", "for_ref"),
+               _in_set("level", _values(awards.LEVELS)), _in_set("grade", _values(awards.GRADES)),
+               _in_set("role", _values(awards.ROLES)), _in_set("for_kind", {"standard", "patent", "software"}),
+               _between("year", *years)),
+              PROVENANCE),
+        Check("raw.papers", "papers", "select * from raw.papers",
+              (*_not_null("institute_id", "title", "journal", "indexed", "year"), _unique("institute_id", "title", "year"),
+               _in_set("indexed", _values(papers.INDEXES)), _between("year", *years),
+               ("ExpectColumnValuesToMatchRegex", {"column": "doi", "regex": r"^10\.[0-9]{4,9}/[^A-Z\s]+$"})),
+              PROVENANCE),
+        Check("raw.talent_titles", "talent titles", "select * from raw.talent_titles",
+              (*_not_null("institute_id", "person", "title", "level", "year"),
+               _unique("institute_id", "person", "title", "year"),
+               _in_set("level", _values(talent_titles.LEVELS)), _between("year", *years)),
+              PROVENANCE),
+        Check("raw.unit_codes", "every unit a row names is a unit of the row's institute in the units register",
+              """select d.dataset, d.institute_id, d.unit_code, u.unit_code as unit_found, d.source_file, d.rows
+                 from (""" + " union all ".join(
+                  f"select '{t}' as dataset, cast(institute_id as varchar) as institute_id, unit_code, "
+                  f"cast(source_file as varchar) as source_file, count(*) as rows from raw.{t} "
+                  "where unit_code is not null group by all" for t in UNIT_DATASETS) + """) d
+                 left join raw.units u on cast(u.institute_id as varchar) = d.institute_id and u.unit_code = d.unit_code""",
+              (*_not_null("unit_found"),),
+              ("dataset", "institute_id", "unit_code", "source_file")),
         Check("raw.volunteer_hours", "volunteer records, checked per institute, year and file",
               """select institute_id, year(date) as year, source_file, count(*) as records,
                         min(hours) as min_hours, max(hours) as max_hours,
@@ -140,29 +189,11 @@ def raw_checks(today: date) -> tuple[Check, ...]:
                _between("max_hours", None, 24), _between("missing_volunteer_ids", 0, 0),
                _between("missing_dates", 0, 0), _between("year", *years)),
               ("institute_id", "year", "source_file")),
-        Check("raw.units", "the units register, one row per institute and unit code", "select * from raw.units",
-              (*_not_null("institute_id", "unit_code", "name_zh", "unit_type"), _unique("institute_id", "unit_code"),
-               _in_set("unit_type", {"division", "centre", "office", "team"})),
-              PROVENANCE),
-        Check("raw.awards", "science and technology awards", "select * from raw.awards",
-              (*_not_null("institute_id", "award_name", "level", "role", "year"), _between("year", *years),
-               _in_set("level", {"national", "provincial_ministerial", "bureau", "society", "other"}),
-               _in_set("role", {"lead", "main_participant", "participant"})),
-              PROVENANCE),
-        Check("raw.papers", "papers", "select * from raw.papers",
-              (*_not_null("institute_id", "title", "journal", "indexed", "year"), _between("year", *years),
-               _in_set("indexed", {"sci", "ei", "core", "other"})),
-              PROVENANCE),
-        Check("raw.talent_titles", "talent titles", "select * from raw.talent_titles",
-              (*_not_null("institute_id", "person", "title", "level", "year"), _between("year", *years),
-               _in_set("level", {"national", "provincial_ministerial", "bureau", "internal", "other"})),
-              PROVENANCE),
         Check("raw.load_log", "rows loaded per dataset agree with the load log",
               """with logged as (select dataset, sum(accepted) as accepted_in_log from raw.load_log group by dataset),
                  loaded as (""" + " union all ".join(
                   f"select '{t}' as dataset, count(*) as rows_in_table from raw.{t}"
-                  for t in ("institutes", "units", "staff", "project_counts", "ip_items", "standards",
-                            "volunteer_hours", "awards", "papers", "talent_titles", "targets")) + """)
+                  for t in CONTRACTS) + """)
                  select loaded.dataset, coalesce(accepted_in_log, 0) as accepted_in_log, rows_in_table
                  from loaded left join logged using (dataset)""",
               (_equal("accepted_in_log", "rows_in_table"),),
