@@ -47,12 +47,16 @@ import shutil
 from pathlib import Path
 
 from pipelines.demo import (
+    awards,
     institutes,
     ip_items,
+    papers,
     project_counts,
     staff,
     standards,
+    talent_titles,
     targets,
+    units,
     volunteer_hours,
 )
 from pipelines.demo.files import PlantedIssue
@@ -60,11 +64,15 @@ from pipelines.errors import FileError
 
 DATASETS = (
     "institutes",
+    "units",
     "staff",
     "project_counts",
     "ip_items",
     "standards",
     "volunteer_hours",
+    "awards",
+    "papers",
+    "talent_titles",
     "targets",
 )
 
@@ -72,7 +80,7 @@ DATASETS = (
 def generate(raw_dir: Path) -> list[PlantedIssue]:
     """(Re)write the whole demo into raw_dir and return the rows planted for quarantine.
 
-    Only the seven dataset folders under raw_dir are cleared; nothing else is touched. A dataset folder
+    Only the dataset folders (DATASETS) under raw_dir are cleared; nothing else is touched. A dataset folder
     that is a link (to a shared drive's folder, say) holds real submissions: then nothing is written."""
     raw_dir = Path(raw_dir)
     if linked := [name for name in DATASETS if (raw_dir / name).is_symlink()]:
@@ -91,13 +99,20 @@ def generate(raw_dir: Path) -> list[PlantedIssue]:
     ips = ip_items.records()
     standard_rows = standards.records()
     services = volunteer_hours.records()
+    award_rows = awards.records(standard_rows, ips)
+    paper_rows = papers.records()
+    titles = talent_titles.records()
 
     planted: list[PlantedIssue] = []
     institutes.write(raw_dir)
+    units.write(raw_dir)
     staff.write(raw_dir, heads)
     planted += project_counts.write(raw_dir, projects)
     planted += ip_items.write(raw_dir, ips)
     planted += standards.write(raw_dir, standard_rows)
     planted += volunteer_hours.write(raw_dir, services)
+    planted += awards.write(raw_dir, award_rows)
+    planted += papers.write(raw_dir, paper_rows)
+    talent_titles.write(raw_dir, titles)
     targets.write(raw_dir, projects, ips, standard_rows, services)
     return planted
