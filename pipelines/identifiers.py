@@ -336,3 +336,30 @@ def parse_standard_number(raw: str) -> StandardNumber:
         year=year,
         two_digit_year=len(year_text) == 2,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# What an award was given for
+# ---------------------------------------------------------------------------------------------
+
+def parse_reference(raw: str) -> tuple[str, str] | None:
+    """(normalised number, kind) of a reference to what an award was given for: a standard number
+    ('standard'), a patent application number ('patent') or a software registration number ('software');
+    None when the text is none of them. A standard number is tried first: no standard number is also a
+    patent or software number. A patent number says its own type (its type digit), so each patent type
+    is tried in turn; one that fails its check character is no patent number."""
+    try:
+        return parse_standard_number(raw).number, "standard"
+    except IdentifierError:
+        pass
+    for ip_type in _IP_TYPES:
+        try:
+            number = parse_ip_number(raw, ip_type)
+        except IdentifierError as e:
+            if e.code == "ip_type_mismatch":
+                continue
+            if ip_type != "software" and _SOFTWARE_RE.fullmatch(_compact(raw)) is None:
+                return None  # a malformed patent number, or not one at all: no other type reads it either
+            continue
+        return number.number, "software" if number.kind == "software" else "patent"
+    return None

@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 #   unit        a unit inside the row's institute (code, name or alias in the units register) → its unit_code
 #   reference   what an award was given for: a standard number or a patent / software number, normalised;
 #               yields the kind it parsed as (standard / patent / software), text kept when it parses as none
+#   doi         a DOI (10.1000/xyz123), lower-cased, without a https://doi.org/ or doi: prefix
 # An ID number in a text or code cell is replaced by its hash; in a cell of any other kind it quarantines
 # the row (pipelines/ingest/validate.py).
 KINDS = {"text", "code", "count", "decimal", "year", "date", "institute", "enum", "ip_number",
-         "std_number", "person_id", "unit", "reference"}
+         "std_number", "person_id", "unit", "reference", "doi"}
 
 INSTITUTE_ALIASES = ("单位", "单位名称", "机构", "机构名称", "填报单位", "institute", "institute name")
 YEAR_ALIASES = ("年度", "年份", "年", "统计年度", "year")

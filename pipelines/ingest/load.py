@@ -12,16 +12,25 @@ import pyarrow as pa
 
 from pipelines.contracts import Contract
 from pipelines.ingest.files import ReadFile
-from pipelines.ingest.landing import landing_view, nul_sql, provenance_sql, text_type
+from pipelines.ingest.landing import landing_view, nul_sql, provenance_sql
 from pipelines.ingest.portal import FOLDER as PORTAL
 from pipelines.ingest.portal import coverage
+from pipelines.ingest.registers import (
+    INSTITUTE_TYPE,
+    build_institute_lookup,
+    build_unit_lookup,
+    create_lookups,
+    flag_alias_conflicts,
+    resolve_parents,
+    unit_register,
+    with_ord,
+)
 from pipelines.ingest.sql_functions import ID_HASHED_WARNING, IDS_HASHED, sql_str
 from pipelines.ingest.validate import FIRST_LATER_STATUS, FIRST_PROBLEM, STATUS_BLANK, STATUS_TOTAL, Compiled
 
 PROVENANCE = ["source_file", "source_sheet", "source_row", "file_sha256"]
-INSTITUTE_TYPE = "institute_id"  # raw.institute_id: the register's ids, the ENUM looked-up ids are stored as
 # Statuses set after the parsing pass (validate.py sets the others: blank, total row, a problem).
-STATUS_ALIAS_CONFLICT, STATUS_DUPLICATE = FIRST_LATER_STATUS, FIRST_LATER_STATUS + 1
+STATUS_DUPLICATE = FIRST_LATER_STATUS + 2
 ROW_READ = f"_status is null or _status >= {FIRST_PROBLEM}"  # a data row: neither blank nor a total row
 ISSUE_COLUMNS = ("dataset varchar, source_file varchar, source_sheet varchar, source_row bigint, "
                  "source_column varchar, reason_code varchar, message_zh varchar, message_en varchar, "
@@ -66,60 +75,14 @@ def create_issue_tables(con: duckdb.DuckDBPyConnection, metric_catalog: Path) ->
     # (see prefetch._import_pandas), which is better left to the thread importing it meanwhile
     con.execute(f"create or replace temp table metric_catalog as select * from read_csv({sql_str(str(metric_catalog))}, "
                 "all_varchar=true)")
-    con.execute("create or replace temp table institute_lookup (key varchar, institute_id varchar, province_code varchar)")
-
-
-def _with_ord(staged: str, where: str) -> str:
-    """Rows of `staged` with their row id and their ordinal _ord (see sheet_keys)."""
-    return (f"select s.rowid as _rowid, (k.sheet_key << 32) + s.source_row as _ord, s.* "
-            f"from {staged} s join sheet_keys k using (source_file, source_sheet) where {where}")
-
-
-def _flag_alias_conflicts(con, staged: str) -> None:
-    """An alias (or name) used by two institutes would make rows ambiguous: the later institute is
-    quarantined, naming the earlier one."""
-    con.execute(f"""
-        insert into found
-        select k._ord, k.source_file, k.source_sheet, k.source_row, k.file_sha256, 'alias_conflict', 'aliases',
-               concat('名称或简称「', k.key_text, '」已被 ', k.first_id, ' 使用（第 ', k.first_row, ' 行）'),
-               concat('name or alias ''', k.key_text, ''' is already used by ', k.first_id, ' (row ', k.first_row, ')'),
-               null, k._rowid
-        from (
-            with spelled as (
-                select _rowid, _ord, source_file, source_sheet, source_row, file_sha256, institute_id, key_text,
-                       th_key(key_text) as key
-                from (select *, unnest(th_names(institute_id, name_zh, name_en, aliases)) as key_text
-                      from ({_with_ord(staged, "_status is null")}))
-            )
-            select c._rowid, c._ord, any_value(c.source_file) as source_file, any_value(c.source_sheet) as source_sheet,
-                   any_value(c.source_row) as source_row, any_value(c.file_sha256) as file_sha256,
-                   min_by(f.institute_id, f._ord) as first_id, min_by(f.source_row, f._ord) as first_row,
-                   min(c.key_text) as key_text
-            from spelled c join spelled f
-              on f.key = c.key and f._ord < c._ord and f.institute_id <> c.institute_id
-            where c.key is not null
-            group by c._rowid, c._ord
-        ) k
-    """)
-    con.execute(f"update {staged} set _status = {STATUS_ALIAS_CONFLICT} "
-                "where rowid in (select _rowid from found where code = 'alias_conflict')")
-
-
-def _build_institute_lookup(con) -> None:
-    con.execute("""
-        insert into institute_lookup
-        select distinct key, institute_id, province_code from (
-            select th_key(unnest(th_names(institute_id, name_zh, name_en, aliases))) as key, institute_id, province_code
-            from raw.institutes
-        ) where key is not null
-    """)
-    text_type(con, INSTITUTE_TYPE, [i for (i,) in con.execute("select institute_id from raw.institutes").fetchall()])
+    create_lookups(con)
 
 
 def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], salt: str, today) -> list[FileStats]:
     ds = contract.dataset
     institutes = {k: (i, p) for k, i, p in con.execute("select key, institute_id, province_code from institute_lookup").fetchall()}
-    compiled = Compiled(contract, salt, today, institutes, f"raw.{INSTITUTE_TYPE}" if institutes else None)
+    units = unit_register(con) if any(c.kind == "unit" for c in contract.columns) else None
+    compiled = Compiled(contract, salt, today, institutes, f"raw.{INSTITUTE_TYPE}" if institutes else None, units)
     # Parsed rows go straight into raw.<dataset>, problems and all, each with a one-byte status; the few
     # problem rows are described in a second pass, quarantined rows are copied to raw.rejects and
     # deleted, and the working columns dropped.
@@ -135,8 +98,12 @@ def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], sa
         superseded.setdefault(rel, []).extend(notes)
     _describe_problems(con, compiled, staged, provenance)
     if ds == "institutes":
-        _flag_alias_conflicts(con, staged)
+        flag_alias_conflicts(con, staged)
+    elif ds == "units":
+        flag_alias_conflicts(con, staged, "unit_code", within="institute")
     _flag_duplicates(con, contract, compiled, staged)
+    if ds == "units":
+        resolve_parents(con, compiled, staged)
     _write_issues(con, contract, compiled, staged, hashed, set(superseded))
     stats = _file_stats(con, contract, landed, staged, superseded)
     con.execute(f"delete from {staged} where _status is not null")
@@ -150,7 +117,9 @@ def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], sa
     if loaded != sum(s.accepted for s in stats):
         raise CountMismatch(f"{ds}: {loaded} rows in raw.{ds}, {sum(s.accepted for s in stats)} accepted")
     if ds == "institutes":
-        _build_institute_lookup(con)
+        build_institute_lookup(con)
+    elif ds == "units":
+        build_unit_lookup(con)
     return stats
 
 
@@ -270,7 +239,7 @@ def _flag_duplicates(con, contract: Contract, compiled: Compiled, staged: str) -
             select _rowid, _ord, source_file, source_sheet, source_row, file_sha256, {columns},
                    row_number() over w as rn, first_value(source_file) over w as first_file,
                    first_value(source_sheet) over w as first_sheet, first_value(source_row) over w as first_row
-            from ({_with_ord(staged, repeated)})
+            from ({with_ord(staged, repeated)})
             window w as (partition by {key} order by _ord)
         ) where rn > 1
     """)
@@ -314,7 +283,7 @@ def _write_issues(con, contract: Contract, compiled: Compiled, staged: str, hash
                            and h.column_name = c."column"
         order by c._ord
     """)
-    con.execute(f"create or replace temp view accepted as {_with_ord(staged, '_status is null')}")
+    con.execute(f"create or replace temp view accepted as {with_ord(staged, '_status is null')}")
     for rule, query in compiled.warning_queries("accepted"):
         if rule.code == ID_HASHED_WARNING and not hashed:
             continue

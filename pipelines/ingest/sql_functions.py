@@ -1,7 +1,7 @@
 """The SQL functions and macros the ingest's queries call (th_clean, th_key, th_ip, th_std, th_id_*…),
 registered on the ingest's DuckDB connection: cell cleaning as macros, identifier parsing (patent,
-software and standard numbers: pipelines/identifiers.py; personal ID numbers: pipelines/id_numbers.py)
-as Python functions DuckDB calls on the few cells that need them."""
+software and standard numbers, an award's reference to one: pipelines/identifiers.py; personal ID
+numbers: pipelines/id_numbers.py) as Python functions DuckDB calls on the few cells that need them."""
 from __future__ import annotations
 
 import re
@@ -20,7 +20,7 @@ from pipelines.id_numbers import (
     mask_ids,
     person_key,
 )
-from pipelines.identifiers import IdentifierError, parse_ip_number, parse_standard_number
+from pipelines.identifiers import IdentifierError, parse_ip_number, parse_reference, parse_standard_number
 
 _FULL = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000\u00a0\u2014\u2013\u2212\u200b\ufeff"
 _HALF = "".join(chr(c) for c in range(0x21, 0x7F)) + "  ---"
@@ -56,6 +56,8 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
                                    "two_digit_year": BOOLEAN, "code": VARCHAR, "zh": VARCHAR, "en": VARCHAR})
     con.create_function("th_ip", _ip_udf, [VARCHAR, VARCHAR], ip_type, side_effects=False)
     con.create_function("th_std", _std_udf, [VARCHAR], std_type, side_effects=False)
+    ref_type = duckdb.struct_type({"number": VARCHAR, "kind": VARCHAR})
+    con.create_function("th_ref", _ref_udf, [VARCHAR], ref_type, side_effects=False)
 
 
 class Tally:
@@ -134,6 +136,11 @@ def _ip_udf(raw: str, ip_type: str) -> dict:
         return {"number": n.number, "kind": n.kind, "filing_year": n.filing_year} | _NO_ERROR
     except IdentifierError as e:
         return _error(e, "number", "kind", "filing_year")
+
+
+def _ref_udf(raw: str) -> dict:
+    found = parse_reference(raw)
+    return {"number": found[0], "kind": found[1]} if found else {"number": None, "kind": None}
 
 
 def _std_udf(raw: str) -> dict:

@@ -5,12 +5,14 @@ called only for the identifiers whose check rules are too intricate for SQL (pat
 numbers, on small tables) and for the rare cell that may hold a personal ID number (the functions the
 query calls: sql_functions.py).
 
-One class, Compiled, is most of this module (~330 lines): the SQL of one contract is built in stages
-that refer to each other's columns, and splitting it would scatter one query over several files."""
+Over 400 lines because one class, Compiled, is most of this module (~380 lines): the SQL of one contract
+is built in stages that refer to each other's columns, and splitting it would scatter one query over
+several files."""
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass, field
 from datetime import date
 
 from pipelines.contracts import Column, Contract, Rule
@@ -26,21 +28,31 @@ COUNT_QUALIFIED = rf"^(超过|多于|不少于|至少|大于|>=|≥|>)?\s*(\d+)(
 COUNT_EXACT = rf"^()(\d+)(?:\.0+)?(){COUNT_UNITS}$"
 DATE_PARTS = r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 DECIMAL = r"^(-?\d+(?:\.\d+)?)\s*(?:小时|h|hr|hrs|hour|hours)?$"
+DOI = r"10\.[0-9]{4,9}/\S+"
+DOI_PREFIX = r"^(?:doi:\s*|(?:https?://)?(?:dx\.)?doi\.org/)"
 # A long number kept by a spreadsheet as a number has lost its last digits; the workbook reader gives
 # it as Excel shows it, 3.30106E+17 (pipelines/ingest/workbook_numbers.py), and a CSV saved by Excel
 # holds the same text. In an identifier or text column nothing can be made of it.
 LOST_DIGITS = r"-?[0-9](\.[0-9]+)?E\+[0-9]{2,}"
-LOST_DIGITS_KINDS = ("text", "code", "ip_number", "std_number", "person_id")
+LOST_DIGITS_KINDS = ("text", "code", "ip_number", "std_number", "person_id", "reference")
 LOST_DIGITS_ZH = "是被表格软件当作数字保存的长号码，末尾几位已经丢失；请把该列设置为“文本”格式后重新录入这些号码"
 LOST_DIGITS_EN = ("is a long number the spreadsheet kept as a number, and its last digits are lost; format the "
                   "column as Text and type the numbers again")
 # A row's status after the parsing pass (status_query): null is a good row.
 STATUS_BLANK, STATUS_TOTAL, FIRST_PROBLEM = 0, 1, 2
-FIRST_LATER_STATUS = 254  # codes from here up are set after parsing (load.py): alias conflict, duplicate
+FIRST_LATER_STATUS = 253  # codes from here up are set after parsing (load.py): unit tree, alias conflict, duplicate
 # Kinds whose cells are kept as text: an ID number in them is replaced by its person key. In a cell of any
 # other kind it is a problem (the row is quarantined, the number masked in what is shown).
 TEXT_KINDS = ("text", "code")
 ID_SHAPE_TYPED = ID_SHAPE.removesuffix("[0-9X]") + "[0-9Xx]"  # ID_SHAPE as typed: a lower-case x too
+
+
+@dataclass(frozen=True)
+class Units:
+    """The units register as the unit column resolves against it (load.unit_register)."""
+
+    codes: dict[str, dict[str, str]] = field(default_factory=dict)  # institute_id → folded name → unit_code
+    spans: dict[tuple[str, str], tuple[int | None, int | None]] = field(default_factory=dict)  # valid_from, valid_to
 
 
 def key_text(value: str) -> str:
@@ -64,10 +76,12 @@ class Compiled:
     """The pieces of SQL one contract compiles to."""
 
     def __init__(self, contract: Contract, salt: str, today: date,
-                 institutes: dict[str, tuple[str, str]] | None = None, institute_type: str | None = None):
+                 institutes: dict[str, tuple[str, str]] | None = None, institute_type: str | None = None,
+                 units: Units | None = None):
         self.contract = contract
         self.salt, self.today = salt, today
         self.institutes = institutes or {}  # folded name, id or alias → (institute_id, province_code)
+        self.units = units or Units()
         self.institute_type = institute_type  # the ENUM of the register's ids that institute_id is stored as
         self.cleaned: list[str] = []  # stage 1: x_<col> cleaned text
         self.parsed: list[str] = []  # stage 2: typed values
@@ -211,6 +225,64 @@ class Compiled:
             self.problems.append((f"{n}_parsed.code is not null", f"{n}_parsed.code", n, f"{n}_parsed.zh", f"{n}_parsed.en"))
         elif kind == "person_id":
             self._person(c)
+        elif kind == "unit":
+            self._unit(c)
+        elif kind == "reference":
+            self._reference(c)
+        elif kind == "doi":
+            doi = f"lower(regexp_replace({x}, {sql_str(DOI_PREFIX)}, '', 'i'))"
+            self.parsed.append(f'case when regexp_full_match({doi}, {sql_str(DOI)}) then {doi} end as "{n}"')
+            self._id_problem(c)
+            self._unparsed(c, "bad_doi", "不是 DOI（应形如 10.1000/xyz123）", "is not a DOI (e.g. 10.1000/xyz123)")
+
+    def _unit(self, c: Column) -> None:
+        """A unit of the row's institute, by code, name or alias (the units register) → its unit_code. A CASE
+        on the institute, then one on the cell's folded text among that institute's units, rather than a
+        join: the register is a few hundred rows, and a CASE is evaluated only for the rows that reach it —
+        none when the column is absent or empty, as it is in most large files."""
+        n, x, institute = c.name, f"x_{c.name}", f'"{self.contract.institute_column}"'
+        arms = " ".join(f"when {sql_str(i)} then case th_fold({x}) "
+                        + " ".join(f"when {sql_str(k)} then {sql_str(code)}" for k, code in sorted(keys.items())) + " end"
+                        for i, keys in sorted(self.units.codes.items()))
+        lookup = f"case when {x} is null then null else case cast({institute} as varchar) {arms} end end" if arms \
+            else "null::varchar"
+        self.expanded.append(f'{lookup} as "{n}"')  # after the institute is parsed
+        self.renames[n] = "unit_code"
+        self._id_problem(c)
+        quoted = f"concat('「', {x}, '」')"
+        self.problems.append((f'{x} is not null and "{n}" is null and {institute} is not null', "'unknown_unit'", n,
+                              f"concat('部门', {quoted}, '不是 ', {institute}, ' 的内设机构：请先把它登记到内设机构名录"
+                              f"（units：部门代码、名称或简称）')",
+                              f"concat('unit ''', {x}, ''' is not a unit of ', {institute}, ' in the units register: "
+                              f"add it to the units register (内设机构名录: code, name or alias) first')"))
+        if self.contract.reporting_year:
+            # A unit that was not there in the row's year (valid_from–valid_to): kept, with a warning.
+            column, year = self.contract.reporting_year
+            spans = " ".join(f"when {sql_str(i + '|' + code)} then ({year}) not between {lo or 0} and {hi or 9999}"
+                             for (i, code), (lo, hi) in sorted(self.units.spans.items()) if lo or hi)
+            when = (f'case when "{n}" is null then false else case concat(cast({institute} as varchar), \'|\', "{n}") '
+                    f"{spans} end end") if spans else "false"
+            self.rules.append(Rule("unit_not_valid_in_year", n, when,
+                                   f"部门「{{{n}}}」在该行的年度（{{{column}}}）尚未设立或已撤销（见内设机构名录的设立年份、撤销年份）",
+                                   f"unit '{{{n}}}' did not exist in the row's year ({{{column}}}; see valid_from and valid_to in "
+                                   "the units register)", severity="W"))
+
+    def _reference(self, c: Column) -> None:
+        """What an award was given for: a standard, patent or software number, normalised as raw.standards
+        and raw.ip_items hold them (so that the marts can link the two), and its kind in <prefix>_kind; a
+        text that is none of them is kept as typed, with a warning. An ID number quarantines the row, as in
+        the cells of other identifier kinds."""
+        n, x = c.name, f"x_{c.name}"
+        kind = n.removesuffix("_ref") + "_kind"
+        self.parsed.append(f"th_ref({x}) as {n}_parsed")
+        self.expanded.append(f'coalesce({n}_parsed.number, {x}) as "{n}"')
+        self.expanded.append(f"{n}_parsed.kind as {kind}")
+        self.outputs.append(kind)
+        self._id_problem(c, f"{x} is not null and {n}_parsed.kind is null")
+        self.rules.append(Rule("unlinked_reference", n, f'"{n}" is not null and {kind} is null',
+                               f"「{{{n}}}」不是可识别的标准号、专利申请号或软件著作权登记号：按原文保留，无法与本单位的标准、专利关联",
+                               f"'{{{n}}}' is no standard, patent or software registration number: kept as typed, "
+                               "it cannot be linked to the institute's standards or patents", severity="W"))
 
     def _id_hashed(self, c: Column) -> None:
         """A text cell is kept with any ID number in it replaced by its person key, and a warning says so."""
@@ -381,7 +453,14 @@ class Compiled:
             return f"th_id_masked({text})" if mask else text
 
         cells = ", ".join(f"'{col.name}': {cell(col)}" for col in self.contract.columns)
-        return f"to_json({{{cells}}})::varchar"
+        shown = f"to_json({{{cells}}})"
+        # An empty unit cell is no part of what was submitted (the row counts for the institute only, and
+        # most files have no unit column): left out rather than shown as an empty cell on every row.
+        for col in self.contract.columns:
+            if col.kind == "unit":
+                shown = (f"case when {raw.format(col.name)} is null "
+                         f"then json_merge_patch({shown}, '{{\"{col.name}\": null}}') else {shown} end")
+        return f"{shown}::varchar"
 
     def warning_queries(self, checked: str) -> list[tuple[Rule, str]]:
         """One query per warning rule: the accepted rows that break it, with the messages. A query per

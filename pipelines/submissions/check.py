@@ -2,8 +2,8 @@
 code (landing.py, validate.py, load.py) as if it stood where the portal would put it
 (data/raw/<dataset>/portal/<institute>/<year>.<ext>, portal.py) — so the verdicts are the refresh's by
 construction: a row the refresh would quarantine is an error here, a file it would refuse is refused here,
-and its warnings are the refresh's warnings. The register is loaded first from data/raw/institutes/, as the
-refresh does. Nothing is written but a scratch folder and an in-memory database, both gone afterwards."""
+and its warnings are the refresh's warnings. The registers are loaded first from data/raw/institutes/ and
+data/raw/units/, as the refresh does. Nothing is written but a scratch folder and an in-memory database, both gone afterwards."""
 from __future__ import annotations
 
 import json
@@ -32,6 +32,7 @@ from pipelines.submissions.marks import Finding
 
 SUBMITTED = tuple(name for name, contract in CONTRACTS.items() if contract.reporting_year)
 SUFFIXES = {"csv": ".csv", "xlsx": ".xlsx", "xls": ".xls", "ods": ".ods"}
+REGISTERS = ("institutes", "units")  # loaded before the file, in this order (a unit names its institute)
 
 
 @dataclass
@@ -94,9 +95,10 @@ def check_submission(settings: Settings, dataset: str, institute_id: str, year: 
         register_functions(con)
         create_issue_tables(con, METRIC_CATALOG)
         say("register")
-        register = CONTRACTS["institutes"]
-        load_dataset(con, register, land_files(con, register, dataset_files(settings.raw_dir, "institutes"),
-                                               settings.raw_dir), settings.id_salt, settings.today)
+        for name in REGISTERS:
+            register = CONTRACTS[name]
+            load_dataset(con, register, land_files(con, register, dataset_files(settings.raw_dir, name),
+                                                   settings.raw_dir), settings.id_salt, settings.today)
         say("read")
         # the workbook limits of the refresh (a bomb is refused before it is opened), read as it reads them
         prefetched = Prefetch([raw / rel], WorkbookLimits(settings.max_workbook_cells,
@@ -135,6 +137,8 @@ def _findings(con: duckdb.DuckDBPyConnection, contract, columns: dict[tuple[str,
     about: a quarantined row's cell as submitted, a warning's cell as loaded (raw.<dataset> keeps the
     parsed value, the institute as its id)."""
     loaded = {name for (name,) in con.execute(f"select column_name from (describe raw.{contract.dataset})").fetchall()}
+    renamed = {c.name: "institute_id" if c.kind == "institute" else "unit_code" for c in contract.columns
+               if c.kind in ("institute", "unit")}  # stored under the name of what they resolve to
     found = []
     for severity, table in (("error", "rejects"), ("warning", "warnings")):
         rows = con.execute(f"select source_sheet, source_row, source_column, reason_code, message_zh, message_en, "
@@ -142,7 +146,7 @@ def _findings(con: duckdb.DuckDBPyConnection, contract, columns: dict[tuple[str,
         values: dict[tuple[str, int, str], object] = {}
         if severity == "warning":
             for (sheet, header), column in columns.items():
-                name = "institute_id" if column == contract.institute_column else column
+                name = renamed.get(column, column)
                 if name in loaded:
                     values.update(((sheet, row, header), value) for row, value in con.execute(
                         f'select d.source_row, cast(d."{name}" as varchar) from raw.{contract.dataset} d '

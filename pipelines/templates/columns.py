@@ -33,6 +33,14 @@ KINDS: dict[str, tuple[str, str, str]] = {
                   "copyright registration number (e.g. 2023SR0123456), matching the type; typed as text"),
     "std_number": (TEXT, "标准编号，如 GB/T 12345-2024、DB35/T 1234-2024（四位年份）",
                    "a standard number, e.g. GB/T 12345-2024 or DB35/T 1234-2024 (four-digit year)"),
+    "unit": (TEXT, "本单位内设机构（所、中心、室、班组）的部门代码、名称或内设机构名录中登记的简称；空着表示只计入本单位",
+             "a unit of the institute (所, 中心, 室, 班组): its code, name or a short name in the units register; "
+             "empty counts for the institute only"),
+    "reference": (TEXT, "获奖成果的标准编号（如 GB/T 12345-2024）、专利申请号或软件著作权登记号；按文本填写",
+                  "the standard number (e.g. GB/T 12345-2024), patent application number or software registration "
+                  "number of what the award was for; typed as text"),
+    "doi": (TEXT, "DOI，如 10.1000/xyz123（可带 https://doi.org/ 前缀）", "a DOI, e.g. 10.1000/xyz123 (a https://doi.org/ "
+            "prefix may precede it)"),
     "person_id": (TEXT, "志愿者编号；填身份证号也可，系统只保存其加密摘要，不保存号码本身；按文本填写",
                   "a volunteer code; an ID number is accepted, and only a salted hash of it is kept; typed as text"),
 }

@@ -22,11 +22,12 @@ def ingest_reason_codes() -> set[str]:
         codes |= {code.strip("'") for _, code, *_ in compiled.problems if code.startswith("'")}
         codes |= {rule.code for rule in compiled.rules}  # the contract's and the compiled warnings
     # the codes of the identifier parsers (patent, software and standard numbers, ID numbers) and of the
-    # load's own checks (an alias of two institutes, a duplicate, a total row that disagrees)
+    # load's own checks (an alias of two institutes, a duplicate, a total row that disagrees, a unit's parent)
     for module in ("identifiers.py", "id_numbers.py"):
         source = (PROJECT_ROOT / "pipelines" / module).read_text(encoding="utf-8")
         codes |= set(re.findall(r'IdentifierError\(\s*"([a-z_0-9]+)"', source))
-    source = (PROJECT_ROOT / "pipelines" / "ingest" / "load.py").read_text(encoding="utf-8")
+    source = "".join((PROJECT_ROOT / "pipelines" / "ingest" / module).read_text(encoding="utf-8")
+                     for module in ("load.py", "registers.py"))
     codes |= set(re.findall(r"file_sha256, '([a-z_]+)'", source)) | set(re.findall(r"^\s*'([a-z_]+)',$", source, re.M))
     return codes
 

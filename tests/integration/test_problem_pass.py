@@ -105,10 +105,10 @@ def test_status_codes_name_the_problem_the_full_query_finds():
     con = duckdb.connect()
     register_functions(con)
     con.execute("""create table landing as select * from (values
-        (1, 'FJQI', 'a', '2023-05-05', 'V1', '2'), (2, null, null, null, null, null),
-        (3, '合计', null, null, null, '9'), (4, 'FJQI', 'a', '2030-01-01', 'V1', '2'),
-        (5, 'XX', 'a', '2023-05-05', 'V1', '2'), (6, 'FJQI', 'a', '2023-05-05', 'V1', '99'))
-        t(_ord, institute, activity, date, volunteer_id, hours)""")
+        (1, 'FJQI', null, 'a', '2023-05-05', 'V1', '2'), (2, null, null, null, null, null, null),
+        (3, '合计', null, null, null, null, '9'), (4, 'FJQI', null, 'a', '2030-01-01', 'V1', '2'),
+        (5, 'XX', null, 'a', '2023-05-05', 'V1', '2'), (6, 'FJQI', null, 'a', '2023-05-05', 'V1', '99'))
+        t(_ord, institute, unit, activity, date, volunteer_id, hours)""")
     provenance = ("'f' as source_file, '' as source_sheet, l._ord as source_row, 'h' as file_sha256, "
                   "null::varchar as _portal_institute, null::integer as _portal_year")
     status = dict(con.execute(f"select source_row, _status from ({compiled.status_query('landing', provenance, PROVENANCE)})").fetchall())

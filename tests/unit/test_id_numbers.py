@@ -213,9 +213,9 @@ def parsed_volunteer_rows(cells: list[tuple[str, str]]) -> list[tuple[str, str]]
     compiled = Compiled(CONTRACTS["volunteer_hours"], SALT, date(2025, 6, 30), {"fjqi": ("FJQI", "35")})
     con = duckdb.connect()
     register_functions(con)
-    con.execute("create table landing (_ord bigint, institute varchar, activity varchar, date varchar, "
+    con.execute("create table landing (_ord bigint, institute varchar, unit varchar, activity varchar, date varchar, "
                 "volunteer_id varchar, hours varchar)")
-    con.executemany("insert into landing values (?, 'FJQI', ?, '2023-05-05', ?, '2')",
+    con.executemany("insert into landing values (?, 'FJQI', null, ?, '2023-05-05', ?, '2')",
                     [(k, activity, person) for k, (person, activity) in enumerate(cells)])
     provenance = ("'f' as source_file, '' as source_sheet, l._ord as source_row, 'h' as file_sha256, "
                   "null::varchar as _portal_institute, null::integer as _portal_year")
