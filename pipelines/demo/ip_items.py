@@ -4,7 +4,12 @@ Yearly counts are drawn around the register's figures, except where the figure i
 (IP_CALIBRATED; the README's table, "The demo dataset"). Titles and numbers are synthetic; patent
 numbers carry valid check characters, written in the forms people type (ZL…, CN…, with or without the
 dot). Planted: one bad check character (BAD_PATENT, quarantined) and one invention co-owned by two
-institutes (CO_OWNED, a warning only)."""
+institutes (CO_OWNED, a warning only).
+
+Units: about half of 福建省产品质量检验研究院's items name a 所 or laboratory. The calibrated items of
+浙江省质量科学研究院 (2022–2024) are its 先进制造计量研究中心's, named as the centre or one of its two 室;
+its other items belong to its other centres, which also have items of their own in 2022–2024
+(ZJQS_OTHER_CENTRES_PER_YEAR), so the institute's figures are larger than the centre's."""
 
 from __future__ import annotations
 
@@ -15,7 +20,8 @@ from pathlib import Path
 
 from pipelines.demo.draws import day_in, poisson, stream, trend, yearly_count
 from pipelines.demo.files import PlantedIssue, cn_date, iso_date, write_csv, write_xlsx
-from pipelines.demo.register import AS_OF, INSTITUTES
+from pipelines.demo.register import AS_OF, BY_ID, INSTITUTES
+from pipelines.demo.units import FJQI_DIVISIONS, FJQI_LABS, ZJQS_CENTRE_UNITS, ZJQS_OTHER_CENTRES, cell
 from pipelines.identifiers import patent_check_char
 
 
@@ -28,6 +34,7 @@ class IpItem:
     app_date: date
     grant_date: date | None
     status: str  # filed | granted | lapsed
+    unit: str = ""  # the unit's code in the institute's units register; "" = the institute only
 
 
 IP_OBJECTS = {
@@ -138,6 +145,8 @@ IP_CALIBRATED = {
     ("ZJQS", 2023): {"invention": 8, "utility": 11, "software": 15},
     ("ZJQS", 2024): {"invention": 8, "utility": 13, "software": 17},
 }
+# Granted / registered per year in 2022–2024 by 浙江省质量科学研究院's centres other than 先进制造计量研究中心.
+ZJQS_OTHER_CENTRES_PER_YEAR = {"invention": 4.0, "utility": 6.0, "software": 5.0}
 CO_OWNED = ("FJQI", "FJMI")  # one invention patent held by both
 BAD_PATENT = "202010123456.7"  # check character should be 2
 
@@ -226,6 +235,40 @@ def records() -> list[IpItem]:
         "granted",
     )
     out += [shared, replace(shared, institute=CO_OWNED[1])]
+    # the other centres of ZJQS, 2022–2024
+    rng = stream("ip_items", "ZJQS", "other centres")
+    zjqs = BY_ID["ZJQS"]
+    for year in (2022, 2023, 2024):
+        for ip_type, mean in ZJQS_OTHER_CENTRES_PER_YEAR.items():
+            for _ in range(poisson(rng, mean)):
+                granted = day_in(rng, year)
+                title = _ip_title(rng, IP_FIELD[zjqs.kind], ip_type)
+                if ip_type == "software":
+                    app = granted - timedelta(days=rng.randint(20, 180))
+                    number = software_number(rng, granted)
+                else:
+                    app = granted - timedelta(days=rng.randint(365, 1095) if ip_type == "invention" else 240)
+                    number = patent_number(rng, app, ip_type)
+                unit = rng.choice([u for u in ZJQS_OTHER_CENTRES if u.valid_in(year)]).code
+                out.append(IpItem("ZJQS", ip_type, number, title, app, granted, "granted", unit))
+    return _with_units(out)
+
+
+def _with_units(items: list[IpItem]) -> list[IpItem]:
+    """Which unit each FJQI and ZJQS item is of (their own streams, so the items themselves do not move)."""
+    fjqi, zjqs = stream("ip_items", "FJQI", "unit"), stream("ip_items", "ZJQS", "unit")
+    out: list[IpItem] = []
+    for ip in items:
+        year = (ip.grant_date or ip.app_date).year
+        if ip.institute == "FJQI" and not ip.unit and fjqi.random() < 0.55:
+            ip = replace(ip, unit=fjqi.choice(FJQI_LABS + FJQI_DIVISIONS).code)
+        elif ip.institute == "ZJQS" and not ip.unit:
+            if ip.grant_date and 2022 <= year <= 2024:  # the calibrated ones: the centre's
+                ip = replace(ip, unit=zjqs.choice(ZJQS_CENTRE_UNITS).code)
+            elif zjqs.random() < 0.85:
+                centres = [u for u in (*ZJQS_CENTRE_UNITS, *ZJQS_OTHER_CENTRES) if u.valid_in(year)]
+                ip = replace(ip, unit=zjqs.choice(centres).code)
+        out.append(ip)
     return out
 
 
@@ -255,9 +298,11 @@ def write(raw_dir: Path, records: list[IpItem]) -> list[PlantedIssue]:
         fmt = stream("ip_items", inst.id, "format")
         recs = sorted((r for r in records if r.institute == inst.id), key=lambda r: (r.app_date, r.number))
         if inst.id == "FJQI":
+            naming = stream("ip_items", "FJQI", "unit names")
             rows: list[list[object]] = [
                 [
                     inst.name_zh,
+                    cell(naming, r.unit, inst.id),
                     IP_TYPE_ZH[r.ip_type],
                     _patent_text(fmt, r),
                     r.title,
@@ -273,6 +318,7 @@ def write(raw_dir: Path, records: list[IpItem]) -> list[PlantedIssue]:
                 at,
                 [
                     inst.name_zh,
+                    "",
                     "发明",
                     BAD_PATENT,
                     "一种电线电缆绝缘层厚度检测装置",
@@ -283,10 +329,12 @@ def write(raw_dir: Path, records: list[IpItem]) -> list[PlantedIssue]:
             )
             name = "福建省质检院知识产权清单2015-2024.xlsx"
             first = write_xlsx(
-                folder / name, "知识产权", zh_header, rows, widths=[26, 10, 20, 40, 12, 12, 10]
+                folder / name, "知识产权", ["单位", "所室", *zh_header[1:]], rows,
+                widths=[26, 18, 10, 20, 40, 12, 12, 10],
             )
             planted.append(PlantedIssue("ip_items", name, first + at, "patent_check_char"))
         elif inst.id == "ZJQS":
+            naming = stream("ip_items", "ZJQS", "unit names")
             rows = [
                 [
                     inst.name_zh,
@@ -296,10 +344,11 @@ def write(raw_dir: Path, records: list[IpItem]) -> list[PlantedIssue]:
                     cn_date(r.app_date),
                     cn_date(r.grant_date),
                     _ip_status_zh(r),
+                    cell(naming, r.unit, inst.id),
                 ]
                 for r in recs
             ]
-            write_csv(folder / "浙江省质科院知识产权汇总.csv", zh_header, rows, "gbk")
+            write_csv(folder / "浙江省质科院知识产权汇总.csv", [*zh_header, "部门"], rows, "gbk")
         else:
             rows = [
                 [

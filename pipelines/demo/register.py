@@ -3,8 +3,9 @@ the code lists (project levels and stages) several generators share.
 
 The figures here are synthetic magnitudes that make the charts look alive. Where an institute's figure
 is published (the README's table, "The demo dataset"), the dataset module that draws it replaces the
-draw with the published figure (project_counts.FJQI_2019, ip_items.IP_CALIBRATED, standards.FJSI_NIL
-and standards.ZJQS_METROLOGY)."""
+draw with the published figure (project_counts.FJQI_2019 and FJSI_ACCEPTED, ip_items.IP_CALIBRATED,
+standards.FJSI_NIL and ZJQS_METROLOGY, awards, papers and talent_titles). The units inside the institutes
+(所, 中心, 室, 班组) are in ``units``."""
 
 from __future__ import annotations
 
@@ -43,6 +44,10 @@ class Institute:
     ip: tuple[float, float, float, float]  # granted per year in 2015: invention, utility, design, software
     standards: tuple[tuple[str, float, int], ...]  # (kind, per year in 2015, first year)
     growth: float  # yearly growth of the activity figures
+    awards: float  # science and technology awards per year in 2015
+    papers: tuple[float, float, float, float]  # papers per year in 2015: SCI, EI, core journals, other
+    talents: float  # talent titles conferred per year in 2015
+
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -72,6 +77,9 @@ INSTITUTES: tuple[Institute, ...] = (
             ("T/FJAS", 1.5, 2017),
         ),
         growth=0.05,
+        awards=3.0,
+        papers=(1.5, 1.0, 6.0, 8.0),
+        talents=0.0,  # the published titles only (talent_titles.FJQI_TITLES)
     ),
     Institute(
         id="FJSI",
@@ -85,10 +93,13 @@ INSTITUTES: tuple[Institute, ...] = (
         first_year=2015,
         staff=(148, 187),
         volunteers=45,
-        projects=(0.3, 1.5, 4.0, 3.0, 8.0, 11.0),
+        projects=(1.2, 12.0, 4.0, 3.0, 8.0, 11.0),  # many provincial projects: project_counts.FJSI_ACCEPTED
         ip=(0.5, 1.5, 0.0, 5.0),
         standards=(("T/FJAS", 3.0, 2016),),  # national / industry / local are calibrated: FJSI_NIL
         growth=0.05,
+        awards=1.2,
+        papers=(0.3, 0.3, 5.0, 10.0),
+        talents=1.5,
     ),
     Institute(
         id="FJMI",
@@ -106,6 +117,9 @@ INSTITUTES: tuple[Institute, ...] = (
         ip=(2.5, 7.0, 0.3, 2.0),
         standards=(("JJG", 0.3, 2015), ("JJF", 1.2, 2015), ("JJF_L", 2.5, 2015), ("DB", 0.8, 2015)),
         growth=0.04,
+        awards=1.5,
+        papers=(1.0, 1.5, 4.0, 6.0),
+        talents=1.5,
     ),
     Institute(
         id="ZJQS",
@@ -123,6 +137,9 @@ INSTITUTES: tuple[Institute, ...] = (
         ip=(3.5, 6.5, 0.4, 7.0),
         standards=(("GB/T", 0.5, 2015), ("DB", 0.8, 2015), ("T/ZZB", 1.0, 2016)),  # metrology: ZJQS_METROLOGY
         growth=0.06,
+        awards=2.5,
+        papers=(2.5, 1.5, 7.0, 10.0),
+        talents=2.5,
     ),
     Institute(
         id="ZJSI",
@@ -140,6 +157,9 @@ INSTITUTES: tuple[Institute, ...] = (
         ip=(0.5, 1.5, 0.0, 4.5),
         standards=(("GB/T", 3.0, 2015), ("DB", 10.0, 2015), ("T/ZZB", 8.0, 2016)),
         growth=0.05,
+        awards=1.5,
+        papers=(0.5, 0.5, 6.0, 8.0),
+        talents=1.5,
     ),
     Institute(
         id="ZJQI",
@@ -157,6 +177,9 @@ INSTITUTES: tuple[Institute, ...] = (
         ip=(1.5, 5.0, 0.5, 2.0),
         standards=(("GB/T", 2.5, 2015), ("QB/T", 0.8, 2015), ("DB", 2.0, 2015), ("T/ZZB", 3.0, 2016)),
         growth=0.04,
+        awards=1.5,
+        papers=(1.5, 1.0, 5.0, 6.0),
+        talents=2.0,
     ),
     Institute(
         id="JSQS",
@@ -174,6 +197,9 @@ INSTITUTES: tuple[Institute, ...] = (
         ip=(1.0, 3.0, 0.0, 4.0),
         standards=(("GB/T", 2.5, 2017), ("RB/T", 0.5, 2017), ("DB", 8.0, 2017), ("T/CAS", 1.5, 2017)),
         growth=0.06,
+        awards=1.5,
+        papers=(0.5, 0.5, 5.0, 9.0),
+        talents=1.5,
     ),
 )
 BY_ID = {i.id: i for i in INSTITUTES}

@@ -4,19 +4,25 @@ The national + industry + local standards of 福建省标准化研究院 (FJSI_N
 specifications of 浙江省质量科学研究院 (ZJQS_METROLOGY) are the published figures (the README's table,
 "The demo dataset"); everything else is drawn. Numbers are well-formed and unique across the demo,
 written with the several dash forms people type. Planted: an enterprise standard number (Q/…) in
-FJSI's workbook (quarantined)."""
+FJSI's workbook (quarantined).
+
+Units: 福建省产品质量检验研究院's list names a laboratory for about half of its standards (by code, its
+file has English headers). The metrology specifications of 浙江省质量科学研究院 are its 先进制造计量研究中心's
+(the centre or one of its 室); its other standards, and a few specifications of its own each year
+(ZJQS_OTHER_CENTRES_METROLOGY), belong to its other centres."""
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
 from pipelines.demo.draws import day_in, stream, trend, yearly_count
 from pipelines.demo.files import PlantedIssue, full_width, iso_date, write_csv, write_xlsx
 from pipelines.demo.ip_items import IP_OBJECTS
-from pipelines.demo.register import INSTITUTES, PROVINCE_ABBR, Institute
+from pipelines.demo.register import BY_ID, INSTITUTES, PROVINCE_ABBR, Institute
+from pipelines.demo.units import FJQI_LABS, ZJQS_CENTRE_UNITS, ZJQS_OTHER_CENTRES, cell
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,7 @@ class Standard:
     action: str  # new | revision
     publish: date
     effective: date
+    unit: str = ""  # the unit's code in the institute's units register; "" = the institute only
 
 
 # 福建省标准化研究院: national + industry + local standards by publish year; 2015–2023 sum to 213.
@@ -51,6 +58,9 @@ ZJQS_METROLOGY = {
     "JJF_L": (0, 1, 0, 1, 1, 0, 1, 1, 1, 1),
     "JJG_L": (0, 0, 1, 0, 0, 1, 1, 0, 1, 0),
 }
+# Metrology specifications per year by 浙江省质量科学研究院's other centres (not the published centre's).
+ZJQS_OTHER_CENTRES_METROLOGY = {"JJF": 0.8, "JJF_L": 0.4}
+METROLOGY_KINDS = ("JJG", "JJF", "JJF_L", "JJG_L")
 
 STD_PRODUCTS = (
     "电线电缆",
@@ -225,6 +235,44 @@ def records() -> list[Standard]:
                             publish + timedelta(days=rng.randint(60, 180)),
                         )
                     )
+    # the other centres' metrology specifications
+    rng = stream("standards", "ZJQS", "other centres")
+    zjqs = BY_ID["ZJQS"]
+    for year in zjqs.years:
+        centres = [u for u in ZJQS_OTHER_CENTRES if u.valid_in(year) and u.code in ("ZX02", "ZX03", "ZX06")]
+        for kind, mean in ZJQS_OTHER_CENTRES_METROLOGY.items():
+            for _ in range(yearly_count(rng, mean)):
+                publish = day_in(rng, year, end=(6, 30) if year == 2024 else (12, 31))
+                out.append(
+                    Standard(
+                        "ZJQS",
+                        kind,
+                        _std_number(rng, used, zjqs, kind, year),
+                        _std_title(rng, kind, zjqs.province),
+                        "lead" if rng.random() < 0.45 else "participant",
+                        "revision" if rng.random() < 0.25 else "new",
+                        publish,
+                        publish + timedelta(days=rng.randint(60, 180)),
+                        rng.choice(centres).code,
+                    )
+                )
+    return _with_units(out)
+
+
+def _with_units(records: list[Standard]) -> list[Standard]:
+    """Which unit each FJQI and ZJQS standard is of (their own streams, so the standards do not move)."""
+    fjqi, zjqs = stream("standards", "FJQI", "unit"), stream("standards", "ZJQS", "unit")
+    out: list[Standard] = []
+    for s in records:
+        if s.institute == "FJQI" and fjqi.random() < 0.5:
+            s = replace(s, unit=fjqi.choice(FJQI_LABS).code)
+        elif s.institute == "ZJQS" and not s.unit:
+            if s.kind in METROLOGY_KINDS:
+                s = replace(s, unit=zjqs.choice(ZJQS_CENTRE_UNITS).code)
+            elif zjqs.random() < 0.8:
+                year = s.publish.year
+                s = replace(s, unit=zjqs.choice([u for u in ZJQS_OTHER_CENTRES if u.valid_in(year)]).code)
+        out.append(s)
     return out
 
 
@@ -275,9 +323,11 @@ def write(raw_dir: Path, records: list[Standard]) -> list[PlantedIssue]:
             )
             planted.append(PlantedIssue("standards", name, first + at, "std_number_unrecognised"))
         elif inst.id == "ZJQS":
+            naming = stream("standards", "ZJQS", "unit names")
             rows = [
                 [
                     "浙江省质科院",
+                    cell(naming, r.unit, inst.id),
                     r.std_no,
                     r.title,
                     role_zh[r.role],
@@ -290,9 +340,9 @@ def write(raw_dir: Path, records: list[Standard]) -> list[PlantedIssue]:
             write_xlsx(
                 folder / "浙江省质科院标准与计量技术规范.xlsx",
                 "Sheet1",
-                zh_header,
+                ["单位", "部门", *zh_header[1:]],
                 rows,
-                widths=[14, 22, 40, 10, 8, 12, 12],
+                widths=[14, 22, 22, 40, 10, 8, 12, 12],
             )
         elif inst.id in ("FJMI", "ZJSI"):
             rows = [
@@ -313,6 +363,13 @@ def write(raw_dir: Path, records: list[Standard]) -> list[PlantedIssue]:
                 rows,
                 "utf-8-sig" if inst.id == "FJMI" else "utf-8",
             )
+        elif inst.id == "FJQI":
+            rows = [
+                [inst.name_zh, r.std_no, r.title, r.role, r.action, iso_date(r.publish), iso_date(r.effective),
+                 r.unit]
+                for r in recs
+            ]
+            write_csv(folder / f"{inst.id}_standards.csv", [*en_header, "unit"], rows, "utf-8")
         else:
             rows = [
                 [inst.name_zh, r.std_no, r.title, r.role, r.action, iso_date(r.publish), iso_date(r.effective)]

@@ -1,7 +1,8 @@
 """volunteer_hours: hours served, one row per volunteer and activity.
 
 All synthetic. The volunteer ids of 浙江省质量科学研究院 are made-up resident ID numbers (region
-330106, random birth dates, valid check digit) that belong to no real person. Planted in FJQI's GBK
+330106, random birth dates, valid check digit) that belong to no real person. 福建省产品质量检验研究院
+lists each volunteer's laboratory (班组; every one of its 27 laboratories serves every year). Planted in FJQI's GBK
 CSV and quarantined: a duplicate row, 30 hours at one activity, a mistyped (future) year. Long shifts
 of 12–24 hours are warnings only, so they are not planted issues."""
 
@@ -9,12 +10,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
-from pipelines.demo.draws import day_in, stream, trend
+from pipelines.demo.draws import day_in, id_numbers, stream, trend
 from pipelines.demo.files import PlantedIssue, cn_date, hours_text, iso_date, write_csv, write_xlsx
 from pipelines.demo.register import INSTITUTES
+from pipelines.demo.units import FJQI_LABS, cell
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class Service:
     date: date
     volunteer: str
     hours: float
+    unit: str = ""  # FJQI: the volunteer's laboratory (fjqi_lab)
 
 
 # (name, month, day) — held on the same day every year
@@ -58,21 +61,9 @@ LONG_ACTIVITIES = {"马拉松赛事志愿服务", "社区防疫志愿服务", "�
 VOLUNTEER_GAPS = {("JSQS", 2020)}  # no volunteer records at all (a real gap)
 
 
-def _id_check(body: str) -> str:
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    return "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
-
-
-def _id_numbers(rng: random.Random, n: int) -> list[str]:
-    """Synthetic resident ID numbers (region 330106, valid check digit) — no real person."""
-    out: list[str] = []
-    while len(out) < n:
-        born = date(1965, 1, 1) + timedelta(days=rng.randrange((date(2000, 12, 31) - date(1965, 1, 1)).days))
-        body = f"330106{born:%Y%m%d}{rng.randint(1, 999):03d}"
-        number = body + _id_check(body)
-        if number not in out:
-            out.append(number)
-    return out
+def fjqi_lab(volunteer: str) -> str:
+    """The laboratory an FJQI volunteer (FJQI-V0001 …) belongs to: the pool spread over the 27 in turn."""
+    return FJQI_LABS[(int(volunteer[-4:]) - 1) % len(FJQI_LABS)].code
 
 
 def records() -> list[Service]:
@@ -80,7 +71,7 @@ def records() -> list[Service]:
     for inst in INSTITUTES:
         rng = stream("volunteer_hours", inst.id)
         if inst.id == "ZJQS":
-            ids = _id_numbers(rng, inst.volunteers)
+            ids = id_numbers(rng, inst.volunteers)
         else:
             ids = [f"{inst.id}-V{k:04d}" for k in range(1, inst.volunteers + 1)]
         joined = {
@@ -121,7 +112,8 @@ def records() -> list[Service]:
                         hours = min(8.0, typical + rng.choice((0.5, 1.0)))
                     if name in LONG_ACTIVITIES and rng.random() < 0.12:
                         hours = rng.choice((12.5, 13.0, 14.0, 16.0, 18.0, 24.0))  # long shifts: warnings
-                    out.append(Service(inst.id, name, when, volunteer, hours))
+                    unit = fjqi_lab(volunteer) if inst.id == "FJQI" else ""
+                    out.append(Service(inst.id, name, when, volunteer, hours, unit))
     return out
 
 
@@ -135,12 +127,17 @@ def write(raw_dir: Path, records: list[Service]) -> list[PlantedIssue]:
         )
         if inst.id == "FJQI":
             fmt = stream("volunteer_hours", "FJQI", "format")
+            naming = stream("volunteer_hours", "FJQI", "unit")
+
+            def lab(volunteer: str, naming: random.Random = naming) -> str:
+                return cell(naming, fjqi_lab(volunteer), "FJQI")
+
             rows: list[list[object]] = []
             for r in recs:
                 hours = hours_text(r.hours)
                 if fmt.random() < 0.03:
                     hours = hours.translate({c: c + 0xFEE0 for c in range(0x30, 0x3A)})  # "２.５"
-                rows.append(["福建省质检院", r.activity, cn_date(r.date), r.volunteer, hours])
+                rows.append(["福建省质检院", cell(naming, r.unit, "FJQI"), r.activity, cn_date(r.date), r.volunteer, hours])
             by_rec = list(rows)  # by_rec[k] is the row written for recs[k]; rows shifts as we insert
 
             def position(row: list[object], rows: list[list[object]] = rows) -> int:
@@ -161,16 +158,16 @@ def write(raw_dir: Path, records: list[Service]) -> list[PlantedIssue]:
             k = len(recs) * 2 // 3
             served = {recs[j].volunteer for j in group_of(k)}
             volunteer = next(f"FJQI-V{n:04d}" for n in range(1, 200) if f"FJQI-V{n:04d}" not in served)
-            bad_hours = ["福建省质检院", recs[k].activity, cn_date(recs[k].date), volunteer, "30"]
+            bad_hours = ["福建省质检院", lab(volunteer), recs[k].activity, cn_date(recs[k].date), volunteer, "30"]
             rows.insert(position(by_rec[group_of(k)[-1]]) + 1, bad_hours)
             issues.append((bad_hours, "hours_out_of_range"))
             # a mistyped year, among the May 2023 rows
-            future = ["福建省质检院", "五四青年志愿服务", "2035年5月4日", "FJQI-V0007", "3"]
+            future = ["福建省质检院", lab("FJQI-V0007"), "五四青年志愿服务", "2035年5月4日", "FJQI-V0007", "3"]
             k = next(j for j, r in enumerate(recs) if r.date > date(2023, 5, 4))
             rows.insert(position(by_rec[k]), future)
             issues.append((future, "future_date"))
             name = "福建省质检院志愿服务台账2015-2024.csv"
-            first = write_csv(folder / name, zh_header, rows, "gbk")
+            first = write_csv(folder / name, ["单位", "班组", *zh_header[1:]], rows, "gbk")
             for row, code in issues:
                 at = next(k for k, r in enumerate(rows) if r is row)
                 planted.append(PlantedIssue("volunteer_hours", name, first + at, code))
