@@ -22,8 +22,8 @@ metric_lists as (
 final as (
     select
         project_counts.institute_id,
-        project_counts.unit_id,
         project_counts.year,
+        project_counts.unit_id,
         project_counts.level,
         project_counts.funder,
         project_counts.stage,
