@@ -49,7 +49,7 @@ ID_SHAPE_TYPED = ID_SHAPE.removesuffix("[0-9X]") + "[0-9Xx]"  # ID_SHAPE as type
 
 @dataclass(frozen=True)
 class Units:
-    """The units register as the unit column resolves against it (load.unit_register)."""
+    """The units register as the unit column resolves against it (registers.unit_register)."""
 
     codes: dict[str, dict[str, str]] = field(default_factory=dict)  # institute_id → folded name → unit_code
     spans: dict[tuple[str, str], tuple[int | None, int | None]] = field(default_factory=dict)  # valid_from, valid_to

@@ -114,7 +114,7 @@ def _validation(col: TemplateColumn, lists: dict[str, str], register: list[Insti
 
 
 def _width(col: TemplateColumn) -> int:
-    if col.column.kind in ("text", "ip_number", "std_number", "institute"):
+    if col.column.kind in ("text", "ip_number", "std_number", "institute", "unit", "reference", "doi"):
         return 28
     return max(12, 2 * len(col.header) + 4)
 

@@ -182,7 +182,8 @@ def test_a_file_the_refresh_would_refuse_is_refused_by_the_check(tmp_path):
 
 def test_the_submitted_datasets_are_those_with_a_reporting_year():
     from pipelines.submissions.check import SUBMITTED
-    assert set(SUBMITTED) == {"project_counts", "ip_items", "standards", "volunteer_hours", "staff"}
+    assert set(SUBMITTED) == {"project_counts", "ip_items", "standards", "volunteer_hours", "staff", "awards", "papers",
+                              "talent_titles"}
     assert all(CONTRACTS[d].figure for d in SUBMITTED)
 
 

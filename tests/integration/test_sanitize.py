@@ -84,7 +84,7 @@ def ingested(root: Path, files: dict[str, bytes]) -> dict[str, list]:
     data.ingest()
     issue = "select source_sheet, source_row, source_column, reason_code from raw.{} where dataset = 'volunteer_hours' order by all"
     return {
-        "accepted": data.query("select * exclude (source_file, file_sha256) from raw.volunteer_hours order by all"),
+        "accepted": data.query("select * exclude (source_file, file_sha256, unit_code) from raw.volunteer_hours order by all"),
         "rejects": data.query(issue.format("rejects")),
         "warnings": data.query(issue.format("warnings")),
         "counts": data.query("select sheets, header_rows, rows_read, accepted, rejected, warnings, blank_rows "
