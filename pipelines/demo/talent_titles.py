@@ -7,7 +7,7 @@ is drawn: each institute's titles by year with growth, from the titles of its pr
 The names are made up; 浙江省产品质量安全科学研究院 lists its people by resident ID number — made-up
 numbers (Hangzhou districts, random birth dates, valid check digit) that belong to no real person.
 
-Shapes: a workbook with a title row (FJQI), ID numbers (ZJQI), English headers and values (JSQS), levels
+Shapes: a workbook with a title row (FJQI), ID numbers as text cells of a workbook (ZJQI), English headers and values (JSQS), levels
 in several spellings (院级 / 本院 / 单位级, 省部级 / 省级)."""
 
 from __future__ import annotations
@@ -144,7 +144,9 @@ def write(raw_dir: Path, records: list[Title]) -> None:
             )
         elif inst.id == ID_INSTITUTE:
             rows = [[inst.aliases[0], t.person, t.title, t.conferred_by, _level(fmt, t), f"{t.year}年"] for t in recs]
-            write_csv(folder / "浙江省质安院人才称号.csv", ["单位", "身份证号码", *zh_header[3:]], rows, "utf-8-sig")
+            # a workbook: ID numbers are text cells there (a CSV opened in a spreadsheet loses their last digits)
+            write_xlsx(folder / "浙江省质安院人才称号.xlsx", "人才称号", ["单位", "身份证号码", *zh_header[3:]], rows,
+                       widths=[14, 22, 30, 26, 10, 10])
         elif inst.id == "JSQS":
             rows = [[inst.id, t.person, t.title, t.conferred_by, t.level, t.year] for t in recs]
             write_csv(folder / "JSQS_talent_titles.csv",
