@@ -43,6 +43,9 @@ TEXT = {  # key → (zh, en)
     "ip": ("知识产权", "Intellectual property"),
     "standards": ("标准", "Standards"),
     "volunteer": ("志愿服务", "Volunteer service"),
+    "awards": ("科技奖励", "Science and technology awards"),
+    "papers": ("论文", "Papers"),
+    "talent": ("人才称号", "Talent titles"),
 }
 
 
