@@ -157,6 +157,8 @@ def _figures(viewer: Viewer, store: MartStore, state: dict) -> tuple:
 
 # name → builder(viewer, store, state): a figure as the page draws it for a view state (the figure downloads)
 FIGURES = figure_builders(("trend", "share", "profile"), _figures)
+# the profile draws five metrics over every year: the metric and records' year chosen are not its filters
+UNUSED_FILTERS = {"profile": ("metric", "record_year")}
 
 
 def register(app, store: MartStore) -> None:
