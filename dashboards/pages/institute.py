@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, State, get_relative_path, html
+from dash import Input, Output, State, html
 
 from dashboards import figures
 from dashboards.i18n import fmt_pct, fmt_rank, fmt_value, t
@@ -134,10 +134,10 @@ def units_table(rows: pd.DataFrame, state: dict, chosen: str | None, lang: str):
         return html.Div("—", className="p-3 text-muted")
     shown = [c for c in rows.columns if c not in ("unit_id", "depth")]
     name = shown[0]
-    base = get_relative_path(PATH)
     body = []
     for r in rows.to_dict("records"):
-        link = html.A(r[name], href=base + url_state.build({**state, "unit": r["unit_id"]}), className="unit-link",
+        # a query alone: this page's address (under any URL prefix) with the unit's view state
+        link = html.A(r[name], href=url_state.build({**state, "unit": r["unit_id"]}), className="unit-link",
                       style={"paddingLeft": f"{(int(r['depth']) - 1) * 1.5}em"})
         body.append(html.Tr([html.Td(link), *[html.Td(r[c]) for c in shown[1:]]],
                             className="table-active fw-bold" if r["unit_id"] == chosen else None))
