@@ -40,10 +40,10 @@ def cases(store) -> dict:
 
     return {
         "overview: year / group": lambda i: overview.content(viewer, store, pick(years, i), pick(groups, i), "zh"),
-        "institute: figures": lambda i: institute.figure_content(viewer, store, pick(institutes, i), pick(metrics, i),
-                                                                 years[-1], "zh"),
-        "institute: records": lambda i: institute.records_content(viewer, store, pick(institutes, i),
-                                                                  pick(metrics, i), pick(years, i), "zh"),
+        "institute: figures": lambda i: institute.figure_content(viewer, store, {
+            "lang": "zh", "institute": pick(institutes, i), "metric": pick(metrics, i), "record_year": years[-1]}),
+        "institute: records": lambda i: institute.records_content(viewer, store, {
+            "lang": "zh", "institute": pick(institutes, i), "metric": pick(metrics, i), "record_year": pick(years, i)}),
         "compare: 4 figures": lambda i: compare.content(viewer, store, compare_state(i), "zh"),
         "language → overview (router)": lambda i: shell.render(viewer, store, overview, {"lang": ("en", "zh")[i % 2]}),
         "language → institute (router)": lambda i: shell.render(viewer, store, institute,

@@ -110,8 +110,9 @@ def sparkline_svg(years: list[int], values: list[float | None], height: int = 48
 
 
 def trend(rows: pd.DataFrame, metric: dict, lang: str, institute_name: str) -> go.Figure:
-    """One institute's metric over the years: counts (bars, target marks) beside per 100 staff (line).
-    `rows`: year, value, qualifier, per_100_staff, target, group_mean (optional)."""
+    """One institute's (or unit's) metric over the years: counts (bars, target marks) beside per 100 staff
+    (line) — the counts alone, full width, when there is no staff figure (a unit without its staff).
+    `rows`: year, value, qualifier, per_100_staff, target (optional), group_mean (optional)."""
     if rows.empty or rows["value"].isna().all():
         return empty(t("no_data", lang))
     unit = metric["unit_zh" if lang == "zh" else "unit_en"]
@@ -126,34 +127,63 @@ def trend(rows: pd.DataFrame, metric: dict, lang: str, institute_name: str) -> g
     if "group_mean" in rows and rows["group_mean"].notna().any():
         data.append({"type": "scatter", "x": years, "y": _values(rows["group_mean"]), "name": t("group_mean", lang),
                      "mode": "lines", "line": {"color": COLORS["mean"], "dash": "dot"}, **left})
-    if rows["target"].notna().any():
+    if "target" in rows and rows["target"].notna().any():
         data.append({"type": "scatter", "x": years, "y": _values(rows["target"]), "name": t("target", lang),
                      "mode": "markers", **left,
                      "marker": {"symbol": "line-ew-open", "size": 26, "line": {"width": 3, "color": COLORS["target"]}}})
-    data.append({"type": "scatter", "x": years, "y": _values(rows["per_100_staff"]), "name": t("per_100_staff", lang),
-                 "mode": "lines+markers", "line": {"color": COLORS["mean"]}, "connectgaps": False,
-                 "xaxis": "x2", "yaxis": "y2"})
-    # two subplots side by side, titled (as make_subplots lays them out)
     count_title = f"{t('count', lang)}（{unit}）" if lang == "zh" else f"{t('count', lang)} ({unit})"
+    panels = [(count_title, LEFT)]
+    axes = {"xaxis": {"anchor": "y", "domain": LEFT, "dtick": 1}, "yaxis": {"anchor": "x", "domain": [0.0, 1.0]}}
+    if rows["per_100_staff"].notna().any():
+        data.append({"type": "scatter", "x": years, "y": _values(rows["per_100_staff"]),
+                     "name": t("per_100_staff", lang), "mode": "lines+markers", "line": {"color": COLORS["mean"]},
+                     "connectgaps": False, "xaxis": "x2", "yaxis": "y2"})
+        panels.append((t("per_100_staff", lang), RIGHT))
+        axes.update({"xaxis2": {"anchor": "y2", "domain": RIGHT, "dtick": 1},
+                     "yaxis2": {"anchor": "x2", "domain": [0.0, 1.0]}})
+    else:
+        panels = [(count_title, [0.0, 1.0])]
+        axes["xaxis"]["domain"] = [0.0, 1.0]
+    # the subplots side by side, titled (as make_subplots lays them out)
     titles = [{"font": {"size": 16}, "showarrow": False, "text": text, "x": (lo + hi) / 2, "xanchor": "center", "xref": "paper",
                "y": 1.0, "yanchor": "bottom", "yref": "paper"}
-              for text, (lo, hi) in ((count_title, LEFT), (t("per_100_staff", lang), RIGHT))]
-    axes = {"xaxis": {"anchor": "y", "domain": LEFT, "dtick": 1}, "yaxis": {"anchor": "x", "domain": [0.0, 1.0]},
-            "xaxis2": {"anchor": "y2", "domain": RIGHT, "dtick": 1}, "yaxis2": {"anchor": "x2", "domain": [0.0, 1.0]}}
+              for text, (lo, hi) in panels]
     return _styled(data, f"{name} · {institute_name}", height=440, axes=axes, annotations=titles,
                    margin={"t": 95}, legend={"y": 1.12})  # legend clear of the subplot titles
 
 
-def share(rows: pd.DataFrame, lang: str) -> go.Figure:
-    """An institute's share of the group total over the years. `rows`: year, group_share."""
-    if rows.empty or rows["group_share"].isna().all():
+def share(rows: pd.DataFrame, lang: str, column: str = "group_share", title: str | None = None) -> go.Figure:
+    """A share over the years: an institute's of the group total (`group_share`, the default), or a
+    unit's of its institute (`institute_share`). `rows`: year and the column."""
+    if rows.empty or column not in rows or rows[column].isna().all():
         return empty(t("no_data", lang))
-    data = [{"type": "scatter", "x": _values(rows["year"]), "y": _values(rows["group_share"]), "mode": "lines+markers",
+    data = [{"type": "scatter", "x": _values(rows["year"]), "y": _values(rows[column]), "mode": "lines+markers",
              "line": {"color": COLORS["this"]}, "connectgaps": False,
-             "text": _texts([fmt_pct(v, lang, signed=False) for v in rows["group_share"]]),
+             "text": _texts([fmt_pct(v, lang, signed=False) for v in rows[column]]),
              "hovertemplate": "%{x}: %{text}<extra></extra>"}]
-    return _styled(data, t("share", lang), height=300,
+    return _styled(data, title or t("share", lang), height=300,
                    axes={"xaxis": {"dtick": 1}, "yaxis": {"tickformat": ".0%", "rangemode": "tozero"}})
+
+
+PROFILE_COLORS = ("#1f5fa8", "#d9822b", "#2e8b57", "#7a4fa3", "#9bb7d9")
+
+
+def profile(rows: pd.DataFrame, lang: str, name: str) -> go.Figure:
+    """A unit's (or an institute's) output by year: one bar per series and year, grouped by year — awards,
+    papers, IP, standards, specifications. `rows`: year, metric_id, name_zh, name_en, value, the series
+    in the order to draw them."""
+    rows = rows.dropna(subset=["value"])
+    if rows.empty:
+        return empty(t("no_data", lang))
+    data = []
+    for i, (_, part) in enumerate(rows.groupby("metric_id", sort=False)):
+        label = part.iloc[0]["name_zh" if lang == "zh" else "name_en"]
+        data.append({"type": "bar", "x": _values(part["year"]), "y": _values(part["value"]), "name": label,
+                     "marker": {"color": PROFILE_COLORS[i % len(PROFILE_COLORS)]},
+                     "hovertemplate": f"{label} %{{x}}: %{{y}}<extra></extra>"})
+    return _styled(data, f"{t('profile', lang)} · {name}", height=420, barmode="group",
+                   axes={"xaxis": {"dtick": 1}, "yaxis": {"rangemode": "tozero"}},
+                   margin={"t": 80}, legend={"y": 1.04})
 
 
 def side_by_side(rows: pd.DataFrame, metric: dict, lang: str, year_a: int, year_b: int,

@@ -284,6 +284,25 @@ TEXT = {
     "tracker_missing_sheet": ("未报送", "missing"),
     "tracker_missing_title": ("{year} 年度未报送及被退回的数据", "Not submitted or returned for {year}"),
     "event_refresh_started": ("启动刷新", "refresh started"),
+    # the dashboard's units and new metrics (issue 23: dashboards/pages/institute.py, views/units.py, the
+    # definitions page)
+    "unit_control": ("内设机构", "Unit"),
+    "whole_institute": ("全院", "Whole institute"),
+    "units": ("内设机构一览", "Units"),
+    "units_hint": ("点击名称查看该内设机构（含其下属单位）的数据", "Click a name to open the unit (with the units under it)"),
+    "unit_name": ("内设机构", "Unit"),
+    "unit_type": ("类型", "Type"),
+    "rank_in_level": ("同级排名", "Rank among its level"),
+    "share_of_institute": ("占全院比例", "Share of the institute"),
+    "profile": ("成果概况", "Output profile"),
+    "domain": ("领域", "Domain"),
+    "domain_projects": ("科研项目", "Research projects"),
+    "domain_ip": ("知识产权", "Intellectual property"),
+    "domain_standards": ("标准", "Standards"),
+    "domain_volunteer": ("志愿服务", "Volunteer service"),
+    "domain_awards": ("科技奖励", "Awards"),
+    "domain_papers": ("论文", "Papers"),
+    "domain_talent": ("人才称号", "Talent titles"),
 }
 
 

@@ -50,19 +50,29 @@ def overview(v: dict) -> dict:
 
 def institute_controls(v: dict) -> tuple[list, list]:
     return ([dependency("institute-id", "value", v.get("institute", "FJQI")),
+             dependency("institute-unit", "value", v.get("unit", "all")),
              dependency("institute-metric", "value", v.get("metric", "prj_initiated")),
              dependency("institute-record-year", "value", v.get("record_year", 2024))],
             [dependency("lang", "data", v.get("lang", "zh"))])
 
 
 def institute_figures(v: dict) -> dict:
-    return request(multi((FIGURE("trend"), "figure"), (FIGURE("share"), "figure"), ("institute-summary", "children")),
+    return request(multi((FIGURE("trend"), "figure"), (FIGURE("share"), "figure"), ("institute-summary", "children"),
+                         (FIGURE("profile"), "figure")),
                    *institute_controls(v))
 
 
 def institute_records(v: dict) -> dict:
-    return request(multi(({"type": "table", "table": "records"}, "children"), (PAGE_STATE("institute"), "data")),
+    return request(multi(({"type": "table", "table": "records"}, "children"), ({"type": "table", "table": "units"}, "children"),
+                         (PAGE_STATE("institute"), "data")),
                    *institute_controls(v))
+
+
+def institute_units(v: dict) -> dict:
+    """The unit control's options and value for another institute."""
+    return request(multi(("institute-unit", "options"), ("institute-unit", "value")),
+                   [dependency("institute-id", "value", v.get("institute", "FJQI"))],
+                   [dependency("lang", "data", v.get("lang", "zh"))])
 
 
 def pick_year(v: dict) -> dict:
@@ -81,7 +91,7 @@ def compare(v: dict) -> dict:
 
 def address_bar(v: dict) -> dict:
     page_state = {"lang": "zh", "institute": v.get("institute", "FJQI"), "metric": v.get("metric", "prj_initiated"),
-                  "record_year": v.get("record_year", 2024)}
+                  "record_year": v.get("record_year", 2024), **({"unit": v["unit"]} if v.get("unit") else {})}
     return request(multi(("url", "search"), ("asof", "children")),
                    [[dependency(PAGE_STATE("institute"), "data", page_state)], dependency("lang-toggle", "n_clicks", 0)],
                    [dependency("url", "search", "?institute=FJQI"), dependency("lang", "data", v.get("lang", "zh"))])
@@ -115,5 +125,5 @@ def figure_download(v: dict) -> dict:
 
 
 BUILDERS = {builder({})["output"]: builder for builder in (
-    route, address_bar, overview, institute_figures, pick_year, institute_records, compare, figure_download,
-    table_download)}
+    route, address_bar, overview, institute_figures, pick_year, institute_records, institute_units, compare,
+    figure_download, table_download)}

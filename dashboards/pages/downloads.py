@@ -16,6 +16,8 @@ from dashboards.views.store import MartStore
 # name → builder(viewer, store, state) of every page's tables and figures
 TABLES = {name: build for page in PAGES for name, build in getattr(page, "TABLES", {}).items()}
 FIGURES = {name: build for page in PAGES for name, build in getattr(page, "FIGURES", {}).items()}
+# figure → the view state's keys it does not depend on: left out of its stamp (a page's UNUSED_FILTERS)
+UNUSED_FILTERS = {name: keys for page in PAGES for name, keys in getattr(page, "UNUSED_FILTERS", {}).items()}
 # the page each table or figure is on: a viewer downloads only what a page it may see offers
 PAGE_OF = {name: page.PAGE for page in PAGES for name in (*getattr(page, "TABLES", {}), *getattr(page, "FIGURES", {}))}
 EXPORT_HEIGHT_PX = 700  # a downloaded figure's height (1200 px wide)
@@ -43,7 +45,8 @@ def register(app: Dash, store: MartStore, browser_path: str | None = None, water
         state = _state(viewer, store, search)
         figure = FIGURES[name](viewer, store, state).to_dict()
         printable = figures.legible(figure, EXPORT_HEIGHT_PX)
-        data = export_figure(go.Figure(printable), fmt, stamp(viewer, store, state, figure), height=EXPORT_HEIGHT_PX,
+        shown = {k: v for k, v in state.items() if k not in UNUSED_FILTERS.get(name, ())}
+        data = export_figure(go.Figure(printable), fmt, stamp(viewer, store, shown, figure), height=EXPORT_HEIGHT_PX,
                              browser_path=browser_path, watermark=_watermark(watermark))
         return dcc.send_bytes(data, f"touyan-{name}-{_slug(state)}.{fmt}")
 
@@ -98,4 +101,6 @@ def _clicked(kind: str, names, formats) -> tuple[str, str]:
 
 
 def _slug(state: dict) -> str:
-    return "-".join(str(state[k]) for k in ("institute", "metric", "year", "year_a", "group") if state.get(k)) or "all"
+    # a unit by its code (the institute precedes it; a unit id's colon is no file name's)
+    parts = {**state, "unit": state["unit"].rsplit(":", 1)[-1] if state.get("unit") else None}
+    return "-".join(str(parts[k]) for k in ("institute", "unit", "metric", "year", "year_a", "group") if parts.get(k)) or "all"

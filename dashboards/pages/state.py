@@ -11,7 +11,8 @@ from urllib.parse import parse_qsl, urlencode
 from dashboards.i18n import DEFAULT_LANG, LANGS
 
 # release: the reporting year of the official release the view reads (absent: the latest version)
-KEYS = ("lang", "group", "year", "institute", "metric", "year_a", "year_b", "record_year", "release")
+# unit: a unit of the institute (its unit_id, e.g. ZJQS:ZX01; absent: the whole institute)
+KEYS = ("lang", "group", "year", "institute", "unit", "metric", "year_a", "year_b", "record_year", "release")
 INT_KEYS = ("year", "year_a", "year_b", "record_year", "release")
 SHOWN_CHARS = 60  # of a refused value, in the answer and the log
 

@@ -129,8 +129,8 @@ def stamp(viewer: Viewer, store: MartStore, state: dict, figure: dict) -> Stamp:
                  definition=definition)
 
 
-FILTER_LABELS = {"group": "group", "year": "year", "institute": "institute", "metric": "metric", "year_a": "year_a",
-                 "year_b": "year_b", "record_year": "year"}
+FILTER_LABELS = {"group": "group", "year": "year", "institute": "institute", "unit": "unit_control", "metric": "metric",
+                 "year_a": "year_a", "year_b": "year_b", "record_year": "year"}
 
 
 def describe_filters(viewer: Viewer, store: MartStore, state: dict) -> str:
@@ -140,6 +140,8 @@ def describe_filters(viewer: Viewer, store: MartStore, state: dict) -> str:
         "institute": {r["institute_id"]: pick(r, "name", lang) for _, r in store.institutes(viewer).iterrows()},
         "metric": {r["metric_id"]: pick(r, "name", lang) for _, r in store.metrics(viewer).iterrows()},
         "group": {r["group_id"]: pick(r, "name", lang) for _, r in store.groups(viewer).iterrows()},
+        "unit": {"all": t("whole_institute", lang)}
+        | {r["unit_id"]: pick(r, "path", lang) for _, r in store.units(viewer).iterrows()},
     }
     parts = [f"{t(FILTER_LABELS[key], lang)} {names.get(key, {}).get(value, value)}"
              for key, value in state.items() if key in FILTER_LABELS]

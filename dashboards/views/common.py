@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from dashboards.i18n import LANGS, column
 from dashboards.views.store import MartStore, NotPublished
+from dashboards.views.units import WHOLE
 from dashboards.views.viewer import Viewer
 
 
 def choices(viewer: Viewer, store: MartStore) -> dict[str, frozenset]:
-    """The values the published version offers the viewer: "lang", "institute", "metric", "group" and
-    "year" (what the selectors list); only the languages while nothing is published (the pages then show
-    no selector)."""
+    """The values the published version offers the viewer: "lang", "institute", "metric", "group", "year"
+    and "unit" (what the selectors list; a unit any of its institutes' units, or the whole institute);
+    only the languages while nothing is published (the pages then show no selector)."""
     def build() -> dict[str, frozenset]:
         return {"lang": frozenset(LANGS), "institute": frozenset(store.institutes(viewer)["institute_id"]),
                 "metric": frozenset(store.metrics(viewer)["metric_id"]),
-                "group": frozenset(store.groups(viewer)["group_id"]), "year": frozenset(store.years(viewer))}
+                "group": frozenset(store.groups(viewer)["group_id"]), "year": frozenset(store.years(viewer)),
+                "unit": frozenset(store.units(viewer)["unit_id"]) | {WHOLE}}
     try:
         return store.memo(viewer, "choices", build)
     except NotPublished:

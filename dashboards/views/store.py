@@ -5,8 +5,9 @@ versions are immutable).
 
 Per published version it keeps a `Snapshot`: the manifest, a DuckDB connection with a view per mart
 (for the large record marts and ad-hoc questions), and the small marts the pages ask about on every
-interaction — the dimensions, fct_institute_metric_year, fct_group_metric_year — read once into pandas
-and filtered in memory. The current version's snapshot is kept: the first call that sees a new
+interaction — the dimensions, fct_institute_metric_year, fct_group_metric_year, and the units' dim_units
+and fct_unit_metric_year — read once into pandas and filtered in memory (a version published before
+the units has none: empty frames). The current version's snapshot is kept: the first call that sees a new
 `current` builds the new one and drops the old (a callback still holding it finishes on it). A viewer
 reading a year's official release (`Viewer.release`, data/marts/releases.json: the versions prune keeps)
 gets that version's snapshot, loaded on its first read and kept while it is a release.
@@ -15,7 +16,10 @@ What a viewer sees of a version is its `Cut` (the full one, or one built once pe
 the viewer's institutes, the aggregates dashboards.views.access lets it see), with the same fast
 selections. The store's public reads take the viewer first, as every read of dashboards.views does; its
 raw-SQL entry (`_frame`) and `snapshot()` are for the other modules of dashboards.views only, which apply
-the viewer to what they ask."""
+the viewer to what they ask.
+
+Over 400 lines because the version's loading, the viewer's cut of it and the store's reads over the cut
+are one mechanism: split, each part would reach into the others' private state."""
 from __future__ import annotations
 
 import json
@@ -37,6 +41,15 @@ from dashboards.views.viewer import EVERYONE, Refused, Viewer
 from pipelines.config import RELEASES_FILE
 
 RECENT_KEPT = 512  # rendered pages kept per published version (a few MB)
+# the columns the pages read of the units' marts: an older version without them gets empty frames of these
+UNIT_COLUMNS = {
+    "dim_units": ["unit_id", "institute_id", "unit_code", "name_zh", "name_en", "aliases", "unit_type",
+                  "parent_unit_id", "depth", "path_zh", "path_en", "valid_from", "valid_to"],
+    "fct_unit_metric_year": ["institute_id", "unit_id", "parent_unit_id", "depth", "unit_type", "year", "metric_id",
+                             "domain", "is_reported", "value", "qualifier", "prior_value", "yoy_abs", "yoy_pct",
+                             "yoy_small_base", "r3y", "r3y_qualifier", "institute_value", "institute_share",
+                             "level_rank", "level_n", "staff_total", "per_100_staff"],
+}
 
 
 class NotPublished(RuntimeError):
@@ -91,7 +104,11 @@ class Snapshot:
                              institute_en=facts["institute_id"].map(names["name_en"]))
         group_facts = read("fct_group_metric_year", [("year", "ascending"), ("metric_id", "ascending")])
         self.years = sorted(int(y) for y in facts["year"].unique())
-        self.everything = Cut(self.institutes, self.groups, facts, group_facts)
+        # the units (an institute's divisions, centres, offices, teams), in the register's order of paths
+        units = read("dim_units", [("institute_id", "ascending"), ("path_zh", "ascending")], optional=True)
+        unit_facts = read("fct_unit_metric_year", [("year", "ascending"), ("unit_id", "ascending"),
+                                                   ("metric_id", "ascending")], optional=True)
+        self.everything = Cut(self.institutes, self.groups, facts, group_facts, units, unit_facts)
 
     @property
     def run_id(self) -> str:
@@ -99,7 +116,9 @@ class Snapshot:
 
     @staticmethod
     def _read(files: dict[str, Path]) -> Callable[..., pd.DataFrame]:
-        def read(mart: str, order: list[tuple[str, str]] | None = None) -> pd.DataFrame:
+        def read(mart: str, order: list[tuple[str, str]] | None = None, optional: bool = False) -> pd.DataFrame:
+            if optional and mart not in files:  # a version published before the mart existed
+                return pd.DataFrame(columns=UNIT_COLUMNS.get(mart, []))
             table = pq.read_table(files[mart])
             if order:
                 table = table.take(pc.sort_indices(table, sort_keys=order))
@@ -152,20 +171,31 @@ class Snapshot:
         facts, group_facts = restrict(everything.institute_metric_years, everything.group_metric_years,
                                       set(in_scope["institute_id"]), viewer.min_group_others)
         groups = self.groups[self.groups["group_id"].isin(set(group_facts["group_id"]))]
-        return Cut(in_scope.reset_index(drop=True), groups.reset_index(drop=True), facts, group_facts)
+        # a unit is seen with its institute: its figures (the institute's value and share, the rank among
+        # the institute's units of its level) are the institute's own, no other institute's
+        ids = list(in_scope["institute_id"])
+        units = everything.units[everything.units["institute_id"].isin(ids)].reset_index(drop=True)
+        unit_facts = everything.unit_metric_years[everything.unit_metric_years["institute_id"].isin(ids)]
+        return Cut(in_scope.reset_index(drop=True), groups.reset_index(drop=True), facts, group_facts, units,
+                   unit_facts.reset_index(drop=True))
 
 
 class Cut:
     """Dimensions and facts as one access sees them (`Snapshot.everything` is full access's), each fact
     column the pages filter on factorised once (`_Codes`), so that a selection is integer comparisons."""
 
-    def __init__(self, institutes: pd.DataFrame, groups: pd.DataFrame, facts: pd.DataFrame, group_facts: pd.DataFrame):
+    def __init__(self, institutes: pd.DataFrame, groups: pd.DataFrame, facts: pd.DataFrame, group_facts: pd.DataFrame,
+                 units: pd.DataFrame, unit_facts: pd.DataFrame):
         self.institutes, self.groups = institutes, groups
         self.institute_ids = frozenset(institutes["institute_id"])
         self.institute_metric_years, self.group_metric_years = facts, group_facts
         self._codes = {column: _Codes(facts[column]) for column in ("metric_id", "institute_id", "peer_group_id")}
         self._year_array = facts["year"].to_numpy()
         self._group_codes = {column: _Codes(group_facts[column]) for column in ("group_id", "metric_id")}
+        self.units, self.unit_metric_years = units, unit_facts
+        self.unit_ids = frozenset(units["unit_id"])
+        self._unit_codes = {column: _Codes(unit_facts[column]) for column in ("institute_id", "unit_id", "metric_id")}
+        self._unit_year_array = unit_facts["year"].to_numpy()
 
     def select_institute_metric_years(self, metric_id=None, institute_id=None, years=None,
                                       group_id="all") -> pd.DataFrame:
@@ -177,6 +207,15 @@ class Cut:
         if years:
             mask &= np.isin(self._year_array, list(years))
         return self.institute_metric_years[mask].reset_index(drop=True)
+
+    def select_unit_metric_years(self, institute_id=None, unit_id=None, metric_id=None, years=None) -> pd.DataFrame:
+        mask = np.ones(len(self._unit_year_array), dtype=bool)
+        for column, value in (("institute_id", institute_id), ("unit_id", unit_id), ("metric_id", metric_id)):
+            if value:
+                mask &= self._unit_codes[column].equals(value)
+        if years:
+            mask &= np.isin(self._unit_year_array, list(years))
+        return self.unit_metric_years[mask].reset_index(drop=True)
 
     def select_group_metric_years(self, group_id: str, metric_id: str | None = None) -> pd.DataFrame:
         mask = self._group_codes["group_id"].equals(group_id)
@@ -336,6 +375,12 @@ class MartStore:
         if institute_id not in self.snapshot(viewer.release).cut(viewer).institute_ids:
             raise Refused(f"无权查看机构 {institute_id!r} 的数据。", f"you may not see institute {institute_id!r}.")
 
+    def check_unit(self, viewer: Viewer, unit_id: str) -> None:
+        """Refused unless the unit is one of the viewer's institutes' (a crafted unit id of another
+        institute, or one that does not exist)."""
+        if unit_id not in self.snapshot(viewer.release).cut(viewer).unit_ids:
+            raise Refused(f"无权查看单位 {unit_id!r} 的数据。", f"you may not see unit {unit_id!r}.")
+
     def _institute_rows(self, viewer: Viewer, mart: str, order: str = "") -> pd.DataFrame:
         """A mart's rows whose `institute_id` is one of the viewer's institutes (all of them for full
         access; a row without one is for full access only): for dashboards.views only."""
@@ -371,6 +416,15 @@ class MartStore:
         """fct_institute_metric_year with the institute's names (institute_zh, institute_en), ordered by
         year and institute: the viewer's institutes, aggregates it may not see blank."""
         return self.snapshot(viewer.release).cut(viewer).select_institute_metric_years(metric_id, institute_id, years, group_id)
+
+    def units(self, viewer: Viewer) -> pd.DataFrame:
+        """dim_units: the units of the viewer's institutes."""
+        return self.snapshot(viewer.release).cut(viewer).units.copy(deep=False)
+
+    def unit_metric_years(self, viewer: Viewer, institute_id: str | None = None, unit_id: str | None = None,
+                          metric_id: str | None = None, years: list[int] | None = None) -> pd.DataFrame:
+        """fct_unit_metric_year: the rows of the viewer's institutes' units, ordered by year and unit."""
+        return self.snapshot(viewer.release).cut(viewer).select_unit_metric_years(institute_id, unit_id, metric_id, years)
 
     def group_metric_years(self, viewer: Viewer, group_id: str = "all", metric_id: str | None = None) -> pd.DataFrame:
         """fct_group_metric_year: the rows the viewer may see."""

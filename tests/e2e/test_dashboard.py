@@ -264,3 +264,54 @@ def test_on_a_phone_the_navigation_folds_under_a_button(server, browser):
         expect(page).to_have_url(re.compile(r"/compare"))
     finally:
         context.close()
+
+
+def test_a_leader_opens_a_unit_sees_its_profile_and_exports_it(watched, tmp_path):
+    """浙江省质量科学研究院 → 先进制造计量研究中心 from the units table: its figures, profile and records
+    (the centre's and its offices'), in Chinese and English; the profile as PNG, the units as XLSX."""
+    import openpyxl
+
+    centre_zh, centre_en = "先进制造计量研究中心", "Advanced Manufacturing Metrology Research Centre"
+    page = watched.open("/institute?institute=ZJQS&metric=awd_total")
+    expect_title(page, "profile", "成果概况 · 浙江省质量科学研究院")
+    page.locator("[id*='\"table\":\"units\"']").get_by_role("link", name=centre_zh, exact=True).click()
+    watched.settle()
+    wait_for_query(page, "institute=ZJQS", "unit=ZJQS%3AZX01")
+    expect_title(page, "profile", f"成果概况 · 浙江省质量科学研究院 / {centre_zh}")
+    expect_title(page, "trend", f"科技奖励数 · 浙江省质量科学研究院 / {centre_zh}")
+    assert centre_zh in page.locator("#institute-unit").inner_text()
+    assert "同级排名" in page.locator("#institute-summary").inner_text()
+    records = page.locator("[id*='\"table\":\"records\"'] table").inner_text()
+    assert "awards/" in records and "ZJQS:ZX01-" in records  # the centre's offices' records count for it
+    page.screenshot(path=str(SCREENSHOTS / "unit.png"), full_page=True)  # the profile and tables below the fold
+
+    page.click("#lang-toggle")
+    expect(page.locator("#nav-overview")).to_have_text("Overview", timeout=60_000)
+    watched.settle()
+    expect_title(page, "profile", f"Output profile · Zhejiang Institute of Quality Sciences / {centre_en}")
+    wait_for_query(page, "lang=en", "unit=ZJQS%3AZX01")
+
+    with page.expect_download() as png:
+        page.click("[id*='\"figure\":\"profile\"'][id*='\"fmt\":\"png\"']")
+    data = Path(png.value.path()).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+    assert png.value.suggested_filename.startswith("touyan-profile-ZJQS-ZX01")
+    with page.expect_download() as xlsx:
+        page.click("[id*='\"table\":\"units\"'][id*='\"fmt\":\"xlsx\"']")
+    book = openpyxl.load_workbook(io.BytesIO(Path(xlsx.value.path()).read_bytes()), read_only=True)
+    rows = [row for row in book.worksheets[0].iter_rows(values_only=True)]
+    assert rows[0][0] == "Unit" and any(row[0] == centre_en for row in rows[1:])
+    assert watched.errors == []
+
+
+def test_the_unit_control_follows_the_institute(watched):
+    """Another institute: its units, the whole institute chosen; a unit picked narrows the figures."""
+    page = watched.open("/institute?institute=FJQI&unit=FJQI%3AD1&metric=awd_total")
+    assert "电子电器检测所" in page.locator("#institute-unit").inner_text()
+    watched.choose("institute-id", "浙江省质量科学研究院")
+    expect(page.locator("#institute-unit")).to_contain_text("全院", timeout=60_000)
+    expect_title(page, "trend", "科技奖励数 · 浙江省质量科学研究院")
+    watched.choose("institute-unit", "先进制造计量研究中心")
+    expect_title(page, "trend", "科技奖励数 · 浙江省质量科学研究院 / 先进制造计量研究中心")
+    wait_for_query(page, "institute=ZJQS", "unit=ZJQS%3AZX01")
+    assert watched.errors == []

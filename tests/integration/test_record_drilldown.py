@@ -32,7 +32,8 @@ def test_the_page_shows_the_first_records_and_says_how_many_the_download_has(sto
     everything = institute_views.records(EVERYONE, store, {"institute": institute_id, "metric": "vol_hours",
                                                           "record_year": year})
     assert len(everything) == n  # the download
-    shown, _ = institute.records_content(EVERYONE, store, institute_id, "vol_hours", year, "en")
+    shown, _, _ = institute.records_content(EVERYONE, store, {"lang": "en", "institute": institute_id,
+                                                               "metric": "vol_hours", "record_year": year})
     table, note = shown.children
     rows = body_rows(table)
     assert [r[list(everything.columns).index("source_row")] for r in rows] == [
@@ -44,5 +45,6 @@ def test_the_page_shows_the_first_records_and_says_how_many_the_download_has(sto
 def test_a_figure_with_few_records_shows_them_all_without_a_note(store, monkeypatch):
     institute_id, year, n = busiest(store, "fct_volunteer_records")
     monkeypatch.setattr(institute, "RECORDS_SHOWN", n)
-    shown, _ = institute.records_content(EVERYONE, store, institute_id, "vol_hours", year, "zh")
+    shown, _, _ = institute.records_content(EVERYONE, store, {"lang": "zh", "institute": institute_id,
+                                                               "metric": "vol_hours", "record_year": year})
     assert len(body_rows(shown)) == n  # a plain table: no note

@@ -2,8 +2,10 @@
 without a rule, or without a request builder here, fails) is called as each role, logged in through the
 real login form, with every institute of the register, every group, several metrics and years, every
 table and figure download and every page address — and every answer (JSON, CSV, XLSX, SVG) is scanned
-for what the role may not see: another institute's id, Chinese or English name, alias, or one of its
-distinctive values. The page layout and the gate reports are requested the same way."""
+for what the role may not see: another institute's id, Chinese or English name, alias, one of its
+units' ids, names and aliases, or one of its distinctive values. The institute page's unit callbacks
+are called with every unit of the register, each with its own institute and with another one (a crafted
+pairing). The page layout and the gate reports are requested the same way."""
 from __future__ import annotations
 
 import base64
@@ -25,6 +27,7 @@ from tests.callbacks import (
     figure_download,
     institute_figures,
     institute_records,
+    institute_units,
     overview,
     route,
     table_download,
@@ -34,8 +37,10 @@ from tests.logins import ROLES, logged_in, with_accounts
 PAGES = ("/", "/institute", "/compare", "/quality", "/definitions")
 METRICS = ("prj_initiated", "ip_total", "vol_hours", "std_published")
 YEARS = (2024, 2019)
-TABLES = ("leaderboard", "records", "definitions", "quarantined", "source_files")
-FIGURES = ("trend", "share", "side_by_side", "yoy_ranked", "count_vs_intensity", "rank_heatmap", "quarantined_by_file")
+TABLES = ("leaderboard", "records", "units", "definitions", "quarantined", "source_files")
+FIGURES = ("trend", "share", "profile", "side_by_side", "yoy_ranked", "count_vs_intensity", "rank_heatmap",
+           "quarantined_by_file")
+UNIT_METRIC = "awd_total"
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +56,8 @@ def world(published_demo, tmp_path_factory):
             return con.execute(f"select * from '{current}/{mart}.parquet'").df()
         institutes, facts = read("dim_institutes"), read("fct_institute_metric_year")
         groups, group_facts = read("dim_groups")["group_id"].tolist(), read("fct_group_metric_year")
-    return app, institutes, facts, groups, group_facts
+        units = read("dim_units")
+    return app, institutes, facts, groups, group_facts, units
 
 
 def in_scope(institutes, role: str, institute_id: str | None, scope: str | None) -> set[str]:
@@ -64,15 +70,19 @@ def in_scope(institutes, role: str, institute_id: str | None, scope: str | None)
     return set(institutes["institute_id"])
 
 
-def forbidden(institutes, facts, groups, visible: set[str]) -> set[str]:
-    """What of the institutes out of scope must never appear: ids, names, aliases, and their values that
-    are distinctive enough to recognise (a fraction with four or more digits, or a large number with one
-    decimal) and that no visible institute shares."""
+def forbidden(institutes, facts, groups, visible: set[str], units=None) -> set[str]:
+    """What of the institutes out of scope must never appear: ids, names, aliases, their units' ids,
+    names and aliases, and their values that are distinctive enough to recognise (a fraction with four or
+    more digits, or a large number with one decimal) and that no visible institute shares."""
     words = set()
-    for row in institutes[~institutes["institute_id"].isin(visible)].to_dict("records"):
+    others = institutes[~institutes["institute_id"].isin(visible)].to_dict("records")
+    if units is not None:
+        others += units[~units["institute_id"].isin(visible)].rename(columns={"institute_id": "of"}).rename(
+            columns={"unit_id": "institute_id"}).to_dict("records")
+    for row in others:
         words |= {row["institute_id"], row["name_zh"], row["name_en"]}
         aliases = row["aliases"] if isinstance(row["aliases"], str) else ""
-        words |= {a.strip() for a in aliases.replace(";", "、").split("、") if len(a.strip()) >= 4}
+        words |= {a.strip() for a in re.split("[;；、]", aliases) if len(a.strip()) >= 4}
 
     def distinctive(frame) -> set[str]:
         out = set()
@@ -126,10 +136,23 @@ def assert_echoes_the_request(response, body: dict, label: str) -> None:
     assert match.group(2).strip("'") in sent, (label, response.json)
 
 
-def requests_for(institute_ids, groups) -> list[tuple[str, dict]]:
+def requests_for(institute_ids, groups, units=None) -> list[tuple[str, dict]]:
     """(label, body) of every callback with values the pages offer to somebody, and some no page offers."""
     out = []
+    for unit, own in ([] if units is None else zip(units["unit_id"], units["institute_id"], strict=True)):
+        other = "ZJQS" if own == "FJQI" else "FJQI"  # a unit sent with an institute it is not of
+        for institute in (own, other):
+            values = {"institute": institute, "unit": unit, "metric": UNIT_METRIC, "record_year": 2024}
+            out += [(f"unit figures {institute} {unit}", institute_figures(values)),
+                    (f"unit records {institute} {unit}", institute_records(values))]
+        search = "?" + urlencode({"institute": own, "unit": unit, "metric": UNIT_METRIC, "record_year": 2024})
+        for table, fmt in (("units", "xlsx"), ("records", "csv")):
+            body = table_download({"table": table, "fmt": fmt})
+            body["state"][0]["value"] = search
+            out.append((f"unit table {table}.{fmt} {unit}", body))
+        out.append((f"address bar {own} {unit}", address_bar({"institute": own, "unit": unit})))
     for institute in institute_ids:
+        out.append((f"institute units {institute}", institute_units({"institute": institute})))
         for metric in METRICS:
             values = {"institute": institute, "metric": metric, "record_year": 2024}
             out += [(f"institute figures {institute} {metric}", institute_figures(values)),
@@ -160,13 +183,13 @@ def test_every_server_side_callback_has_a_rule_and_a_builder_here(world):
 
 @pytest.mark.parametrize("username", list(ROLES))
 def test_no_answer_to_any_request_shows_a_role_what_it_may_not_see(world, username):
-    app, institutes, facts, groups, group_facts = world
+    app, institutes, facts, groups, group_facts, units = world
     role, institute_id, scope = ROLES[username]
     visible = in_scope(institutes, role, institute_id, scope)
-    never = forbidden(institutes, facts, group_facts, visible)
+    never = forbidden(institutes, facts, group_facts, visible, units)
     web = logged_in(app, username)
     statuses = {}
-    for label, body in requests_for(sorted(institutes["institute_id"]), groups):
+    for label, body in requests_for(sorted(institutes["institute_id"]), groups, units):
         response = web.post("/_dash-update-component", json=body)
         statuses[label] = response.status_code
         assert response.status_code in (200, 204, 400, 403), (label, response.status_code)
@@ -182,13 +205,22 @@ def test_no_answer_to_any_request_shows_a_role_what_it_may_not_see(world, userna
         assert (statuses[label] == 200) == (institute in visible), (label, statuses[label])
     quality = statuses["table quarantined.csv " + sorted(visible)[0]]
     assert (quality == 200) == (role != "leader"), quality
-    # the page layout for every address, and the gate reports
-    for path in PAGES:
-        for institute in sorted(institutes["institute_id"]):
-            layout = web.get("/_dash-layout", headers={"Referer": f"http://localhost{path}?institute={institute}"})
-            assert layout.status_code == 200
-            leaked = sorted(word for word in never if word in answer_text(layout))
-            assert not leaked, (path, institute, leaked[:5])
+    # a unit is answered with its own institute when the role sees that, and never with another institute
+    for unit, own in zip(units["unit_id"], units["institute_id"], strict=True):
+        for what in ("figures", "records"):
+            assert (statuses[f"unit {what} {own} {unit}"] == 200) == (own in visible), (what, unit)
+            other = "ZJQS" if own == "FJQI" else "FJQI"
+            assert statuses[f"unit {what} {other} {unit}"] in (400, 403), (what, unit, other)
+        assert (statuses[f"unit table units.xlsx {unit}"] == 200) == (own in visible), unit
+    # the page layout for every address (a unit's too, with its institute or with another), and the gate reports
+    addresses = [(path, {"institute": institute}) for path in PAGES for institute in sorted(institutes["institute_id"])]
+    addresses += [("/institute", {"institute": institute, "unit": unit}) for unit in units.drop_duplicates("institute_id")["unit_id"]
+                  for institute in sorted(institutes["institute_id"])]
+    for path, query in addresses:
+        layout = web.get("/_dash-layout", headers={"Referer": f"http://localhost{path}?{urlencode(query)}"})
+        assert layout.status_code == 200
+        leaked = sorted(word for word in never if word in answer_text(layout))
+        assert not leaked, (path, query, leaked[:5])
     report = web.get("/reports/quality/raw/report.html")
     assert report.status_code == (200 if role in ("admin", "analyst") else 403)
 
@@ -200,14 +232,14 @@ def viewer_sees(role: str, figure: str) -> bool:
 @pytest.mark.parametrize("username", ["fjqi", "leader_zj"])
 def test_figure_downloads_draw_only_what_the_role_may_see(world, username):
     """Every figure as SVG (the text a PNG or PDF draws), for every institute's address."""
-    app, institutes, facts, _, group_facts = world
+    app, institutes, facts, _, group_facts, units = world
     role, institute_id, scope = ROLES[username]
     visible = in_scope(institutes, role, institute_id, scope)
-    never = forbidden(institutes, facts, group_facts, visible)
+    never = forbidden(institutes, facts, group_facts, visible, units)
     web = logged_in(app, username)
     for figure in FIGURES:
-        for institute in ("FJQI", "ZJQS"):
-            search = "?" + urlencode({"institute": institute, "metric": "prj_initiated"})
+        for institute, unit in (("FJQI", None), ("ZJQS", None), ("ZJQS", "ZJQS:ZX01"), ("FJQI", "FJQI:D1-01")):
+            search = "?" + urlencode({"institute": institute, "metric": "prj_initiated", **({"unit": unit} if unit else {})})
             body = figure_download({"figure": figure, "search": search})
             response = web.post("/_dash-update-component", json=body)
             assert response.status_code in (200, 400, 403), (figure, institute, response.status_code)

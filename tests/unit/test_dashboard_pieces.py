@@ -159,3 +159,28 @@ def test_a_table_shows_dates_as_dates_and_times_when_they_have_one():
     frame = pd.DataFrame({"service_date": pd.to_datetime(["2020-10-12", None]),
                           "loaded_at": pd.to_datetime(["2020-10-12 08:30:00", "2020-10-13 00:00:00"])})
     assert body_rows(table(frame, "zh")) == [["2020-10-12", "2020-10-12 08:30:00"], ["", "2020-10-13 00:00:00"]]
+
+
+def test_a_unit_s_trend_without_staff_is_the_counts_alone_full_width():
+    rows = trend_rows([3.0, 5.0]).drop(columns=["target"]).assign(per_100_staff=float("nan"))
+    fig = figures.trend(rows, METRIC, "zh", "浙江省质科院 / 先进制造计量研究中心")
+    assert [trace.type for trace in fig.data if trace.name != "组内平均"] == ["bar"]
+    assert list(fig.layout.xaxis.domain) == [0.0, 1.0] and "xaxis2" not in fig.to_dict()["layout"]
+    assert [a.text for a in fig.layout.annotations] == ["数量（项）"]
+
+
+def test_a_unit_s_share_is_of_its_institute():
+    rows = pd.DataFrame({"year": [2023, 2024], "institute_share": [0.25, 0.5]})
+    fig = figures.share(rows, "en", column="institute_share", title=t("share_of_institute", "en"))
+    assert fig.layout.title.text == "Share of the institute" and list(fig.data[0].text) == ["25.0%", "50.0%"]
+
+
+def test_the_profile_draws_a_series_per_metric_in_the_order_given():
+    rows = pd.DataFrame({"year": [2023, 2024, 2023, 2024], "metric_id": ["awd_total", "awd_total", "pap_total", "pap_total"],
+                         "name_zh": ["科技奖励数", "科技奖励数", "发表论文数", "发表论文数"],
+                         "name_en": ["Awards", "Awards", "Papers", "Papers"], "value": [6.0, 8.0, None, 19.0]})
+    fig = figures.profile(rows, "en", "ZJQS / Centre")
+    assert [trace.name for trace in fig.data] == ["Awards", "Papers"]
+    assert list(fig.data[1].x) == [2024] and list(fig.data[1].y) == [19.0]  # an empty year is no bar of 0
+    assert fig.layout.title.text == "Output profile · ZJQS / Centre" and fig.layout.barmode == "group"
+    assert figures.profile(rows.iloc[:0], "zh", "x").layout.annotations[0].text == "暂无数据"
