@@ -1,16 +1,16 @@
 """The report pack (`make report YEAR=2024`, `python -m dashboards.report`): for the group and for each
 institute, every figure of the dashboard's overview, institute and compare pages as PNG (print
 resolution), SVG and PDF; the KPI table as an XLSX workbook (a sheet per domain) and as CSV; and one
-combined PDF on A4 — cover, KPI table with YoY, the figures, the metrics' definitions, the data's
-as-of and sources.
+combined PDF on A4 — cover, KPI table with YoY, an institute's units and honours of the year, the
+figures, the metrics' definitions, the data's as-of and sources.
 
 Everything is read through the dashboard's own code: the read layer (dashboards.views: MartStore over
 the published marts, pinned to the version published when the pack starts, so a refresh publishing
 meanwhile changes nothing half-way; the pages' questions), figures.py and dashboards.render (stamps, the
 one shared renderer: a Chromium driven by Playwright that draws every figure and prints the combined
-PDFs). What the pack holds is planned in plan.py; kpi.py makes the KPI table's frame, page.py the
-combined PDF's page (HTML from templates/, the figures' SVG inline, so the PDF's text is text) and
-text.py holds the pack's own words. This module makes the pack: the figures in a few threads, then per
+PDFs). What the pack holds is planned in plan.py; kpi.py makes the KPI table's frame, units.py the
+units section's tables, page.py the combined PDF's page (HTML from templates/, the figures' SVG
+inline, so the PDF's text is text) and text.py holds the pack's own words. This module makes the pack: the figures in a few threads, then per
 unit its tables and combined PDF, with a progress line per file. A figure that fails is named and the
 rest is still made; the result lists every failure (the CLI then exits non-zero)."""
 from __future__ import annotations

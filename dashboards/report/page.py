@@ -1,6 +1,7 @@
 """The combined PDF's page as HTML: templates/combined.html.j2 (and its footer, combined_footer.html.j2)
-filled with a unit's values — cover, KPI table with YoY, the figures' SVG inline (so the PDF's text is
-text), the metrics' definitions, the data's as-of and sources. The functions take the ReportPack for
+filled with a unit's values — cover, KPI table with YoY, an institute's units and honours of the year
+(units.py), the figures' SVG inline (so the PDF's text is text), the metrics' definitions, the data's
+as-of and sources. The functions take the ReportPack for
 what it pinned and chose (store, viewer, year, language, manifest, institutes, metrics); pack.py prints
 the page to PDF."""
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dashboards.render.stamp import EXPORT_FONT_FAMILY
 from dashboards.report.kpi import kpi_frame, missing
 from dashboards.report.plan import GROUP, Unit
 from dashboards.report.text import tr
+from dashboards.report.units import units_section
 from dashboards.views import definitions
 from dashboards.views import report as report_views
 
@@ -38,10 +40,13 @@ TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
 def combined_html(pack: ReportPack, unit: Unit, svgs: dict) -> str:
     """The unit's page; `svgs` maps (unit, figure name) to the figure's SVG, None when it failed."""
     frame = kpi_frame(pack.viewer, pack.store, pack.metrics, unit.id, pack.year, pack.lang)
+    units = None if unit.id == GROUP else units_section(pack, unit.id)
+    # the sections in order, numbered (an institute without units or honours has no units section)
+    keys = ["kpi", *(["units"] if units else []), "figures", "definitions", "sources"]
     return TEMPLATES.get_template("combined.html.j2").render(
-        page_values(pack, unit), cover=_cover(pack, unit), kpi=_kpi_section(pack, unit, frame),
+        page_values(pack, unit), cover=_cover(pack, unit), kpi=_kpi_section(pack, unit, frame), units=units,
         figure_sections=_figure_section(pack, unit, svgs), definitions=_definitions_section(pack),
-        sources=_sources_section(pack, unit))
+        sources=_sources_section(pack, unit), number={key: i for i, key in enumerate(keys, start=1)})
 
 
 def page_footer(pack: ReportPack, unit: Unit) -> str:
@@ -130,7 +135,8 @@ def _sources_section(pack: ReportPack, unit: Unit) -> dict:
     files = report_views.source_files(pack.viewer, pack.store)
     if unit.id != GROUP:
         used = set(report_views.institute_source_files(pack.viewer, pack.store, unit.id)["source_file"])
-        files = files[files["source_file"].isin(used) | files["dataset"].isin(["institutes", "staff", "targets"])]
+        files = files[files["source_file"].isin(used)
+                      | files["dataset"].isin(["institutes", "units", "staff", "targets"])]
     frame = pd.DataFrame({t("file", lang): files["source_file"], tr("dataset", lang): files["dataset"],
                           tr("rows_read", lang): files["rows_read"], tr("rows_accepted", lang): files["rows_accepted"],
                           tr("rows_quarantined", lang): files["rows_quarantined"],

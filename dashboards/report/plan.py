@@ -19,6 +19,13 @@ from dashboards.views import compare, institute, overview
 
 GROUP = "group"  # the unit (folder) of the whole group's pack
 SPARKLINE_HEIGHT = 300
+# The compare page's figures the group section draws per metric. Awards, papers and talent titles are
+# counts of a few records per institute and year: their YoY ranking is mostly "small base" bars and
+# their count against per-100-staff intensity says little, so they get this year against last by
+# institute and the ranks over the years only (and the group section stays ~20 pages, not ~25).
+COMPARE_FIGURES = ("side_by_side", "yoy_ranked", "count_vs_intensity", "rank_heatmap")
+FEW_RECORDS_DOMAINS = frozenset({"awards", "papers", "talent"})
+FEW_RECORDS_FIGURES = ("side_by_side", "rank_heatmap")
 
 
 @dataclass
@@ -98,7 +105,8 @@ class FigurePlan:
             pair_state = self._state(group="all", metric=metric_id, year_a=year_a, year_b=year_b)
             year_state = self._state(group="all", metric=metric_id, year=year_a)
             span_state = self._state(group="all", metric=metric_id, year=self._span())
-            specs += [
+            drawn = FEW_RECORDS_FIGURES if m["domain"] in FEW_RECORDS_DOMAINS else COMPARE_FIGURES
+            specs += [spec for spec in [
                 FigureSpec(GROUP, f"compare-side_by_side-{metric_id}", name,
                            build=lambda f=frames, meta=meta, d=d: figures.side_by_side(
                                compare.pair(f()[0], year_a, year_b), meta, self.lang, year_a, year_b,
@@ -113,7 +121,7 @@ class FigurePlan:
                 FigureSpec(GROUP, f"compare-rank_heatmap-{metric_id}", name,
                            build=lambda f=frames: figures.rank_heatmap(f()[0], self.lang),
                            stamp=self._stamp(span_state, f"{t('rank_heatmap', self.lang)} · {name} · {self._span()}")),
-            ]
+            ] if spec.name.split("-")[1] in drawn]
         return specs
 
     def _institute_figures(self, row: pd.Series) -> list[FigureSpec]:

@@ -46,6 +46,27 @@ TEXT = {  # key → (zh, en)
     "awards": ("科技奖励", "Science and technology awards"),
     "papers": ("论文", "Papers"),
     "talent": ("人才称号", "Talent titles"),
+    # an institute's units section (units.py)
+    "units_heading": ("内设机构与年度荣誉", "Units and honours of the year"),
+    "honours_heading": ("年度荣誉", "Honours of the year"),
+    "units_table": ("内设机构 {year} 年主要指标", "Units' figures {year}"),
+    "units_note": ("内设机构的数字含其下属机构（如中心含其所属各室，每条记录只计一次）；括号内为较 {prior} 年增减。",
+                   "A unit's figures include those of the units inside it (a centre's include its offices', "
+                   "each record once); the change on {prior} is in brackets."),
+    "unit": ("内设机构", "Unit"),
+    "unit_type": ("类型", "Type"),
+    "awards_table": ("{year} 年获得的科技奖励（{count} 项）", "Awards received in {year} ({count})"),
+    "award": ("奖项", "Award"),
+    "award_level": ("级别", "Level"),
+    "award_grade": ("等级", "Grade"),
+    "award_role": ("角色", "Role"),
+    "award_for": ("获奖成果", "Awarded for"),
+    "whole_institute": ("本院", "the institute"),
+    "titles_table": ("{year} 年获得的人才称号（{count} 人次）", "Talent titles conferred in {year} ({count})"),
+    "talent_level": ("级别", "Level"),
+    "talent_title": ("称号", "Title"),
+    "conferred_by": ("授予单位", "Conferred by"),
+    "people": ("人次", "People"),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import duckdb
 import pytest
 
 from dashboards.accounts.store import AccountStore
@@ -72,6 +73,14 @@ def test_an_institute_user_s_pack_is_made_for_it_watermarked_and_audited(env, se
     text = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "福建省产品质量检验研究院" in text
     assert not any(name in text for name in ("浙江省", "江苏省", "福建省标准化研究院", "福建省计量科学研究院"))
+    # its units section: its own units (divisions and laboratories), no other institute's
+    units = duckdb.execute("select institute_id, name_zh from read_parquet(?)",
+                           [str(settings.marts_dir / "current" / "dim_units.parquet")]).fetchall()
+    own = [name for institute, name in units if institute == "FJQI"]
+    others = [name for institute, name in units if institute != "FJQI" and name not in own]
+    assert own and others and "先进制造计量研究中心" in others
+    assert all(name in text for name in own)
+    assert not [name for name in others if name in text]
     with AccountStore(settings) as accounts:
         (event,) = [e for e in accounts.audit_events() if e.event == "report"]
     assert event.username == "fjqi"

@@ -113,6 +113,9 @@ def cases(store: MartStore, viewer: Viewer) -> dict:
         "report.group_year": lambda: report.group_year(viewer, store, year),
         "report.source_files": lambda: report.source_files(viewer, store),
         "report.institute_source_files": lambda: report.institute_source_files(viewer, store, own),
+        "report.unit_year": lambda: report.unit_year(viewer, store, own, year, ["awd_total", "pap_total"]),
+        "report.awards_of_year": lambda: report.awards_of_year(viewer, store, own, year),
+        "report.talent_titles_of_year": lambda: report.talent_titles_of_year(viewer, store, own, year),
         "store.version": lambda: store.version(viewer),
         "store.releases": lambda: store.releases(viewer),
         "store.memo": lambda: store.memo(viewer, "test", lambda: store.institutes(viewer)),
@@ -281,6 +284,9 @@ def test_a_crafted_institute_is_refused(store, name):
                  lambda: institute.series(viewer, store, other, "vol_hours"),
                  lambda: common.institute_name(viewer, store, other, "zh"),
                  lambda: report.institute_source_files(viewer, store, other),
+                 lambda: report.unit_year(viewer, store, other, year, ["awd_total"]),
+                 lambda: report.awards_of_year(viewer, store, other, year),
+                 lambda: report.talent_titles_of_year(viewer, store, other, year),
                  lambda: store.check_institute(viewer, other)):
         with pytest.raises(Refused):
             call()

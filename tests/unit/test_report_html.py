@@ -23,11 +23,18 @@ def pack(lang: str) -> ReportPack:
     return pack
 
 
-def page(lang: str = "zh", unit_id: str = "FJQI") -> str:
+UNITS = {"heading": "内设机构与年度荣誉", "units": {"headers": ["奖 <项>"], "rows": [
+    {"name": NAME, "depth": 2, "type": "室", "cells": ["8 (+2)"]}]},
+    "awards": {"columns": ["奖项"], "rows": [(NAME,)], "count": 1}, "titles": None}
+
+
+def page(lang: str = "zh", unit_id: str = "FJQI", units: dict | None = None) -> str:
+    """The page; `units` the units section's values (none: an institute without units or honours)."""
     report, unit = pack(lang), Unit(unit_id, NAME, [])
     frame = pd.DataFrame({"列 <a>": ["x & y", None], "n": [1, float("nan")]})
+    keys = ["kpi", *(["units"] if units else []), "figures", "definitions", "sources"]
     return TEMPLATES.get_template("combined.html.j2").render(
-        page_values(report, unit),
+        page_values(report, unit), units=units, number={k: i for i, k in enumerate(keys, 1)},
         cover={"generated": "2025-01-01 00:00", "subtitle": f"{NAME} (en)", "members": NAME,
                "group": "G & H", "peer_group": "P <1>"},
         kpi={"headers": ["2023", "2024"], "notes": ["≥ 'more than'"],
@@ -47,6 +54,16 @@ def test_values_are_escaped_once():
     assert "<h3>H &amp; I</h3>" in html and '<figure data-name="trend-a&amp;b">' in html
     assert "此图生成失败: share-&lt;x&gt;</figure>" in html
     assert "<th>列 &lt;a&gt;</th>" in html and "<td>x &amp; y</td>" in html
+
+
+def test_the_units_section_is_escaped_indented_and_numbered():
+    html = page(units=UNITS)
+    assert "<h2>2 内设机构与年度荣誉</h2>" in html and "<li>内设机构与年度荣誉</li>" in html
+    assert f'<tr class="depth-2"><td class="label">{ESCAPED}</td><td class="type">室</td><td class="num">8 (+2)</td>' in html
+    assert "<th>奖 &lt;项&gt;</th>" in html and f"<td>{ESCAPED}</td>" in html
+    assert "获得的人才称号" not in html  # no talent titles: no table
+    assert "<h2>3 图表</h2>" in html and "<h2>5 数据截至时间与来源</h2>" in html
+    assert "内设机构与年度荣誉" not in page() and "<h2>2 图表</h2>" in page()
 
 
 def test_svg_is_inline_as_drawn():
