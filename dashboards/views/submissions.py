@@ -94,9 +94,14 @@ def units_in_use(store: MartStore, viewer: Viewer, institute_id: str) -> list[Un
             select unit_id from (select distinct unit_id, year from fct_unit_metric_year
                                  where institute_id = $1 and staff_total is not null)
         )
-        select u.unit_code, u.name_zh, count(*) as rows
+        select u.unit_code, u.name_zh, u.name_en, u.aliases, count(*) as rows
         from used join dim_units u using (unit_id)
         group by all order by all
     """
     frame = store._frame(viewer, sql, [institute_id])
-    return [UnitInUse(str(code), str(name), int(rows)) for code, name, rows in frame.itertuples(index=False)]
+    return [UnitInUse(str(code), str(name), _text(name_en), _text(aliases), int(rows))
+            for code, name, name_en, aliases, rows in frame.itertuples(index=False)]
+
+
+def _text(value) -> str | None:
+    return None if value is None or value != value else str(value)  # NULL reads as None or NaN

@@ -32,6 +32,7 @@ from pipelines.ingest.run import dataset_files
 from pipelines.ingest.sql_functions import register_functions
 from pipelines.ingest.workbook_limits import WorkbookLimits
 from pipelines.submissions.marks import Finding
+from pipelines.submissions.register_use import UnitInUse, missing_in_use
 
 SUBMITTED = tuple(name for name, contract in CONTRACTS.items() if contract.submitted)
 SUFFIXES = {"csv": ".csv", "xlsx": ".xlsx", "xls": ".xls", "ods": ".ods"}
@@ -51,9 +52,6 @@ class CheckResult:
     findings: list[Finding] = field(default_factory=list)
     # the dataset's headline figure over the accepted rows (Contract.figure), for the cross-year check
     figure: float | None = None
-    # a register submitted whole: its accepted entries, code → Chinese name (for the check of the units the
-    # institute's published rows use, which the portal makes against the marts)
-    registered: dict[str, str] | None = None
     seconds: float = 0.0
 
     @property
@@ -79,8 +77,10 @@ class CheckResult:
 
 
 def check_submission(settings: Settings, dataset: str, institute_id: str, year: int, path: Path,
-                     on_stage: Callable[[str], None] | None = None) -> CheckResult:
-    """The verdicts of the refresh on `path` as the portal file of (institute_id, dataset, year)."""
+                     on_stage: Callable[[str], None] | None = None,
+                     in_use: list[UnitInUse] | None = None) -> CheckResult:
+    """The verdicts of the refresh on `path` as the portal file of (institute_id, dataset, year). `in_use`: for a
+    register submitted whole, the units the institute's published rows name (register_use.py)."""
     started = time.perf_counter()
     contract = CONTRACTS[dataset]
     assert contract.submitted, f"{dataset} is not submitted through the portal"
@@ -130,10 +130,10 @@ def check_submission(settings: Settings, dataset: str, institute_id: str, year: 
         if contract.figure:
             [(figure,)] = con.execute(f"select {contract.figure[2]} from raw.{dataset}").fetchall()
             result.figure = None if figure is None else float(figure)
-        if contract.whole_register:
-            code = contract.key[-1]
-            result.registered = dict(con.execute(f'select cast("{code}" as varchar), name_zh from raw.{dataset} '
-                                                 "where cast(institute_id as varchar) = ?", [institute_id]).fetchall())
+        if contract.whole_register and in_use:
+            dropped = missing_in_use(con, dataset, institute_id, in_use)
+            if dropped:
+                result.findings.append(dropped)
         return result
     finally:
         con.close()

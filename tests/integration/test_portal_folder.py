@@ -19,6 +19,7 @@ from pipelines.errors import FileError
 from pipelines.ingest import ingest
 from pipelines.ingest.portal import portal_path
 from pipelines.submissions.check import check_submission
+from pipelines.submissions.register_use import UnitInUse
 from tests.conftest import TODAY, DataDir, write_csv, write_xlsx
 
 PROJECTS = ["单位", "年度", "项目级别", "阶段", "数量"]
@@ -284,7 +285,12 @@ def test_a_units_submission_is_checked_alone_and_against_a_later_accepted_regist
         ("error", 2, "撤销年份", "unit_valid_range"), ("error", 3, "上级部门", "unknown_parent"),
         ("error", 5, "单位", "not_this_institute")]
     assert (result.rows_read, result.accepted, result.figure) == (4, 1, 1.0)
-    assert result.registered == {"A03": "电子所"}
+    # against the units the published rows name: A01 and A02 are quarantined here, so gone; A03 is kept
+    in_use = [UnitInUse("A01", "化学所", None, "化学室", 5), UnitInUse("A02", "机械所", None, None, 2),
+              UnitInUse("A03", "电子所", None, None, 7)]
+    [finding] = [f for f in check_submission(data.settings, "units", "FJQI", 2024, upload, in_use=in_use).findings
+                 if f.code == "unit_in_use_missing"]
+    assert "7 published rows" in finding.en and "化学所 (A01, 5 rows); 机械所 (A02, 2 rows)" in finding.en
     units(data, "portal/FJQI/2025.csv", [["FJQI", "A01", "化学所", "所", "", "", ""]])
     older = check_submission(data.settings, "units", "FJQI", 2024, upload)
     [refusal] = older.findings

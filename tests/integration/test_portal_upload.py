@@ -8,6 +8,7 @@ that is no number, a papers file with a bad DOI, marked in the annotated copy; a
 drops a unit the published rows name is warned about, naming the unit and its rows."""
 from __future__ import annotations
 
+import csv
 import io
 import re
 import shutil
@@ -316,10 +317,11 @@ def test_a_papers_upload_with_a_bad_doi(portal):
 
 
 def published_units(settings, institute: str) -> list[tuple]:
-    """The institute's published units: code, name, type, parent code, valid from, valid to."""
+    """The institute's published units: code, names, aliases, type, parent code, valid from, valid to."""
     with duckdb.connect() as con:
         return con.execute(
-            "select unit_code, name_zh, unit_type, split_part(parent_unit_id, ':', 2), valid_from, valid_to "
+            "select unit_code, name_zh, name_en, aliases, unit_type, split_part(parent_unit_id, ':', 2), valid_from, "
+            "valid_to "
             f"from '{settings.marts_dir / 'current' / 'dim_units.parquet'}' where institute_id = ? order by unit_code",
             [institute]).fetchall()
 
@@ -337,9 +339,10 @@ def rows_naming(settings, unit_id: str) -> int:
 
 
 def units_file(rows: list[tuple]) -> bytes:
-    lines = ["单位,部门代码,部门名称,类型,上级部门,设立年份,撤销年份"]
-    lines += [",".join(["FJQI", *("" if v is None else str(v) for v in row)]) for row in rows]
-    return ("\n".join(lines) + "\n").encode()
+    out = io.StringIO()
+    csv.writer(out).writerows([["单位", "部门代码", "部门名称", "英文名称", "简称", "类型", "上级部门", "设立年份", "撤销年份"],
+                               *[["FJQI", *("" if v is None else v for v in row)] for row in rows]])
+    return out.getvalue().encode()
 
 
 def test_a_units_register_without_a_unit_in_use_is_warned_about(portal):
@@ -362,9 +365,16 @@ def test_a_units_register_without_a_unit_in_use_is_warned_about(portal):
     assert f"{used} published rows" in warning.en
     page = web.get(f"/submit/{sid}").get_data(as_text=True)
     assert "家具实验室" in page and 'name="explain_' in page  # to be explained before it is sent
-    # the whole register again: nothing to warn about
+    # the whole register again: nothing to warn about; with a unit renamed, its old name not kept as an alias,
+    # rows naming it by the old name would be quarantined: said, naming the old name
     again = submission_id(upload(web, units_file(register), name="内设机构.csv", dataset="units"))
     assert checked(settings, again).warnings == 0
+    renamed = [(c, "电子电器与信息技术检测所" if c == "D1" else n, *rest) for c, n, *rest in register]
+    third = submission_id(upload(web, units_file(renamed), name="内设机构.csv", dataset="units"))
+    assert checked(settings, third).warnings == 1
+    with SubmissionStore(settings) as store:
+        [text] = [f.zh for f in store.findings(third)]
+    assert f"D1（原称 电子电器检测所，{rows_naming(settings, 'FJQI:D1')} 行" in text
     template = openpyxl.load_workbook(io.BytesIO(web.get("/submit/template/units.xlsx").data))
     assert template.worksheets[0]["A2"].value == "福建省产品质量检验研究院"
     assert any(v.type == "list" and "班组" in str(v.formula1) for v in template.worksheets[0].data_validations.dataValidation)
