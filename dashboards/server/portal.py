@@ -43,9 +43,10 @@ from dashboards.accounts.submissions import (
 from dashboards.i18n import fmt_number, t, t_or
 from dashboards.server.html_pages import check_csrf, local_time, other_lang, page_lang, render_page
 from dashboards.views.store import MartStore
-from dashboards.views.submissions import last_year_figure
+from dashboards.views.submissions import last_year_figure, units_in_use
 from dashboards.views.viewer import Viewer
 from pipelines.config import Settings
+from pipelines.contracts import CONTRACTS
 from pipelines.errors import FileError
 from pipelines.ingest.workbook_limits import WorkbookLimits
 from pipelines.submissions.annotate import annotated_copy
@@ -248,15 +249,20 @@ def register(app: Dash, accounts: AccountStore, settings: Settings, marts: MartS
 def _check(settings: Settings, store: SubmissionStore, marts: MartStore, viewer: Viewer, progress: Progress,
            submission_id: int, dataset: str, year: int, path: Path) -> None:
     """The upload's check, in its own thread: the findings, the cross-year warning against last year's
-    published figure, the version finished as a draft. A failure that is not the file's (the file's own
+    published figure (and for a register submitted whole, about the units the published rows name that it no
+    longer has), the version finished as a draft. A failure that is not the file's (the file's own
     are findings) frees the slot: the version is marked failed and the institute uploads again."""
     try:
         progress.set(submission_id, "ids")
         prepared = prepare(path, settings.id_salt, WorkbookLimits(settings.max_workbook_cells,
                                                                    settings.max_workbook_inflated_bytes))
         path = prepared.path
+        try:  # a register submitted whole is checked against the units the published rows name
+            in_use = units_in_use(marts, viewer, viewer.institute_id) if CONTRACTS[dataset].whole_register else None
+        except PermissionError:  # an institute not published yet: nothing in use
+            in_use = None
         result = check_submission(settings, dataset, viewer.institute_id, year, path,
-                                  on_stage=lambda stage: progress.set(submission_id, stage))
+                                  on_stage=lambda stage: progress.set(submission_id, stage), in_use=in_use)
         if prepared.unreadable:
             if not result.refused:  # read by the check but not by the search for ID numbers: keep nothing
                 raise RuntimeError(f"{path.name}: the search for ID numbers failed on a file the check reads")

@@ -78,9 +78,20 @@ class Contract:
     # The figure a submission is compared with last year's by (the upload check): its name in Chinese and
     # English and SQL aggregating the loaded rows of one institute-year. None: no cross-year comparison.
     figure: tuple[str, str, str] | None = None
+    # A register an institute submits whole (the units register): its portal file for a year is the
+    # institute's entire register as of then, closed entries kept with their end year, so it has no
+    # reporting year of its rows. The refresh takes the institute's rows from its latest-year portal file
+    # alone, setting aside its rows in every other file (pipelines/ingest/load.py); a row of another
+    # institute in it is quarantined as in any submission.
+    whole_register: bool = False
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
+
+    @property
+    def submitted(self) -> bool:
+        """Whether institutes submit the dataset through the portal: one year's rows, or their whole register."""
+        return self.reporting_year is not None or self.whole_register
 
     @property
     def institute_column(self) -> str:

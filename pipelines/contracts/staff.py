@@ -21,5 +21,10 @@ CONTRACT = Contract(
     ),
     total_columns=("staff_total",),
     reporting_year=("year", "year"),
-    figure=("职工总数", "staff total", "sum(staff_total)"),
+    # the institute's head count as the marts take it (int_institute_years): its row without a unit, else the
+    # sum of its units directly under it (a 室 inside a 中心 is part of the 中心's count); raw.units is loaded
+    figure=("职工总数", "staff total",
+            "coalesce(sum(staff_total) filter (where unit_code is null), sum(staff_total) filter (where exists ("
+            "select 1 from raw.units u where u.institute_id = raw.staff.institute_id "
+            "and u.unit_code = raw.staff.unit_code and u.parent is null)))"),
 )

@@ -1,7 +1,8 @@
 """The units register: the 所, 中心, 室 and 班组 inside each institute. Every other dataset's optional unit
 column resolves against it, within the row's institute, as the institute column resolves against the
 institutes register. A unit inside another names it as its parent (by code or name); counts roll up to
-the parent without being counted twice."""
+the parent without being counted twice. Online, an institute submits its whole register (closed units kept,
+with their 撤销年份): the latest one it submitted is its register, whatever older files say."""
 from pipelines.contracts.base import INSTITUTE_ALIASES, Column, Contract, Rule
 
 UNIT_TYPES = {
@@ -26,6 +27,8 @@ CONTRACT = Contract(
         Column("valid_to", ("撤销年份", "停用年份", "撤并年份", "valid_to"), "year", required=False),
     ),
     key=("institute", "unit_code"),
+    whole_register=True,
+    figure=("内设机构数", "units", "count(*)"),
     rules=(
         Rule("unit_valid_range", "valid_to", "valid_to < valid_from",
              "撤销年份 {valid_to} 早于设立年份 {valid_from}", "valid to {valid_to} is before valid from {valid_from}"),

@@ -14,7 +14,7 @@ from pipelines.contracts import Contract
 from pipelines.ingest.files import ReadFile
 from pipelines.ingest.landing import landing_view, nul_sql, provenance_sql
 from pipelines.ingest.portal import FOLDER as PORTAL
-from pipelines.ingest.portal import coverage
+from pipelines.ingest.portal import coverage, latest, portal_file
 from pipelines.ingest.registers import (
     INSTITUTE_TYPE,
     build_institute_lookup,
@@ -138,6 +138,8 @@ def _set_aside_superseded(con, contract: Contract, staged: str, rels: list[str])
     """Rows of drop-folder files whose institute-year is a portal file's are deleted from `staged` before
     anything else looks at them (not counted as read, not checked for duplicates: the portal file is the
     whole of that institute-year). Returns, per file that lost rows, what was set aside and why."""
+    if contract.whole_register:
+        return _set_aside_older_registers(con, contract, staged, rels)
     covered = coverage(rels)
     if not covered or not contract.reporting_year:
         return {}
@@ -154,6 +156,33 @@ def _set_aside_superseded(con, contract: Contract, staged: str, rels: list[str])
     for rel, inst, yr, n in counts:
         superseded.setdefault(rel, []).append(f"{n} rows of {inst} {yr}: {covered[(inst, yr)]}")
     return superseded
+
+
+def _set_aside_older_registers(con, contract: Contract, staged: str, rels: list[str]) -> dict[str, list[str]]:
+    """A register submitted whole (Contract.whole_register): an institute's latest-year portal file is the
+    whole of its register, so its rows in every other file — the drop folder's, its own earlier portal
+    files — are set aside, as is every row of an earlier portal file (superseded as a whole), before anything
+    else looks at them. Returns, per file that lost rows, what was set aside and which file replaces it."""
+    current = latest(rels)
+    if not current:
+        return {}
+    institute = f'cast("{contract.institute_column}" as varchar)'
+    older = [rel for rel in coverage(rels).values() if rel not in current.values()]
+    where = (f"({ROW_READ}) and cast(source_file as varchar) not in ({_sql_tuple(current.values())}) "
+             f"and ({institute} in ({_sql_tuple(current)}) or cast(source_file as varchar) in ({_sql_tuple(older)}))")
+    counts = con.execute(f"select cast(source_file as varchar), {institute}, count(*) from {staged} "
+                         f"where {where} group by all order by all").fetchall()
+    con.execute(f"delete from {staged} where {where}")
+    superseded: dict[str, list[str]] = {}
+    for rel, inst, n in counts:
+        replaced_by = current[portal_file(rel).institute_id] if rel in older else current[inst]
+        superseded.setdefault(rel, []).append(f"{n} rows of {inst}: {replaced_by}")
+    return superseded
+
+
+def _sql_tuple(texts) -> str:
+    """Texts as the items of a SQL IN list (one null when there are none: IN () is not SQL)."""
+    return ", ".join(sql_str(t) for t in sorted(texts)) or "null"
 
 
 def _set_aside_restated(con, contract: Contract, staged: str) -> dict[str, list[str]]:
@@ -341,7 +370,8 @@ def _file_stats(con, contract: Contract, landed: list[tuple[str, ReadFile]], sta
         notes = list(read.notes)
         set_aside = superseded.get(rel, [])
         if set_aside:
-            notes.append("set aside, the portal submission is the whole of that institute-year: " + "; ".join(set_aside))
+            whole = "the whole of that institute's register" if contract.whole_register else "the whole of that institute-year"
+            notes.append(f"set aside, the portal submission is {whole}: " + "; ".join(set_aside))
         if rows_read == 0 and not set_aside:
             notes.append("no data rows below the header")
         con.execute(

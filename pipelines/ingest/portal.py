@@ -5,7 +5,12 @@ institute-year from it alone and sets aside the same institute-year's rows in th
 files (the e-mailed "drop folder" files), so that a resubmission that leaves a row out really removes it
 and nothing is counted twice. Every row in it must be of its institute and year (validate.py's portal
 problems): the upload check, which runs the ingest on the file as if it stood there, and the refresh give
-the same verdicts."""
+the same verdicts.
+
+A register submitted whole (Contract.whole_register: the units register) stands for its institute, not for an
+institute-year: the institute's latest-year portal file is its whole register, and its rows in every other
+file of the dataset — the drop folder's, and its own earlier portal files — are set aside (`latest`). Its
+rows have no year, so only a row of another institute is out of place in it."""
 from __future__ import annotations
 
 import re
@@ -71,21 +76,35 @@ def coverage(rels: list[str]) -> dict[tuple[str, int], str]:
     return covered
 
 
+def latest(rels: list[str]) -> dict[str, str]:
+    """Institute id → its latest-year portal file, for a register submitted whole."""
+    found: dict[str, tuple[int, str]] = {}
+    for (institute_id, year), rel in coverage(rels).items():
+        if year > found.get(institute_id, (0, ""))[0]:
+            found[institute_id] = (year, rel)
+    return {institute_id: rel for institute_id, (_, rel) in found.items()}
+
+
 def portal_problems(contract: Contract) -> list[tuple[str, str, str, str, str]]:
     """A portal file is one institute's submission for one year: a row of another institute or of another
     year is quarantined. As validate.py's problems — (when, code, column, zh, en), SQL over a parsed row
     whose provenance has _portal_institute and _portal_year (landing.py: nulls for a drop-folder file,
     constants that cost nothing)."""
-    if not contract.reporting_year:
+    if not contract.submitted:
         return []
     institute = contract.institute_column
-    column, year = contract.reporting_year
-    return [
+    problems = [
         (f'_portal_institute is not null and cast("{institute}" as varchar) <> _portal_institute',
          "'not_this_institute'", institute,
          f"concat('该行的单位是 ', \"{institute}\", '，本次报送的单位是 ', _portal_institute, '：只能报送本单位的数据')",
          f"concat('the row is of ', \"{institute}\", ', but this is the submission of ', _portal_institute, "
          "': a submission holds its own institute''s rows only')"),
+    ]
+    if not contract.reporting_year:  # a register submitted whole: its rows have no year
+        return problems
+    column, year = contract.reporting_year
+    return [
+        *problems,
         (f"_portal_year is not null and ({year}) <> _portal_year", "'not_this_year'", column,
          f"concat('该行属于 ', {year}, ' 年（按「{{header}}」），本次报送的是 ', _portal_year, ' 年的数据')",
          f"concat('the row counts for ', {year}, ' (by ''{{header}}''), but this is the submission for ', _portal_year)"),

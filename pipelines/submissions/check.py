@@ -3,7 +3,10 @@ code (landing.py, validate.py, load.py) as if it stood where the portal would pu
 (data/raw/<dataset>/portal/<institute>/<year>.<ext>, portal.py) — so the verdicts are the refresh's by
 construction: a row the refresh would quarantine is an error here, a file it would refuse is refused here,
 and its warnings are the refresh's warnings. The registers are loaded first from data/raw/institutes/ and
-data/raw/units/, as the refresh does. Nothing is written but a scratch folder and an in-memory database, both gone afterwards."""
+data/raw/units/ as the refresh loads them — an institute's units from its latest accepted register (the
+portal file, before any refresh has read it) — except the dataset's own: a register submitted whole
+(Contract.whole_register) is checked alone, as the refresh sets the institute's other rows aside. Such a
+submission older than the institute's accepted register would be set aside in turn: refused. Nothing is written but a scratch folder and an in-memory database, both gone afterwards."""
 from __future__ import annotations
 
 import json
@@ -23,14 +26,15 @@ from pipelines.errors import FileError
 from pipelines.ingest.files import sniff_format
 from pipelines.ingest.landing import land_files
 from pipelines.ingest.load import create_issue_tables, load_dataset
-from pipelines.ingest.portal import portal_path
+from pipelines.ingest.portal import latest, portal_file, portal_path
 from pipelines.ingest.prefetch import Prefetch
 from pipelines.ingest.run import dataset_files
 from pipelines.ingest.sql_functions import register_functions
 from pipelines.ingest.workbook_limits import WorkbookLimits
 from pipelines.submissions.marks import Finding
+from pipelines.submissions.register_use import UnitInUse, missing_in_use
 
-SUBMITTED = tuple(name for name, contract in CONTRACTS.items() if contract.reporting_year)
+SUBMITTED = tuple(name for name, contract in CONTRACTS.items() if contract.submitted)
 SUFFIXES = {"csv": ".csv", "xlsx": ".xlsx", "xls": ".xls", "ods": ".ods"}
 REGISTERS = ("institutes", "units")  # loaded before the file, in this order (a unit names its institute)
 
@@ -73,11 +77,13 @@ class CheckResult:
 
 
 def check_submission(settings: Settings, dataset: str, institute_id: str, year: int, path: Path,
-                     on_stage: Callable[[str], None] | None = None) -> CheckResult:
-    """The verdicts of the refresh on `path` as the portal file of (institute_id, dataset, year)."""
+                     on_stage: Callable[[str], None] | None = None,
+                     in_use: list[UnitInUse] | None = None) -> CheckResult:
+    """The verdicts of the refresh on `path` as the portal file of (institute_id, dataset, year). `in_use`: for a
+    register submitted whole, the units the institute's published rows name (register_use.py)."""
     started = time.perf_counter()
     contract = CONTRACTS[dataset]
-    assert contract.reporting_year, f"{dataset} is not submitted through the portal"
+    assert contract.submitted, f"{dataset} is not submitted through the portal"
     result = CheckResult(dataset, institute_id, year)
     say = on_stage or (lambda stage: None)
     scratch = Path(tempfile.mkdtemp(prefix="touyan-check-"))
@@ -95,10 +101,14 @@ def check_submission(settings: Settings, dataset: str, institute_id: str, year: 
         register_functions(con)
         create_issue_tables(con, METRIC_CATALOG)
         say("register")
-        for name in REGISTERS:
+        for name in (r for r in REGISTERS if r != dataset):
             register = CONTRACTS[name]
             load_dataset(con, register, land_files(con, register, dataset_files(settings.raw_dir, name),
                                                    settings.raw_dir), settings.id_salt, settings.today)
+        newer = _newer_register(settings, contract, institute_id, year)
+        if newer:
+            result.findings.append(newer)
+            return result
         say("read")
         # the workbook limits of the refresh (a bomb is refused before it is opened), read as it reads them
         prefetched = Prefetch([raw / rel], WorkbookLimits(settings.max_workbook_cells,
@@ -120,11 +130,35 @@ def check_submission(settings: Settings, dataset: str, institute_id: str, year: 
         if contract.figure:
             [(figure,)] = con.execute(f"select {contract.figure[2]} from raw.{dataset}").fetchall()
             result.figure = None if figure is None else float(figure)
+        if contract.whole_register and in_use:
+            dropped = missing_in_use(con, dataset, institute_id, in_use)
+            if dropped:
+                result.findings.append(dropped)
         return result
     finally:
         con.close()
         shutil.rmtree(scratch, ignore_errors=True)
         result.seconds = time.perf_counter() - started
+
+
+def _newer_register(settings: Settings, contract, institute_id: str, year: int) -> Finding | None:
+    """A register submitted whole for `year` when the institute's accepted one is of a later year: the
+    refresh would set this one aside, so it is refused, saying which is current."""
+    if not contract.whole_register:
+        return None
+    rels = [p.relative_to(settings.raw_dir).as_posix() for p in dataset_files(settings.raw_dir, contract.dataset)]
+    try:
+        current = latest(rels).get(institute_id)
+    except FileError:
+        return None  # a misnamed file of the portal folder: the refresh's to refuse
+    if current is None or portal_file(current).year <= year:
+        return None
+    later = portal_file(current).year
+    return Finding("error", "", None, None, None, "register_superseded",
+                   f"本单位已有 {later} 年报送并通过的{contract.title_zh}，它才是现行名录：{year} 年的这一份不会被采用。"
+                   f"请在 {later} 年或之后的年度下报送完整的名录",
+                   f"the institute's accepted {contract.dataset} register of {later} is its current one: this one of "
+                   f"{year} would not be used. Submit the whole register for {later} or a later year")
 
 
 def _refusal(e: FileError) -> Finding:

@@ -64,7 +64,7 @@ def _data_sheet(book, sheet, contract: Contract, columns: list[TemplateColumn], 
         sheet.write_string(0, c, col.header, required if col.column.required else optional)
         sheet.write_comment(0, c, f"{col.name_en} ({col.column.name})\n{col.rule_en}\n{col.rule_zh}",
                             {"author": "Touyan", "x_scale": 2.4, "y_scale": 2})
-        validation = _validation(col, lists, register, own.get(col.column.name))
+        validation = _validation(col, lists, _listed(col, register, institute), own.get(col.column.name))
         sheet.data_validation(1, c, LAST_ROW, c, validation)
         if col.column.name in own:
             sheet.write_string(1, c, own[col.column.name][0], cell_format)
@@ -77,7 +77,19 @@ def _data_sheet(book, sheet, contract: Contract, columns: list[TemplateColumn], 
     sheet.repeat_rows(0)
 
 
-def _validation(col: TemplateColumn, lists: dict[str, str], register: list[Institute],
+def _listed(col: TemplateColumn, register: list[Institute], institute: Institute | None) -> tuple[str, ...]:
+    """A dropdown's items: the values the contract enumerates; the register's institutes; in a template for
+    an institute, its own units (in a template for everyone a unit is typed: whose units would it list?)."""
+    if col.labels:
+        return col.labels
+    if col.column.kind == "institute":
+        return tuple(i.name_zh for i in register)
+    if col.column.kind == "unit" and institute:
+        return institute.units
+    return ()
+
+
+def _validation(col: TemplateColumn, lists: dict[str, str], labels: tuple[str, ...],
                 own: tuple[str, bool] | None) -> dict:
     """The cell check of a column, with its rule as the prompt shown on selecting a cell."""
     column = col.column
@@ -87,9 +99,10 @@ def _validation(col: TemplateColumn, lists: dict[str, str], register: list[Insti
     if own and own[1]:
         return {"validate": "list", "source": [own[0]], **prompt, **stop,
                 "error_message": f"本模板只用于 {own[0]}。\nThis template is for {own[0]} only."}
-    labels = col.labels or (tuple(i.name_zh for i in register) if column.kind == "institute" else ())
     if labels:
-        inline = sum(len(label) + 1 for label in labels) <= INLINE_LIST_CHARS
+        # a comma or quote would split an item of a list typed into the validation: such lists are ranges
+        inline = sum(len(label) + 1 for label in labels) <= INLINE_LIST_CHARS \
+            and not any("," in label or '"' in label for label in labels)
         source = list(labels) if inline else lists[column.name]
         if column.kind == "institute":  # an id or a registered short name is accepted too
             return {"validate": "list", "source": source, **prompt, "error_type": "warning",
@@ -97,6 +110,12 @@ def _validation(col: TemplateColumn, lists: dict[str, str], register: list[Insti
                     "error_message": "列表为机构名录中的全称；机构代码或登记的简称也可接收。\n"
                                      "The list holds the register's full names; a code or registered short name "
                                      "is accepted too."}
+        if column.kind == "unit":  # as an institute: a code or registered short name is accepted too
+            return {"validate": "list", "source": source, **prompt, "error_type": "warning",
+                    "error_title": "不在名录中？/ Not in the register?",
+                    "error_message": "列表为本单位内设机构名录中的部门名称；部门代码或登记的简称也可接收。\n"
+                                     "The list holds the names in the institute's units register; a unit code or "
+                                     "registered short name is accepted too."}
         return {"validate": "list", "source": source, **prompt, **stop,
                 "error_message": "请从下拉列表中选择。\nChoose a value from the list."}
     ranges = {"count": ("integer", 0, None), "year": ("integer", 1900, "=YEAR(TODAY())" if column.not_future else 2100),
@@ -162,6 +181,12 @@ class _Instructions:
                   "Red headers: required columns; blue: optional. Pasted cells skip the dropdown checks: every cell "
                   "is checked again when the file is submitted.")
         self.line(*key_text(contract))
+        if contract.whole_register:
+            self.line(f"本表报送本单位完整的{contract.title_zh}：请列出全部条目，已撤销的也保留并填写撤销年份。审核通过后，"
+                      "它即是本单位的现行名录，取代此前报送的文件和名录；不在其中的部门，其数据在下次更新时不予接收。",
+                      "This sheet is the institute's whole register: list every entry, closed ones too with the year "
+                      "they closed. Once accepted it is the institute's register, in place of any earlier file or "
+                      "submission; rows naming a unit it does not have are quarantined at the next refresh.")
         if contract.total_columns:
             headers = "、".join(contract.column(n).aliases[0] for n in contract.total_columns)
             self.line(f"可在末行写「合计」：其{headers}须等于上方各行之和（不一致时给出警告），合计行不计入数据。",
@@ -220,7 +245,7 @@ class _Instructions:
         """The dropdowns' lists under 【可选值】<header>, each in its column's position; column → range."""
         listed = {}
         for c, col in enumerate(self.columns):
-            labels = col.labels or (tuple(i.name_zh for i in self.register) if col.column.kind == "institute" else ())
+            labels = _listed(col, self.register, self.institute)
             if labels and col.column.name not in own_values(self.contract, self.institute):
                 listed[c] = (col, labels)
         if not listed:

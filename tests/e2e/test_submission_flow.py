@@ -125,7 +125,8 @@ def test_an_institute_submits_the_analyst_returns_accepts_and_refreshes(served, 
     download.value.save_as(tmp_path / "annotated.xlsx")
     assert download.value.suggested_filename.endswith("-annotated.xlsx")
     annotated = openpyxl.load_workbook(tmp_path / "annotated.xlsx")
-    level = annotated.worksheets[0].cell(4, 3)
+    headers = {cell.value: cell.column for cell in annotated.worksheets[0][1]}
+    level = annotated.worksheets[0].cell(4, headers["项目级别"])  # the template's columns, the unit among them
     assert level.value == "世界级" and "不是可识别的取值" in level.comment.text
 
     # 2. fixed: the warning (far fewer projects than last year) explained, sent; the analyst returns it

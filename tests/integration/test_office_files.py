@@ -170,6 +170,11 @@ def test_the_demo_saved_by_libreoffice_publishes_what_its_csvs_publish(published
     generate(root / "raw")
     csvs = sorted((root / "raw").rglob("*.csv"))
     workbooks = len(list((root / "raw").rglob("*.xlsx")))  # the demo's own
+    # every dataset the institutes submit, the new ones and the units register among them, goes through
+    # LibreOffice (one soffice run per format for all of them)
+    converted = {path.parent.name for path in csvs}
+    assert converted >= {"project_counts", "ip_items", "standards", "volunteer_hours", "staff", "awards", "papers",
+                         "talent_titles", "units"}, converted
     for k, file_format in enumerate(FORMATS):  # each dataset gets files of two or three formats
         save_as(csvs[k::len(FORMATS)], file_format, tmp_path)
     assert not list((root / "raw").rglob("*.csv"))
@@ -178,6 +183,9 @@ def test_the_demo_saved_by_libreoffice_publishes_what_its_csvs_publish(published
 
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         formats = dict(con.execute("select file_format, count(*) from raw.load_log group by all").fetchall())
+        by_dataset = dict(con.execute("select dataset, count(distinct file_format) from raw.load_log "
+                                  f"where file_format in {FORMATS} group by all").fetchall())
+    assert all(by_dataset.get(d, 0) >= 2 for d in ("awards", "papers", "talent_titles", "units")), by_dataset
     assert set(formats) == set(FORMATS) and sum(formats.values()) == len(csvs) + workbooks
     office, csv = published_rows(run.version), published_rows(csv_run.version)
     assert set(office) == set(csv)

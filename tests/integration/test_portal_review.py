@@ -1,7 +1,9 @@
 """The analyst's and leader's side of online submission (dashboards/server/review.py), in server mode
 through the Flask test client, logged in through the real form: review (accept writes the portal file,
 a return needs a reason, only analysts decide), the tracker as each role sees it, the missing ones as
-XLSX, and "refresh now" running a real refresh beside the server, one at a time, leaving nothing behind."""
+XLSX, and "refresh now" running a real refresh beside the server, one at a time, leaving nothing behind.
+A units register accepted is the institute's register at the next refresh: a unit renamed or added shows
+in dim_units, rows naming a unit it dropped are quarantined."""
 from __future__ import annotations
 
 import contextlib
@@ -117,13 +119,18 @@ def by_file(settings, year: int) -> set[tuple[str, str]]:
     found = set()
     with duckdb.connect() as con:
         for dataset, mart in (("project_counts", "fct_project_counts"), ("ip_items", "fct_ip_items"),
-                              ("standards", "fct_standards"), ("volunteer_hours", "fct_volunteer_records")):
+                              ("standards", "fct_standards"), ("volunteer_hours", "fct_volunteer_records"),
+                              ("awards", "fct_awards"), ("papers", "fct_papers"), ("talent_titles", "fct_talent_titles")):
             found |= {(i, dataset) for (i,) in con.execute(
                 f"select distinct institute_id from '{marts / mart}.parquet' where year = ? "
                 "and source_file not like '%/portal/%'", [year]).fetchall()}
         found |= {(i, "staff") for (i,) in con.execute(
             f"select distinct institute_id from '{marts}/fct_institute_metric_year.parquet' where year = ? "
             "and staff_total is not null", [year]).fetchall()}
+        # the units register has no year: the institutes whose register came in an e-mailed file
+        found |= {(i, "units") for (i,) in con.execute(
+            f"select distinct institute_id from '{marts}/fct_source_files.parquet' where dataset = 'units' "
+            "and source_file not like '%/portal/%' and rows_accepted > 0 and institute_id is not null").fetchall()}
     return found
 
 
@@ -138,6 +145,9 @@ def test_the_tracker_shows_every_register_institute_to_an_analyst(world):
         tracked = submissions.tracked()
     sent_by_file = by_file(settings, 2024)
     assert len(sent_by_file) > 10  # the demo's e-mailed files
+    for dataset in ("awards", "papers", "talent_titles", "units"):  # the new columns, sent by file in the demo
+        assert grid["FJQI"][dataset] == "by_file" and f'data-dataset="{dataset}"' in page, dataset
+    assert CONTRACTS["units"].title_zh in logged_in(app, "analyst1").get("/tracker").get_data(as_text=True)
     expected = {(i, d): tracked[(i, d, 2024)].status if (i, d, 2024) in tracked
                 else "by_file" if (i, d) in sent_by_file else "missing" for i in grid for d in SUBMITTED}
     assert {(i, d): s for i, row in grid.items() for d, s in row.items()} == expected
@@ -174,7 +184,7 @@ def missing_listed(web, year: int) -> tuple[list[tuple], set[tuple[str, str]]]:
 
 def test_the_missing_ones_as_xlsx(world):
     """Not sent online and not sent by file (returned ones too) are missing: for 2024 every institute sent
-    its files by e-mail (the demo), so none; for 2025 every one of them."""
+    its files by e-mail (the demo), so none; for 2025 every one of them but a units register sent by file."""
     app, settings, _, register = world
     web = logged_in(app, "analyst1")
     with SubmissionStore(settings) as submissions:
@@ -188,7 +198,9 @@ def test_the_missing_ones_as_xlsx(world):
                     or ((i, d, year) in tracked and tracked[(i, d, year)].status == "returned")}
         assert listed == expected
         assert {r[5] for r in rows} <= {(settings.deadline(year) - settings.today).days}
-    assert len(missing_listed(web, 2025)[1]) == len(register) * len(SUBMITTED)
+    # 2025: every one of them but the units registers, which have no year: one sent by file stands
+    registers = {i for i, d in by_file(settings, 2025) if d == "units"}
+    assert registers and len(missing_listed(web, 2025)[1]) == len(register) * len(SUBMITTED) - len(registers)
     with AccountStore(settings) as accounts:
         exports = [json.loads(e.detail) for e in accounts.audit_events() if e.event == "export"]
     assert any(e.get("what") == "tracker_missing" and e.get("format") == "xlsx" for e in exports)
@@ -274,3 +286,58 @@ def test_development_mode_has_no_review_pages(world):
     assert web.post("/review/refresh").status_code in (404, 405)
     layout = json.dumps(web.get("/_dash-layout", headers={"Referer": "http://localhost/"}).json)
     assert "portal-tracker" not in layout
+
+
+def test_an_accepted_units_register_is_the_institutes_register_at_the_next_refresh(published_demo, tmp_path):
+    """FJQI sends its whole register with one unit renamed (its old name kept as an alias, as the check asks),
+    one added and 家具实验室 (D2-02) left out; the
+    analyst accepts it; the next refresh (a real one) publishes the register as sent — the e-mailed
+    register's FJQI rows set aside — and quarantines the rows naming the unit left out (unknown_unit), as
+    many as the upload's warning said."""
+    from pipelines.refresh import refresh
+
+    source, _ = published_demo
+    root = tmp_path / "data"
+    shutil.copytree(source.data_dir, root, symlinks=True)
+    settings = replace(source, data_dir=root, secret_key="test-key")
+    app = server_app(settings)
+    marts = root / "marts" / "current"
+    with duckdb.connect() as con:
+        register = con.execute(
+            "select unit_code, if(unit_code = 'D1', '电子电器与信息技术检测所', name_zh), unit_type, "
+            "if(unit_code = 'D1', concat_ws('、', aliases, name_zh), aliases), "
+            f"split_part(parent_unit_id, ':', 2), valid_from, valid_to from '{marts}/dim_units.parquet' "
+            "where institute_id = 'FJQI' and unit_code <> 'D2-02' order by unit_code").fetchall()
+        [(before,)] = con.execute(f"select count(*) from '{marts}/fct_quarantined_rows.parquet'").fetchall()
+    register.append(("D9", "新能源检测所", "division", None, "", 2025, None))
+    path = write_csv(root / "uploads" / "units.csv", [["单位", "部门代码", "部门名称", "类型", "简称", "上级部门", "设立年份",
+                                                      "撤销年份"],
+                                                     *[["FJQI", *("" if v is None else v for v in row)] for row in register]])
+    with AccountStore(settings) as accounts:
+        fjqi = accounts.get("fjqi")
+    with SubmissionStore(settings) as submissions:
+        sid = submissions.begin(fjqi, "units", 2025, path.name)
+        result = check_submission(settings, "units", "FJQI", 2025, path)
+        assert (result.errors, result.accepted) == ([], len(register))
+        submissions.submit(submissions.finish(sid, path, ".csv", result, None).id, fjqi, {})
+    web = logged_in(app, "analyst1")
+    assert post_review(web, sid, review_token(web), "accept").status_code == 303
+    assert (settings.raw_dir / "units" / "portal" / "FJQI" / "2025.csv").is_file()
+    run = refresh(settings, out=None)
+    with duckdb.connect() as con:
+        published = con.execute(f"select unit_code, name_zh from '{run.version}/dim_units.parquet' "
+                                "where institute_id = 'FJQI' order by unit_code").fetchall()
+        quarantined = con.execute(f"select dataset, count(*) from '{run.version}/fct_quarantined_rows.parquet' "
+                                  "where reason_code = 'unknown_unit' and institute_id = 'FJQI' group by all").fetchall()
+        [(after,)] = con.execute(f"select count(*) from '{run.version}/fct_quarantined_rows.parquet'").fetchall()
+        [notes] = con.execute(f"select notes from '{run.version}/fct_source_files.parquet' "
+                              "where source_file like 'units/福建省质检院%'").fetchone()
+    assert published == sorted((code, name) for code, name, *_ in register)
+    assert ("D1", "电子电器与信息技术检测所") in published and ("D9", "新能源检测所") in published
+    from tests.integration.test_portal_upload import rows_naming
+    # the published rows naming the unit left out are quarantined now (a row quarantined before for another
+    # reason may now be so for this one: the count of quarantined rows grew by the published ones)
+    used = rows_naming(source, "FJQI:D2-02")
+    assert after - before == used and sum(n for _, n in quarantined) >= used > 0
+    assert rows_naming(settings, "FJQI:D2-02") == 0  # the new version: no published row names it
+    assert "register" in notes

@@ -3,15 +3,19 @@ form: an upload is checked in the background and its report shown in Chinese, ro
 limit, the one check at a time, the CSRF token, names that are not paths; an institute sees its own
 submissions only and leaders none; a warning needs an explanation before the draft is sent. And last
 year's published figure the cross-year check compares with is the figure the check computes over the
-same institute-year's file."""
+same institute-year's file. The new datasets: an awards file naming an unknown unit and a reference
+that is no number, a papers file with a bad DOI, marked in the annotated copy; a units register that
+drops a unit the published rows name is warned about, naming the unit and its rows."""
 from __future__ import annotations
 
+import csv
 import io
 import re
 import shutil
 import time
 from dataclasses import replace
 
+import duckdb
 import openpyxl
 import pytest
 
@@ -30,12 +34,13 @@ TIMEOUT_S = 30
 
 @pytest.fixture
 def portal(published_demo, tmp_path):
-    """The app over the published demo (its marts and register copied into a data folder of the test's
+    """The app over the published demo (its marts and registers copied into a data folder of the test's
     own) with the accounts of every role and a second institute's; uploads of at most 200 kB."""
     published, _ = published_demo
     settings = replace(published, data_dir=tmp_path / "data", secret_key="test-key", upload_max_bytes=200_000)
     shutil.copytree(published.marts_dir, settings.marts_dir, symlinks=True)
-    shutil.copytree(published.raw_dir / "institutes", settings.raw_dir / "institutes")
+    for register in ("institutes", "units"):
+        shutil.copytree(published.raw_dir / register, settings.raw_dir / register)
     return server_app(settings, {**ROLES, "fjsi": ("institute", "FJSI", None)}), settings
 
 
@@ -265,3 +270,111 @@ def test_a_file_of_many_problems_lists_the_first_and_says_where_the_rest_are(por
     with SubmissionStore(settings) as store:
         total = len(store.findings(sid))  # the errors, and the cross-year warning
     assert total > FINDINGS_SHOWN + 19 and f"此处列出前 {FINDINGS_SHOWN} 条（共 {total} 条）" in page
+
+
+AWARDS = "单位,部门,奖项名称,奖励级别,获奖等级,完成单位角色,获奖年度,获奖成果,成果编号\n"
+
+
+def findings_of(settings, sid: int) -> list[tuple]:
+    with SubmissionStore(settings) as store:
+        return [(f.severity, f.row, f.header, f.value, f.code) for f in store.findings(sid)]
+
+
+def comment(book, cell: str) -> str:
+    found = book.worksheets[0][cell].comment
+    return found.text if found else ""
+
+
+def test_an_awards_upload_with_an_unknown_unit_and_a_reference_that_is_no_number(portal):
+    app, settings = portal
+    web = logged_in(app, "fjqi")
+    body = (AWARDS + "FJQI,电子电器检测所,福建省科学技术进步奖,省部级,二等奖,牵头,2024,某检验规程,GB/T 12345-2024\n"
+            "FJQI,不存在的所,福建省科学技术进步奖,省部级,三等奖,牵头,2024,另一成果,\n"
+            "FJQI,D1,市场监管科研成果奖,厅局级,三等奖,参与,2024,某方法,检测报告第12号\n").encode()
+    sid = submission_id(upload(web, body, name="奖励.csv", dataset="awards"))
+    record = checked(settings, sid)
+    assert (record.status, record.rows_read, record.rows_accepted, record.errors) == ("draft", 3, 2, 1)
+    found = findings_of(settings, sid)
+    assert ("error", 3, "部门", "不存在的所", "unknown_unit") in found
+    assert ("warning", 4, "成果编号", "检测报告第12号", "unlinked_reference") in found
+    page = web.get(f"/submit/{sid}").get_data(as_text=True)
+    assert "不存在的所" in page and "内设机构名录" in page
+    book = openpyxl.load_workbook(io.BytesIO(web.get(f"/submit/{sid}/annotated.xlsx").data))
+    assert "内设机构名录" in comment(book, "B3") and "检测报告第12号" in book.worksheets[0]["I4"].value
+    assert comment(book, "I4") and not comment(book, "B2")
+
+
+def test_a_papers_upload_with_a_bad_doi(portal):
+    app, settings = portal
+    web = logged_in(app, "fjqi")
+    body = ("单位,部门,论文题目,期刊名称,收录类别,发表年度,第一作者,DOI\n"
+            "FJQI,家具实验室,一种检测方法,检验检疫学刊,北大核心,2024,王某,10.1234/abc.2024.01\n"
+            "FJQI,家具实验室,另一种检测方法,检验检疫学刊,北大核心,2024,李某,doi 不详\n").encode()
+    sid = submission_id(upload(web, body, name="论文.csv", dataset="papers"))
+    record = checked(settings, sid)
+    assert (record.rows_read, record.rows_accepted, record.errors) == (2, 1, 1)
+    assert [f[1:] for f in findings_of(settings, sid) if f[0] == "error"] == [(3, "DOI", "doi 不详", "bad_doi")]
+
+
+def published_units(settings, institute: str) -> list[tuple]:
+    """The institute's published units: code, names, aliases, type, parent code, valid from, valid to."""
+    with duckdb.connect() as con:
+        return con.execute(
+            "select unit_code, name_zh, name_en, aliases, unit_type, split_part(parent_unit_id, ':', 2), valid_from, "
+            "valid_to "
+            f"from '{settings.marts_dir / 'current' / 'dim_units.parquet'}' where institute_id = ? order by unit_code",
+            [institute]).fetchall()
+
+
+def rows_naming(settings, unit_id: str) -> int:
+    """Published rows naming `unit_id`, read from the marts here: the record marts' and a staff row per year."""
+    marts = settings.marts_dir / "current"
+    with duckdb.connect() as con:
+        records = sum(con.execute(f"select count(*) from '{marts / mart}.parquet' where unit_id = ?", [unit_id]).fetchone()[0]
+                      for mart in ("fct_project_counts", "fct_ip_items", "fct_standards", "fct_volunteer_records",
+                                   "fct_awards", "fct_papers", "fct_talent_titles"))
+        [(staff,)] = con.execute(f"select count(distinct year) from '{marts}/fct_unit_metric_year.parquet' "
+                                 "where unit_id = ? and staff_total is not null", [unit_id]).fetchall()
+    return records + staff
+
+
+def units_file(rows: list[tuple]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows([["单位", "部门代码", "部门名称", "英文名称", "简称", "类型", "上级部门", "设立年份", "撤销年份"],
+                               *[["FJQI", *("" if v is None else v for v in row)] for row in rows]])
+    return out.getvalue().encode()
+
+
+def test_a_units_register_without_a_unit_in_use_is_warned_about(portal):
+    """FJQI sends its whole register without 家具实验室 (D2-02), which its published rows name: a warning
+    naming the unit and how many rows use it; the register's figure is its number of units, against the
+    published register's. Its template offers the unit types to choose from."""
+    app, settings = portal
+    web = logged_in(app, "fjqi")
+    register = published_units(settings, "FJQI")
+    kept = [row for row in register if row[0] != "D2-02"]
+    used = rows_naming(settings, "FJQI:D2-02")
+    assert used > 0
+    sid = submission_id(upload(web, units_file(kept), name="内设机构.csv", dataset="units"))
+    record = checked(settings, sid)
+    assert (record.errors, record.rows_accepted, record.figure, record.last_year_figure) == \
+        (0, len(kept), len(kept), len(register))
+    with SubmissionStore(settings) as store:
+        [warning] = [f for f in store.findings(sid) if f.code == "unit_in_use_missing"]
+    assert warning.row is None and "家具实验室（D2-02" in warning.zh and f"{used} 行" in warning.zh
+    assert f"{used} published rows" in warning.en
+    page = web.get(f"/submit/{sid}").get_data(as_text=True)
+    assert "家具实验室" in page and 'name="explain_' in page  # to be explained before it is sent
+    # the whole register again: nothing to warn about; with a unit renamed, its old name not kept as an alias,
+    # rows naming it by the old name would be quarantined: said, naming the old name
+    again = submission_id(upload(web, units_file(register), name="内设机构.csv", dataset="units"))
+    assert checked(settings, again).warnings == 0
+    renamed = [(c, "电子电器与信息技术检测所" if c == "D1" else n, *rest) for c, n, *rest in register]
+    third = submission_id(upload(web, units_file(renamed), name="内设机构.csv", dataset="units"))
+    assert checked(settings, third).warnings == 1
+    with SubmissionStore(settings) as store:
+        [text] = [f.zh for f in store.findings(third)]
+    assert f"D1（原称 电子电器检测所，{rows_naming(settings, 'FJQI:D1')} 行" in text
+    template = openpyxl.load_workbook(io.BytesIO(web.get("/submit/template/units.xlsx").data))
+    assert template.worksheets[0]["A2"].value == "福建省产品质量检验研究院"
+    assert any(v.type == "list" and "班组" in str(v.formula1) for v in template.worksheets[0].data_validations.dataValidation)

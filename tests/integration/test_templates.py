@@ -22,7 +22,7 @@ from pipelines.demo import generate
 from pipelines.identifiers import patent_check_char
 from pipelines.ingest.headers import find_header
 from pipelines.templates import INSTRUCTIONS, UnknownInstitute, write_all, write_template
-from tests.conftest import REGISTER
+from tests.conftest import REGISTER, write_csv
 from tests.integration.test_office_files import _end_session
 
 DATASETS = list(CONTRACTS)
@@ -103,6 +103,25 @@ def test_a_template_has_the_contracts_headers_dropdowns_and_formats(data, datase
     assert generic.worksheets[0].max_row == 1  # nothing below the header of a template for everyone
 
 
+def test_the_unit_column_lists_the_institutes_own_units_in_its_template(data):
+    """A template for an institute offers its units (and no other institute's) in the unit column, as a
+    warning (a code or short name is accepted too); a template for everyone leaves the unit to be typed.
+    The units register's template says it is the institute's whole register."""
+    write_csv(data.raw / "units" / "units.csv", [["单位", "部门代码", "部门名称", "类型", "上级部门", "撤销年份"],
+                                                 ["FJQI", "A01", "化学所", "所", "", ""],
+                                                 ["FJQI", "A11", "化学实验室, 一组", "班组", "A01", ""],
+                                                 ["FJQI", "A02", "旧所", "所", "", "2020"],
+                                                 ["FJSI", "B01", "标准化所", "所", "", ""]])
+    letter = openpyxl.utils.get_column_letter([c.name for c in CONTRACTS["awards"].columns].index("unit") + 1)
+    own = dropdowns(open_template(write_template("awards", data.settings, institute="FJQI")))
+    assert own[letter] == (["化学所", "化学实验室, 一组", "旧所"], "warning")  # a comma: listed in a range
+    assert letter not in dropdowns(open_template(write_template("awards", data.settings)))
+    assert dropdowns(open_template(write_template("awards", data.settings, institute="ZJQS"))).get(letter) is None
+    notes = [str(c.value) for row in open_template(write_template("units", data.settings))[INSTRUCTIONS].iter_rows()
+             for c in row if c.value]
+    assert any("完整的内设机构名录" in n and "whole register" in n for n in notes)
+
+
 def test_an_institute_not_in_the_register_gets_no_template(data):
     with pytest.raises(UnknownInstitute, match="NOPE"):
         write_template("staff", data.settings, institute="NOPE")
@@ -181,9 +200,10 @@ def fill(content: bytes, dataset: str, rows: list[dict[str, object]], path: Path
 
 
 def register_of(data, demo) -> None:
-    """The demo's institute register in place of the fixtures' smaller one."""
+    """The demo's institute and units registers in place of the fixtures' smaller one."""
     shutil.rmtree(data.raw / "institutes")
     shutil.copytree(demo[0] / "institutes", data.raw / "institutes")
+    shutil.copytree(demo[0] / "units", data.raw / "units")
 
 
 def resolves_to(text: str, institute_id: str, demo) -> bool:
@@ -209,8 +229,8 @@ def test_a_template_filled_with_the_demos_rows_is_read_whole(data, demo, dataset
         name = next(n for i, n in REGISTER_IDS(demo) if i == institute)
         rows = [{**r, key: institute if dataset == "institutes" else name} for r in rows]
     content = write_template(dataset, data.settings, institute=institute)
-    if dataset == "institutes":
-        shutil.rmtree(data.raw / "institutes")  # the template is the register
+    if dataset in ("institutes", "units"):
+        shutil.rmtree(data.raw / dataset)  # the template is the register
     fill(content, dataset, [as_typed(dataset, r) for r in rows], data.raw / dataset / "报送.xlsx")
     data.ingest()
     log = data.log(f"{dataset}/报送.xlsx")
