@@ -211,7 +211,10 @@ def test_combined_pdfs_are_a4_with_cover_sections_and_every_figure(pack):
         squeezed = [SQUEEZE.sub("", p) for p in pages]
         # an institute with units or honours in the year has its units section second (test_report_units.py)
         n = 3 if unit.id == GROUP or units_section(report, unit.id) is None else 4
-        assert f"{n}指标说明" in "".join(squeezed[-3:]) and f"{n + 1}数据截至时间与来源" in "".join(squeezed[-2:])
+        # the definitions (34 metrics: several pages) and then the sources close the pack
+        definitions = next(i for i, page in enumerate(squeezed) if f"{n}指标说明" in page)
+        sources = next(i for i, page in enumerate(squeezed) if f"{n + 1}数据截至时间与来源" in page)
+        assert definitions < sources and sources >= len(squeezed) - 2, (unit.id, definitions, sources)
         for i, page in enumerate(squeezed, start=1):  # every page carries the as-of and the page number
             assert f"数据截至{SQUEEZE.sub('', report.published)}" in page and f"第{i}/{len(pages)}页" in page, (unit.id, i)
         body = "".join(squeezed)

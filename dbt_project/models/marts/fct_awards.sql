@@ -7,11 +7,6 @@ awards as (
     select * from {{ ref('stg_raw__awards') }}
 ),
 
-contributions as (
-    select * from {{ ref('int_metric_contributions') }}
-    where metric_id like 'awd\_%' escape '\'
-),
-
 standards as (
     select * from {{ ref('stg_raw__standards') }}
 ),
@@ -21,11 +16,8 @@ ip_items as (
 ),
 
 metric_lists as (
-    select
-        item_key,
-        {{ dbt.listagg('metric_id', "','", 'order by metric_id') }} as metric_ids
-    from contributions
-    group by item_key
+    select * from {{ ref('int_record_metric_lists') }}
+    where domain = 'awards'
 ),
 
 final as (

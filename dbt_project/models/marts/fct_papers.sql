@@ -6,17 +6,9 @@ papers as (
     select * from {{ ref('stg_raw__papers') }}
 ),
 
-contributions as (
-    select * from {{ ref('int_metric_contributions') }}
-    where metric_id like 'pap\_%' escape '\'
-),
-
 metric_lists as (
-    select
-        item_key,
-        {{ dbt.listagg('metric_id', "','", 'order by metric_id') }} as metric_ids
-    from contributions
-    group by item_key
+    select * from {{ ref('int_record_metric_lists') }}
+    where domain = 'papers'
 ),
 
 final as (

@@ -8,33 +8,14 @@ standards as (
     select * from {{ ref('stg_raw__standards') }}
 ),
 
-contributions as (
-    select * from {{ ref('int_metric_contributions') }}
-    where metric_id like 'std\_%' escape '\'
-),
-
 metric_lists as (
-    select
-        institute_id,
-        item_key,
-        {{ dbt.listagg('metric_id', "','", 'order by metric_id') }} as metric_ids
-    from contributions
-    group by institute_id, item_key
-),
-
-awards as (
-    select * from {{ ref('stg_raw__awards') }}
-    where for_kind = 'standard'
+    select * from {{ ref('int_record_metric_lists') }}
+    where domain = 'standards'
 ),
 
 awards_for as (
-    select
-        institute_id,
-        for_ref,
-        count(*) as award_count,
-        {{ dbt.listagg('award_name', "'；'", 'order by year, award_name') }} as award_names
-    from awards
-    group by institute_id, for_ref
+    select * from {{ ref('int_award_links') }}
+    where for_kind = 'standard'
 ),
 
 drafters as (
