@@ -149,6 +149,13 @@ class Settings:
         return self.data_dir / "raw"
 
     @property
+    def rules_dir(self) -> Path:
+        """The evaluation rules (考核细则), one folder per evaluation year holding every saved version
+        (pipelines/evaluation/store.py): data/rules/evaluation/<year>/v<NNN>.yaml. A refresh scores each
+        year by its latest version."""
+        return self.data_dir / "rules" / "evaluation"
+
+    @property
     def templates_dir(self) -> Path:
         """Where `make templates` writes the submission templates (data/templates/)."""
         return self.data_dir / "templates"

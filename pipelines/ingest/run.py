@@ -19,6 +19,7 @@ import duckdb
 from pipelines.config import METRIC_CATALOG, Settings
 from pipelines.contracts import CONTRACTS
 from pipelines.errors import FileError, shown
+from pipelines.evaluation.load import load_rules
 from pipelines.ingest.issue_report import write_issue_report
 from pipelines.ingest.landing import land_files
 from pipelines.ingest.load import FileStats, create_issue_tables, load_dataset
@@ -201,6 +202,7 @@ def ingest(settings: Settings, out=sys.stdout) -> IngestResult:
         con.execute("set disabled_compression_methods = 'dict_fsst'")
         register_functions(con)
         create_issue_tables(con, METRIC_CATALOG)
+        load_rules(con, settings.rules_dir, settings.data_dir)
         for dataset, paths in files.items():
             contract = CONTRACTS[dataset]
             t0 = time.perf_counter()
