@@ -60,9 +60,9 @@ BONUS_KIND_KEYS = {"award": ("level", "grade", "role", "for", "cap"), "metric": 
 DEDUCTION_KEYS = ("id", "label_zh", "label_en", "kind", "metric", "points", "cap")
 DEDUCTION_KIND_KEYS = {"decline": ("metric",), "metric": ("metric", "cap")}
 LABEL_KEYS = ("id", "label_zh", "label_en", "kind", "points")
-AWARD_FILTERS = {"level": ("award_levels", catalog.AWARD_LEVEL, "奖励级别", "award level"),
-                 "grade": ("award_grades", catalog.AWARD_GRADE, "获奖等级", "award grade"),
-                 "role": ("award_roles", catalog.AWARD_ROLE, "完成单位角色", "award role")}
+AWARD_FILTERS = {"level": ("award_levels", catalog.AWARD_LEVEL, ("奖励级别 level", "award level")),
+                 "grade": ("award_grades", catalog.AWARD_GRADE, ("获奖等级 grade", "award grade")),
+                 "role": ("award_roles", catalog.AWARD_ROLE, ("完成单位角色 role", "award role"))}
 
 
 @dataclass
@@ -116,10 +116,10 @@ def _scope(read: Reader, parsed: ParsedRules, scope: str, part: Mapping, file: s
     year = parsed.year
     group_by = unit_types = None
     if scope == "institute":
-        group_by = read.code(part.get("group"), "group", GROUPS) if "group" in part else "all"
+        group_by = read.code(part.get("group"), ("分组 group", "group"), GROUPS) if "group" in part else "all"
     else:
         node = part.need("unit_types", "units", "units")
-        unit_types = ",".join(read.codes(node, "unit_types", catalog.codes(catalog.UNIT_TYPE)))
+        unit_types = ",".join(read.codes(node, ("部门类型 unit_types", "unit type"), catalog.codes(catalog.UNIT_TYPE)))
     parsed.scopes.append({
         "year": year, "scope": scope, "group_by": group_by, "unit_types": unit_types,
         "title_zh": titles["zh"] or f"{year} 年度考评", "title_en": titles["en"] or f"{year} evaluation",
@@ -157,7 +157,7 @@ def scope_word(scope: str, lang: str) -> str:
 
 def _metric_item(read: Reader, node: Node) -> tuple[dict, Node]:
     item = read.mapping(node, "metrics 的一项", "a metrics item").known(METRIC_KEYS, "指标项", "a metric item")
-    method = read.code(item.need("method", "指标项", "a metric item"), "method", METHODS)
+    method = read.code(item.need("method", "指标项", "a metric item"), ("计分方法 method", "method"), METHODS)
     keys = ("id", "label_zh", "label_en", "metric", "basis", "method", "weight", *METHOD_KEYS[method])
     item.applies(keys, f"计分方法 {method}", f"the method {method}")
     metric, (name_zh, name_en) = _metric(read, item, "指标项", "a metric item")
@@ -175,7 +175,7 @@ def _metric_item(read: Reader, node: Node) -> tuple[dict, Node]:
             read.fail(item.get("cap"), f"cap 应大于 1（中位数的倍数；现为 {cap:f}）",
                       f"cap should be above 1 (a multiple of the median; it is {cap:f})")
     row = {"item_id": _id(read, item, metric), "metric_id": metric, "method": method,
-           "basis": read.code(item.get("basis"), "basis", BASES) if "basis" in item else "value",
+           "basis": read.code(item.get("basis"), ("计分基础 basis", "basis"), BASES) if "basis" in item else "value",
            "weight": weight, "target": _float(target), "cap": _float(cap), "points": None,
            **_labels(read, item, name_zh, name_en), **_no_award_filters()}
     return row, item.get("id") or item.get("metric")
@@ -183,7 +183,7 @@ def _metric_item(read: Reader, node: Node) -> tuple[dict, Node]:
 
 def _bonus_item(read: Reader, node: Node) -> tuple[dict, Node]:
     item = read.mapping(node, "bonuses 的一项", "a bonuses item").known(BONUS_KEYS, "加分项", "a bonus")
-    kind = read.code(item.need("kind", "加分项", "a bonus"), "kind", BONUS_KINDS)
+    kind = read.code(item.need("kind", "加分项", "a bonus"), ("加分类型 kind", "bonus kind"), BONUS_KINDS)
     item.applies((*LABEL_KEYS, *BONUS_KIND_KEYS[kind]), f"kind 为 {kind} 的加分项", f"a bonus of kind {kind}")
     metric = None
     if kind == "metric":
@@ -193,17 +193,17 @@ def _bonus_item(read: Reader, node: Node) -> tuple[dict, Node]:
     row = {"item_id": _id(read, item, metric), "metric_id": metric, "method": kind, "basis": "value" if metric else None,
            "weight": None, "target": None, **_points(read, item, "加分项", "a bonus"),
            **_labels(read, item, None, None), **_no_award_filters()}
-    for key, (column, code_type, what_zh, what_en) in AWARD_FILTERS.items():
+    for key, (column, code_type, what) in AWARD_FILTERS.items():
         if key in item:
-            row[column] = ",".join(read.codes(item.get(key), f"{what_zh} / {what_en}", catalog.codes(code_type)))
+            row[column] = ",".join(read.codes(item.get(key), what, catalog.codes(code_type)))
     if "for" in item:
-        row["award_for"] = read.code(item.get("for"), "for", catalog.codes(catalog.AWARD_FOR))
+        row["award_for"] = read.code(item.get("for"), ("获奖成果类型 for", "award 'for'"), catalog.codes(catalog.AWARD_FOR))
     return row, item.get("id")
 
 
 def _deduction_item(read: Reader, node: Node) -> tuple[dict, Node]:
     item = read.mapping(node, "deductions 的一项", "a deductions item").known(DEDUCTION_KEYS, "扣分项", "a deduction")
-    kind = read.code(item.need("kind", "扣分项", "a deduction"), "kind", DEDUCTION_KINDS)
+    kind = read.code(item.need("kind", "扣分项", "a deduction"), ("扣分类型 kind", "deduction kind"), DEDUCTION_KINDS)
     item.applies((*LABEL_KEYS, *DEDUCTION_KIND_KEYS[kind]), f"kind 为 {kind} 的扣分项", f"a deduction of kind {kind}")
     metric, _ = _metric(read, item, "扣分项", "a deduction")
     row = {"item_id": _id(read, item, metric), "metric_id": metric, "method": kind, "basis": "value",
@@ -215,7 +215,7 @@ def _deduction_item(read: Reader, node: Node) -> tuple[dict, Node]:
 def _metric(read: Reader, item: Mapping, what_zh: str, what_en: str) -> tuple[str, tuple[str, str]]:
     node = item.need("metric", what_zh, what_en)
     known = catalog.metrics()
-    metric = read.code(node, "指标 / metric", tuple(known))
+    metric = read.code(node, ("指标", "metric"), tuple(known))
     return metric, known[metric]
 
 
@@ -258,7 +258,7 @@ def _tiers(read: Reader, node: Node, year: int, scope: str) -> list[dict]:
     """Levels listed best first in the fixed order; by score each but the last has a min (strictly
     decreasing), by rank_share a top (strictly increasing, below 1); the last takes everyone left."""
     tiers = read.mapping(node, "tiers ", "tiers").known(("by", "levels"), "tiers ", "tiers")
-    by = read.code(tiers.need("by", "tiers", "tiers"), "tiers.by", TIER_BY)
+    by = read.code(tiers.need("by", "tiers", "tiers"), ("分级方式 by", "tiers by"), TIER_BY)
     bound, other = ("min", "top") if by == "score" else ("top", "min")
     levels = read.sequence(tiers.need("levels", "tiers", "tiers"), "levels")
     if not levels:
@@ -268,7 +268,7 @@ def _tiers(read: Reader, node: Node, year: int, scope: str) -> list[dict]:
         level = read.mapping(level_node, "等级", "a level").known(("tier", "min", "top"), "等级", "a level")
         level.applies(("tier", bound), f"按 {by} 分级（by: {by} 用 {bound}，不用 {other}）",
                       f"tiers by {by} (by: {by} uses {bound}, not {other})")
-        tier = read.code(level.need("tier", "等级", "a level"), "等级 / tier", TIERS)
+        tier = read.code(level.need("tier", "等级", "a level"), ("等级 tier", "tier"), TIERS)
         previous = rows[-1] if rows else None
         if previous and TIERS.index(tier) <= TIERS.index(previous["tier"]):
             read.fail(level_node, f"等级 {tier} 排在 {previous['tier']} 之后：等级应按 {' > '.join(TIERS)} 由高到低各列一次",

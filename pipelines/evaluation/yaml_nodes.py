@@ -82,19 +82,21 @@ class Reader:
             self.fail(node, f"{what} 应为非空文字", f"{what} should be a text, not empty")
         return node.value.strip()
 
-    def code(self, node: Node, what: str, allowed: tuple[str, ...]) -> str:
+    def code(self, node: Node, what: str | tuple[str, str], allowed: tuple[str, ...]) -> str:
+        """One of `allowed`; `what` names it (a key, or its names in Chinese and English)."""
+        what_zh, what_en = (what, what) if isinstance(what, str) else what
         value = node.value if isinstance(node, ScalarNode) else None
         if value not in allowed:
-            shown = value if value is not None else "（列表或映射 / a list or mapping）"
-            self.fail(node, f"未知的 {what}：{shown}{_hint(value, allowed, 'zh')}；可用：{'、'.join(allowed)}",
-                      f"unknown {what} '{shown}'{_hint(value, allowed, 'en')}; allowed: {', '.join(allowed)}")
+            zh, en = (value, value) if value is not None else ("（列表或映射）", "(a list or mapping)")
+            self.fail(node, f"未知的{what_zh}：{zh}{_hint(value, allowed, 'zh')}；可用：{'、'.join(allowed)}",
+                      f"unknown {what_en} '{en}'{_hint(value, allowed, 'en')}; allowed: {', '.join(allowed)}")
         return value
 
-    def codes(self, node: Node, what: str, allowed: tuple[str, ...]) -> list[str]:
+    def codes(self, node: Node, what: str | tuple[str, str], allowed: tuple[str, ...]) -> list[str]:
         """A list of codes; a single code is a list of one."""
         items = node.value if isinstance(node, SequenceNode) else [node]
         if not items:
-            self.fail(node, f"{what} 列表为空（不限时请删去该键）", f"the {what} list is empty (remove the key for any)")
+            self.fail(node, "列表为空（不限时请删去该键）", "the list is empty (remove the key for any)")
         return [self.code(item, what, allowed) for item in items]
 
     def number(self, node: Node, what: str, decimals: int) -> Decimal:
