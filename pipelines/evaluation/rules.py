@@ -60,6 +60,8 @@ BONUS_KIND_KEYS = {"award": ("level", "grade", "role", "for", "cap"), "metric": 
 DEDUCTION_KEYS = ("id", "label_zh", "label_en", "kind", "metric", "points", "cap")
 DEDUCTION_KIND_KEYS = {"decline": ("metric",), "metric": ("metric", "cap")}
 LABEL_KEYS = ("id", "label_zh", "label_en", "kind", "points")
+METRICS_LISTED = ("指标目录 dbt_project/seeds/metric_catalog.csv 中的 metric_id",
+                  "a metric_id of the metric catalog, dbt_project/seeds/metric_catalog.csv")
 AWARD_FILTERS = {"level": ("award_levels", catalog.AWARD_LEVEL, ("奖励级别 level", "award level")),
                  "grade": ("award_grades", catalog.AWARD_GRADE, ("获奖等级 grade", "award grade")),
                  "role": ("award_roles", catalog.AWARD_ROLE, ("完成单位角色 role", "award role"))}
@@ -215,7 +217,7 @@ def _deduction_item(read: Reader, node: Node) -> tuple[dict, Node]:
 def _metric(read: Reader, item: Mapping, what_zh: str, what_en: str) -> tuple[str, tuple[str, str]]:
     node = item.need("metric", what_zh, what_en)
     known = catalog.metrics()
-    metric = read.code(node, ("指标", "metric"), tuple(known))
+    metric = read.code(node, ("指标", "metric"), tuple(known), METRICS_LISTED)
     return metric, known[metric]
 
 

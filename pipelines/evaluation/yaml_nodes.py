@@ -82,14 +82,17 @@ class Reader:
             self.fail(node, f"{what} 应为非空文字", f"{what} should be a text, not empty")
         return node.value.strip()
 
-    def code(self, node: Node, what: str | tuple[str, str], allowed: tuple[str, ...]) -> str:
-        """One of `allowed`; `what` names it (a key, or its names in Chinese and English)."""
+    def code(self, node: Node, what: str | tuple[str, str], allowed: tuple[str, ...],
+             listing: tuple[str, str] | None = None) -> str:
+        """One of `allowed`; `what` names it (a key, or its names in Chinese and English), `listing` says
+        where the allowed codes are listed when they are too many to name in the message."""
         what_zh, what_en = (what, what) if isinstance(what, str) else what
         value = node.value if isinstance(node, ScalarNode) else None
         if value not in allowed:
             zh, en = (value, value) if value is not None else ("（列表或映射）", "(a list or mapping)")
-            self.fail(node, f"未知的{what_zh}：{zh}{_hint(value, allowed, 'zh')}；可用：{'、'.join(allowed)}",
-                      f"unknown {what_en} '{en}'{_hint(value, allowed, 'en')}; allowed: {', '.join(allowed)}")
+            listing_zh, listing_en = listing or ("、".join(allowed), ", ".join(allowed))
+            self.fail(node, f"未知的{what_zh}：{zh}{_hint(value, allowed, 'zh')}；可用：{listing_zh}",
+                      f"unknown {what_en} '{en}'{_hint(value, allowed, 'en')}; allowed: {listing_en}")
         return value
 
     def codes(self, node: Node, what: str | tuple[str, str], allowed: tuple[str, ...]) -> list[str]:
