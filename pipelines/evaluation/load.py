@@ -32,10 +32,10 @@ def load_rules(con: duckdb.DuckDBPyConnection, rules_dir: Path, data_dir: Path) 
             rows[name] += found
     for name, columns in TABLES.items():
         con.execute(f"create or replace table raw.{name} ({', '.join(f'{c} {t}' for c, t in columns.items())})")
-        if rows[name]:
-            placeholders = ", ".join("?" for _ in columns)
-            con.executemany(f"insert into raw.{name} values ({placeholders})",
-                            [[row.get(c) for c in columns] for row in rows[name]])
+        if rows[name]:  # one statement: executemany runs one per row (~130 ms for the demo's ~60 rows, not ~5)
+            placeholders = ", ".join(["(" + ", ".join("?" for _ in columns) + ")"] * len(rows[name]))
+            con.execute(f"insert into raw.{name} values {placeholders}",
+                        [row.get(c) for row in rows[name] for c in columns])
 
 
 def _stray_files(rules_dir: Path, data_dir: Path) -> None:

@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 from yaml.nodes import Node
 
 from pipelines.evaluation import catalog
-from pipelines.evaluation.yaml_nodes import Mapping, Reader, RulesError, compose, line
+from pipelines.evaluation.yaml_nodes import BOM, Mapping, Reader, RulesError, compose, line
 
 __all__ = ["TABLES", "ParsedRules", "RulesError", "parse_rules"]
 
@@ -110,11 +110,13 @@ def parse_rules(text: str, file: str) -> ParsedRules:
     parsed = ParsedRules(year)
     for key, scope in SCOPES.items():
         if key in top:
-            _scope(read, parsed, scope, read.mapping(top.get(key), key, key).known(SCOPE_KEYS[scope], key, key), file, titles)
+            _scope(read, parsed, scope, read.mapping(top.get(key), key, key).known(SCOPE_KEYS[scope], key, key), file, titles,
+                   len(text) - len(text.removeprefix(BOM)))
     return parsed
 
 
-def _scope(read: Reader, parsed: ParsedRules, scope: str, part: Mapping, file: str, titles: dict) -> None:
+def _scope(read: Reader, parsed: ParsedRules, scope: str, part: Mapping, file: str, titles: dict, offset: int) -> None:
+    """One scope's rows; `offset`: where the composed text starts in the file's (1 after a byte-order mark)."""
     year = parsed.year
     group_by = unit_types = None
     if scope == "institute":
@@ -144,7 +146,7 @@ def _scope(read: Reader, parsed: ParsedRules, scope: str, part: Mapping, file: s
                              "source_line": line(node), **row})
         if kind == "metric":
             weight = read.mapping(node, "", "").get("weight")
-            parsed.weight_spans[(scope, row["item_id"])] = (weight.start_mark.index, weight.end_mark.index)
+            parsed.weight_spans[(scope, row["item_id"])] = (weight.start_mark.index + offset, weight.end_mark.index + offset)
     total = sum(r["weight"] for r in parsed.rules if r["scope"] == scope and r["item_kind"] == "metric")
     if total != WEIGHT_TOTAL:
         read.fail(part.keys["metrics"], f"{scope_word(scope, 'zh')}各指标权重之和为 {total:f}，应为 100",

@@ -41,6 +41,8 @@ def error(text: str, file: str = FILE) -> RulesError:
 CASES = [
     ("yaml syntax", edited("      weight: 20\n", "\tweight: 20\n"), ("\tweight", 1),
      "YAML 语法错误", "YAML syntax error"),
+    ("control character", edited("label_zh: 国家级科技奖励", "label_zh: 国家级\x07科技奖励"), ("国家级\x07", 1),
+     "文件含有 YAML 不允许的字符", "the file holds a character YAML does not allow"),
     ("typo'd key", edited("      weight: 20\n", "      wieght: 20\n"), ("wieght", 1),
      "未知的键 wieght（是否应为 weight？）", "unknown key 'wieght' in a metric item (did you mean 'weight'?)"),
     ("typo'd top-level key", edited("title_en:", "titel_en:"), ("titel_en", 1),

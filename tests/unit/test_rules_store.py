@@ -138,6 +138,13 @@ def test_with_weights_keeps_comments_and_windows_line_ends():
                        ("      weight: 10", "      weight: 12.5")]
 
 
+def test_with_weights_in_a_file_saved_with_a_byte_order_mark():
+    text = with_weights("\ufeff" + BASE, {("unit", "papers"): Decimal("10"), ("unit", "awards"): Decimal("15")})
+    assert text == "\ufeff" + edited("target: 3\n      weight: 15", "target: 3\n      weight: 10",
+                                     text=edited("metric: awd_total\n      method: rank_points\n      weight: 10",
+                                                 "metric: awd_total\n      method: rank_points\n      weight: 15"))
+
+
 def test_with_weights_checks_the_result():
     with pytest.raises(RulesError) as raised:
         with_weights(BASE, {("unit", "papers"): Decimal("25")})
