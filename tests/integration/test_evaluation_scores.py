@@ -22,7 +22,7 @@ from tests.conftest import TODAY
 DEMO_RULES = PROJECT_ROOT / "pipelines" / "demo" / "rules"
 MOVED = Decimal(5)
 # (scope section of the rules file, item losing 5 points, item gaining them) in 2024's v002
-MOVES = {"institutes": ("projects", "inventions"), "units": ("projects", "ip")}
+MOVES = {"institutes": ("projects", "inventions"), "units": ("papers", "ip")}
 SCOPE_OF = {"institutes": "institute", "units": "unit"}
 
 
@@ -121,7 +121,7 @@ def test_scores_are_the_sums_of_their_items_ranked_and_tiered_by_the_rules(demo)
                 rank = 1 + sum(v > value for v in values)
                 n = len(values)
                 assert (i["measure"], i["reference"]) == (rank, n)
-                expected = Decimal(1) if n == 1 else four_decimals((n - rank) / (n - 1))
+                expected = Decimal(1) if n == 1 else four_decimals(sum(v < value for v in values) / (n - 1))
             assert i["sub_score"] == expected, (year, scope, i["entity_id"], item_id)
 
     # every score: the exact sum of its items, its rank and n in its group, its tier by the year's levels

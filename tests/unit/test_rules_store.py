@@ -125,7 +125,7 @@ def test_with_weights_changes_only_the_numbers_on_the_weight_lines():
     assert changed == [("      weight: 25", "      weight: 20"), ("      weight: 15", "      weight: 20")]
     weights = parse_rules(text, "x.yaml").weights
     assert (weights["institute", "projects"], weights["institute", "papers"]) == (20, 20)
-    assert weights["unit", "projects"] == parse_rules(BASE, "x.yaml").weights["unit", "projects"]
+    assert weights["unit", "ip"] == parse_rules(BASE, "x.yaml").weights["unit", "ip"]
 
 
 def test_with_weights_keeps_comments_and_windows_line_ends():
@@ -139,15 +139,15 @@ def test_with_weights_keeps_comments_and_windows_line_ends():
 
 
 def test_with_weights_in_a_file_saved_with_a_byte_order_mark():
-    text = with_weights("\ufeff" + BASE, {("unit", "papers"): Decimal("10"), ("unit", "awards"): Decimal("15")})
-    assert text == "\ufeff" + edited("target: 3\n      weight: 15", "target: 3\n      weight: 10",
+    text = with_weights("\ufeff" + BASE, {("unit", "papers"): Decimal("10"), ("unit", "awards"): Decimal("20")})
+    assert text == "\ufeff" + edited("target: 3\n      weight: 20", "target: 3\n      weight: 10",
                                      text=edited("metric: awd_total\n      method: rank_points\n      weight: 10",
-                                                 "metric: awd_total\n      method: rank_points\n      weight: 15"))
+                                                 "metric: awd_total\n      method: rank_points\n      weight: 20"))
 
 
 def test_with_weights_checks_the_result():
     with pytest.raises(RulesError) as raised:
-        with_weights(BASE, {("unit", "papers"): Decimal("25")})
+        with_weights(BASE, {("unit", "papers"): Decimal("30")})
     assert raised.value.line == line_of(BASE, "  metrics:", 2) and "add up to 110, not 100" in raised.value.problem_en
     with pytest.raises(RulesError) as raised:
         with_weights(BASE, {("institute", "projects"): Decimal("24.999"), ("institute", "papers"): Decimal("15.001")})

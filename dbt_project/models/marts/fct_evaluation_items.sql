@@ -8,7 +8,8 @@
 --   peer_median_ratio  reference = median of the group's values; measure = value / reference;
 --                      sub_score = least(measure, cap) / cap; a median of 0 gives 1 to a value > 0, else 0
 --   rank_points        measure = rank() of the value in the group, descending; reference = n;
---                      sub_score = (n - rank) / (n - 1), 1 when n = 1
+--                      sub_score = the share of the others it beats: (entities with a lower value) / (n - 1),
+--                      1 when n = 1. Ties share the lower score, so a group all at 0 scores 0, not 1 each.
 -- Bonuses: award (count of awards) and metric (its value) × points, at most cap. Deductions: decline
 -- (points when the value fell on the year before's, both reported) and metric (value × points, at most
 -- cap), stored negative. Points are exact decimals, so the score adds up to the cent of a point.
@@ -80,6 +81,10 @@ ranked as (
             partition by entity_items.year, entity_items.scope, entity_items.group_id, entity_items.item_id
             order by entity_items.counted_value desc
         ) as value_rank,
+        rank() over (
+            partition by entity_items.year, entity_items.scope, entity_items.group_id, entity_items.item_id
+            order by entity_items.counted_value asc
+        ) - 1 as beaten_n,
         count(*) over (
             partition by entity_items.year, entity_items.scope, entity_items.group_id, entity_items.item_id
         ) as group_n
@@ -124,7 +129,7 @@ scored as (
                     when method = 'peer_median_ratio' and median_value > 0 then least(measure, cap) / cap
                     when method = 'peer_median_ratio' then case when counted_value > 0 then 1.0 else 0.0 end
                     when method = 'rank_points' and group_n = 1 then 1.0
-                    when method = 'rank_points' then cast(group_n - value_rank as double) / (group_n - 1)
+                    when method = 'rank_points' then cast(beaten_n as double) / (group_n - 1)
                 end, 4
             ) as decimal(9, 4))
         end as sub_score
