@@ -19,7 +19,7 @@ from dashboards.views.store import MartStore
 from dashboards.views.viewer import Viewer
 
 EVALUATION_MARTS = ("fct_evaluation_scores", "fct_evaluation_items", "dim_evaluation_rules")
-TIER_CODES = "evaluation_tier"  # dim_code_labels' code_type of the tiers (advanced 先进 … improve 待改进)
+TIER_CODES = "eval_tier"  # dim_code_labels' code_type of the tiers (advanced 先进 … improve 待改进)
 TOP_ITEMS = 3  # a unit's highlights: its items with the most points
 # the download route (dashboards/server/reports.py), under the app's URL prefix
 ROUTE = "yearbook/<int:year>/<institute_id>.pdf"
