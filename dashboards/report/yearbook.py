@@ -76,7 +76,8 @@ class Yearbook:
         other = "en" if lang == "zh" else "zh"
         return TEMPLATES.get_template("yearbook.html.j2").render(
             page_values(self, unit), subtitle=pick(self.register.loc[institute_id], "name", other),
-            rules=", ".join(views.rules_versions(self.viewer, self.store, year)) or "—",
+            rules=", ".join(f"v{int(r['rules_version']):03d} ({r['rules_file']})"
+                            for _, r in views.rules_versions(self.viewer, self.store, year).iterrows()) or "—",
             generated=f"{datetime.now().astimezone():%Y-%m-%d %H:%M}",
             own=self._own_result(institute_id), groups=self._unit_groups(units),
             profiles=self._profiles(institute_id, units))

@@ -48,12 +48,13 @@ def evaluation_years(viewer: Viewer, store: MartStore) -> list[int]:
     return [int(y) for y in store._frame(viewer, "select distinct year from fct_evaluation_scores order by year")["year"]]
 
 
-def rules_versions(viewer: Viewer, store: MartStore, year: int) -> list[str]:
-    """The rules version(s) the year's published scores were computed with (one, unless the marts are odd)."""
+def rules_versions(viewer: Viewer, store: MartStore, year: int) -> pd.DataFrame:
+    """The rules version(s) the year's published scores were computed with — rules_version (the file's number)
+    and rules_file (relative to the data folder): one row, unless the marts are odd."""
     if not evaluated(viewer, store):
-        return []
-    return store._frame(viewer, "select distinct rules_version from fct_evaluation_scores where year = ? "
-                                "order by rules_version", [year])["rules_version"].tolist()
+        return pd.DataFrame(columns=["rules_version", "rules_file"])
+    return store._frame(viewer, "select distinct rules_version, rules_file from fct_evaluation_scores "
+                                "where year = ? order by rules_version", [year])
 
 
 def institute_result(viewer: Viewer, store: MartStore, institute_id: str, year: int) -> pd.DataFrame:
