@@ -8,6 +8,7 @@ import duckdb
 
 from pipelines.config import PROJECT_ROOT
 from pipelines.contracts import CONTRACTS
+from pipelines.evaluation.rules import TABLES
 from pipelines.refresh import refresh
 from tests.conftest import DataDir, write_csv
 
@@ -24,8 +25,11 @@ def test_tables_of_datasets_without_files_have_the_columns_of_loaded_ones(tmp_pa
     empty = DataDir(tmp_path / "empty")  # the register only
     empty.ingest()
     assert empty.query(SCHEMA) == loaded.query(SCHEMA)
-    # every dataset but the institute register, then rejects, warnings, load_log
-    assert {row[0] for row in empty.query(SCHEMA)} == {*CONTRACTS, "rejects", "warnings", "load_log"} - {"institutes"}
+    # every dataset but the institute register, then rejects, warnings, load_log, and the evaluation's
+    # rules (no rules folder: no evaluation, the tables empty)
+    assert {row[0] for row in empty.query(SCHEMA)} == {*CONTRACTS, "rejects", "warnings", "load_log", *TABLES} - {"institutes"}
+    for table in TABLES:
+        assert empty.query(f"select count(*) from raw.{table}") == [(0,)]
     for dataset in ("volunteer_hours", "units", "awards", "papers", "talent_titles"):
         assert empty.query(f"select count(*) from raw.{dataset}") == [(0,)]
     assert empty.query("select column_name from information_schema.columns where table_schema = 'raw' "
