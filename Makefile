@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_COMPILE_BYTECODE := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: help setup system-deps demo ingest refresh docs templates release dashboard serve report test lint format bench bundle vendor-assets clean
+.PHONY: help setup system-deps demo ingest refresh docs templates release dashboard serve report yearbook test lint format bench bundle vendor-assets clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -63,6 +63,12 @@ serve: $(VENV)/.synced ## the server for a network: gunicorn, accounts required 
 # in the published marts, INSTITUTES to all, REPORT_LANG to zh, OUT to data/reports/<year>/
 report: $(VENV)/.synced ## report pack: figures (PNG/SVG/PDF), KPI tables (XLSX/CSV), a combined A4 PDF per institute
 	$(PY) -m dashboards.report $(if $(YEAR),--year $(YEAR)) $(if $(INSTITUTES),--institutes $(INSTITUTES)) \
+		$(if $(REPORT_LANG),--lang $(REPORT_LANG)) $(if $(OUT),--out $(OUT)) $(if $(RELEASE),--release $(RELEASE))
+
+# make yearbook [YEAR=2024] [INSTITUTES=FJQI,ZJQS] [REPORT_LANG=en] [OUT=folder] — YEAR defaults to the latest
+# evaluated year, INSTITUTES to all, REPORT_LANG to zh, OUT to data/reports/<year>/yearbook/
+yearbook: $(VENV)/.synced ## the evaluation's yearbook (考评风采录): a PDF per institute — its result, its units ranked, a profile per unit
+	$(PY) -m dashboards.report --yearbook $(if $(YEAR),--year $(YEAR)) $(if $(INSTITUTES),--institutes $(INSTITUTES)) \
 		$(if $(REPORT_LANG),--lang $(REPORT_LANG)) $(if $(OUT),--out $(OUT)) $(if $(RELEASE),--release $(RELEASE))
 
 test: setup ## the test suite: unit, integration, browser (Chromium), LibreOffice round trip, import and SQL style checks

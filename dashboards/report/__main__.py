@@ -1,5 +1,6 @@
 """`python -m dashboards.report [--year 2024] [--institutes FJQI,ZJQS] [--metrics …] [--lang zh|en] [--out folder]
-[--as USER]`: the report pack from the published marts (make report). Without --as it holds everything; with
+[--as USER]`: the report pack from the published marts (make report); with `--yearbook`, the evaluation's
+yearbook instead — a PDF per institute (make yearbook; dashboards/report/yearbook.py). Without --as it holds everything; with
 it, only what that account may see in the dashboard (an institute's user: its own institute's PDF), and the
 run is in the accounts' audit trail. Exits 2 when nothing it was asked for is published, or the account is
 missing or disabled, or it asks for what the account may not see; 1 when some file failed (the others are
@@ -32,7 +33,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="read the year's official release (make release) rather than the latest version")
     parser.add_argument("--as", dest="user", metavar="USER",
                         help="make the pack as this account of the dashboard sees the data (default: everything)")
+    parser.add_argument("--yearbook", action="store_true",
+                        help="the evaluation's yearbook (考评风采录) instead: a PDF per institute into "
+                             "data/reports/<year>/yearbook/ (the year defaults to the latest evaluated)")
     args = parser.parse_args(argv)
+    if args.yearbook and args.metrics:
+        parser.error("--metrics is for the report pack, not the yearbook")
     settings = Settings.from_env()
 
     from dashboards.report.pack import build_pack
@@ -50,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.release is not None:
         from dashboards.views.viewer import Viewer
         viewer = (viewer or Viewer.everyone()).reading(args.release)
+    if args.yearbook:
+        return yearbook(settings, args, ids(args.institutes), viewer)
     try:
         result = build_pack(settings, args.year, ids(args.institutes), args.lang, args.out, metrics=ids(args.metrics),
                             viewer=viewer)
@@ -65,6 +73,39 @@ def main(argv: list[str] | None = None) -> int:
     print(summary(result))
     if viewer is not None:
         audit(settings, viewer, result, ids(args.institutes))
+    return 1 if result.failures else 0
+
+
+def yearbook(settings: Settings, args: argparse.Namespace, institutes: list[str] | None, viewer: Viewer | None) -> int:
+    """The yearbook run: the same exit codes as the pack's (2: nothing asked for is published or may be seen,
+    1: a PDF failed, 130: interrupted), audited as "yearbook" for an account."""
+    from dashboards.report.yearbook import NoEvaluation, build_yearbook
+    from dashboards.views.store import NotPublished
+    from dashboards.views.viewer import Refused
+
+    try:
+        result = build_yearbook(settings, args.year, institutes, args.lang, args.out, viewer=viewer)
+    except (Refused, NoEvaluation) as e:
+        print(f"考评风采录未生成：{e.message_zh}\nYearbook not made: {e.message_en}", file=sys.stderr)
+        return 2
+    except (NotPublished, ValueError) as e:
+        print(f"Yearbook not made: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nYearbook interrupted: the files listed above were written, the rest were not.", file=sys.stderr)
+        return 130
+    print(f"\nYearbook {result.year} ({result.lang}) in {result.out_dir}: {len(result.files)} PDF in "
+          f"{result.seconds:.1f} s (marts run {result.run_id}).")
+    if result.failures:
+        print(f"\n{len(result.failures)} FAILED (everything else was written):")
+        print("\n".join(f"  ✗ {f}" for f in result.failures))
+    if viewer is not None:
+        from dashboards.accounts.store import AccountStore
+
+        with AccountStore(settings) as accounts:
+            accounts.record_event(viewer.username, "yearbook", None, year=result.year, institutes=institutes,
+                                  lang=result.lang, run_id=result.run_id, files=len(result.files),
+                                  failures=len(result.failures))
     return 1 if result.failures else 0
 
 

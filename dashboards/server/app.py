@@ -11,7 +11,7 @@ from dashboards.pages import downloads, shell
 from dashboards.pages.common import request_viewer
 from dashboards.server import admin, auth, portal, review, security
 from dashboards.server.compression import cache_headers, compress
-from dashboards.server.reports import serve_quality_reports
+from dashboards.server.reports import serve_quality_reports, serve_yearbooks
 from dashboards.views.store import MartStore
 from dashboards.views.viewer import EVERYONE
 from pipelines.config import Settings
@@ -83,8 +83,10 @@ def create_app(settings: Settings, dev: bool = False, watch_s: float | None = No
     # first: nothing else answers a request before it is known whose it is
     if dev:
         auth.development_mode(app, settings, rules)
+        serve_yearbooks(app, store, settings.browser_path)
     else:  # the admin, submission, review and tracker pages: server mode only (development mode has no accounts)
         accounts = auth.server_mode(app, settings, rules)
+        serve_yearbooks(app, store, settings.browser_path, accounts)
         admin.register(app, accounts)
         portal.register(app, accounts, settings, store)
         review.register(app, accounts, store, settings)
