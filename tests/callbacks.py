@@ -35,7 +35,7 @@ def multi(*outputs: tuple) -> str:
 
 FIGURE = lambda name: {"type": "figure", "figure": name}  # noqa: E731
 PAGE_STATE = lambda page: {"type": "page-state", "page": page}  # noqa: E731
-COMPARE_FIGURES = ("side_by_side", "yoy_ranked", "count_vs_intensity", "rank_heatmap")
+COMPARE_FIGURES = ("side_by_side", "yoy_ranked", "count_vs_intensity", "rank_heatmap", "peer_pair")
 
 
 def overview(v: dict) -> dict:
@@ -81,8 +81,11 @@ def pick_year(v: dict) -> dict:
 
 
 def compare(v: dict) -> dict:
-    return request(multi(*[(FIGURE(name), "figure") for name in COMPARE_FIGURES], (PAGE_STATE("compare"), "data")),
+    return request(multi(*[(FIGURE(name), "figure") for name in COMPARE_FIGURES],
+                         ({"type": "table", "table": "peer_benchmarks"}, "children"), ("compare-peer-note", "children"),
+                         (PAGE_STATE("compare"), "data")),
                    [dependency("compare-metric", "value", v.get("metric", "prj_initiated")),
+                    dependency("compare-metric-b", "value", v.get("metric_b", "ip_total")),
                     dependency("compare-year-a", "value", v.get("year_a", 2024)),
                     dependency("compare-year-b", "value", v.get("year_b", 2023)),
                     dependency("compare-group", "value", v.get("group", "all"))],

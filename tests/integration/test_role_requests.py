@@ -37,9 +37,9 @@ from tests.logins import ROLES, logged_in, with_accounts
 PAGES = ("/", "/institute", "/compare", "/quality", "/definitions")
 METRICS = ("prj_initiated", "ip_total", "vol_hours", "std_published")
 YEARS = (2024, 2019)
-TABLES = ("leaderboard", "records", "units", "definitions", "quarantined", "source_files")
+TABLES = ("leaderboard", "records", "units", "definitions", "quarantined", "source_files", "peer_benchmarks")
 FIGURES = ("trend", "share", "profile", "side_by_side", "yoy_ranked", "count_vs_intensity", "rank_heatmap",
-           "quarantined_by_file")
+           "quarantined_by_file", "peer_pair")
 UNIT_METRIC = "awd_total"
 
 
@@ -190,7 +190,8 @@ def requests_for(institute_ids, groups, units=None) -> list[tuple[str, dict]]:
         for year in YEARS:
             out.append((f"overview {group} {year}", overview({"group": group, "year": year})))
             for metric in METRICS:
-                out.append((f"compare {group} {year} {metric}", compare({"group": group, "year_a": year, "metric": metric})))
+                out.append((f"compare {group} {year} {metric}",
+                            compare({"group": group, "year_a": year, "metric": metric, "metric_b": METRICS[0]})))
     return out
 
 
