@@ -50,15 +50,27 @@ def layout(viewer: Viewer, store: MartStore, state: dict):
 
 def content(viewer: Viewer, store: MartStore, d: dict, lang: str) -> tuple:
     """The five figures (FIGURE_NAMES' order), the peer benchmarks' table and note, and the page's URL state."""
-    metric, metric_b = metric_meta(viewer, store, d["metric"]), metric_meta(viewer, store, d["metric_b"])
     rows, this_year = views.frames(viewer, store, d, lang)
-    pair = views.benchmark_pair(viewer, store, d, this_year)
+    return (*compare_figures(viewer, store, d, lang, rows, this_year), *peer_section(viewer, store, d, lang, this_year),
+            {"lang": lang, **d})
+
+
+def compare_figures(viewer: Viewer, store: MartStore, d: dict, lang: str, rows: pd.DataFrame,
+                    this_year: pd.DataFrame) -> tuple:
+    """The four figures of metric A (side by side, YoY ranked, count against intensity, rank heat map)."""
+    metric = metric_meta(viewer, store, d["metric"])
     return (figures.side_by_side(views.pair(rows, d["year_a"], d["year_b"]), metric, lang, d["year_a"], d["year_b"],
                                  views.group_mean(viewer, store, d)),
             figures.yoy_ranked(this_year, lang), figures.count_vs_intensity(this_year, metric, lang),
-            figures.rank_heatmap(rows, lang), figures.peer_pair(pair, metric, metric_b, lang),
+            figures.rank_heatmap(rows, lang))
+
+
+def peer_section(viewer: Viewer, store: MartStore, d: dict, lang: str, this_year: pd.DataFrame) -> tuple:
+    """The peer benchmarks of year a: the two-metric figure, the table and the note above them."""
+    metric, metric_b = metric_meta(viewer, store, d["metric"]), metric_meta(viewer, store, d["metric_b"])
+    return (figures.peer_pair(views.benchmark_pair(viewer, store, d, this_year), metric, metric_b, lang),
             table(views.benchmark_rows(viewer, store, this_year, lang), lang),
-            peer_note(this_year, metric, d["year_a"], lang), {"lang": lang, **d})
+            peer_note(this_year, metric, d["year_a"], lang))
 
 
 def peer_note(this_year: pd.DataFrame, metric: dict, year: int, lang: str) -> list:
@@ -84,17 +96,34 @@ UNUSED_FILTERS = {**{name: ("metric_b",) for name in FIGURE_NAMES if name != "pe
 
 
 def register(app, store: MartStore) -> None:
-    # not on the first render: the layout comes filled (a new language re-renders the page)
-    @app.callback(*[Output({"type": "figure", "figure": name}, "figure") for name in FIGURE_NAMES],
-                  Output({"type": "table", "table": "peer_benchmarks"}, "children"),
-                  Output("compare-peer-note", "children"),
-                  Output({"type": "page-state", "page": PAGE}, "data"),
-                  Input("compare-metric", "value"), Input("compare-metric-b", "value"),
-                  Input("compare-year-a", "value"), Input("compare-year-b", "value"),
-                  Input("compare-group", "value"), State("lang", "data"), prevent_initial_call=True)
-    def update(metric_id, metric_b, year_a, year_b, group_id, lang):
-        viewer = request_viewer()
+    # Two callbacks, so that metric B redraws only the peer section and metric A or a year does not wait
+    # for it: both write the page's URL state (every control's value), the peer one as a duplicate output.
+    # Not on the first render: the layout comes filled (a new language re-renders the page).
+    def view_state(viewer: Viewer, lang, metric_id, metric_b, year_a, year_b, group_id) -> dict:
         checked(viewer, store, lang=lang, metric=metric_id, metric_b=metric_b, year_a=year_a, year_b=year_b,
                 group=group_id)
-        return content(viewer, store, {"metric": metric_id, "metric_b": metric_b, "year_a": year_a, "year_b": year_b,
-                                       "group": group_id}, lang)
+        return {"metric": metric_id, "metric_b": metric_b, "year_a": year_a, "year_b": year_b, "group": group_id}
+
+    @app.callback(*[Output({"type": "figure", "figure": name}, "figure") for name in FIGURE_NAMES[:-1]],
+                  Output({"type": "page-state", "page": PAGE}, "data"),
+                  Input("compare-metric", "value"), Input("compare-year-a", "value"), Input("compare-year-b", "value"),
+                  Input("compare-group", "value"), State("compare-metric-b", "value"), State("lang", "data"),
+                  prevent_initial_call=True)
+    def update(metric_id, year_a, year_b, group_id, metric_b, lang):
+        viewer = request_viewer()
+        d = view_state(viewer, lang, metric_id, metric_b, year_a, year_b, group_id)
+        rows, this_year = views.frames(viewer, store, d, lang)
+        return *compare_figures(viewer, store, d, lang, rows, this_year), {"lang": lang, **d}
+
+    @app.callback(Output({"type": "figure", "figure": "peer_pair"}, "figure"),
+                  Output({"type": "table", "table": "peer_benchmarks"}, "children"),
+                  Output("compare-peer-note", "children"),
+                  Output({"type": "page-state", "page": PAGE}, "data", allow_duplicate=True),
+                  Input("compare-metric", "value"), Input("compare-metric-b", "value"),
+                  Input("compare-year-a", "value"), Input("compare-group", "value"),
+                  State("compare-year-b", "value"), State("lang", "data"), prevent_initial_call=True)
+    def update_peers(metric_id, metric_b, year_a, group_id, year_b, lang):
+        viewer = request_viewer()
+        d = view_state(viewer, lang, metric_id, metric_b, year_a, year_b, group_id)
+        _, this_year = views.frames(viewer, store, d, lang)
+        return *peer_section(viewer, store, d, lang, this_year), {"lang": lang, **d}

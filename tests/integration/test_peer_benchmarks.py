@@ -20,7 +20,7 @@ from dashboards.views import compare
 from dashboards.views.access import BENCHMARK_COLUMNS
 from dashboards.views.store import MartStore
 from dashboards.views.viewer import EVERYONE, Viewer
-from tests.callbacks import compare as compare_request
+from tests.callbacks import compare_peers
 from tests.logins import logged_in, with_accounts
 
 METRIC_A, METRIC_B = "prj_initiated", "ip_total"
@@ -124,7 +124,7 @@ def test_the_compare_callback_answers_an_institute_user_without_benchmarks_and_s
     app = create_app(with_accounts(replace(settings, accounts_file=tmp_path / "app.db", secret_key="test-key",
                                            trusted_proxies=())))
     web = logged_in(app, "fjqi")
-    response = web.post("/_dash-update-component", json=compare_request({"metric": METRIC_A, "metric_b": METRIC_B}))
+    response = web.post("/_dash-update-component", json=compare_peers({"metric": METRIC_A, "metric_b": METRIC_B}))
     assert response.status_code == 200
     answer = response.json["response"]
     note = json.dumps(answer["compare-peer-note"], ensure_ascii=False)
@@ -137,7 +137,7 @@ def test_the_compare_callback_answers_an_institute_user_without_benchmarks_and_s
     assert fmt_number(fjqi["value"], "zh") in table and fmt_number(fjqi["peer_median"], "zh") not in table
 
     analyst = logged_in(app, "analyst1")
-    response = analyst.post("/_dash-update-component", json=compare_request({"metric": METRIC_A, "metric_b": METRIC_B}))
+    response = analyst.post("/_dash-update-component", json=compare_peers({"metric": METRIC_A, "metric_b": METRIC_B}))
     note = json.dumps(response.json["response"]["compare-peer-note"], ensure_ascii=False)
     fewest = int(facts.loc[(facts["year"] == 2024) & (facts["metric_id"] == METRIC_A) & facts["value"].notna(),
                            "peer_n"].min())

@@ -24,6 +24,7 @@ from tests.callbacks import (
     BUILDERS,
     address_bar,
     compare,
+    compare_peers,
     figure_download,
     institute_figures,
     institute_records,
@@ -190,8 +191,9 @@ def requests_for(institute_ids, groups, units=None) -> list[tuple[str, dict]]:
         for year in YEARS:
             out.append((f"overview {group} {year}", overview({"group": group, "year": year})))
             for metric in METRICS:
-                out.append((f"compare {group} {year} {metric}",
-                            compare({"group": group, "year_a": year, "metric": metric, "metric_b": METRICS[0]})))
+                values = {"group": group, "year_a": year, "metric": metric, "metric_b": METRICS[0]}
+                out += [(f"compare {group} {year} {metric}", compare(values)),
+                        (f"compare peers {group} {year} {metric}", compare_peers(values))]
     return out
 
 
