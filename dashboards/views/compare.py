@@ -20,7 +20,7 @@ def defaults(viewer: Viewer, store: MartStore, state: dict) -> dict:
     year_b = state.get("year_b") if state.get("year_b") in years else (year_a - 1 if year_a - 1 in years else year_a)
     metric = state.get("metric") if state.get("metric") in metrics else metrics[0]
     # metric B of the peer benchmarks: by default the catalog's first other metric
-    metric_b = state.get("metric_b") if state.get("metric_b") in metrics else next(m for m in metrics if m != metric)
+    metric_b = state.get("metric_b") if state.get("metric_b") in metrics else next((m for m in metrics if m != metric), metric)
     return {"metric": metric, "metric_b": metric_b, "year_a": year_a, "year_b": year_b,
             "group": state.get("group", "all")}
 
