@@ -24,6 +24,7 @@ from plotly.io.json import to_json_plotly
 def cases(store) -> dict:
     """name → function(i) doing the i-th variant of the callback's work, as the server does it."""
     from dashboards.pages import compare, institute, overview, shell
+    from dashboards.views import compare as compare_views
     from dashboards.views.viewer import EVERYONE as viewer
 
     years = store.years(viewer)
@@ -36,7 +37,16 @@ def cases(store) -> dict:
 
     def compare_state(i: int) -> dict:
         year = pick(years, i)
-        return {"metric": pick(metrics, i), "year_a": year, "year_b": year - 1, "group": pick(groups, i)}
+        return {"metric": pick(metrics, i), "metric_b": pick(metrics, i + 1), "year_a": year, "year_b": year - 1,
+                "group": pick(groups, i)}
+
+    def compare_callback(i: int, section) -> tuple:
+        """One of the compare page's two callbacks: its four figures, or its peer benchmarks."""
+        d = compare_state(i)
+        rows, this_year = compare_views.frames(viewer, store, d, "zh")
+        if section == "figures":
+            return compare.compare_figures(viewer, store, d, "zh", rows, this_year)
+        return compare.peer_section(viewer, store, d, "zh", this_year)
 
     return {
         "overview: year / group": lambda i: overview.content(viewer, store, pick(years, i), pick(groups, i), "zh"),
@@ -44,7 +54,8 @@ def cases(store) -> dict:
             "lang": "zh", "institute": pick(institutes, i), "metric": pick(metrics, i), "record_year": years[-1]}),
         "institute: records": lambda i: institute.records_content(viewer, store, {
             "lang": "zh", "institute": pick(institutes, i), "metric": pick(metrics, i), "record_year": pick(years, i)}),
-        "compare: 4 figures": lambda i: compare.content(viewer, store, compare_state(i), "zh"),
+        "compare: 4 figures": lambda i: compare_callback(i, "figures"),
+        "compare: peer benchmarks": lambda i: compare_callback(i, "peers"),
         "language → overview (router)": lambda i: shell.render(viewer, store, overview, {"lang": ("en", "zh")[i % 2]}),
         "language → institute (router)": lambda i: shell.render(viewer, store, institute,
                                                                 {"lang": ("en", "zh")[i % 2]}),

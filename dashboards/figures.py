@@ -343,6 +343,31 @@ def _padded(values: np.ndarray, top: float = 0.08) -> list[float]:
     return [low - 0.05 * span, high + top * span]
 
 
+def peer_pair(rows: pd.DataFrame, metric_a: dict, metric_b: dict, lang: str) -> go.Figure:
+    """Two metrics against the peer median: one dot per institute at (metric A's value / its peer median,
+    metric B's), reference lines at 1.0 (the median), the quadrant above both medians top right.
+    `rows`: institute, ratio_a, ratio_b (an institute without both is left out: a ratio is blank where
+    the median is 0 or the viewer may not see its peer group's figures)."""
+    rows = rows.dropna(subset=["ratio_a", "ratio_b"])
+    if rows.empty:
+        return empty(t("no_data", lang))
+    name_a, name_b = (metric["name_zh" if lang == "zh" else "name_en"] for metric in (metric_a, metric_b))
+    x, y = rows["ratio_a"].to_numpy(dtype=float), rows["ratio_b"].to_numpy(dtype=float)
+    names = [str(name) for name in rows["institute"].tolist()]
+    x_range, y_range = _padded(np.append(x, 1.0)), _padded(np.append(y, 1.0), 0.12)  # the median lines in view
+    median = {"color": COLORS["mean"], "dash": "dot"}
+    shapes = [{"type": "line", "line": median, "x0": 1, "x1": 1, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain"},
+              {"type": "line", "line": median, "x0": 0, "x1": 1, "xref": "x domain", "y0": 1, "y1": 1, "yref": "y"}]
+    data = [{"type": "scatter", "x": x, "y": y, "mode": "markers+text", "text": _texts(names),
+             "textposition": label_positions(x, y, names, x_range, y_range),
+             "marker": {"size": 14, "color": COLORS["this"]},
+             "hovertemplate": f"%{{text}}<br>{name_a}: %{{x:.2f}}<br>{name_b}: %{{y:.2f}}<extra></extra>"}]
+    axis = t("peer_axis", lang)
+    return _styled(data, t("peer_pair", lang).format(a=name_a, b=name_b), height=440, shapes=shapes,
+                   axes={"xaxis": {"title": {"text": axis.format(name=name_a)}, "range": x_range},
+                         "yaxis": {"title": {"text": axis.format(name=name_b)}, "range": y_range}})
+
+
 def quarantined_by_file(rows: pd.DataFrame, lang: str) -> go.Figure:
     """Quarantined rows per file, stacked by reason. `rows`: source_file, reason, rows."""
     if rows.empty:

@@ -123,6 +123,25 @@ TEXT = {
     "count_vs_intensity": ("规模与强度", "Size and intensity"),
     "yoy_ranked": ("同比变化排序", "YoY change, ranked"),
     "side_by_side": ("两年对比", "Year against year"),
+    # peer benchmarks (the compare page's 同类对标 section: dashboards/pages/compare.py)
+    "peer_benchmarks": ("同类对标", "Peer benchmarks"),
+    "metric_b": ("对标指标 B", "Metric B"),
+    "peer_group": ("同类组", "Peer group"),
+    "peer_median": ("同类中位数", "Peer median"),
+    "peer_ratio": ("与中位数之比", "Value / median"),
+    "peer_percentile": ("同类百分位", "Percentile"),
+    "peer_n": ("同类家数", "Peers"),
+    "peer_about": ("{year} 年 · 指标 A：{metric}。同类 = 所属同类组中报送该指标的机构（含自身）；与中位数之比 1.0 = 中位数；"
+                   "百分位按指标方向（50 = 居中，并列取中）。",
+                   "{year} · metric A: {metric}. Peers = the institutes of its peer group reporting the metric, itself "
+                   "included; value / median 1.0 = the median; percentile by the metric's direction (50 = the "
+                   "middle, ties share it)."),
+    "peer_small": ("同类仅 {n} 家，百分位仅供参考", "Only {n} peers: percentiles are coarse"),
+    "peer_hidden": ("按数据访问规则，此处不向您的账户显示同类对标数值（否则可能推算出其他机构的数据）。",
+                    "Under the data access rule the peer benchmarks are not shown to your account here (they could "
+                    "let other institutes' figures be worked out)."),
+    "peer_pair": ("{a} 与 {b}：与同类中位数之比", "{a} and {b} against the peer median"),
+    "peer_axis": ("{name} ÷ 同类中位数", "{name} ÷ peer median"),
     "download": ("下载", "Download"),
     "by_file_reason": ("按文件与原因统计的隔离行", "Quarantined rows by file and reason"),
     "last_run": ("最近一次发布的刷新", "Last published refresh"),

@@ -3,6 +3,7 @@ per server-side callback, each taking the values to send (the demo's defaults fo
 `BUILDERS` maps each callback (its output, as in app.callback_map) to its builder."""
 from __future__ import annotations
 
+import hashlib
 import json
 
 
@@ -29,13 +30,20 @@ def request(output: str, inputs: list, state: list, outputs=None, changed: str |
             "inputs": inputs, "state": state, "changedPropIds": [changed or prop_id(first["id"], first["property"])]}
 
 
+def duplicate(prop: str, inputs: list) -> str:
+    """A property written by more than one callback (allow_duplicate), as Dash names it: suffixed with a
+    hash of the callback's inputs (dash._utils.create_callback_id)."""
+    names = ".".join(prop_id(i["id"], i["property"]) for i in inputs)
+    return f"{prop}@{hashlib.sha256(names.encode('utf-8')).hexdigest()}"
+
+
 def multi(*outputs: tuple) -> str:
     return "".join(f"..{prop_id(component, prop)}." for component, prop in outputs) + "."
 
 
 FIGURE = lambda name: {"type": "figure", "figure": name}  # noqa: E731
 PAGE_STATE = lambda page: {"type": "page-state", "page": page}  # noqa: E731
-COMPARE_FIGURES = ("side_by_side", "yoy_ranked", "count_vs_intensity", "rank_heatmap")
+COMPARE_FIGURES = ("side_by_side", "yoy_ranked", "count_vs_intensity", "rank_heatmap", "peer_pair")
 
 
 def overview(v: dict) -> dict:
@@ -81,12 +89,26 @@ def pick_year(v: dict) -> dict:
 
 
 def compare(v: dict) -> dict:
-    return request(multi(*[(FIGURE(name), "figure") for name in COMPARE_FIGURES], (PAGE_STATE("compare"), "data")),
+    return request(multi(*[(FIGURE(name), "figure") for name in COMPARE_FIGURES[:-1]], (PAGE_STATE("compare"), "data")),
                    [dependency("compare-metric", "value", v.get("metric", "prj_initiated")),
                     dependency("compare-year-a", "value", v.get("year_a", 2024)),
                     dependency("compare-year-b", "value", v.get("year_b", 2023)),
                     dependency("compare-group", "value", v.get("group", "all"))],
-                   [dependency("lang", "data", v.get("lang", "zh"))])
+                   [dependency("compare-metric-b", "value", v.get("metric_b", "ip_total")),
+                    dependency("lang", "data", v.get("lang", "zh"))])
+
+
+def compare_peers(v: dict) -> dict:
+    """The compare page's peer benchmarks: metric B's figure, the table and its note (and the URL state,
+    a duplicate output of the page's other callback)."""
+    inputs = [dependency("compare-metric", "value", v.get("metric", "prj_initiated")),
+              dependency("compare-metric-b", "value", v.get("metric_b", "ip_total")),
+              dependency("compare-year-a", "value", v.get("year_a", 2024)),
+              dependency("compare-group", "value", v.get("group", "all"))]
+    return request(multi((FIGURE("peer_pair"), "figure"), ({"type": "table", "table": "peer_benchmarks"}, "children"),
+                         ("compare-peer-note", "children"), (PAGE_STATE("compare"), duplicate("data", inputs))),
+                   inputs, [dependency("compare-year-b", "value", v.get("year_b", 2023)),
+                            dependency("lang", "data", v.get("lang", "zh"))])
 
 
 def address_bar(v: dict) -> dict:
@@ -125,5 +147,5 @@ def figure_download(v: dict) -> dict:
 
 
 BUILDERS = {builder({})["output"]: builder for builder in (
-    route, address_bar, overview, institute_figures, pick_year, institute_records, institute_units, compare,
+    route, address_bar, overview, institute_figures, pick_year, institute_records, institute_units, compare, compare_peers,
     figure_download, table_download)}

@@ -38,11 +38,13 @@ def request_viewer() -> Viewer:
 
 def checked(viewer: Viewer, store: MartStore, **values) -> dict:
     """The values a callback received from the page's controls, as a state dict, when the published
-    version offers each to the viewer (a year key any of the years, a release one of the official
-    releases); else url_state.InvalidState (answered 400)."""
+    version offers each to the viewer (a year key any of the years, metric_b any metric, a release one of
+    the official releases); else url_state.InvalidState (answered 400)."""
     offered = choices(viewer, store)
     if "year" in offered:
         offered = {**offered, **dict.fromkeys(url_state.INT_KEYS, offered["year"])}
+    if "metric" in offered:
+        offered = {**offered, "metric_b": offered["metric"]}  # the compare page's second metric
     offered = {**offered, "release": frozenset(store.releases(viewer))}  # the years with an official release
     return url_state.check(values, offered)
 

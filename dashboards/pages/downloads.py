@@ -103,4 +103,4 @@ def _clicked(kind: str, names, formats) -> tuple[str, str]:
 def _slug(state: dict) -> str:
     # a unit by its code (the institute precedes it; a unit id's colon is no file name's)
     parts = {**state, "unit": state["unit"].rsplit(":", 1)[-1] if state.get("unit") else None}
-    return "-".join(str(parts[k]) for k in ("institute", "unit", "metric", "year", "year_a", "group") if parts.get(k)) or "all"
+    return "-".join(str(parts[k]) for k in ("institute", "unit", "metric", "metric_b", "year", "year_a", "group") if parts.get(k)) or "all"

@@ -12,7 +12,9 @@ from dashboards.i18n import DEFAULT_LANG, LANGS
 
 # release: the reporting year of the official release the view reads (absent: the latest version)
 # unit: a unit of the institute (its unit_id, e.g. ZJQS:ZX01; absent: the whole institute)
-KEYS = ("lang", "group", "year", "institute", "unit", "metric", "year_a", "year_b", "record_year", "release")
+# metric_b: the compare page's second metric of the peer benchmarks
+KEYS = ("lang", "group", "year", "institute", "unit", "metric", "metric_b", "year_a", "year_b", "record_year",
+        "release")
 INT_KEYS = ("year", "year_a", "year_b", "record_year", "release")
 SHOWN_CHARS = 60  # of a refused value, in the answer and the log
 

@@ -130,15 +130,17 @@ def stamp(viewer: Viewer, store: MartStore, state: dict, figure: dict) -> Stamp:
 
 
 FILTER_LABELS = {"group": "group", "year": "year", "institute": "institute", "unit": "unit_control", "metric": "metric",
-                 "year_a": "year_a", "year_b": "year_b", "record_year": "year"}
+                 "metric_b": "metric_b", "year_a": "year_a", "year_b": "year_b", "record_year": "year"}
 
 
 def describe_filters(viewer: Viewer, store: MartStore, state: dict) -> str:
     """The view's filters in words: 机构 福建省产品质量检验研究院 · 指标 新立项项目数 · 年度 2024."""
     lang = state["lang"]
+    metrics = {r["metric_id"]: pick(r, "name", lang) for _, r in store.metrics(viewer).iterrows()}
     names = {
         "institute": {r["institute_id"]: pick(r, "name", lang) for _, r in store.institutes(viewer).iterrows()},
-        "metric": {r["metric_id"]: pick(r, "name", lang) for _, r in store.metrics(viewer).iterrows()},
+        "metric": metrics,
+        "metric_b": metrics,
         "group": {r["group_id"]: pick(r, "name", lang) for _, r in store.groups(viewer).iterrows()},
         "unit": {"all": t("whole_institute", lang)}
         | {r["unit_id"]: pick(r, "path", lang) for _, r in store.units(viewer).iterrows()},

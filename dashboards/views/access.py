@@ -29,7 +29,10 @@ import pandas as pd
 
 ALL = "all"
 GROUP_COLUMNS = ("group_total", "group_share", "group_rank", "group_n")
-PEER_COLUMNS = ("peer_total", "peer_share", "peer_rank", "peer_n")
+# the peer benchmarks (the peer group's median, value / median, percentile in it) are peer aggregates too:
+# a median of fewer than k others, with one's own value, gives one of theirs away
+BENCHMARK_COLUMNS = ("peer_median", "peer_ratio", "peer_percentile")
+PEER_COLUMNS = ("peer_total", "peer_share", "peer_rank", "peer_n", *BENCHMARK_COLUMNS)
 STAFF_COLUMNS = ("staff_total", "per_100_staff")
 # a group row's columns that repeat the group's value of earlier years, and the years back each uses
 HISTORY_COLUMNS = {"prior_value": (1,), "yoy_abs": (1,), "yoy_pct": (1,), "yoy_small_base": (1,),

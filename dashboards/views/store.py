@@ -36,7 +36,7 @@ import pandas as pd
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from dashboards.views.access import restrict
+from dashboards.views.access import BENCHMARK_COLUMNS, restrict
 from dashboards.views.viewer import EVERYONE, Refused, Viewer
 from pipelines.config import RELEASES_FILE
 
@@ -101,7 +101,9 @@ class Snapshot:
                                                    ("metric_id", "ascending")])
         names = self.institutes.set_index("institute_id")
         facts = facts.assign(institute_zh=facts["institute_id"].map(names["name_zh"]),
-                             institute_en=facts["institute_id"].map(names["name_en"]))
+                             institute_en=facts["institute_id"].map(names["name_en"]),
+                             # a version published before the peer benchmarks: blank, as for a hidden group
+                             **{c: np.nan for c in BENCHMARK_COLUMNS if c not in facts})
         group_facts = read("fct_group_metric_year", [("year", "ascending"), ("metric_id", "ascending")])
         self.years = sorted(int(y) for y in facts["year"].unique())
         # the units (an institute's divisions, centres, offices, teams), in the register's order of paths

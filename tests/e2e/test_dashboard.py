@@ -27,6 +27,7 @@ from pipelines.refresh import refresh
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 PAGES = {"overview": "/", "institute": "/institute", "compare": "/compare", "quality": "/quality",
          "definitions": "/definitions"}
+FULL_PAGE = {"compare"}  # its screenshot shows the peer benchmarks, below the fold
 
 
 def free_port() -> int:
@@ -121,7 +122,7 @@ def test_every_page_loads_without_console_errors(watched, name):
     page = watched.open(PAGES[name])
     assert page.locator("#page").inner_text().strip()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=name in FULL_PAGE)
     assert watched.errors == []
 
 
@@ -140,6 +141,34 @@ def test_changing_institute_metric_and_year_changes_the_figures(watched):
     expect_title(compare, "side_by_side", "新立项项目数 · 2024 vs 2023")
     watched.choose("compare-year-a", "2019")
     expect_title(compare, "side_by_side", "新立项项目数 · 2019 vs 2023")
+    assert watched.errors == []
+
+
+def test_the_peer_benchmarks_follow_metric_b_and_say_the_percentiles_are_coarse(watched):
+    page = watched.open("/compare?metric=prj_initiated&metric_b=ip_total&year_a=2024&year_b=2023")
+    expect(page.locator("#peer-benchmarks")).to_have_text("同类对标")
+    expect_title(page, "peer_pair", "新立项项目数 与 知识产权总量：与同类中位数之比")
+    dots = page.locator("[id*='\"figure\":\"peer_pair\"'] .scatterlayer .point")
+    expect(dots.first).to_be_visible()
+    expect(page.locator(".peer-caveat")).to_contain_text("百分位仅供参考")  # the demo's peer groups: 2 or 3
+    table = page.locator("[id*='\"table\":\"peer_benchmarks\"'] table")
+    assert "同类中位数" in table.inner_text() and "同类百分位" in table.inner_text()
+    assert table.locator("tbody tr").count() == 7  # every institute of the whole group
+    with page.expect_download() as png:
+        page.click("[id*='\"figure\":\"peer_pair\"'][id*='\"fmt\":\"png\"']")
+    data = Path(png.value.path()).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+    assert png.value.suggested_filename.startswith("touyan-peer_pair-prj_initiated-ip_total-2024")
+    with page.expect_download() as download:
+        page.click("[id*='\"table\":\"peer_benchmarks\"'][id*='\"fmt\":\"csv\"']")
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_bytes().decode("utf-8-sig"))))
+    assert rows[0][:4] == ["机构", "同类组", "数值", "同类中位数"] and len(rows) == 8
+    watched.choose("compare-metric-b", "志愿服务时长")
+    expect_title(page, "peer_pair", "新立项项目数 与 志愿服务时长：与同类中位数之比")
+    wait_for_query(page, "metric_b=vol_hours")
+    watched.choose("compare-group", "标准化类")
+    expect(table.locator("tbody tr")).to_have_count(3)
+    expect(page.locator(".peer-caveat")).to_have_text("同类仅 3 家，百分位仅供参考")
     assert watched.errors == []
 
 

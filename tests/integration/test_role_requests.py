@@ -24,6 +24,7 @@ from tests.callbacks import (
     BUILDERS,
     address_bar,
     compare,
+    compare_peers,
     figure_download,
     institute_figures,
     institute_records,
@@ -37,9 +38,9 @@ from tests.logins import ROLES, logged_in, with_accounts
 PAGES = ("/", "/institute", "/compare", "/quality", "/definitions")
 METRICS = ("prj_initiated", "ip_total", "vol_hours", "std_published")
 YEARS = (2024, 2019)
-TABLES = ("leaderboard", "records", "units", "definitions", "quarantined", "source_files")
+TABLES = ("leaderboard", "records", "units", "definitions", "quarantined", "source_files", "peer_benchmarks")
 FIGURES = ("trend", "share", "profile", "side_by_side", "yoy_ranked", "count_vs_intensity", "rank_heatmap",
-           "quarantined_by_file")
+           "quarantined_by_file", "peer_pair")
 UNIT_METRIC = "awd_total"
 
 
@@ -190,7 +191,9 @@ def requests_for(institute_ids, groups, units=None) -> list[tuple[str, dict]]:
         for year in YEARS:
             out.append((f"overview {group} {year}", overview({"group": group, "year": year})))
             for metric in METRICS:
-                out.append((f"compare {group} {year} {metric}", compare({"group": group, "year_a": year, "metric": metric})))
+                values = {"group": group, "year_a": year, "metric": metric, "metric_b": METRICS[0]}
+                out += [(f"compare {group} {year} {metric}", compare(values)),
+                        (f"compare peers {group} {year} {metric}", compare_peers(values))]
     return out
 
 

@@ -89,6 +89,14 @@ def cases(store: MartStore, viewer: Viewer) -> dict:
         "compare.defaults": lambda: d,
         "compare.frames": lambda: [compare.frames(viewer, store, {**d, "group": g}, "zh") for g in groups],
         "compare.group_mean": lambda: [compare.group_mean(viewer, store, {**d, "group": g}) for g in groups],
+        "compare.benchmark_pair": lambda: [compare.benchmark_pair(viewer, store, {**d, "group": g},
+                                                                  compare.frames(viewer, store, {**d, "group": g}, "zh")[1])
+                                           for g in groups],
+        "compare.benchmark_rows": lambda: [compare.benchmark_rows(viewer, store,
+                                                                  compare.frames(viewer, store, {**d, "group": g}, lang)[1], lang)
+                                           for g in groups for lang in ("zh", "en")],
+        "compare.benchmark_table": lambda: [compare.benchmark_table(viewer, store, {**d, "group": g, "lang": "en"})
+                                            for g in groups],
         "definitions.definitions": lambda: definitions.definitions(viewer, store, state),
         "institute.defaults": lambda: institute.defaults(viewer, store, state),
         "institute.series": lambda: [institute.series(viewer, store, own, m) for m in ("vol_hours", "ip_total")],

@@ -1,7 +1,8 @@
 -- One row per institute × calendar year of its active span × metric: the value (missing where the
 -- institute did not report, never a silent 0), year-over-year change against the calendar year before,
 -- the three-year rolling sum and growth, intensity per 100 staff, share and rank within the whole group
--- and within the peer group, and attainment of the year's target.
+-- and within the peer group, the peer benchmarks (value / peer median, mid-rank percentile in the peer
+-- group), and attainment of the year's target.
 with
 
 institute_years as (
@@ -94,6 +95,20 @@ with_scopes as (
         and with_history.metric_id = peer.metric_id
 ),
 
+-- the median of each peer group's reported values (the unreported are no part of it: a gap is not a 0).
+-- percentile_cont ... within group is the SQL standard's median, the same on DuckDB, Spark and Postgres;
+-- a grouped aggregate joined back rather than a window, which not every engine allows for it.
+peer_medians as (
+    select
+        peer_group_id,
+        year,
+        metric_id,
+        percentile_cont(0.5) within group (order by value) as peer_median
+    from with_scopes
+    where value is not null
+    group by peer_group_id, year, metric_id
+),
+
 ranked as (
     select
         *,
@@ -106,7 +121,9 @@ ranked as (
             when value is not null then
                 rank() over (partition by peer_group_id, year, metric_id order by rank_key desc nulls last)
         end as peer_rank,
-        count(value) over (partition by peer_group_id, year, metric_id) as peer_n
+        count(value) over (partition by peer_group_id, year, metric_id) as peer_n,
+        -- the peers level with it (itself included) by the metric's direction: the "equal" of the mid-rank
+        count(value) over (partition by peer_group_id, year, metric_id, rank_key) as peer_equal
     from with_scopes
 ),
 
@@ -155,6 +172,15 @@ final as (
             as peer_share,
         cast(ranked.peer_rank as integer) as peer_rank,
         cast(ranked.peer_n as integer) as peer_n,
+        cast(peer_medians.peer_median as double) as peer_median,
+        case when ranked.value is not null then {{ ratio('ranked.value', 'peer_medians.peer_median') }} end
+            as peer_ratio,
+        -- mid-rank percentile 100 × (below + 0.5 × equal) / n, where the peers doing worse ("below") are
+        -- the n − (rank − 1) − equal that are neither better (rank − 1 of them) nor level with it
+        case
+            when ranked.value is not null then
+                100.0 * (ranked.peer_n - (ranked.peer_rank - 1) - 0.5 * ranked.peer_equal) / ranked.peer_n
+        end as peer_percentile,
 
         -- against the plan
         targets.target,
@@ -164,6 +190,10 @@ final as (
         end as target_attainment
 
     from ranked
+    left join peer_medians
+        on ranked.peer_group_id = peer_medians.peer_group_id
+        and ranked.year = peer_medians.year
+        and ranked.metric_id = peer_medians.metric_id
     left join targets
         on ranked.institute_id = targets.institute_id
         and ranked.year = targets.year

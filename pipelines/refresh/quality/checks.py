@@ -209,6 +209,7 @@ def mart_checks() -> tuple[Check, ...]:
               (*_not_null("institute_id", "year", "metric_id", "is_reported"),
                _unique("institute_id", "year", "metric_id"), _between("value", 0),
                _between("group_share", 0, SHARE_MAX), _between("peer_share", 0, SHARE_MAX),
+               _between("peer_percentile", 0, 100), _between("peer_ratio", 0),
                _at_least("group_n", "group_rank"), _at_least("peer_n", "peer_rank"), _at_least("group_n", "peer_n")),
               ("institute_id", "year", "metric_id")),
         Check("marts.metrics_complete", "every metric of the catalog for every institute-year",
