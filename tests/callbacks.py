@@ -126,6 +126,8 @@ def figure_download(v: dict) -> dict:
 
 EVALUATION_WEIGHTS = {"projects": 25, "inventions": 20, "standards_led": 20, "papers": 15, "volunteering": 10,
                       "talent": 10}  # the demo's 2024 institutes' rules
+EVALUATION_UNIT_WEIGHTS = {"projects": 20, "ip": 20, "standards": 20, "papers": 15, "volunteering": 15,
+                           "awards": 10}  # and its units'
 
 
 def evaluation_controls(v: dict) -> list:

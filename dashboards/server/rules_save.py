@@ -40,8 +40,8 @@ def register(app: Dash, accounts: AccountStore, store: MartStore) -> None:
             raise PermissionError("only an administrator saves a rules version")
         try:
             validate_csrf(token if isinstance(token, str) else None)
-        except Exception:  # a request from another site, or a page older than the session
-            flask.abort(400)
+        except Exception:  # a request from another site, or a page older than the session: 400
+            raise InvalidState("csrf_token", token) from None
         if not clicks:
             return no_update
         checked(viewer, store, lang=lang, year=year, scope=scope)
