@@ -220,19 +220,20 @@ def evaluation_ranking(rows: pd.DataFrame, lang: str, title: str, tier_names: di
 
 def waterfall(rows: pd.DataFrame, lang: str, title: str) -> go.Figure:
     """One entity's score by rule: a step per item (its points: a metric's weighted sub-score, a bonus up,
-    a deduction down), then the total. `rows`: label_zh, label_en, item_kind, points (signed), in the
-    rules' order."""
+    a deduction down), each starting where the one before ended, then the total from zero. One bar trace
+    whose bars start at `base` (plotly's waterfall trace is not in the cartesian bundle the app serves).
+    `rows`: label_zh, label_en, points (signed), in the rules' order."""
     if rows.empty:
         return empty(t("no_data", lang))
     labels = [str(v) for v in rows["label_zh" if lang == "zh" else "label_en"]]
     points = [float(p) for p in rows["points"]]
-    total = sum(rows["points"])  # the published decimals added exactly: the bar equals the published score
-    data = [{"type": "waterfall", "orientation": "v", "x": [*labels, t("evaluation_total", lang)],
-             "y": [*points, float(total)], "measure": [*["relative"] * len(points), "total"],
-             "text": _texts([fmt_number(p, lang, 2) for p in [*points, float(total)]]), "textposition": "outside",
-             "cliponaxis": False, "connector": {"line": {"color": "#ccc"}},
-             "increasing": {"marker": {"color": COLORS["this"]}}, "decreasing": {"marker": {"color": COLORS["down"]}},
-             "totals": {"marker": {"color": COLORS["up"]}}, "hovertemplate": "%{x}: %{text}<extra></extra>"}]
+    total = float(sum(rows["points"]))  # the published decimals added exactly: the bar equals the published score
+    bases = np.concatenate([[0.0], np.cumsum(points)[:-1]]).tolist()
+    colors = [COLORS["down"] if p < 0 else COLORS["this"] for p in points] + [COLORS["up"]]
+    data = [{"type": "bar", "x": _texts([*labels, t("evaluation_total", lang)]), "y": np.array([*points, total]),
+             "base": np.array([*bases, 0.0]), "marker": {"color": _texts(colors)},
+             "text": _texts([fmt_number(p, lang, 2) for p in [*points, total]]), "textposition": "outside",
+             "cliponaxis": False, "hovertemplate": "%{x}: %{text}<extra></extra>"}]
     return _styled(data, title, height=440, showlegend=False,
                    axes={"yaxis": {"rangemode": "tozero", "title": {"text": t("evaluation_points", lang)}},
                          "xaxis": {"tickangle": -30, "automargin": True}},

@@ -309,8 +309,6 @@ TEXT = {
     # the evaluation page (考评: dashboards/pages/evaluation.py, views/evaluation.py, server/rules_save.py)
     "evaluation": ("考评", "Evaluation"),
     "evaluation_scope": ("考评范围", "Ranking of"),
-    "scope_institute": ("机构", "Institutes"),
-    "scope_unit": ("内设机构", "Units"),
     "evaluation_group": ("考评组", "Group"),
     "evaluation_entity": ("考评对象", "Institute or unit"),
     "evaluation_none": ("尚无考评结果：数据目录中没有该年度的考核细则，或尚未刷新。",

@@ -9,6 +9,7 @@ Rendered afresh for each request (CACHED False): an administrator's page carries
 token for the save, and an analyst shares an administrator's access key."""
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 import dash_bootstrap_components as dbc
@@ -39,7 +40,7 @@ def layout(viewer: Viewer, store: MartStore, state: dict):
         return html.Div([state_store(PAGE, {"lang": lang}), dbc.Alert(t("evaluation_none", lang), color="info",
                                                                        id="evaluation-none")])
     years = [{"label": str(y), "value": y} for y in views.years(viewer, store)]
-    scopes = [{"label": t(f"scope_{s}", lang), "value": s} for s in views.SCOPES]
+    scopes = [{"label": views.code_name(viewer, store, "eval_scope", s, lang), "value": s} for s in views.SCOPES]
     return html.Div([
         state_store(PAGE, {"lang": lang, **d}),
         dbc.Row([control(t("year", lang), dropdown("evaluation-year", years, d["year"])),
@@ -80,7 +81,7 @@ def figure_content(viewer: Viewer, store: MartStore, d: dict, lang: str) -> tupl
     """The ranking and the waterfall (an empty figure where the viewer may not see the items)."""
     rows = views.ranking(viewer, store, d["year"], d["scope"], d["group"], lang)
     group = views.group_label(viewer, store, d["scope"], d["group"], lang)
-    tier_names = {tier: views.code_name(viewer, store, "evaluation_tier", tier, lang) for tier in figures.TIER_COLORS}
+    tier_names = {tier: views.code_name(viewer, store, "eval_tier", tier, lang) for tier in figures.TIER_COLORS}
     ranking = figures.evaluation_ranking(rows, lang, f"{t('evaluation_ranking', lang)} · {group} · {d['year']}",
                                          tier_names, d["entity"])
     if not views.items_visible(viewer, store, d["year"], d["scope"], d["entity"]):
@@ -93,9 +94,8 @@ def figure_content(viewer: Viewer, store: MartStore, d: dict, lang: str) -> tupl
 def _badge(viewer: Viewer, store: MartStore, tier, lang: str):
     if tier is None or (isinstance(tier, float) and pd.isna(tier)):
         return "—"
-    return dbc.Badge(views.code_name(viewer, store, "evaluation_tier", tier, lang),
-                     style={"backgroundColor": figures.TIER_COLORS.get(tier, figures.COLORS["muted"])},
-                     className="tier-badge")
+    return dbc.Badge(views.code_name(viewer, store, "eval_tier", tier, lang),
+                     color=figures.TIER_COLORS.get(tier, figures.COLORS["muted"]), className="tier-badge")
 
 
 def _rank(rank, n) -> str:
@@ -134,7 +134,7 @@ def ranking_frame(viewer: Viewer, store: MartStore, state: dict) -> pd.DataFrame
     return pd.DataFrame({
         t("evaluation_rank", lang): [_rank(r, n) for r, n in zip(rows["rank"], rows["n"], strict=True)],
         t("evaluation_name", lang): rows["name"],
-        t("evaluation_tier", lang): [views.code_name(viewer, store, "evaluation_tier", x, lang) for x in rows["tier"]],
+        t("evaluation_tier", lang): [views.code_name(viewer, store, "eval_tier", x, lang) for x in rows["tier"]],
         t("evaluation_score", lang): [float(s) for s in rows["score"]],
         t("evaluation_change", lang): [None if c is None or pd.isna(c) else float(c) for c in rows["score_change"]],
         t("evaluation_prior_rank", lang): [_rank(r, n) for r, n in zip(rows["prior_rank"], rows["prior_n"], strict=True)],
@@ -165,7 +165,9 @@ def changed_card(viewer: Viewer, store: MartStore, d: dict, lang: str) -> dbc.Ca
         def shown(value, field):
             if value is None or (isinstance(value, float) and pd.isna(value)):
                 return "—"
-            return views.code_name(viewer, store, "evaluation_method", value, lang) if field == "method" else str(value)
+            if field in ("method", "basis"):
+                return views.code_name(viewer, store, f"eval_{field}", value, lang)
+            return f"{Decimal(str(value)).normalize():f}"  # 25, not 25.0000
         rules = dbc.Table([html.Thead(html.Tr([html.Th(t(k, lang)) for k in ("evaluation_item", "evaluation_field",
                                                                              "evaluation_before", "evaluation_after")])),
                            html.Tbody([html.Tr([html.Td(r[label]), html.Td(t(f"field_{r['field']}", lang)),
@@ -253,7 +255,7 @@ def versions_card(viewer: Viewer, store: MartStore, year: int, lang: str) -> dbc
     for v in reversed(views.versions(viewer, store, year)):
         note = (v.note_zh if lang == "zh" else v.note_en) or v.note_zh or v.note_en or ""
         items.append(html.Li([
-            html.Strong(f"v{v.version:03d}"), " · ", v.saved_by or "—", " · ", v.saved_at or "—", " · ", note,
+            html.Strong(f"v{v.version:03d}"), " · ", v.saved_by or "—", " · ", _when(v.saved_at), " · ", note,
             dbc.Badge(t("rules_in_use", lang), color="success", className="ms-2") if v.version == used else None,
             html.Details([html.Summary(t("rules_text", lang), className="small"),
                           html.Pre(views.version_text(viewer, store, year, v.version), className="small bg-light p-2")]),
@@ -261,6 +263,14 @@ def versions_card(viewer: Viewer, store: MartStore, year: int, lang: str) -> dbc
     return dbc.Card([dbc.CardHeader(html.Strong(f"{t('rules_versions', lang)} · {year}")),
                      dbc.CardBody(html.Ul(items, className="list-unstyled mb-0") if items else "—")],
                     className="mb-3 shadow-sm", id="rules-versions")
+
+
+def _when(saved_at: str | None) -> str:
+    """An ISO time as 2024-12-20 09:30 (in the zone it was written in)."""
+    try:
+        return datetime.fromisoformat(saved_at).strftime("%Y-%m-%d %H:%M")
+    except (TypeError, ValueError):
+        return saved_at or "—"
 
 
 def parse_weights(values, ids) -> dict[str, Decimal] | None:

@@ -55,7 +55,7 @@ def hand_marts() -> dict[str, str]:
                              t(province_code, institute_id, name_zh, name_en, aliases, peer_group_id)""",
         "dim_metrics": "select 'prj' as metric_id, 1 as sort_order, '项目' as name_zh, 'Projects' as name_en",
         "dim_groups": "select 'all' as group_id, 0 as sort_order, '全部机构' as name_zh, 'All' as name_en",
-        "dim_code_labels": "select 'evaluation_tier' as code_type, 'advanced' as code, '先进' as name_zh, 'Advanced' as name_en",
+        "dim_code_labels": "select 'eval_tier' as code_type, 'advanced' as code, '先进' as name_zh, 'Advanced' as name_en",
         # with the columns a restricted viewer's cut blanks (dashboards.views.access)
         "fct_institute_metric_year": """select institute_id, 2024 as year, 'prj' as metric_id, peer_group_id, 1.0 as value,
                                                null::double as group_total, null::double as group_share,
@@ -168,13 +168,14 @@ def test_a_weight_is_a_number_at_least_zero_with_two_decimals_at_most():
 
 def test_the_waterfall_steps_add_up_to_the_published_score(store):
     items = views.items(EVERYONE, store, 2024, "institute", "B")
-    figure = figures.waterfall(items, "en", "B").to_dict()
-    trace = figure["data"][0]
-    assert trace["measure"][-1] == "total" and len(trace["x"]) == len(items) + 1
-    score = views.scores(EVERYONE, store).set_index("entity_id").loc["B", "score"]
-    assert trace["y"][-1] == pytest.approx(float(score))
-    assert sum(trace["y"][:-1]) == pytest.approx(float(score))
-    assert list(trace["x"][:-1]) == list(items["label_en"])
+    trace = figures.waterfall(items, "en", "B").data[0]
+    score = float(views.scores(EVERYONE, store).set_index("entity_id").loc["B", "score"])
+    assert list(trace["x"]) == [*items["label_en"], "Score"]
+    steps, bases = list(trace["y"]), list(trace["base"])
+    assert steps[-1] == pytest.approx(score) and bases[-1] == 0  # the total, from zero
+    assert sum(steps[:-1]) == pytest.approx(score)
+    for i in range(1, len(items)):  # each step starts where the one before ended
+        assert bases[i] == pytest.approx(bases[i - 1] + steps[i - 1])
 
 
 def test_the_ranking_draws_each_entity_once_in_its_tiers_colour(store):
