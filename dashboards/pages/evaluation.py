@@ -214,14 +214,25 @@ def what_if_content(viewer: Viewer, store: MartStore, d: dict, weights: dict, la
     names = views.entity_names(viewer, store, lang)
     head = [t(k, lang) for k in ("what_if_new_rank", "what_if_rank_change", "evaluation_name", "what_if_new_score",
                                  "evaluation_tier", "evaluation_score")]
-    body = [html.Tr([html.Td(_rank(r["rank"], r["n"])), html.Td(_moved(r["rank_change"])),
-                     html.Td(names.get(r["entity_id"], (r["entity_id"],))[0]), html.Td(fmt_number(float(r["score"]), lang, 2)),
-                     html.Td(_badge(viewer, store, r["tier"], lang)), html.Td(fmt_number(float(r["published_score"]), lang, 2))],
-                    className="table-active fw-bold" if r["entity_id"] == d["entity"] else None)
+    tiers = {tier: views.code_name(viewer, store, "eval_tier", tier, lang) for tier in set(rows["tier"].dropna())}
+    # rows written in Dash's wire format, as components.table does: the callback answers every keystroke
+    # of a weight, and 27 rows of component objects took a third of its time to build and serialise
+    body = [_wire("Tr", [_wire("Td", _rank(r["rank"], r["n"])), _wire("Td", _moved(r["rank_change"])),
+                         _wire("Td", names.get(r["entity_id"], (r["entity_id"],))[0]),
+                         _wire("Td", fmt_number(float(r["score"]), lang, 2)),
+                         _wire("Td", _wire("Span", tiers.get(r["tier"], "—"), className="badge tier-badge",
+                                           style={"backgroundColor": figures.TIER_COLORS.get(r["tier"], figures.COLORS["muted"])})),
+                         _wire("Td", fmt_number(float(r["published_score"]), lang, 2))],
+                  **({"className": "table-active fw-bold"} if r["entity_id"] == d["entity"] else {}))
             for r in rows.to_dict("records")]
-    table = dbc.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(body)], striped=True, size="sm",
+    table = dbc.Table([html.Thead(html.Tr([html.Th(h) for h in head])), _wire("Tbody", body)], striped=True, size="sm",
                       className="mb-2", id="what-if-table")
     return table, line
+
+
+def _wire(tag: str, children, **props) -> dict:
+    """html.<tag>(children, **props) as the browser receives it."""
+    return {"type": tag, "namespace": "dash_html_components", "props": {"children": children, **props}}
 
 
 def _moved(change: int) -> str:

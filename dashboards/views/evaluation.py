@@ -61,6 +61,14 @@ def _mart(viewer: Viewer, store: MartStore, mart: str) -> pd.DataFrame:
     return snapshot.memo(("evaluation", mart), build)
 
 
+def _by_group(viewer: Viewer, store: MartStore, mart: str) -> dict[tuple, pd.DataFrame]:
+    """A mart's rows by (year, scope, group_id), split once per version: the what-if asks for one group's
+    rows on every keystroke, and a boolean mask over the whole mart each time cost most of its time."""
+    return store.snapshot(viewer.release).memo(("evaluation_groups", mart), lambda: {
+        (int(key[0]), key[1], key[2]): rows.reset_index(drop=True)
+        for key, rows in _mart(viewer, store, mart).groupby(["year", "scope", "group_id"], sort=False)})
+
+
 def _visible(viewer: Viewer, store: MartStore, rows: pd.DataFrame) -> pd.Series:
     """Which rows (of scores or items: scope, entity_id, institute_id) the viewer may see (the module's rule)."""
     if viewer.full_access:
@@ -179,11 +187,12 @@ def items_visible(viewer: Viewer, store: MartStore, year: int, scope: str, entit
     except an institute's own row among institutes in a group with fewer than `min_group_others` others."""
     rows = scores(viewer, store)
     row = rows[(rows["year"] == year) & (rows["scope"] == scope) & (rows["entity_id"] == entity_id)]
-    if row.empty:
-        return False
-    if viewer.role == "institute" and scope == "institute":
-        return int(row["n"].iloc[0]) - 1 >= viewer.min_group_others
-    return True
+    return not row.empty and _items_allowed(viewer, scope, int(row["n"].iloc[0]))
+
+
+def _items_allowed(viewer: Viewer, scope: str, n: int) -> bool:
+    """The rule above for a row the viewer sees, in a group of n."""
+    return not (viewer.role == "institute" and scope == "institute") or n - 1 >= viewer.min_group_others
 
 
 def _check_items(viewer: Viewer, store: MartStore, year: int, scope: str, entity_id: str) -> None:
@@ -258,39 +267,52 @@ def what_if(viewer: Viewer, store: MartStore, year: int, scope: str, group_id: s
     unit_id, score, rank, n, tier, tier_order, published_score, published_rank, rank_change (published
     minus new: positive = moved up) — the rows the viewer may see, best first.
     An institute viewer among institutes: its own row, where `items_visible` allows; Refused otherwise."""
-    published = _mart(viewer, store, "fct_evaluation_scores")
-    group = published[(published["year"] == year) & (published["scope"] == scope) & (published["group_id"] == group_id)]
-    shown = group[_visible(viewer, store, group)]
-    if shown.empty:
-        raise Refused(f"无权查看考评组 {group_id!r}。", f"you may not see the evaluation group {group_id!r}.")
-    for entity_id in shown["entity_id"]:
-        _check_items(viewer, store, year, scope, entity_id)
-    all_items = _mart(viewer, store, "fct_evaluation_items")
-    rows = all_items[(all_items["year"] == year) & (all_items["scope"] == scope) & (all_items["group_id"] == group_id)]
-    unknown = set(weights) - set(rows.loc[rows["item_kind"] == "metric", "item_id"])
+    key = (year, scope, group_id)
+    group = _group_terms(viewer, store, key)
+    shown = store.memo(viewer, ("evaluation_shown", key), lambda: frozenset() if group is None else frozenset(
+        _by_group(viewer, store, "fct_evaluation_scores")[key].pipe(lambda g: g.loc[_visible(viewer, store, g), "entity_id"])))
+    if not shown or not _items_allowed(viewer, scope, len(group["entities"])):
+        raise Refused(f"无权查看考评组 {group_id!r} 的明细（或组内其他机构不足）。",
+                      f"you may not see the items of the evaluation group {group_id!r} (or it is too small).")
+    unknown = set(weights) - group["metric_items"]
     if unknown:
         raise ValueError(f"not a metric item of {year} {scope}: {', '.join(sorted(unknown))}")
-    score: dict[str, Decimal] = dict.fromkeys(group["entity_id"], Decimal(0))
-    for entity_id, kind, item_id, weight, sub_score, points in zip(
-            rows["entity_id"], rows["item_kind"], rows["item_id"], rows["weight"], rows["sub_score"], rows["points"],
-            strict=True):
+    score: dict[str, Decimal] = dict.fromkeys((e["entity_id"] for e in group["entities"]), Decimal(0))
+    for entity_id, kind, item_id, weight, sub_score, points in group["terms"]:
         if kind == "metric":
             score[entity_id] += Decimal(weights.get(item_id, weight)) * sub_score
         else:
             score[entity_id] += points
     n = len(score)
     ordered = sorted(score.values(), reverse=True)
-    rank = {e: 1 + sum(1 for s in ordered if s > v) for e, v in score.items()}
-    levels = tiers(viewer, store, year, scope).to_dict("records")
-    tier = {e: _tier(levels, score[e], rank[e], n) for e in score}
-    out = shown[["entity_id", "institute_id", "unit_id", "score", "rank"]].rename(
-        columns={"score": "published_score", "rank": "published_rank"})
-    out = out.assign(score=out["entity_id"].map(score), rank=out["entity_id"].map(rank), n=n,
-                     tier=out["entity_id"].map(lambda e: tier[e][0]), tier_order=out["entity_id"].map(lambda e: tier[e][1]))
-    out["rank_change"] = out["published_rank"].astype(int) - out["rank"].astype(int)
-    columns = ["entity_id", "institute_id", "unit_id", "score", "rank", "n", "tier", "tier_order", "published_score",
-               "published_rank", "rank_change"]
-    return out.sort_values(["rank", "entity_id"])[columns].reset_index(drop=True)
+    out = []
+    for e in group["entities"]:
+        if e["entity_id"] not in shown:
+            continue
+        value = score[e["entity_id"]]
+        rank = 1 + sum(1 for s in ordered if s > value)
+        tier, tier_order = _tier(group["levels"], value, rank, n)
+        out.append({"entity_id": e["entity_id"], "institute_id": e["institute_id"], "unit_id": e["unit_id"],
+                    "score": value, "rank": rank, "n": n, "tier": tier, "tier_order": tier_order,
+                    "published_score": e["score"], "published_rank": int(e["rank"]), "rank_change": int(e["rank"]) - rank})
+    return pd.DataFrame(sorted(out, key=lambda r: (r["rank"], r["entity_id"])))
+
+
+def _group_terms(viewer: Viewer, store: MartStore, key: tuple) -> dict | None:
+    """What the what-if adds up for a group, as plain Python values, once per version: its entities (id,
+    institute, unit, published score and rank), each item's (entity, kind, item, weight, sub_score,
+    points), its metric items and the year's tiers. None for a group that has no scores."""
+    def build() -> dict | None:
+        group = _by_group(viewer, store, "fct_evaluation_scores").get(key)
+        if group is None:
+            return None
+        items = _by_group(viewer, store, "fct_evaluation_items")[key]
+        columns = ["entity_id", "item_kind", "item_id", "weight", "sub_score", "points"]
+        return {"entities": group[["entity_id", "institute_id", "unit_id", "score", "rank"]].to_dict("records"),
+                "terms": list(items[columns].itertuples(index=False, name=None)),
+                "metric_items": frozenset(items.loc[items["item_kind"] == "metric", "item_id"]),
+                "levels": tiers(viewer, store, key[0], key[1]).to_dict("records")}
+    return store.snapshot(viewer.release).memo(("evaluation_terms", key), build)
 
 
 def _tier(levels: list[dict], score: Decimal, rank: int, n: int) -> tuple[str | None, int | None]:
