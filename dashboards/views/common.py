@@ -12,17 +12,19 @@ from dashboards.views.viewer import Viewer
 
 def choices(viewer: Viewer, store: MartStore) -> dict[str, frozenset]:
     """The values the published version offers the viewer: "lang", "institute", "metric", "group", "year",
-    "unit", "scope" and "entity" (what the selectors list; a unit any of its institutes' units, or the whole
-    institute; a group also an evaluation group the viewer sees a row of, an entity an evaluated
-    institute or unit it sees); only the languages while nothing is published (the pages then show no
+    "unit", and the evaluation's "scope", "entity" and "evaluation_group" (what the selectors list; a unit
+    any of its institutes' units, or the whole institute; an entity an evaluated institute or unit the
+    viewer sees, an evaluation group one it sees a row of — pages.common.checked takes it for `group`
+    where a `scope` comes with it); only the languages while nothing is published (the pages then show no
     selector)."""
     def build() -> dict[str, frozenset]:
         return {"lang": frozenset(LANGS), "institute": frozenset(store.institutes(viewer)["institute_id"]),
                 "metric": frozenset(store.metrics(viewer)["metric_id"]),
-                "group": frozenset(store.groups(viewer)["group_id"]) | evaluation.group_ids(viewer, store),
+                "group": frozenset(store.groups(viewer)["group_id"]),
                 "year": frozenset(store.years(viewer)) | frozenset(evaluation.years(viewer, store)),
                 "unit": frozenset(store.units(viewer)["unit_id"]) | {WHOLE},
-                "scope": frozenset(evaluation.SCOPES), "entity": evaluation.entity_ids(viewer, store)}
+                "scope": frozenset(evaluation.SCOPES), "entity": evaluation.entity_ids(viewer, store),
+                "evaluation_group": evaluation.group_ids(viewer, store)}
     try:
         return store.memo(viewer, "choices", build)
     except NotPublished:
