@@ -28,7 +28,7 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 system-deps: ## install chromium, chromium-driver, fonts-noto-cjk, poppler-utils, libreoffice-calc-nogui if missing (as root; else print the command)
 	@scripts/system-deps.sh
 
-demo: $(VENV)/.synced ## regenerate the bundled demo submissions in data/raw/ (deterministic)
+demo: $(VENV)/.synced ## regenerate the bundled demo submissions in data/raw/ and its rules in data/rules/ (deterministic)
 	$(PY) -m pipelines demo
 
 ingest: $(VENV)/.synced ## load data/raw/ into the DuckDB warehouse (data/warehouse.duckdb)

@@ -14,7 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines", description="Touyan data pipeline")
     sub = parser.add_subparsers(dest="command", required=True)
     writers = [sub.add_parser("ingest", help="load data/raw/<dataset>/ files into the DuckDB warehouse"),
-               sub.add_parser("demo", help="regenerate the bundled demo submissions in data/raw/")]
+               sub.add_parser("demo", help="regenerate the bundled demo submissions in data/raw/ and its evaluation rules in data/rules/")]
     sub.add_parser("stop-workers", help="end the dbt and GX worker processes kept for the next refresh "
                                         "(only with TOUYAN_WORKER_IDLE set: they are opt-in)")
     refresh = sub.add_parser("refresh", help="ingest → quality gate → dbt build → quality gate → publish data/marts/")
@@ -88,11 +88,12 @@ def _demo(settings: Settings) -> int:
     from pipelines.demo import generate
 
     try:
-        planted = generate(settings.raw_dir)
+        planted = generate(settings.raw_dir, settings.rules_dir)
     except FileError as e:
         print(f"Demo data not written.\n{e.render()}", file=sys.stderr)
         return 2
-    print(f"Demo data written to {settings.raw_dir} ({len(planted)} rows planted for quarantine)")
+    print(f"Demo data written to {settings.raw_dir} ({len(planted)} rows planted for quarantine), "
+          f"the demo's evaluation rules to {settings.rules_dir}")
     return 0
 
 

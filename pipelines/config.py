@@ -15,6 +15,9 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 METRIC_CATALOG = PROJECT_ROOT / "dbt_project" / "seeds" / "metric_catalog.csv"
+# The codes' names in Chinese and English (award levels, unit types, …): the dashboard's labels, the
+# templates' English column names, and the codes a rules file may name (pipelines/evaluation/catalog.py).
+CODE_LABELS = METRIC_CATALOG.with_name("code_labels.csv")
 
 # Salt for hashing personal ID numbers. Set TOUYAN_ID_SALT in production so hashes cannot be
 # recomputed from the public default; it must stay the same across runs for volunteers to match.

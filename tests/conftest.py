@@ -108,6 +108,6 @@ def published_demo(tmp_path_factory):
     from pipelines.refresh import refresh
 
     root = tmp_path_factory.mktemp("published") / "data"
-    generate(root / "raw")
     settings = Settings(data_dir=root, id_salt="test-salt", today=TODAY)
+    generate(settings.raw_dir, settings.rules_dir)
     return settings, refresh(settings, out=None)

@@ -64,6 +64,7 @@ from pathlib import Path
 
 from pipelines.demo import (
     awards,
+    evaluation_rules,
     institutes,
     ip_items,
     papers,
@@ -93,8 +94,9 @@ DATASETS = (
 )
 
 
-def generate(raw_dir: Path) -> list[PlantedIssue]:
-    """(Re)write the whole demo into raw_dir and return the rows planted for quarantine.
+def generate(raw_dir: Path, rules_dir: Path | None = None) -> list[PlantedIssue]:
+    """(Re)write the whole demo into raw_dir — and the demo's evaluation rules into rules_dir, when
+    given (settings.rules_dir: evaluation_rules.py) — and return the rows planted for quarantine.
 
     Only the dataset folders (DATASETS) under raw_dir are cleared; nothing else is touched. A dataset folder
     that is a link (to a shared drive's folder, say) holds real submissions: then nothing is written."""
@@ -131,4 +133,6 @@ def generate(raw_dir: Path) -> list[PlantedIssue]:
     planted += papers.write(raw_dir, paper_rows)
     talent_titles.write(raw_dir, titles)
     targets.write(raw_dir, projects, ips, standard_rows, services)
+    if rules_dir is not None:
+        evaluation_rules.write(Path(rules_dir))
     return planted

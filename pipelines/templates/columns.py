@@ -9,10 +9,9 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from pipelines.config import METRIC_CATALOG
+from pipelines.config import CODE_LABELS, METRIC_CATALOG
 from pipelines.contracts import Column, Contract, Rule
 
-CODE_LABELS = METRIC_CATALOG.with_name("code_labels.csv")
 TEXT, INTEGER, DECIMAL, DATE = "@", "0", "General", "yyyy-mm-dd"
 
 # Per kind: the cell format, and the rule in Chinese and English. Identifiers are text: a spreadsheet

@@ -9,26 +9,26 @@ import pytest
 
 from pipelines.config import PROJECT_ROOT, Settings
 from pipelines.demo import DATASETS, generate
+from pipelines.evaluation.store import latest
 from pipelines.ingest import ingest
 from tests.conftest import TODAY, DataDir
 
-SHIPPED_RAW = PROJECT_ROOT / "data" / "raw"
+SHIPPED = Settings(data_dir=PROJECT_ROOT / "data")
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     root = tmp_path_factory.mktemp("demo") / "data"
-    planted = generate(root / "raw")
     data = DataDir.__new__(DataDir)
     data.settings = Settings(data_dir=root, id_salt="test-salt", today=TODAY)
     data.raw = data.settings.raw_dir
+    planted = generate(data.raw, data.settings.rules_dir)
     result = ingest(data.settings, out=None)
     return data, planted, result
 
 
-def test_shipped_demo_files_are_what_the_generator_makes(demo):
-    data, _, _ = demo
-    comparison = filecmp.dircmp(SHIPPED_RAW, data.raw)
+def differing_files(shipped, generated) -> list[str]:
+    comparison = filecmp.dircmp(shipped, generated)
     differing = []
 
     def walk(c):
@@ -37,7 +37,18 @@ def test_shipped_demo_files_are_what_the_generator_makes(demo):
             walk(sub)
 
     walk(comparison)
-    assert differing == [], "run `make demo` and commit data/raw/"
+    return differing
+
+
+def test_shipped_demo_files_are_what_the_generator_makes(demo):
+    data, _, _ = demo
+    assert differing_files(SHIPPED.raw_dir, data.raw) == [], "run `make demo` and commit data/raw/"
+    assert differing_files(SHIPPED.rules_dir, data.settings.rules_dir) == [], "run `make demo` and commit data/rules/"
+    # each year is scored by its highest version: 2024's second (a weight changed) stands, not its first
+    current = {year: v.version for year, v in latest(data.settings.rules_dir).items()}
+    assert current[2024] == 2
+    assert data.query("select year, max(rules_version) from raw.evaluation_scopes group by year order by year") \
+        == sorted(current.items())
 
 
 def test_every_planted_row_and_nothing_else_is_quarantined(demo):

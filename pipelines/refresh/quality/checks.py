@@ -297,4 +297,27 @@ def mart_checks() -> tuple[Check, ...]:
               (*_not_null("metric_id", "name_zh", "name_en", "unit_zh", "unit_en", "description_zh",
                           "description_en"), _unique("metric_id")),
               ("metric_id",)),
+        # the evaluation: compared exactly (decimals), the difference as a number a failure can show
+        Check("marts.fct_evaluation_scores", "one row per year, scope and entity; 1 <= rank <= n; the score is "
+              "the sum of its items' points",
+              """select s.year, s.scope, s.entity_id, s.rank, s.n, s.tier, s.score,
+                        cast(s.score - coalesce(i.points, 0) as double) as score_minus_items
+                 from marts.fct_evaluation_scores s
+                 left join (select year, scope, entity_id, sum(points) as points
+                            from marts.fct_evaluation_items group by all) i using (year, scope, entity_id)""",
+              (*_not_null("year", "scope", "entity_id", "score", "rank", "n"), _unique("year", "scope", "entity_id"),
+               _between("rank", 1), _at_least("n", "rank"), _between("score_minus_items", 0, 0)),
+              ("year", "scope", "entity_id")),
+        Check("marts.fct_evaluation_items", "every evaluated entity has every item of its scope's rules, once",
+              """with rules as (select year, scope, count(*) as rules from marts.dim_evaluation_rules group by all)
+                 select s.year, s.scope, s.entity_id, any_value(rules.rules) as rules, count(i.item_id) as items,
+                        count(distinct r.item_id) as items_in_rules
+                 from marts.fct_evaluation_scores s
+                 join rules using (year, scope)
+                 left join marts.fct_evaluation_items i using (year, scope, entity_id)
+                 left join marts.dim_evaluation_rules r
+                   on r.year = i.year and r.scope = i.scope and r.item_id = i.item_id
+                 group by all""",
+              (_equal("rules", "items"), _equal("rules", "items_in_rules")),
+              ("year", "scope", "entity_id")),
     )
