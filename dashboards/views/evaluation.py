@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from dashboards.i18n import column
 from dashboards.views.store import MartStore
 from dashboards.views.viewer import Refused, Viewer
+from pipelines.evaluation import store as rules_store
 
 SCOPES = ("institute", "unit")
 MARTS = {
@@ -337,19 +338,15 @@ def published_weights(viewer: Viewer, store: MartStore, year: int, scope: str) -
     return {i: Decimal(w) for i, w in zip(rows["item_id"], rows["weight"], strict=True)}
 
 
-def versions(viewer: Viewer, store: MartStore, year: int) -> list:
+def versions(viewer: Viewer, store: MartStore, year: int) -> list[rules_store.RuleVersion]:
     """The saved versions of the year's rules (oldest first), from the rules folder beside the published
     data (MartStore.rules_dir): who saved each, when, with what note. The rules are no secret."""
-    from pipelines.evaluation import store as rules_store
-
     if store.rules_dir is None:
         return []
     return rules_store.versions(store.rules_dir, year)
 
 
 def version_text(viewer: Viewer, store: MartStore, year: int, version: int) -> str:
-    from pipelines.evaluation import store as rules_store
-
     return rules_store.read_version(store.rules_dir, year, version)
 
 
