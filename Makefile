@@ -82,7 +82,7 @@ lint: $(VENV)/.synced ## ruff (Python), import-linter (which module may import w
 format: $(VENV)/.synced ## ruff format
 	$(VENV)/bin/ruff format pipelines dashboards tests bench
 
-bench: setup ## benchmarks: ingest, refresh end to end against a pandas baseline, dashboard latency, users under load (Locust), report pack, upload check, annotated copy; rewrites docs/benchmarks.md
+bench: setup ## benchmarks: ingest, refresh end to end against a pandas baseline, dashboard latency, users under load (Locust), report pack, upload check, annotated copy, the evaluation's dbt time and what-if; rewrites docs/benchmarks.md
 	$(PY) -m bench.ingest
 	$(PY) -m bench.refresh
 	$(PY) -m bench.dashboard
@@ -90,6 +90,7 @@ bench: setup ## benchmarks: ingest, refresh end to end against a pandas baseline
 	$(PY) -m bench.report
 	$(PY) -m bench.submission
 	$(PY) -m bench.annotate
+	$(PY) -m bench.evaluation
 	$(PY) -m bench.page
 
 # make bundle [OUT=dist] [PLATFORM=manylinux_2_28_x86_64] [WHEEL_CACHE=~/.cache/touyan/wheels] — PLATFORM: the

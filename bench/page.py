@@ -50,6 +50,7 @@ checks at the smallest sensible settings, 1–2 minutes each:
 | report pack | `python -m bench.report --repeat 1` |
 | submission | `python -m bench.submission --repeat 3` |
 | annotated copy | `python -m bench.annotate --repeat 1` |
+| evaluation | `python -m bench.evaluation --calls 50 --dbt-runs 1` |
 """
 
 SECTIONS = {  # JSON file → heading, what it measures
@@ -89,6 +90,11 @@ SECTIONS = {  # JSON file → heading, what it measures
                  "marked (pipelines/submissions/annotate.py): the worker's own .xlsx loaded and saved by openpyxl, "
                  "a CSV's copy of its cells written by xlsxwriter. *copy s*: the copy alone, its libraries "
                  "imported beforehand as in a server that has made one before; *wall s*: the whole process."),
+    "evaluation": ("Evaluation", "The evaluation (考评) on the demo with its rules: the dbt models tagged `evaluation` "
+                   "run again on the refreshed warehouse (`dbt run --select tag:evaluation`), their own time the sum "
+                   "of their execution_time in run_results.json (not dbt's start-up or parse); the evaluation "
+                   "page's what-if callback POSTed to `python -m dashboards` with other weights every call, for "
+                   "the institutes' ranking and the largest group of units."),
 }
 
 
@@ -267,6 +273,22 @@ def annotate(found: dict) -> list[str]:
     return busy_line(found.get("other_cpus_busy", 0.0), found["machine"].get("nproc")) + rows
 
 
+def evaluation(found: dict) -> list[str]:
+    dbt = next(r["runs"] for r in found["results"] if r["what"] == "dbt")
+    calls = next(r["runs"] for r in found["results"] if r["what"] == "what-if")
+    own = ", ".join(f"{r['models_s']:.3f}" for r in dbt)
+    rows = ["| what | figure |", "|---|---|",
+            f"| evaluation models' own time, s (runs) | {own} |",
+            f"| the dbt process around them, s (median) | {statistics.median(r['wall_s'] for r in dbt):.1f} |"]
+    models = dbt[-1].get("models", {})
+    rows += [f"| · {name} (last run) | {seconds:.3f} s |" for name, seconds in models.items()]
+    rows += ["", "| what-if: group | entities × items | calls | p50 ms | p95 ms | max ms | errors |",
+             "|---|---|---|---|---|---|---|"]
+    rows += [f"| {c['year']} {c['scope']} {c['group']} | {c['n']} × {c['items']} | {c['calls']} | {c['p50_ms']:.1f} | "
+             f"{c['p95_ms']:.1f} | {c['max_ms']:.1f} | {c['errors']} |" for c in calls]
+    return busy_line(found.get("other_cpus_busy", 0.0), found["machine"].get("nproc")) + rows
+
+
 def section(name: str, out: Path) -> list[str]:
     heading, about = SECTIONS[name]
     path = out / f"{name}.json"
@@ -275,7 +297,7 @@ def section(name: str, out: Path) -> list[str]:
         return lines + [f"**Not run** (no `{path.as_posix()}`): `python -m bench.{name}` writes it.", ""]
     found = json.loads(path.read_text(encoding="utf-8"))
     body = {"ingest": ingest, "refresh": refresh, "dashboard": dashboard, "load": load, "report": report,
-            "submission": submission, "annotate": annotate}[name](found)
+            "submission": submission, "annotate": annotate, "evaluation": evaluation}[name](found)
     return lines + [when_line(found), machine_line(found), ""] + body + [""] + verdicts(found) + [""]
 
 

@@ -3,7 +3,10 @@ The dashboard shows them, the exports render them, the report pack reuses them.
 
 Each builder writes the figure's data and layout as plain dicts and makes the Figure once
 (`_figure`): plotly's `update_layout` / `update_xaxes` / `make_subplots` validate the whole figure on
-every call (15–30 ms even for a ten-point sparkline), a dict spec is checked once."""
+every call (15–30 ms even for a ten-point sparkline), a dict spec is checked once.
+
+Over 400 lines because every figure the dashboard, the exports and the report pack draw is here, in one
+house style (`_styled`); a figure in a module of its own would import that style from here all the same."""
 from __future__ import annotations
 
 import numpy as np
@@ -184,6 +187,57 @@ def profile(rows: pd.DataFrame, lang: str, name: str) -> go.Figure:
     return _styled(data, f"{t('profile', lang)} · {name}", height=420, barmode="group",
                    axes={"xaxis": {"dtick": 1}, "yaxis": {"rangemode": "tozero"}},
                    margin={"t": 80}, legend={"y": 1.04})
+
+
+# the evaluation's tiers, best first (the rules' fixed set), and their colours
+TIER_COLORS = {"advanced": "#1f8a4c", "good": "#1f5fa8", "pass": "#8a8f98", "improve": "#d9822b"}
+
+
+def evaluation_ranking(rows: pd.DataFrame, lang: str, title: str, tier_names: dict[str, str],
+                       chosen: str | None = None) -> go.Figure:
+    """A group's evaluation: one horizontal bar per entity, best at the top, its length the score, its
+    colour its tier (one legend entry per tier, in the tiers' order); the chosen entity's name in bold.
+    `rows`: entity_id, short (the bar's label), score (Decimal or float), rank, n, tier, tier_order."""
+    if rows.empty:
+        return empty(t("no_data", lang))
+    rows = rows.sort_values(["rank", "entity_id"])
+    labels = [f"<b>{s}</b>" if e == chosen else str(s) for e, s in zip(rows["entity_id"], rows["short"], strict=True)]
+    rows = rows.assign(label=labels, value=rows["score"].astype(float))
+    data = []
+    for tier, part in sorted(rows.groupby("tier", sort=False), key=lambda kv: kv[1]["tier_order"].min()):
+        data.append({"type": "bar", "orientation": "h", "x": _values(part["value"]), "y": _values(part["label"]),
+                     "name": tier_names.get(tier, str(tier)), "marker": {"color": TIER_COLORS.get(tier, COLORS["muted"])},
+                     "text": _texts([fmt_number(v, lang, 2) for v in part["value"]]), "textposition": "outside",
+                     "cliponaxis": False,
+                     "customdata": _texts([f"{int(r)} / {int(n)}" for r, n in zip(part["rank"], part["n"], strict=True)]),
+                     "hovertemplate": "%{y}: %{text} (%{customdata})<extra></extra>"})
+    order = _values(rows["label"])
+    return _styled(data, title, height=max(260, 90 + 26 * len(rows)),
+                   axes={"yaxis": {"categoryorder": "array", "categoryarray": order, "autorange": "reversed"},
+                         "xaxis": {"rangemode": "tozero", "title": {"text": t("evaluation_score", lang)}}},
+                   margin={"l": 160, "t": 80}, legend={"y": 1.04})
+
+
+def waterfall(rows: pd.DataFrame, lang: str, title: str) -> go.Figure:
+    """One entity's score by rule: a step per item (its points: a metric's weighted sub-score, a bonus up,
+    a deduction down), each starting where the one before ended, then the total from zero. One bar trace
+    whose bars start at `base` (plotly's waterfall trace is not in the cartesian bundle the app serves).
+    `rows`: label_zh, label_en, points (signed), in the rules' order."""
+    if rows.empty:
+        return empty(t("no_data", lang))
+    labels = [str(v) for v in rows["label_zh" if lang == "zh" else "label_en"]]
+    points = [float(p) for p in rows["points"]]
+    total = float(sum(rows["points"]))  # the published decimals added exactly: the bar equals the published score
+    bases = np.concatenate([[0.0], np.cumsum(points)[:-1]]).tolist()
+    colors = [COLORS["down"] if p < 0 else COLORS["this"] for p in points] + [COLORS["up"]]
+    data = [{"type": "bar", "x": _texts([*labels, t("evaluation_total", lang)]), "y": np.array([*points, total]),
+             "base": np.array([*bases, 0.0]), "marker": {"color": _texts(colors)},
+             "text": _texts([fmt_number(p, lang, 2) for p in [*points, total]]), "textposition": "outside",
+             "cliponaxis": False, "hovertemplate": "%{x}: %{text}<extra></extra>"}]
+    return _styled(data, title, height=440, showlegend=False,
+                   axes={"yaxis": {"rangemode": "tozero", "title": {"text": t("evaluation_points", lang)}},
+                         "xaxis": {"tickangle": -30, "automargin": True}},
+                   margin={"t": 60, "b": 110})
 
 
 def side_by_side(rows: pd.DataFrame, metric: dict, lang: str, year_a: int, year_b: int,

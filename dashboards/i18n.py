@@ -1,6 +1,9 @@
 """Every label the dashboard shows, in Chinese and English. Metric names, units and definitions come
 from the metric catalog (dim_metrics); institute and group names from their dimensions; coded values
-from dim_code_labels. Only the interface's own words live here."""
+from dim_code_labels. Only the interface's own words live here.
+
+Over 400 lines because it is one table of words, a block per page: split by page, a word two pages share
+would have to live in one of them or in a third module, and the translators would look in several places."""
 from __future__ import annotations
 
 import math
@@ -322,6 +325,70 @@ TEXT = {
     "domain_awards": ("科技奖励", "Awards"),
     "domain_papers": ("论文", "Papers"),
     "domain_talent": ("人才称号", "Talent titles"),
+    # the evaluation page (考评: dashboards/pages/evaluation.py, views/evaluation.py, server/rules_save.py)
+    "evaluation": ("考评", "Evaluation"),
+    "evaluation_scope": ("考评范围", "Ranking of"),
+    "evaluation_group": ("考评组", "Group"),
+    "evaluation_entity": ("考评对象", "Institute or unit"),
+    "evaluation_none": ("尚无考评结果：数据目录中没有该年度的考核细则，或尚未刷新。",
+                        "No evaluation yet: no rules file for the year in the data folder, or not refreshed since."),
+    "evaluation_ranking": ("考评排名", "Ranking"),
+    "evaluation_waterfall": ("得分构成", "Score by rule"),
+    "evaluation_rank": ("名次", "Rank"),
+    "evaluation_name": ("名称", "Name"),
+    "evaluation_tier": ("等次", "Tier"),
+    "evaluation_score": ("得分", "Score"),
+    "evaluation_change": ("较上年", "Change"),
+    "evaluation_prior_rank": ("上年名次", "Last year's rank"),
+    "evaluation_total": ("总分", "Score"),
+    "evaluation_own_only": ("您只能看到本机构在机构间的名次、得分与等次。", "You see your own institute's rank, score and tier among institutes only."),
+    "evaluation_items_hidden": ("组内其他机构少于 {k} 家：得分明细与模拟调整不予显示（否则可推算其他机构的数据）。",
+                                "Fewer than {k} other institutes in the group: the items and the what-if are not shown "
+                                "(they would give the others' figures away)."),
+    "evaluation_changed": ("与上年相比的变化", "What changed since last year"),
+    "evaluation_changed_items": ("得分变化最大的细则", "The rules that moved the score most"),
+    "evaluation_rules_changed": ("细则本身的变化", "Rules that differ from last year's"),
+    "evaluation_no_prior": ("上年无考评结果。", "No evaluation the year before."),
+    "evaluation_no_change": ("各细则得分与上年相同。", "Every rule scored as the year before."),
+    "evaluation_rules_same": ("细则与上年相同。", "The rules are last year's."),
+    "evaluation_item": ("细则", "Rule"),
+    "evaluation_points": ("得分", "Points"),
+    "evaluation_prior_points": ("上年得分", "Last year"),
+    "evaluation_field": ("项目", "Field"),
+    "evaluation_before": ("上年", "Last year"),
+    "evaluation_after": ("本年", "This year"),
+    "evaluation_added": ("新增", "added"),
+    "evaluation_dropped": ("取消", "dropped"),
+    "field_weight": ("权重", "weight"),
+    "field_method": ("计分方法", "method"),
+    "field_basis": ("口径", "basis"),
+    "field_target": ("目标值", "target"),
+    "field_cap": ("上限", "cap"),
+    "field_points": ("分值", "points"),
+    "field_item": ("细则", "rule"),
+    "what_if": ("模拟调整权重（不保存）", "What if: other weights (not saved)"),
+    "what_if_hint": ("修改权重即按已发布的各项得分率重新计算排名；不会改变已发布的结果。",
+                     "Change a weight: the ranking is recomputed from the published sub-scores; nothing published changes."),
+    "what_if_sum": ("权重合计", "Weights add up to"),
+    "what_if_sum_off": ("（保存要求恰为 100）", "(a saved version needs exactly 100)"),
+    "what_if_new_rank": ("模拟名次", "New rank"),
+    "what_if_rank_change": ("名次变化", "Δ rank"),
+    "what_if_new_score": ("模拟得分", "New score"),
+    "what_if_bad_weight": ("权重须为不小于 0、至多两位小数的数。", "A weight is a number ≥ 0 with at most 2 decimals."),
+    "rules_save_note_zh": ("说明（中文）", "Note (Chinese)"),
+    "rules_save_note_en": ("说明（英文，可选）", "Note (English, optional)"),
+    "rules_save": ("将这些权重保存为新版本", "Save these weights as a new version"),
+    "rules_saved": ("v{version:03d} 已保存：下次刷新后生效。", "v{version:03d} saved: takes effect at the next refresh."),
+    "rules_save_failed": ("未保存：", "Not saved: "),
+    "rules_save_need_note": ("请填写说明。", "Write a note."),
+    "rules_versions": ("细则版本", "Versions of the rules"),
+    "rules_version": ("版本", "Version"),
+    "rules_saved_by": ("保存人", "Saved by"),
+    "rules_saved_at": ("保存时间", "Saved at"),
+    "rules_note": ("说明", "Note"),
+    "rules_in_use": ("当前发布结果所用", "used by the published scores"),
+    "rules_text": ("查看全文", "Show the text"),
+    "event_rules_saved": ("保存考核细则", "rules saved"),
 }
 
 

@@ -146,6 +146,50 @@ def figure_download(v: dict) -> dict:
                     [dependency("url", "search", v.get("search", "?institute=FJQI&metric=prj_initiated"))])
 
 
+EVALUATION_WEIGHTS = {"projects": 25, "inventions": 20, "standards_led": 20, "papers": 15, "volunteering": 10,
+                      "talent": 10}  # the demo's 2024 institutes' rules
+EVALUATION_UNIT_WEIGHTS = {"projects": 20, "ip": 20, "standards": 20, "papers": 15, "volunteering": 15,
+                           "awards": 10}  # and its units'
+
+
+def evaluation_controls(v: dict) -> list:
+    return [dependency("evaluation-year", "value", v.get("year", 2024)),
+            dependency("evaluation-scope", "value", v.get("scope", "institute")),
+            dependency("evaluation-group", "value", v.get("group", "all")),
+            dependency("evaluation-entity", "value", v.get("entity", "FJQI"))]
+
+
+def evaluation(v: dict) -> dict:
+    return request(multi(("evaluation-group", "options"), ("evaluation-group", "value"), ("evaluation-entity", "options"),
+                         ("evaluation-entity", "value"), ("evaluation-body", "children"), (PAGE_STATE("evaluation"), "data")),
+                   evaluation_controls(v), [dependency("lang", "data", v.get("lang", "zh"))])
+
+
+def _weights(v: dict) -> tuple[list, list]:
+    weights = v.get("weights", EVALUATION_WEIGHTS)
+    ids = [{"type": "what-if-weight", "item": item} for item in weights]
+    return ([dependency(i, "value", w) for i, w in zip(ids, weights.values(), strict=True)],
+            [dependency(i, "id", i) for i in ids])
+
+
+def what_if(v: dict) -> dict:
+    values, ids = _weights(v)
+    return request(multi(("what-if-result", "children"), ("what-if-sum", "children")), [values],
+                   [ids, *evaluation_controls(v)[:4], dependency("lang", "data", v.get("lang", "zh"))],
+                   changed=prop_id(values[0]["id"], "value") if values else None)
+
+
+def rules_save(v: dict) -> dict:
+    """The administrator's save (server mode): the what-if's weights, the year and scope, the notes and the
+    page's CSRF token (`csrf`)."""
+    values, ids = _weights(v)
+    controls = evaluation_controls(v)
+    return request("rules-save-message.children", [dependency("rules-save", "n_clicks", v.get("clicks", 1))],
+                   [values, ids, controls[0], controls[1], dependency("rules-save-note-zh", "value", v.get("note_zh", "测试")),
+                    dependency("rules-save-note-en", "value", v.get("note_en")),
+                    dependency("rules-save-csrf", "value", v.get("csrf", "")), dependency("lang", "data", v.get("lang", "zh"))])
+
+
 BUILDERS = {builder({})["output"]: builder for builder in (
     route, address_bar, overview, institute_figures, pick_year, institute_records, institute_units, compare, compare_peers,
-    figure_download, table_download)}
+    figure_download, table_download, evaluation, what_if, rules_save)}

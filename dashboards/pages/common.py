@@ -39,8 +39,12 @@ def request_viewer() -> Viewer:
 def checked(viewer: Viewer, store: MartStore, **values) -> dict:
     """The values a callback received from the page's controls, as a state dict, when the published
     version offers each to the viewer (a year key any of the years, metric_b any metric, a release one of
-    the official releases); else url_state.InvalidState (answered 400)."""
+    the official releases; with a `scope`, the evaluation page's, a group one of the evaluation's groups);
+    else url_state.InvalidState (answered 400)."""
     offered = choices(viewer, store)
+    if "scope" in values and "evaluation_group" in offered:
+        # the evaluation page's group: all, a peer group, or an institute's units of a type (FJQI:team)
+        offered = {**offered, "group": offered["evaluation_group"]}
     if "year" in offered:
         offered = {**offered, **dict.fromkeys(url_state.INT_KEYS, offered["year"])}
     if "metric" in offered:

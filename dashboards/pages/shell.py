@@ -26,13 +26,13 @@ from dash import (
 )
 
 from dashboards.i18n import DEFAULT_LANG, LANGS, fmt_number, release_label, t
-from dashboards.pages import compare, definitions, institute, overview, quality
+from dashboards.pages import compare, definitions, evaluation, institute, overview, quality
 from dashboards.pages import state as url_state
 from dashboards.pages.common import checked, request_viewer
 from dashboards.views.store import MartStore, NotPublished, NotReleased
 from dashboards.views.viewer import Viewer
 
-PAGES = (overview, institute, compare, quality, definitions)
+PAGES = (overview, institute, compare, evaluation, quality, definitions)
 # the server-rendered pages each role is linked to from the account area (server mode only): label, path,
 # the link's id, the roles
 SERVER_PAGES = (

@@ -13,7 +13,9 @@ from dashboards.i18n import DEFAULT_LANG, LANGS
 # release: the reporting year of the official release the view reads (absent: the latest version)
 # unit: a unit of the institute (its unit_id, e.g. ZJQS:ZX01; absent: the whole institute)
 # metric_b: the compare page's second metric of the peer benchmarks
-KEYS = ("lang", "group", "year", "institute", "unit", "metric", "metric_b", "year_a", "year_b", "record_year",
+# scope, entity: the evaluation page's ranking (institute | unit) and the institute or unit it explains
+#   (its group is `group`: all, a peer group, or <institute_id>:<unit type> for units)
+KEYS = ("lang", "group", "year", "institute", "unit", "metric", "metric_b", "year_a", "year_b", "record_year", "scope", "entity",
         "release")
 INT_KEYS = ("year", "year_a", "year_b", "record_year", "release")
 SHOWN_CHARS = 60  # of a refused value, in the answer and the log

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from dash import Dash
 
-from dashboards.pages import downloads, shell
+from dashboards.pages import downloads, evaluation, shell
 from dashboards.pages.common import request_viewer
-from dashboards.server import admin, auth, portal, review, security
+from dashboards.server import admin, auth, portal, review, rules_save, security
 from dashboards.server.compression import cache_headers, compress
 from dashboards.server.reports import serve_quality_reports, serve_yearbooks
 from dashboards.views.store import MartStore
@@ -52,7 +52,7 @@ def create_app(settings: Settings, dev: bool = False, watch_s: float | None = No
     `watch_s`: how often a background thread looks for a newly published version, to load it before the
     next interaction asks (None: only when asked). It also loads the current one and renders every page
     once before returning. The server (`python -m dashboards`) watches; tests and scripts need not."""
-    store = MartStore(settings.marts_dir, settings.reports_dir)
+    store = MartStore(settings.marts_dir, settings.reports_dir, settings.rules_dir)
     app = Dash(__name__, title="头雁 Touyan", assets_folder=str(ASSETS), suppress_callback_exceptions=True,
                serve_locally=True, update_title=None, assets_ignore=PLOTLY_JS, url_base_pathname=settings.url_prefix)
     prefix = app.config.requests_pathname_prefix
@@ -88,6 +88,8 @@ def create_app(settings: Settings, dev: bool = False, watch_s: float | None = No
         accounts = auth.server_mode(app, settings, rules)
         serve_yearbooks(app, store, settings.browser_path, accounts)
         admin.register(app, accounts)
+        # the evaluation page's save: an administrator's, so only where there are accounts
+        registered(app, rules, evaluation.PAGE, lambda: rules_save.register(app, accounts, store))
         portal.register(app, accounts, settings, store)
         review.register(app, accounts, store, settings)
     app.callback_rules = rules  # for the tests that call every callback as every role

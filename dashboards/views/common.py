@@ -4,20 +4,27 @@ catalog row. What depends only on the published version (and the viewer) is buil
 from __future__ import annotations
 
 from dashboards.i18n import LANGS, column
+from dashboards.views import evaluation
 from dashboards.views.store import MartStore, NotPublished
 from dashboards.views.units import WHOLE
 from dashboards.views.viewer import Viewer
 
 
 def choices(viewer: Viewer, store: MartStore) -> dict[str, frozenset]:
-    """The values the published version offers the viewer: "lang", "institute", "metric", "group", "year"
-    and "unit" (what the selectors list; a unit any of its institutes' units, or the whole institute);
-    only the languages while nothing is published (the pages then show no selector)."""
+    """The values the published version offers the viewer: "lang", "institute", "metric", "group", "year",
+    "unit", and the evaluation's "scope", "entity" and "evaluation_group" (what the selectors list; a unit
+    any of its institutes' units, or the whole institute; an entity an evaluated institute or unit the
+    viewer sees, an evaluation group one it sees a row of — pages.common.checked takes it for `group`
+    where a `scope` comes with it); only the languages while nothing is published (the pages then show no
+    selector)."""
     def build() -> dict[str, frozenset]:
         return {"lang": frozenset(LANGS), "institute": frozenset(store.institutes(viewer)["institute_id"]),
                 "metric": frozenset(store.metrics(viewer)["metric_id"]),
-                "group": frozenset(store.groups(viewer)["group_id"]), "year": frozenset(store.years(viewer)),
-                "unit": frozenset(store.units(viewer)["unit_id"]) | {WHOLE}}
+                "group": frozenset(store.groups(viewer)["group_id"]),
+                "year": frozenset(store.years(viewer)) | frozenset(evaluation.years(viewer, store)),
+                "unit": frozenset(store.units(viewer)["unit_id"]) | {WHOLE},
+                "scope": frozenset(evaluation.SCOPES), "entity": evaluation.entity_ids(viewer, store),
+                "evaluation_group": evaluation.group_ids(viewer, store)}
     try:
         return store.memo(viewer, "choices", build)
     except NotPublished:

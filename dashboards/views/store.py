@@ -241,9 +241,10 @@ class MartStore:
     """Thread-safe. `snapshot()` is the current version's; the reads every page needs come below (each
     page's own questions are in its module of dashboards.views)."""
 
-    def __init__(self, marts_dir: Path, reports_dir: Path | None = None):
+    def __init__(self, marts_dir: Path, reports_dir: Path | None = None, rules_dir: Path | None = None):
         self.marts_dir = marts_dir
         self.reports_dir = reports_dir
+        self.rules_dir = rules_dir  # the evaluation rules' saved versions (Settings.rules_dir): the evaluation page lists them
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._released: dict[Path, Snapshot] = {}  # the official releases' versions read so far

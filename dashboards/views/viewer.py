@@ -34,12 +34,12 @@ if TYPE_CHECKING:
 
 FULL_SCOPE = "all"
 # the pages each role may open (the PAGE constants of dashboards/pages/*.py); an institute's quality page
-# shows its own rejects and files only
+# shows its own rejects and files only; the evaluation page shows each role what dashboards.views.evaluation allows
 PAGES = {
-    "admin": frozenset({"overview", "institute", "compare", "quality", "definitions"}),
-    "analyst": frozenset({"overview", "institute", "compare", "quality", "definitions"}),
-    "leader": frozenset({"overview", "institute", "compare", "definitions"}),
-    "institute": frozenset({"overview", "institute", "compare", "quality", "definitions"}),
+    "admin": frozenset({"overview", "institute", "compare", "evaluation", "quality", "definitions"}),
+    "analyst": frozenset({"overview", "institute", "compare", "evaluation", "quality", "definitions"}),
+    "leader": frozenset({"overview", "institute", "compare", "evaluation", "definitions"}),
+    "institute": frozenset({"overview", "institute", "compare", "evaluation", "quality", "definitions"}),
 }
 
 

@@ -25,8 +25,8 @@ from pipelines.config import PROJECT_ROOT
 from pipelines.refresh import refresh
 
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
-PAGES = {"overview": "/", "institute": "/institute", "compare": "/compare", "quality": "/quality",
-         "definitions": "/definitions"}
+PAGES = {"overview": "/", "institute": "/institute", "compare": "/compare", "evaluation": "/evaluation",
+         "quality": "/quality", "definitions": "/definitions"}
 FULL_PAGE = {"compare"}  # its screenshot shows the peer benchmarks, below the fold
 
 
@@ -344,3 +344,95 @@ def test_the_unit_control_follows_the_institute(watched):
     expect_title(page, "trend", "科技奖励数 · 浙江省质量科学研究院 / 先进制造计量研究中心")
     wait_for_query(page, "institute=ZJQS", "unit=ZJQS%3AZX01")
     assert watched.errors == []
+
+
+def ranking_names(page: Page) -> list[str]:
+    """The what-if table's names, top to bottom."""
+    return page.locator("#what-if-table tbody tr td:nth-child(3)").all_inner_texts()
+
+
+def weight_fields(page: Page) -> list[tuple[str, str]]:
+    """(item, value) of each what-if input, in the page's order (the item from the input's Dash id)."""
+    fields = page.locator("[id*='\"type\":\"what-if-weight\"']").all()
+    return [(json.loads(f.get_attribute("id"))["item"], f.input_value()) for f in fields]
+
+
+def set_weight(page: Page, item: str, value: str) -> None:
+    """Type a what-if weight and leave the field (the input sends its value on Enter or blur)."""
+    field = page.locator(f"[id*='\"type\":\"what-if-weight\"'][id*='\"item\":\"{item}\"']")
+    field.fill(value)
+    field.press("Enter")
+
+
+def test_the_evaluation_page_draws_the_waterfall_and_the_what_if_reranks(watched):
+    """FJQI's teams in 2024: the ranking and a team's waterfall by rule; one rule's weight moved to another
+    re-ranks the teams, the published scores unchanged beside them."""
+    page = watched.open("/evaluation?year=2024&scope=unit&group=FJQI%3Ateam")
+    expect_title(page, "evaluation_waterfall", re.compile(r"^得分构成 · .+ · 2024$"))
+    bars = page.locator("[id*='\"figure\":\"evaluation_waterfall\"'] .trace.bars .point")
+    expect(bars.first).to_be_visible()
+    assert bars.count() >= 4  # a step per rule and the total
+    expect_title(page, "evaluation_ranking", re.compile(r"^考评排名 · .*班组.* · 2024$"))
+    ranks = page.locator("#evaluation-ranking-table tbody tr td:first-child").all_inner_texts()
+    assert len(ranks) > 10 and ranks[0].startswith("1 / ")
+    before = ranking_names(page)
+    (first, a), (second, b) = weight_fields(page)[:2]
+    set_weight(page, first, "0")  # the first rule's weight moved to the second: still 100 in all
+    set_weight(page, second, str(int(float(a)) + int(float(b))))
+    expect(page.locator("#what-if-total")).to_have_text("100.00", timeout=60_000)
+    watched.settle()
+    after = ranking_names(page)
+    assert sorted(after) == sorted(before) and after != before
+    moved = page.locator("#what-if-table tbody tr td:nth-child(2)").all_inner_texts()
+    assert any(m.startswith(("↑", "↓")) for m in moved)
+    page.screenshot(path=str(SCREENSHOTS / "evaluation.png"), full_page=True)
+    assert watched.errors == []
+
+
+def test_an_admin_saves_the_what_if_weights_as_a_new_version(published_demo, browser, tmp_path):
+    """In a copy of the published demo served with accounts: the administrator moves five points from one
+    rule to another and saves — v003 is written beside v001 and v002 with the new weights, its note and
+    who saved it, the save is in the audit trail, and the published scores are as they were."""
+    import shutil
+    from dataclasses import replace
+
+    from dashboards.accounts.store import AccountStore
+    from tests.e2e.conftest import serving
+    from tests.logins import PASSWORD, with_accounts
+
+    settings, _ = published_demo
+    data = tmp_path / "data"
+    for folder in ("marts", "rules"):
+        shutil.copytree(settings.data_dir / folder, data / folder, symlinks=True)
+    copy = with_accounts(replace(settings, data_dir=data, accounts_file=tmp_path / "app.db"), {"admin1": ("admin", None, None)})
+    year_dir = copy.rules_dir / "2024"
+    before = sorted(p.name for p in year_dir.iterdir())
+    with serving(copy, free_port(), tmp_path / "serve.log") as base:
+        visitor = Watched(browser, base)
+        try:
+            page = visitor.page
+            page.goto(base + "/evaluation?year=2024&scope=institute")
+            page.fill("#username", "admin1")
+            page.fill("#password", PASSWORD)
+            page.click("#login-submit")
+            visitor.settle()
+            (first, a), (second, b) = weight_fields(page)[:2]
+            set_weight(page, first, str(int(float(a)) - 5))
+            set_weight(page, second, str(int(float(b)) + 5))
+            expect(page.locator("#what-if-total")).to_have_text("100.00", timeout=60_000)
+            page.fill("#rules-save-note-zh", "测试：移 5 分")
+            page.click("#rules-save")
+            expect(page.locator("#rules-save-result")).to_have_text("v003 已保存：下次刷新后生效。", timeout=60_000)
+            assert visitor.errors == []
+        finally:
+            visitor.close()
+    assert sorted(p.name for p in year_dir.iterdir()) == sorted([*before, "v003.yaml", "v003.json"])
+    saved = (year_dir / "v003.yaml").read_text(encoding="utf-8")
+    previous = (year_dir / "v002.yaml").read_text(encoding="utf-8")
+    changed = [(old, new) for old, new in zip(previous.splitlines(), saved.splitlines(), strict=True) if old != new]
+    assert [new.split("#")[0].strip() for _, new in changed] == [f"weight: {int(float(a)) - 5}", f"weight: {int(float(b)) + 5}"]
+    sidecar = json.loads((year_dir / "v003.json").read_text(encoding="utf-8"))
+    assert sidecar["saved_by"] == "admin1" and sidecar["note_zh"] == "测试：移 5 分"
+    with AccountStore(copy) as accounts:
+        events = [e for e in accounts.audit_events() if e.event == "rules_saved"]
+    assert len(events) == 1 and events[0].username == "admin1" and json.loads(events[0].detail)["version"] == 3

@@ -22,20 +22,24 @@ import pytest
 from dashboards.server.app import create_app
 from tests.callbacks import (
     BUILDERS,
+    EVALUATION_UNIT_WEIGHTS,
     address_bar,
     compare,
     compare_peers,
+    evaluation,
     figure_download,
     institute_figures,
     institute_records,
     institute_units,
     overview,
     route,
+    rules_save,
     table_download,
+    what_if,
 )
 from tests.logins import ROLES, logged_in, with_accounts
 
-PAGES = ("/", "/institute", "/compare", "/quality", "/definitions")
+PAGES = ("/", "/institute", "/compare", "/evaluation", "/quality", "/definitions")
 METRICS = ("prj_initiated", "ip_total", "vol_hours", "std_published")
 YEARS = (2024, 2019)
 TABLES = ("leaderboard", "records", "units", "definitions", "quarantined", "source_files", "peer_benchmarks")
@@ -172,6 +176,10 @@ def requests_for(institute_ids, groups, units=None) -> list[tuple[str, dict]]:
             body["state"][0]["value"] = search
             out.append((f"unit table {table}.{fmt} {unit}", body))
         out.append((f"address bar {own} {unit}", address_bar({"institute": own, "unit": unit})))
+        for unit_type in ("team", "centre"):  # the evaluation's units' rankings: <institute>:<unit type>
+            values = {"scope": "unit", "group": f"{own}:{unit_type}", "entity": unit}
+            out += [(f"evaluation {unit_type} {unit}", evaluation(values)),
+                    (f"what-if {unit_type} {unit}", what_if({**values, "weights": EVALUATION_UNIT_WEIGHTS}))]
     for institute in institute_ids:
         out.append((f"institute units {institute}", institute_units({"institute": institute})))
         for metric in METRICS:
@@ -179,6 +187,8 @@ def requests_for(institute_ids, groups, units=None) -> list[tuple[str, dict]]:
             out += [(f"institute figures {institute} {metric}", institute_figures(values)),
                     (f"institute records {institute} {metric}", institute_records(values))]
         out.append((f"address bar {institute}", address_bar({"institute": institute})))
+        out += [(f"evaluation {institute}", evaluation({"entity": institute})),
+                (f"what-if {institute}", what_if({"entity": institute}))]
         for path in PAGES:
             out.append((f"route {path} {institute}", route({"path": path, "search": "?" + urlencode({"institute": institute})})))
         search = "?" + urlencode({"institute": institute, "metric": "vol_hours", "record_year": 2024})
@@ -187,6 +197,7 @@ def requests_for(institute_ids, groups, units=None) -> list[tuple[str, dict]]:
                 body = table_download({"table": table, "fmt": fmt})
                 body["state"][0]["value"] = search
                 out.append((f"table {table}.{fmt} {institute}", body))
+    out.append(("rules save", rules_save({})))  # without the page's CSRF token: never saves
     for group in (*groups, "all"):
         for year in YEARS:
             out.append((f"overview {group} {year}", overview({"group": group, "year": year})))
@@ -227,6 +238,12 @@ def test_no_answer_to_any_request_shows_a_role_what_it_may_not_see(world, userna
     for institute in sorted(institutes["institute_id"]):
         label = f"institute figures {institute} prj_initiated"
         assert (statuses[label] == 200) == (institute in visible), (label, statuses[label])
+    # the evaluation: an institute's own row and what-if, no other's; the save is an administrator's (and
+    # refused without the page's CSRF token)
+    for institute in sorted(institutes["institute_id"]):
+        for what in ("evaluation", "what-if"):
+            assert (statuses[f"{what} {institute}"] == 200) == (institute in visible), (what, institute)
+    assert statuses["rules save"] == (400 if role == "admin" else 403)
     quality = statuses["table quarantined.csv " + sorted(visible)[0]]
     assert (quality == 200) == (role != "leader"), quality
     # a unit is answered with its own institute when the role sees that, and never with another institute

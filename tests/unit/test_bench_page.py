@@ -24,7 +24,7 @@ def ingest_result(other_cpus_busy: float) -> dict:
 def test_every_section_says_not_run_without_results(tmp_path):
     page = render(tmp_path)
     headings = ("## Ingest", "## Refresh", "## Dashboard", "## Load (Locust)", "## Report pack", "## Online submission",
-                "## Annotated copy")
+                "## Annotated copy", "## Evaluation")
     for heading in headings:
         assert heading in page
     assert page.count("**Not run**") == len(headings)
@@ -42,7 +42,7 @@ def test_a_result_gives_its_table_command_machine_and_verdicts(tmp_path):
     assert "| CSV ingest ≤ 1.5× DuckDB read_csv at 1e7 rows | 1.30× | **PASS** |" in ingest
     assert "| made-up target | 3 | **MISS** |" in ingest
     assert "Machine busy" not in ingest
-    assert page.count("**Not run**") == 6  # the other sections
+    assert page.count("**Not run**") == 7  # the other sections
 
 
 def test_a_busy_machine_is_said(tmp_path):
@@ -61,3 +61,19 @@ def test_the_annotated_copy_gives_its_copy_time_per_input(tmp_path):
     section = render(tmp_path).split("## Annotated copy", 1)[1]
     assert "| xlsx | 10,000 | 1,000 | 1.96 | 2.63 | 1.92 | 118 | 0.4 |" in section
     assert "| annotated copy of a 1e4-row xlsx with 1,000 errors ≤ 3 s | 1.96 s | **PASS** |" in section
+
+
+def test_the_evaluation_gives_the_models_own_time_and_the_what_if_percentiles(tmp_path):
+    dbt = [{"wall_s": 6.0, "cpu_s": 5.0, "other_cpu_s": 0.1, "models_s": s, "models": {"fct_evaluation_scores": 0.05}}
+           for s in (0.31, 0.29)]
+    calls = [{"year": 2024, "scope": "unit", "group": "FJQI:team", "n": 27, "items": 6, "calls": 200, "errors": 0,
+              "p50_ms": 21.5, "p95_ms": 30.25, "max_ms": 44.0, "wall_s": 5.0, "other_cpu_s": 0.2}]
+    found = {"command": "python -m bench.evaluation", "machine": MACHINE, "repeat": 2, "ended": "2026-12-07 18:00 UTC",
+             "seconds": 60, "other_cpus_busy": 0.02, "results": [{"what": "dbt", "runs": dbt}, {"what": "what-if", "runs": calls}],
+             "targets": [{"target": "what-if callback p95 ≤ 100 ms", "value": "30.2 ms", "pass": True}]}
+    (tmp_path / "evaluation.json").write_text(json.dumps(found), encoding="utf-8")
+    section = render(tmp_path).split("## Evaluation", 1)[1]
+    assert "| evaluation models' own time, s (runs) | 0.310, 0.290 |" in section
+    assert "| · fct_evaluation_scores (last run) | 0.050 s |" in section
+    assert "| 2024 unit FJQI:team | 27 × 6 | 200 | 21.5 | 30.2 | 44.0 | 0 |" in section
+    assert "| what-if callback p95 ≤ 100 ms | 30.2 ms | **PASS** |" in section
