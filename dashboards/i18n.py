@@ -330,6 +330,7 @@ TEXT = {
     "evaluation_scope": ("考评范围", "Ranking of"),
     "evaluation_group": ("考评组", "Group"),
     "evaluation_entity": ("考评对象", "Institute or unit"),
+    "evaluation_yearbook": ("下载《{year} 年度考评风采录》（{institute}，PDF）", "Download the {year} evaluation yearbook ({institute}, PDF)"),
     "evaluation_none": ("尚无考评结果：数据目录中没有该年度的考核细则，或尚未刷新。",
                         "No evaluation yet: no rules file for the year in the data folder, or not refreshed since."),
     "evaluation_ranking": ("考评排名", "Ranking"),

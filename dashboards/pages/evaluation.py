@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 import dash_bootstrap_components as dbc
 import flask
 import pandas as pd
-from dash import ALL, Input, Output, State, dcc, html
+from dash import ALL, Input, Output, State, dcc, get_relative_path, html
 
 from dashboards import figures
 from dashboards.i18n import fmt_number, t
@@ -25,6 +25,7 @@ from dashboards.pages.state import InvalidState
 from dashboards.views import evaluation as views
 from dashboards.views.store import MartStore
 from dashboards.views.viewer import Viewer
+from dashboards.views.yearbook import yearbook_path
 
 PATH = "/evaluation"
 PAGE = "evaluation"
@@ -53,8 +54,6 @@ def layout(viewer: Viewer, store: MartStore, state: dict):
                                   views.entity_options(viewer, store, d["year"], d["scope"], d["group"], lang), d["entity"]))],
                 className="mb-3"),
         html.Div(body(viewer, store, d, lang), id="evaluation-body"),
-        # the yearbook's download link goes here (the yearbook's server route is another module's)
-        html.Div(id="evaluation-yearbook"),
     ])
 
 
@@ -74,7 +73,21 @@ def body(viewer: Viewer, store: MartStore, d: dict, lang: str) -> list:
         changed_card(viewer, store, d, lang) if shown else None,
         what_if_card(viewer, store, d, lang) if shown else None,
         versions_card(viewer, store, d["year"], lang),
+        yearbook_link(viewer, store, d, lang),
     ]
+
+
+def yearbook_link(viewer: Viewer, store: MartStore, d: dict, lang: str):
+    """The yearbook (《…年度考评风采录》) of the institute in view: the units' group's institute, or the
+    institute explained. The server's route checks the viewer again (another institute's is 403)."""
+    institute = d["group"].split(":", 1)[0] if d["scope"] == "unit" else d["entity"]
+    if not institute:
+        return None
+    name = views.entity_names(viewer, store, lang).get(institute, (institute,))[0]
+    return html.Div(html.A(t("evaluation_yearbook", lang).format(year=d["year"], institute=name),
+                           href=get_relative_path("/" + yearbook_path(d["year"], institute, lang)),
+                           id="evaluation-yearbook", className="btn btn-outline-primary btn-sm"),
+                    className="mb-4")
 
 
 def figure_content(viewer: Viewer, store: MartStore, d: dict, lang: str) -> tuple:

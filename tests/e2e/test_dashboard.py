@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -386,6 +387,11 @@ def test_the_evaluation_page_draws_the_waterfall_and_the_what_if_reranks(watched
     moved = page.locator("#what-if-table tbody tr td:nth-child(2)").all_inner_texts()
     assert any(m.startswith(("↑", "↓")) for m in moved)
     page.screenshot(path=str(SCREENSHOTS / "evaluation.png"), full_page=True)
+    # the yearbook of the institute in view, downloaded from its link
+    link = page.locator("#evaluation-yearbook")
+    expect(link).to_contain_text("2024 年度考评风采录")
+    pdf = page.request.get(urllib.parse.urljoin(page.url, link.get_attribute("href")), timeout=120_000)
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
     assert watched.errors == []
 
 

@@ -167,7 +167,7 @@ def test_the_demo_saved_by_libreoffice_publishes_what_its_csvs_publish(published
 
     csv_settings, csv_run = published_demo
     root = tmp_path / "data"
-    generate(root / "raw")
+    generate(root / "raw", root / "rules" / "evaluation")  # the rules too: the marts compared include the scores
     csvs = sorted((root / "raw").rglob("*.csv"))
     workbooks = len(list((root / "raw").rglob("*.xlsx")))  # the demo's own
     # every dataset the institutes submit, the new ones and the units register among them, goes through
