@@ -29,6 +29,7 @@ from dashboards.report.kpi import missing
 from dashboards.report.page import TEMPLATES, page_values
 from dashboards.report.plan import Unit
 from dashboards.report.text import tr
+from dashboards.views import evaluation as evaluation_views
 from dashboards.views import yearbook as views
 from dashboards.views.quality import code_names
 from dashboards.views.store import MartStore
@@ -56,7 +57,7 @@ class Yearbook:
             raise ValueError(f"language {lang!r}: expected one of {', '.join(LANGS)}")
         self.store, self.viewer, self.lang = store, viewer, lang
         self.manifest = store.version(viewer).manifest
-        years = views.evaluation_years(viewer, store)
+        years = sorted(evaluation_views.years(viewer, store))
         self.year = int(year) if year is not None else (years[-1] if years else None)
         if self.year not in years:
             raise NoEvaluation(year if year is not None else 0, years)

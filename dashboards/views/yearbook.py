@@ -15,18 +15,16 @@ from __future__ import annotations
 
 import pandas as pd
 
+from dashboards.views.evaluation import MARTS
 from dashboards.views.store import MartStore
 from dashboards.views.viewer import Viewer
 
-EVALUATION_MARTS = ("fct_evaluation_scores", "fct_evaluation_items", "dim_evaluation_rules")
 TIER_CODES = "eval_tier"  # dim_code_labels' code_type of the tiers (advanced 先进 … improve 待改进)
 TOP_ITEMS = 3  # a unit's highlights: its items with the most points
 # the download route (dashboards/server/reports.py), under the app's URL prefix
 ROUTE = "yearbook/<int:year>/<institute_id>.pdf"
 
-SCORE_COLUMNS = ["year", "scope", "group_id", "entity_id", "institute_id", "unit_id", "metric_points",
-                 "bonus_points", "deduction_points", "score", "rank", "n", "tier", "tier_order", "prior_score",
-                 "prior_rank", "prior_n", "prior_tier", "score_change", "rules_version", "rules_file"]
+SCORE_COLUMNS = MARTS["fct_evaluation_scores"]
 
 
 def yearbook_path(year: int, institute_id: str, lang: str) -> str:
@@ -38,14 +36,7 @@ def yearbook_path(year: int, institute_id: str, lang: str) -> str:
 def evaluated(viewer: Viewer, store: MartStore) -> bool:
     """Whether the version the viewer reads has the evaluation marts (one published before them has not)."""
     have = {m["mart"] for m in store.version(viewer).manifest["marts"]}
-    return set(EVALUATION_MARTS) <= have
-
-
-def evaluation_years(viewer: Viewer, store: MartStore) -> list[int]:
-    """The years with published scores."""
-    if not evaluated(viewer, store):
-        return []
-    return [int(y) for y in store._frame(viewer, "select distinct year from fct_evaluation_scores order by year")["year"]]
+    return set(MARTS) <= have
 
 
 def rules_versions(viewer: Viewer, store: MartStore, year: int) -> pd.DataFrame:
