@@ -111,6 +111,18 @@ class Settings:
     # ("2024=2025-04-15, 2025=2026-03-31").
     submission_deadline: str = "03-31"
     submission_deadlines: tuple[tuple[int, date], ...] = ()
+    # The engine a refresh runs on (TOUYAN_ENGINE): duckdb, embedded, the default; or spark — the same
+    # dbt project on Apache Spark through dbt-spark, the submitted files read by Spark tasks, the gates on
+    # Spark dataframes (pipelines/spark/; docs/scale-out.md). Either publishes the same Parquet layout.
+    engine: str = "duckdb"
+    # Spark: the master (TOUYAN_SPARK_MASTER; local[*]: every core of this machine, a metastore of its own
+    # under data/spark/), or a Spark Connect server instead (TOUYAN_SPARK_REMOTE, sc://host:15002), and
+    # the driver's memory (TOUYAN_SPARK_DRIVER_MEMORY). More Spark settings: TOUYAN_SPARK_CONF, "key=value"
+    # pairs separated by commas or spaces.
+    spark_master: str = "local[*]"
+    spark_remote: str | None = None
+    spark_driver_memory: str = "2g"
+    spark_conf: tuple[tuple[str, str], ...] = ()
 
     @property
     def ingest_memory(self) -> str:
@@ -168,6 +180,12 @@ class Settings:
         return self.data_dir / "warehouse.duckdb"
 
     @property
+    def spark_dir(self) -> Path:
+        """The Spark engine's own folder: its metastore (Derby), its warehouse of tables, the raw tables'
+        Parquet as the ingest lands them, Spark's scratch space."""
+        return self.data_dir / "spark"
+
+    @property
     def reports_dir(self) -> Path:
         return self.data_dir / "reports"
 
@@ -210,6 +228,11 @@ class Settings:
             change_min_base=float(os.environ.get("TOUYAN_CHANGE_MIN_BASE", "10")),
             submission_deadline=month_day(os.environ.get("TOUYAN_SUBMISSION_DEADLINE", "03-31")),
             submission_deadlines=year_dates(os.environ.get("TOUYAN_SUBMISSION_DEADLINES", "")),
+            engine=engine_name(os.environ.get("TOUYAN_ENGINE", "duckdb")),
+            spark_master=os.environ.get("TOUYAN_SPARK_MASTER", "local[*]"),
+            spark_remote=os.environ.get("TOUYAN_SPARK_REMOTE") or None,
+            spark_driver_memory=os.environ.get("TOUYAN_SPARK_DRIVER_MEMORY", "2g"),
+            spark_conf=key_values("TOUYAN_SPARK_CONF", os.environ.get("TOUYAN_SPARK_CONF", "")),
         )
 
 
@@ -251,6 +274,29 @@ def on_off(name: str, text: str) -> bool:
     raise ValueError(f"{name}: expected on or off, not {text!r}")
 
 
+ENGINES = ("duckdb", "spark")
+
+
+def engine_name(text: str) -> str:
+    engine = text.strip().lower()
+    if engine not in ENGINES:
+        raise ValueError(f"TOUYAN_ENGINE: expected one of {', '.join(ENGINES)}, not {text!r}")
+    return engine
+
+
+def key_values(name: str, text: str) -> tuple[tuple[str, str], ...]:
+    """"a.b=1, c.d=x" → (("a.b", "1"), ("c.d", "x"))."""
+    pairs = []
+    for part in re.split(r"[,\s]+", text.strip()):
+        if not part:
+            continue
+        key, equals, value = part.partition("=")
+        if not equals or not key:
+            raise ValueError(f"{name}: expected key=value pairs, not {part!r}")
+        pairs.append((key, value))
+    return tuple(pairs)
+
+
 def _runtime_dir() -> Path:
     if os.environ.get("TOUYAN_RUNTIME_DIR"):
         return Path(os.environ["TOUYAN_RUNTIME_DIR"])
@@ -278,13 +324,23 @@ def command_environment(settings: Settings) -> dict[str, str]:
             "TOUYAN_DUCKDB_MEMORY": settings.duckdb_memory, "TOUYAN_WORKER_IDLE": str(settings.worker_idle_seconds),
             "TOUYAN_RUNTIME_DIR": str(settings.runtime_dir),
             "TOUYAN_MAX_WORKBOOK_CELLS": str(settings.max_workbook_cells),
-            "TOUYAN_MAX_WORKBOOK_INFLATED": f"{settings.max_workbook_inflated_bytes}B"}
+            "TOUYAN_MAX_WORKBOOK_INFLATED": f"{settings.max_workbook_inflated_bytes}B",
+            "TOUYAN_ENGINE": settings.engine, "TOUYAN_SPARK_MASTER": settings.spark_master,
+            "TOUYAN_SPARK_REMOTE": settings.spark_remote or "",
+            "TOUYAN_SPARK_DRIVER_MEMORY": settings.spark_driver_memory,
+            "TOUYAN_SPARK_CONF": ",".join(f"{k}={v}" for k, v in settings.spark_conf)}
 
 
 def quiet_tools() -> None:
     """TOOL_ENVIRONMENT in this process, where not set otherwise: before Great Expectations is imported."""
     for name, value in TOOL_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
+
+
+def python_for_spark(executable: str) -> None:
+    """PySpark starts its Python workers with PYSPARK_PYTHON (else whatever `python3` is on PATH, which
+    lacks the project's packages): this interpreter, unless set otherwise. Before the session starts."""
+    os.environ.setdefault("PYSPARK_PYTHON", executable)
 
 
 def proxy_addresses(text: str) -> tuple[str, ...]:

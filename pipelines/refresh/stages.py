@@ -8,7 +8,6 @@ import importlib.metadata
 import json
 import resource
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Collection
@@ -21,7 +20,6 @@ import duckdb
 
 from pipelines.config import LAST_RUN_FILE, PROJECT_ROOT, Settings
 from pipelines.errors import FileError
-from pipelines.lock import write_lock
 from pipelines.refresh.publish import current_version, publish, read_manifest
 from pipelines.runtime.pool import workers
 from pipelines.runtime.workers import Worker, WorkerError
@@ -65,20 +63,6 @@ def new_run_id(now: datetime) -> str:
     return now.strftime("%Y%m%dT%H%M%S%fZ")
 
 
-def refresh(settings: Settings, out=sys.stdout, wait: bool = False, allow_empty: Collection[str] = ()) -> RefreshResult:
-    """`allow_empty`: datasets that may be published empty although the published version has rows of
-    them (see _stop_if_emptied)."""
-    with write_lock(settings.data_dir, "refresh", wait=wait):
-        started = datetime.now(UTC)
-        try:
-            result = _refresh(settings, out, allow_empty)
-        except Exception as error:
-            record_run(settings, started, error=error)
-            raise
-        record_run(settings, started, result=result)
-        return result
-
-
 RECORDED_DETAILS = 8
 
 
@@ -113,7 +97,7 @@ def record_run(settings: Settings, started: datetime, result: RefreshResult | No
         pass
 
 
-def _refresh(settings: Settings, out, allow_empty: Collection[str]) -> RefreshResult:
+def run_on_duckdb(settings: Settings, out, allow_empty: Collection[str]) -> RefreshResult:
     # dbt and Great Expectations import in worker processes while the ingest runs here; the raw gate
     # then validates in its worker while dbt builds in the other (see pipelines/runtime/workers.py). The
     # GX worker imports niced: on two cores its import (~2.5 CPU-s) has until the end of the ingest,
@@ -208,7 +192,7 @@ def _run_stages(settings: Settings, out, dbt: Worker, gx: Worker, allow_empty: C
         worker.close()
 
     with _warehouse(settings) as con:
-        result.manifest = _manifest(result, started, con, context)
+        result.manifest = _manifest(result, started, load_log_rows(con), context)
         result.version = here("publish", lambda: _publish(settings, con, result, context))
     result.manifest = json.loads((result.version / "manifest.json").read_text(encoding="utf-8"))
     result.seconds = round(time.perf_counter() - t_start, 3)
@@ -327,16 +311,26 @@ def _publish(settings: Settings, con, result: RefreshResult, context: dict) -> P
                           "Check free disk space and permissions on data/marts/, then refresh again.") from e
 
 
-def _manifest(result: RefreshResult, started: datetime, con, context: dict) -> dict:
-    files = con.execute("""select source_file, dataset, file_sha256, rows_read, accepted, rejected, warnings
-                           from raw.load_log order by source_file""").fetchall()
+LOAD_LOG_SQL = """select source_file, dataset, file_sha256, rows_read, accepted, rejected, warnings
+                  from raw.load_log order by source_file"""
+
+
+def load_log_rows(con) -> list[tuple]:
+    """The ingest's per-file counts, for the manifest."""
+    return con.execute(LOAD_LOG_SQL).fetchall()
+
+
+def _manifest(result: RefreshResult, started: datetime, files: list[tuple], context: dict,
+              engine: str = "duckdb") -> dict:
     dbt = context["dbt"]
     return {
         "run_id": result.run_id,
         "started_at": started.isoformat(timespec="seconds"),
         "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "code_version": code_version(),
-        "tools": {p: _version(p) for p in ("duckdb", "dbt-core", "dbt-duckdb", "great-expectations", "pandas")},
+        "engine": engine,
+        "tools": {p: _version(p) for p in ("duckdb", "dbt-core", "dbt-duckdb", "great-expectations", "pandas",
+                                           *(("dbt-spark", "pyspark") if engine == "spark" else ()))},
         "source_files": [dict(zip(("file", "dataset", "sha256", "rows_read", "accepted", "quarantined", "warnings"),
                                   row, strict=True)) for row in files],
         "emptied_datasets": context["emptied"],  # had rows in the version before, allowed to have none

@@ -46,7 +46,8 @@ def dbt_args(settings: Settings, command: str, *extra: str) -> list[str]:
     return [*command.split(), "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
             "--target-path", str(target_dir(settings)), "--log-path", str(settings.data_dir / "dbt" / "logs"),
             "--log-level-file", "info", "--quiet", "--no-send-anonymous-usage-stats",
-            "--vars", json.dumps(dbt_vars(settings)), *extra]
+            "--vars", json.dumps(dbt_vars(settings)), *(["--target", "spark"] if settings.engine == "spark" else []),
+            *extra]
 
 
 def dbt_vars(settings: Settings) -> dict[str, str]:
@@ -58,8 +59,8 @@ def dbt_vars(settings: Settings) -> dict[str, str]:
 
 
 def target_dir(settings: Settings) -> Path:
-    """dbt's target folder of the data folder: its saved parse, compiled SQL, docs."""
-    return settings.data_dir / "dbt" / "target"
+    """dbt's target folder of the data folder and engine: its saved parse, compiled SQL, docs."""
+    return settings.data_dir / "dbt" / ("target" if settings.engine == "duckdb" else f"target-{settings.engine}")
 
 
 def export_dir(settings: Settings) -> Path:
@@ -78,7 +79,8 @@ def run_dbt(settings: Settings, command: str = "build", *extra: str) -> DbtOutco
     try:
         result = dbtRunner().invoke(dbt_args(settings, command, *extra))
     finally:
-        _release_warehouse()
+        if settings.engine == "duckdb":
+            _release_warehouse()
     outcome = DbtOutcome(command, bool(result.success))
     if result.exception is not None:
         outcome.error = str(result.exception)

@@ -1,0 +1,110 @@
+"""The refresh on Spark (TOUYAN_ENGINE=spark): the same five stages as on DuckDB (stages.py), in this
+process, on one Spark session — ingest (the files read by Spark tasks, raw tables as Parquet), the raw
+gate (GX on Spark dataframes), dbt build (dbt-spark, the same project), the marts gate, publish (the
+same version folder, Parquet files and manifest the dashboard reads). Stage by stage, not side by side
+as on DuckDB: Spark spreads each stage's work over its cores itself."""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Collection
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from pipelines.config import Settings
+from pipelines.errors import FileError
+from pipelines.refresh.publish import publish, read_manifest
+from pipelines.refresh.stages import (
+    LOAD_LOG_SQL,
+    STAGE_TITLES,
+    STAGES,
+    RefreshResult,
+    StageFailed,
+    _cpu_seconds,
+    _dbt_outcome,
+    _gate_outcome,
+    _manifest,
+    _stop_if_emptied,
+    new_run_id,
+)
+from pipelines.refresh.transform import DBT_BUILD
+
+
+def refresh_on_spark(settings: Settings, out, allow_empty: Collection[str]) -> RefreshResult:
+    from pipelines.spark.session import spark_session
+
+    started, t_start = datetime.now(UTC), time.perf_counter()
+    result = RefreshResult(new_run_id(started))
+    say = (lambda line: print(line, file=out, flush=True)) if out else (lambda line: None)
+    context: dict = {}
+
+    def stage(name: str, work, note: str = ""):
+        say(f"\n[{STAGES.index(name) + 1}/{len(STAGES)}] {STAGE_TITLES[name]}{note}")
+        t0, cpu0 = time.perf_counter(), _cpu_seconds()
+        value = work()
+        seconds, cpu = time.perf_counter() - t0, _cpu_seconds() - cpu0
+        result.timings[name], result.cpu[name] = round(seconds, 3), round(cpu, 3)
+        say(f"    ✓ {name} in {seconds:.1f} s ({cpu:.1f} CPU-s of this process)")
+        return value
+
+    say(f"Spark: starting the session ({settings.spark_remote or settings.spark_master}) …")
+    t0 = time.perf_counter()
+    spark = spark_session(settings)
+    result.timings["spark_start"] = round(time.perf_counter() - t0, 3)
+    say(f"    ✓ Spark {spark.version} in {result.timings['spark_start']:.1f} s")
+
+    ingested = stage("ingest", lambda: _ingest(settings, spark, out))
+    result.ingest_totals = ingested.totals
+    context["emptied"] = _stop_if_emptied(read_manifest(settings.marts_dir), ingested, allow_empty)
+    reports = settings.reports_dir / "quality"
+    context["gate_raw"] = stage("gate_raw", lambda: _gate("raw", settings, spark, reports / "raw"))
+    context["dbt"] = stage("dbt_build", lambda: _dbt_outcome(settings, _run_dbt(settings)))
+    context["gate_marts"] = stage("gate_marts", lambda: _gate("marts", settings, spark, reports / "marts"))
+    files = [tuple(row) for row in spark.sql(LOAD_LOG_SQL).collect()]
+    result.manifest = _manifest(result, started, files, context, engine="spark")
+    result.version = stage("publish", lambda: _publish(settings, spark, result))
+    result.manifest = json.loads((result.version / "manifest.json").read_text(encoding="utf-8"))
+    result.seconds = round(time.perf_counter() - t_start, 3)
+    return result
+
+
+def _ingest(settings: Settings, spark, out):
+    from pipelines.spark.ingest import ingest_on_spark
+
+    try:
+        return ingest_on_spark(settings, spark, out)
+    except FileError as e:
+        raise StageFailed("ingest", "a file cannot be read / 有文件无法读取", e.render().splitlines(),
+                          "Fix or remove the file named above, then run `make refresh` again.") from e
+
+
+def _gate(gate: str, settings: Settings, spark, docs_dir: Path):
+    from pipelines.refresh.quality.spark_gate import run_spark_gate
+
+    return _gate_outcome(gate, run_spark_gate(gate, settings, spark, docs_dir))
+
+
+def _run_dbt(settings: Settings):
+    from pipelines.refresh.transform import run_dbt
+
+    return run_dbt(settings, *DBT_BUILD)
+
+
+def _publish(settings: Settings, spark, result: RefreshResult) -> Path:
+    """The marts as the DuckDB engine publishes them: each read from Spark as Arrow into a DuckDB in
+    memory, then exported by the same code, in the same row order (publish.export_marts)."""
+    con = duckdb.connect()
+    try:
+        con.execute("create schema marts")
+        for (table,) in [(r.tableName,) for r in spark.sql("show tables in marts").collect() if not r.isTemporary]:
+            arrow = spark.table(f"marts.{table}").toArrow()  # noqa: F841 (read by DuckDB by name)
+            con.execute(f"create table marts.{table} as select * from arrow")
+        try:
+            return publish(con, settings.marts_dir, result.manifest)
+        except OSError as e:
+            raise StageFailed("publish", f"publishing failed: {e}", [],
+                              "Check free disk space and permissions on data/marts/, then refresh again.") from e
+    finally:
+        con.close()
