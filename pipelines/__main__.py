@@ -178,12 +178,15 @@ def _refresh(settings: Settings, wait: bool, allow_empty: list[str]) -> int:
         print(failure_summary(e, settings), file=sys.stderr)
         return EXIT_CODES[e.stage]
     t = result.ingest_totals
-    print(f"\nPublished {result.version} (run {result.run_id}) in {result.seconds:.1f} s — "
-          + ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items()) + " (gate_raw beside dbt_build)")
+    on_spark = settings.engine == "spark"
+    print(f"\nPublished {result.version} (run {result.run_id}{', on Spark' if on_spark else ''}) in "
+          f"{result.seconds:.1f} s — " + ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items())
+          + ("" if on_spark else " (gate_raw beside dbt_build)"))
     print(f"{t['accepted']:,} rows loaded, {t['rejected']:,} quarantined "
           f"(see {settings.reports_dir / 'ingest' / 'rejects.csv'}), "
           f"{t['warnings']:,} warnings. Quality reports: {settings.reports_dir / 'quality'}/*/report.html")
-    print(_workers_note(result.workers, settings.worker_idle_seconds))
+    if not on_spark:
+        print(_workers_note(result.workers, settings.worker_idle_seconds))
     return 0
 
 

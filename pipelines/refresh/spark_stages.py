@@ -6,6 +6,8 @@ as on DuckDB: Spark spreads each stage's work over its cores itself."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import time
 from collections.abc import Collection
 from datetime import UTC, datetime
@@ -17,6 +19,7 @@ from pipelines.config import Settings
 from pipelines.errors import FileError
 from pipelines.refresh.publish import publish, read_manifest
 from pipelines.refresh.stages import (
+    DBT_BUILD,
     LOAD_LOG_SQL,
     STAGE_TITLES,
     STAGES,
@@ -29,7 +32,6 @@ from pipelines.refresh.stages import (
     _stop_if_emptied,
     new_run_id,
 )
-from pipelines.refresh.transform import DBT_BUILD
 
 
 def refresh_on_spark(settings: Settings, out, allow_empty: Collection[str]) -> RefreshResult:
@@ -64,7 +66,7 @@ def refresh_on_spark(settings: Settings, out, allow_empty: Collection[str]) -> R
     context["gate_marts"] = stage("gate_marts", lambda: _gate("marts", settings, spark, reports / "marts"))
     files = [tuple(row) for row in spark.sql(LOAD_LOG_SQL).collect()]
     result.manifest = _manifest(result, started, files, context, engine="spark")
-    result.version = stage("publish", lambda: _publish(settings, spark, result))
+    result.version = stage("publish", lambda: _publish(settings, spark, result, context["dbt"].record_marts))
     result.manifest = json.loads((result.version / "manifest.json").read_text(encoding="utf-8"))
     result.seconds = round(time.perf_counter() - t_start, 3)
     return result
@@ -92,19 +94,43 @@ def _run_dbt(settings: Settings):
     return run_dbt(settings, *DBT_BUILD)
 
 
-def _publish(settings: Settings, spark, result: RefreshResult) -> Path:
-    """The marts as the DuckDB engine publishes them: each read from Spark as Arrow into a DuckDB in
-    memory, then exported by the same code, in the same row order (publish.export_marts)."""
+def _publish(settings: Settings, spark, result: RefreshResult, record_marts: list[str]) -> Path:
+    """The marts as the DuckDB engine publishes them (publish.py: a version folder, one Parquet file per
+    mart, the manifest, the atomic switch). The record marts that grow with the submissions
+    (`record_marts`, materialized 'parquet_file') are written by Spark itself, one file each, streamed by
+    one task — never collected into this process; the others (aggregates, small whatever the data size)
+    come over as Arrow into a DuckDB in memory and are exported by the same code as on DuckDB, rows in the
+    same fixed order."""
+    tables = [r.tableName for r in spark.sql("show tables in marts").collect() if not r.isTemporary]
+    written = {table: _write_with_spark(spark, table, settings.spark_dir / "exports")
+               for table in tables if table in record_marts}
     con = duckdb.connect()
     try:
         con.execute("create schema marts")
-        for (table,) in [(r.tableName,) for r in spark.sql("show tables in marts").collect() if not r.isTemporary]:
-            arrow = spark.table(f"marts.{table}").toArrow()  # noqa: F841 (read by DuckDB by name)
-            con.execute(f"create table marts.{table} as select * from arrow")
+        for table in tables:
+            if table in written:  # publish.export_marts lists the marts' names from the schema
+                con.execute(f"create view marts.{table} as select * from read_parquet('{written[table]}')")
+            else:
+                arrow = spark.table(f"marts.{table}").toArrow()  # noqa: F841 (DuckDB reads it by name)
+                con.execute(f"create table marts.{table} as select * from arrow")
         try:
-            return publish(con, settings.marts_dir, result.manifest)
+            return publish(con, settings.marts_dir, result.manifest, written)
         except OSError as e:
             raise StageFailed("publish", f"publishing failed: {e}", [],
                               "Check free disk space and permissions on data/marts/, then refresh again.") from e
     finally:
         con.close()
+
+
+def _write_with_spark(spark, table: str, folder: Path) -> str:
+    """marts.<table> as one zstd Parquet file written by Spark (one task streams it), moved out of
+    Spark's output folder to <folder>/<table>.parquet; returns its path."""
+    out = folder / table
+    shutil.rmtree(out, ignore_errors=True)
+    (spark.table(f"marts.{table}").coalesce(1).write.mode("overwrite")
+     .option("compression", "zstd").parquet(out.as_posix()))
+    [part] = sorted(out.glob("part-*.parquet"))
+    target = folder / f"{table}.parquet"
+    os.replace(part, target)
+    shutil.rmtree(out, ignore_errors=True)
+    return str(target)

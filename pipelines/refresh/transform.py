@@ -38,8 +38,10 @@ class DbtOutcome:
     counts: dict[str, int] = field(default_factory=dict)
     failures: list[DbtFailure] = field(default_factory=list)
     error: str = ""
-    # models dbt wrote to Parquet itself (materialized='parquet_file'): mart name -> file
+    # models dbt wrote to Parquet itself (materialized='parquet_file'): mart name -> file (DuckDB); on
+    # Spark such a model is a table, which the publish writes with Spark (`record_marts`)
     parquet_files: dict[str, str] = field(default_factory=dict)
+    record_marts: list[str] = field(default_factory=list)
 
 
 def dbt_args(settings: Settings, command: str, *extra: str) -> list[str]:
@@ -90,7 +92,9 @@ def run_dbt(settings: Settings, command: str = "build", *extra: str) -> DbtOutco
         outcome.counts[kind] = outcome.counts.get(kind, 0) + 1
         status = str(node_result.status).split(".")[-1].lower()
         if status == "success" and node.config.materialized == "parquet_file":
-            outcome.parquet_files[node.alias] = str(export_dir(settings) / f"{node.alias}.parquet")
+            outcome.record_marts.append(node.alias)
+            if settings.engine == "duckdb":
+                outcome.parquet_files[node.alias] = str(export_dir(settings) / f"{node.alias}.parquet")
         if status in ("error", "fail", "runtime error"):
             outcome.failures.append(DbtFailure(node.name, kind, status, node_result.message or "",
                                                getattr(node, "original_file_path", "")))

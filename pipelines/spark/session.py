@@ -55,12 +55,19 @@ def spark_session(settings: Settings):
     from pyspark.sql import SparkSession
 
     python_for_spark(sys.executable)
+    conf = session_conf(settings)
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        if settings.spark_remote or _same_folder(active.conf.get("spark.sql.warehouse.dir", ""),
+                                                 conf["spark.sql.warehouse.dir"]):
+            return active
+        active.stop()  # another data folder's (a test's): its catalog is not this one's
     if not settings.spark_remote:
         (settings.spark_dir / "tmp").mkdir(parents=True, exist_ok=True)
     builder = SparkSession.builder
     if settings.spark_remote:
         builder = builder.remote(settings.spark_remote)
-    for key, value in session_conf(settings).items():
+    for key, value in conf.items():
         builder = builder.config(key, value)
     if not settings.spark_remote:
         builder = builder.enableHiveSupport()
@@ -68,6 +75,11 @@ def spark_session(settings: Settings):
     if not settings.spark_remote:
         session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+def _same_folder(spark_path: str, path: str) -> bool:
+    """Spark reports a local folder as file:/a/b."""
+    return Path(spark_path.removeprefix("file:")) == Path(path)
 
 
 def stop_session() -> None:
