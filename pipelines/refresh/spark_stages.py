@@ -35,7 +35,7 @@ from pipelines.refresh.stages import (
 
 
 def refresh_on_spark(settings: Settings, out, allow_empty: Collection[str]) -> RefreshResult:
-    from pipelines.spark.session import spark_session
+    from pipelines.spark.session import SparkUnavailable, spark_session
 
     started, t_start = datetime.now(UTC), time.perf_counter()
     result = RefreshResult(new_run_id(started))
@@ -53,7 +53,11 @@ def refresh_on_spark(settings: Settings, out, allow_empty: Collection[str]) -> R
 
     say(f"Spark: starting the session ({settings.spark_remote or settings.spark_master}) …")
     t0 = time.perf_counter()
-    spark = spark_session(settings)
+    try:
+        spark = spark_session(settings)
+    except SparkUnavailable as e:
+        raise StageFailed("ingest", "the Spark engine cannot start / Spark 引擎无法启动", [f"  {e}"],
+                          "Run `make setup-spark`, or refresh on DuckDB (TOUYAN_ENGINE=duckdb, the default).") from e
     result.timings["spark_start"] = round(time.perf_counter() - t0, 3)
     say(f"    ✓ Spark {spark.version} in {result.timings['spark_start']:.1f} s")
 

@@ -8,10 +8,11 @@ either a master URL (TOUYAN_SPARK_MASTER: spark://…, yarn, k8s://…; the clus
 with TOUYAN_SPARK_CONF) or a Spark Connect server (TOUYAN_SPARK_REMOTE). See docs/scale-out.md."""
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
-from pipelines.config import PROJECT_ROOT, Settings, python_for_spark
+from pipelines.config import PROJECT_ROOT, Settings, java_home, python_for_spark
 
 LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
 # Spark's default of 200 shuffle partitions is made for clusters: on a few cores each small stage of
@@ -49,10 +50,21 @@ def session_conf(settings: Settings) -> dict[str, str]:
     return conf
 
 
+class SparkUnavailable(RuntimeError):
+    """Spark cannot start here: its packages or Java are missing, or the master cannot be reached."""
+
+
 def spark_session(settings: Settings):
     """The process's Spark session for `settings`, started if there is none (~10–15 s: Java, Spark,
     the metastore)."""
-    from pyspark.sql import SparkSession
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise SparkUnavailable("PySpark is not installed / 未安装 Spark 引擎所需的软件包: run `make setup-spark` "
+                               "(the project's `spark` dependency group and Java 17)") from None
+    if not settings.spark_remote and shutil.which("java") is None and not java_home():
+        raise SparkUnavailable("Java is not installed / 未安装 Java: run `make setup-spark` (Debian package "
+                               "openjdk-17-jre-headless), or set JAVA_HOME")
 
     python_for_spark(sys.executable)
     conf = session_conf(settings)
@@ -71,7 +83,11 @@ def spark_session(settings: Settings):
         builder = builder.config(key, value)
     if not settings.spark_remote:
         builder = builder.enableHiveSupport()
-    session = builder.getOrCreate()
+    try:
+        session = builder.getOrCreate()
+    except Exception as e:  # PySpark's own errors: the JVM did not start, the master refused
+        raise SparkUnavailable(f"Spark did not start / Spark 引擎启动失败 "
+                               f"({settings.spark_remote or settings.spark_master}): {e}") from e
     if not settings.spark_remote:
         session.sparkContext.setLogLevel("ERROR")
     return session
