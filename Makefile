@@ -10,15 +10,25 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_COMPILE_BYTECODE := 1
 export PYTHONDONTWRITEBYTECODE :=
 
-.PHONY: help setup system-deps demo ingest refresh docs templates release dashboard serve report yearbook test lint format bench bundle vendor-assets clean
+.PHONY: help setup setup-spark system-deps system-deps-spark demo ingest refresh docs templates release dashboard serve report yearbook test test-spark lint format bench bench-spark bundle vendor-assets clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 setup: $(VENV)/.synced system-deps ## create the Python environment from uv.lock and install Debian packages
 
+# A plain `uv sync` removes what the default groups do not hold: once the Spark group is installed here
+# (its stamp), every sync keeps it, so `make test` after `make test-spark` does not uninstall PySpark.
 $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
-	$(UV) sync --frozen
+	$(UV) sync --frozen $(if $(wildcard $(VENV)/.synced-spark),--group spark)
+	@touch $@
+
+# The Spark engine (TOUYAN_ENGINE=spark, make test-spark): its Python packages (the `spark` group of
+# pyproject.toml) in the same .venv, and Java. Never part of `make setup`: the default path needs neither.
+setup-spark: $(VENV)/.synced-spark system-deps-spark ## the Spark engine's packages (PySpark, dbt-spark) into .venv and Java 17 (Debian openjdk-17-jre-headless)
+
+$(VENV)/.synced-spark: uv.lock pyproject.toml $(VENV)/.synced | $(UV)
+	$(UV) sync --frozen --group spark
 	@touch $@
 
 .tools/bin/uv:
@@ -28,6 +38,9 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 system-deps: ## install chromium, chromium-driver, fonts-noto-cjk, poppler-utils, libreoffice-calc-nogui if missing (as root; else print the command)
 	@scripts/system-deps.sh
 
+system-deps-spark: ## install Java 17 (openjdk-17-jre-headless) for the Spark engine if missing (as root; else print the command)
+	@scripts/system-deps.sh spark
+
 demo: $(VENV)/.synced ## regenerate the bundled demo submissions in data/raw/ and its rules in data/rules/ (deterministic)
 	$(PY) -m pipelines demo
 
@@ -36,7 +49,8 @@ ingest: $(VENV)/.synced ## load data/raw/ into the DuckDB warehouse (data/wareho
 
 # make refresh [ALLOW_EMPTY=volunteer_hours,staff] — datasets that may be published without rows although the
 # published version has some (a refresh stops otherwise: a missing folder is more often a mistake)
-refresh: $(VENV)/.synced ## ingest → quality gate → dbt build → quality gate → publish data/marts/ (all or nothing)
+# TOUYAN_ENGINE=spark make refresh: the same stages on Spark (docs/scale-out.md), set up first
+refresh: $(VENV)/.synced $(if $(filter spark,$(TOUYAN_ENGINE)),setup-spark) ## ingest → quality gate → dbt build → quality gate → publish data/marts/ (all or nothing)
 	$(PY) -m pipelines refresh $(if $(ALLOW_EMPTY),--allow-empty $(ALLOW_EMPTY))
 
 docs: $(VENV)/.synced ## dbt docs (lineage, column definitions) into data/dbt/target/index.html
@@ -74,6 +88,11 @@ yearbook: $(VENV)/.synced ## the evaluation's yearbook (考评风采录): a PDF 
 test: setup ## the test suite: unit, integration, browser (Chromium), LibreOffice round trip, import and SQL style checks
 	$(PY) -m pytest
 
+# pyproject's addopts leave tests/spark/ out of `make test` (it needs Java); here they are replaced by the
+# same options without that --ignore
+test-spark: setup-spark ## the Spark engine's tests: the demo refreshed on DuckDB and on Spark, every published mart compared
+	$(PY) -m pytest -o addopts="-ra --strict-markers -p no:dash" tests/spark
+
 lint: $(VENV)/.synced ## ruff (Python), import-linter (which module may import which: .importlinter), sqlfluff (dbt SQL: .sqlfluff)
 	$(VENV)/bin/ruff check pipelines dashboards tests bench
 	$(VENV)/bin/lint-imports
@@ -82,15 +101,21 @@ lint: $(VENV)/.synced ## ruff (Python), import-linter (which module may import w
 format: $(VENV)/.synced ## ruff format
 	$(VENV)/bin/ruff format pipelines dashboards tests bench
 
-bench: setup ## benchmarks: ingest, refresh end to end against a pandas baseline, dashboard latency, users under load (Locust), report pack, upload check, annotated copy, the evaluation's dbt time and what-if; rewrites docs/benchmarks.md
+bench: setup setup-spark ## benchmarks: ingest, refresh end to end against a pandas baseline, the refresh on Spark beside DuckDB, dashboard latency, users under load (Locust), report pack, upload check, annotated copy, the evaluation's dbt time and what-if; rewrites docs/benchmarks.md
 	$(PY) -m bench.ingest
 	$(PY) -m bench.refresh
+	$(PY) -m bench.spark
 	$(PY) -m bench.dashboard
 	$(PY) -m bench.load
 	$(PY) -m bench.report
 	$(PY) -m bench.submission
 	$(PY) -m bench.annotate
 	$(PY) -m bench.evaluation
+	$(PY) -m bench.page
+
+# make bench-spark [SIZES=demo,1e6,1e7] — the Spark section alone (bench/spark.py), then the page again
+bench-spark: setup-spark ## the refresh on local Spark beside DuckDB at demo, 1e6 and 1e7 rows (peak memory of the whole process tree, per-row and fixed cost); rewrites docs/benchmarks.md
+	$(PY) -m bench.spark $(if $(SIZES),--sizes $(SIZES))
 	$(PY) -m bench.page
 
 # make bundle [OUT=dist] [PLATFORM=manylinux_2_28_x86_64] [WHEEL_CACHE=~/.cache/touyan/wheels] — PLATFORM: the

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import importlib.metadata
 import json
 import os
 import platform
@@ -235,6 +236,11 @@ def machine() -> dict:
                 if line.startswith("model name")), platform.processor())
     import fastexcel
 
+    try:  # the Spark engine's group (make setup-spark) may not be installed
+        pyspark = importlib.metadata.version("pyspark")
+    except importlib.metadata.PackageNotFoundError:
+        pyspark = None
+
     def git(*args: str) -> str:  # read-only queries: which code was measured
         run = subprocess.run(["git", "--no-optional-locks", *args], cwd=ROOT, capture_output=True, text=True)
         return run.stdout.strip()
@@ -244,7 +250,7 @@ def machine() -> dict:
             "nproc": len(os.sched_getaffinity(0)), "cpu": cpu,
             "memory_gib": round(int(meminfo["MemTotal"].split()[0]) / 2**20, 1),
             "python": platform.python_version(), "duckdb": duckdb.__version__, "pyarrow": pa.__version__,
-            "fastexcel": fastexcel.__version__, "os": platform.platform()}
+            "fastexcel": fastexcel.__version__, "pyspark": pyspark, "os": platform.platform()}
 
 
 def table(results: list[dict]) -> str:

@@ -45,6 +45,7 @@ checks at the smallest sensible settings, 1–2 minutes each:
 |---|---|
 | ingest | `python -m bench.ingest --sizes 1e6 --xlsx-rows 2e5 --repeat 1` |
 | refresh | `python -m bench.refresh --sizes demo --repeat 1` |
+| Spark | `python -m bench.spark --sizes demo` (Java and the spark group: `make setup-spark`) |
 | dashboard | `python -m bench.dashboard --sizes demo --repeat 5 --loads 1 --exports 1` |
 | load | `python -m bench.load --steps 20 --measure-s 20 --refresh-s 20` |
 | report pack | `python -m bench.report --repeat 1` |
@@ -62,6 +63,13 @@ SECTIONS = {  # JSON file → heading, what it measures
                 "against a plain-pandas script computing the same volunteer metrics (`bench/pandas_baseline.py`). "
                 "*touyan*: each refresh starts its own dbt and GX workers; *touyan warm*: they are resident, "
                 "kept from the refresh before."),
+    "spark": ("Spark", "The same refresh on local Spark (`TOUYAN_ENGINE=spark`, `local[*]`: this machine's cores, a "
+              "Derby metastore in the data folder) beside DuckDB, on the demo files alone and with a generated 1e6 / "
+              "1e7-row volunteer CSV added, one data folder per engine, the engines alternating. Peak RSS: the whole "
+              "process tree (Python driver, Spark's JVM, its Python workers; DuckDB's dbt and GX workers). "
+              "*spark_start*: Java, Spark and the metastore started, inside the wall time. Per million rows: the slope "
+              "of the median wall time from 1e6 to 1e7; fixed cost: that line at zero rows. Local Spark on this machine "
+              "says what Spark costs, not what a cluster would gain (docs/scale-out.md)."),
     "dashboard": ("Dashboard", "`python -m dashboards` on the published demo and on 200 institutes × 20 years "
                   "(`bench/group_generator.py`). Callback latency = the round trip of the POSTs Chromium sent "
                   "for each interaction, replayed with the control's value varied; per interaction the p95 "
@@ -108,7 +116,7 @@ def verdicts(found: dict) -> list[str]:
 def machine_line(found: dict) -> str:
     m = found.get("machine", {})
     packages = ", ".join(f"{name} {m[key]}".strip() for key, name in (
-        ("duckdb", "DuckDB"), ("pyarrow", "pyarrow"), ("fastexcel", "fastexcel"), ("dash", "Dash"),
+        ("duckdb", "DuckDB"), ("pyarrow", "pyarrow"), ("pyspark", "PySpark"), ("fastexcel", "fastexcel"), ("dash", "Dash"),
         ("plotly", "plotly"), ("playwright", "Playwright"), ("chromium", "")) if m.get(key))
     edited = [f"{part}/ edited" for part in ("pipelines", "dashboards") if m.get(f"{part}_edited")]
     code = f"commit {m.get('commit') or '?'}" + (f" ({', '.join(edited)})" if edited else "") \
@@ -175,6 +183,32 @@ def refresh(found: dict) -> list[str]:
               "two gates' own time as a share of the refresh (the target's measure), *gates CPU %* their CPU "
               "as a share of the run's.")
     return (busy_line(found.get("other_cpus_busy", 0.0), found["machine"].get("nproc")) + rows + ["", legend]
+            + ([""] + [f"- {n}" for n in notes] if notes else []))
+
+
+SPARK_COLUMNS = ("spark_start", *STAGES)
+
+
+def spark(found: dict) -> list[str]:
+    rows = ["| input | rows | engine | median wall s | CPU s | peak RSS MiB | " + " | ".join(SPARK_COLUMNS) + " |",
+            "|---|---|---|---|---|---|" + "---|" * len(SPARK_COLUMNS)]
+    notes = []
+    for r in found["results"]:
+        stages = r.get("median_stage_s") or {}
+        engine = r["engine"] + (f" ({r['failed_runs']}/{len(r['runs'])} failed)" if r.get("failed_runs") else "")
+        count = f"{r['rows']:,}" if r.get("rows") else "?"
+        rows.append(f"| {r['input']} | {count} | {engine} | {r['median_wall_s']:.1f} | "
+                    f"{r['median_cpu_s']:.1f} | {r['peak_rss_mib']:,.0f} | "
+                    + " | ".join(f"{stages[s]:.1f}" if s in stages else "" for s in SPARK_COLUMNS) + " |")
+        if "per_million_s" in r:
+            notes.append(f"{r['engine']}: {r['per_million_s']:.2f} s per million rows added, fixed cost "
+                         f"{r['fixed_s']:.1f} s (1e6 → 1e7, median wall).")
+    starts = [x["stage_seconds"]["spark_start"] for r in found["results"] for x in r["runs"]
+              if "spark_start" in x.get("stage_seconds", {})]
+    if starts:
+        notes.append(f"Spark's session start (Java, Spark, the metastore): median {statistics.median(starts):.1f} s "
+                     f"of {len(starts)} runs.")
+    return (busy_line(found.get("other_cpus_busy", 0.0), found["machine"].get("nproc")) + rows
             + ([""] + [f"- {n}" for n in notes] if notes else []))
 
 
@@ -296,7 +330,7 @@ def section(name: str, out: Path) -> list[str]:
     if not path.exists():
         return lines + [f"**Not run** (no `{path.as_posix()}`): `python -m bench.{name}` writes it.", ""]
     found = json.loads(path.read_text(encoding="utf-8"))
-    body = {"ingest": ingest, "refresh": refresh, "dashboard": dashboard, "load": load, "report": report,
+    body = {"ingest": ingest, "refresh": refresh, "spark": spark, "dashboard": dashboard, "load": load, "report": report,
             "submission": submission, "annotate": annotate, "evaluation": evaluation}[name](found)
     return lines + [when_line(found), machine_line(found), ""] + body + [""] + verdicts(found) + [""]
 

@@ -5,8 +5,16 @@
 # round trip test saves the demo's CSVs as .xlsx, .xls and .ods as an office worker would, numbers
 # detected; ~50 s to install). Installed when missing and we are root; otherwise the exact command is
 # printed.
+#
+#   scripts/system-deps.sh          the packages of the default path (make setup)
+#   scripts/system-deps.sh spark    Java 17 for the Spark engine (make setup-spark), only: the default
+#                                   path never needs Java
 set -euo pipefail
-packages=(chromium chromium-driver fonts-noto-cjk poppler-utils libreoffice-calc-nogui)
+case "${1:-default}" in
+  default) packages=(chromium chromium-driver fonts-noto-cjk poppler-utils libreoffice-calc-nogui) ;;
+  spark) packages=(openjdk-17-jre-headless) ;;
+  *) echo "usage: $0 [spark]" >&2; exit 2 ;;
+esac
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -23,7 +23,7 @@ def ingest_result(other_cpus_busy: float) -> dict:
 
 def test_every_section_says_not_run_without_results(tmp_path):
     page = render(tmp_path)
-    headings = ("## Ingest", "## Refresh", "## Dashboard", "## Load (Locust)", "## Report pack", "## Online submission",
+    headings = ("## Ingest", "## Refresh", "## Spark", "## Dashboard", "## Load (Locust)", "## Report pack", "## Online submission",
                 "## Annotated copy", "## Evaluation")
     for heading in headings:
         assert heading in page
@@ -42,7 +42,7 @@ def test_a_result_gives_its_table_command_machine_and_verdicts(tmp_path):
     assert "| CSV ingest ≤ 1.5× DuckDB read_csv at 1e7 rows | 1.30× | **PASS** |" in ingest
     assert "| made-up target | 3 | **MISS** |" in ingest
     assert "Machine busy" not in ingest
-    assert page.count("**Not run**") == 7  # the other sections
+    assert page.count("**Not run**") == 8  # the other sections
 
 
 def test_a_busy_machine_is_said(tmp_path):
@@ -77,3 +77,30 @@ def test_the_evaluation_gives_the_models_own_time_and_the_what_if_percentiles(tm
     assert "| · fct_evaluation_scores (last run) | 0.050 s |" in section
     assert "| 2024 unit FJQI:team | 27 × 6 | 200 | 21.5 | 30.2 | 44.0 | 0 |" in section
     assert "| what-if callback p95 ≤ 100 ms | 30.2 ms | **PASS** |" in section
+
+
+def test_spark_gives_each_engine_its_stages_peak_memory_per_row_and_fixed_cost(tmp_path):
+    def result(size, rows, engine, wall, stages, **more):
+        runs = [{"wall_s": wall, "stage_seconds": stages}]
+        return {"input": size, "rows": rows, "engine": engine, "runs": runs, "failed_runs": 0, "median_wall_s": wall,
+                "median_cpu_s": wall / 2, "peak_rss_mib": 1500.0, "median_stage_s": stages, **more}
+
+    spark_stages = {"spark_start": 12.0, "ingest": 20.0, "gate_raw": 5.0, "dbt_build": 60.0, "gate_marts": 4.0, "publish": 2.0}
+    results = [result("1e6", 1_025_000, "duckdb", 14.0, {"ingest": 3.0}),
+               result("1e6", 1_025_000, "spark", 103.0, spark_stages),
+               result("1e7", 10_025_000, "duckdb", 30.2, {"ingest": 9.0}, per_million_s=1.8, fixed_s=12.155),
+               result("1e7", 10_025_000, "spark", 190.0, spark_stages | {"spark_start": 14.0}, per_million_s=9.667,
+                      fixed_s=93.1)]
+    found = {"command": "python -m bench.spark", "machine": MACHINE | {"pyspark": "4.0.1"}, "repeat": 1,
+             "ended": "2026-12-08 10:00 UTC", "seconds": 600, "other_cpus_busy": 0.0, "results": results,
+             "targets": [{"target": "1e7: Spark read the same files to the same counts as DuckDB, same marts and rows",
+                          "value": "agree", "pass": True}]}
+    (tmp_path / "spark.json").write_text(json.dumps(found), encoding="utf-8")
+    section = render(tmp_path).split("## Spark", 1)[1].split("## Dashboard", 1)[0]
+    assert "PySpark 4.0.1" in section
+    assert "| 1e7 | 10,025,000 | spark | 190.0 | 95.0 | 1,500 | 14.0 | 20.0 | 5.0 | 60.0 | 4.0 | 2.0 |" in section
+    assert "| 1e6 | 1,025,000 | duckdb | 14.0 | 7.0 | 1,500 |  | 3.0 |" in section
+    assert "- spark: 9.67 s per million rows added, fixed cost 93.1 s (1e6 → 1e7, median wall)." in section
+    assert "- duckdb: 1.80 s per million rows added, fixed cost 12.2 s" in section
+    assert "Spark's session start (Java, Spark, the metastore): median 13.0 s of 2 runs." in section
+    assert "| 1e7: Spark read the same files to the same counts as DuckDB, same marts and rows | agree | **PASS** |" in section
