@@ -292,7 +292,8 @@ def test_dbt_builds_after_the_project_folder_moves(demo, tmp_path, monkeypatch):
 
 def test_columns_stored_as_enums_are_published_as_text(demo):
     """The volunteer records' provenance reaches the parquet_file model as the ENUMs the ingest stored
-    (landing.text_type); the model's contract says varchar, and the published file has text columns."""
+    (landing.text_type); the model's contract says string (VARCHAR on DuckDB), and the published file has
+    text columns."""
     settings, result, con = demo
     provenance = ("source_file", "source_sheet", "file_sha256")
     warehouse = duckdb.connect(str(settings.warehouse), read_only=True)

@@ -47,3 +47,12 @@
 
   {{ return({'relations': [target_relation]}) }}
 {% endmaterialization %}
+
+{#-
+  On Spark a table is already Parquet files (dbt-spark's default file format): the model is built as the
+  table materialization builds one, in the warehouse of the Spark catalog, and the refresh publishes it
+  from there like any other mart.
+-#}
+{% materialization parquet_file, adapter='spark' %}
+  {{ return(materialization_table_spark()) }}
+{% endmaterialization %}

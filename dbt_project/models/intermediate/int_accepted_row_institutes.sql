@@ -58,10 +58,10 @@ final as (
     union all
     select
         'volunteer_hours' as dataset,
-        cast(source_file as varchar) as source_file,
-        cast(source_sheet as varchar) as source_sheet,
+        cast(source_file as string) as source_file,
+        cast(source_sheet as string) as source_sheet,
         source_row,
-        cast(institute_id as varchar) as institute_id
+        cast(institute_id as string) as institute_id
     from volunteer_hours
     union all
     select 'awards' as dataset, source_file, source_sheet, source_row, institute_id from awards

@@ -14,7 +14,7 @@ final as (
         for_kind,
         for_ref,
         count(*) as award_count,
-        {{ dbt.listagg('award_name', "'；'", 'order by year, award_name') }} as award_names
+        {{ ordered_listagg('award_name', "'；'", 'order by year, award_name') }} as award_names
     from awards
     group by institute_id, for_kind, for_ref
 )

@@ -24,7 +24,7 @@ institutes as (
         case when scopes.group_by = 'peer_group' then institute_years.peer_group_id else 'all' end as group_id,
         institute_years.institute_id as entity_id,
         institute_years.institute_id,
-        cast(null as varchar) as unit_id
+        cast(null as string) as unit_id
     from scopes
     inner join institute_years
         on scopes.year = institute_years.year

@@ -1,19 +1,26 @@
 -- Every spelling of a registered institute (its id, names and aliases), folded as the ingest folds an
--- institute cell before looking it up: th_names and th_key are the ingest's own SQL macros
--- (pipelines/ingest/sql_functions.py), defined in the warehouse by the ingest that built it, so a cell
--- resolves here exactly as it would have in the ingest. A spelling of two institutes names neither (the
--- register quarantines the later of them, so none is expected).
+-- institute cell before looking it up: th_names and th_key are the ingest's own (pipelines/ingest/
+-- sql_functions.py; macros/th_text.sql), so a cell resolves here exactly as it would have in the ingest.
+-- A spelling of two institutes names neither (the register quarantines the later of them, so none is
+-- expected).
 with
 
 institutes as (
     select * from {{ ref('stg_raw__institutes') }}
 ),
 
+names as (
+    select
+        institute_id,
+        {{ unnest_list(th_names('institute_id', 'name_zh', 'name_en', 'aliases')) }} as spelling
+    from institutes
+),
+
 spellings as (
     select
         institute_id,
-        th_key(unnest(th_names(institute_id, name_zh, name_en, aliases))) as spelling_key
-    from institutes
+        {{ th_key('spelling') }} as spelling_key
+    from names
 ),
 
 final as (

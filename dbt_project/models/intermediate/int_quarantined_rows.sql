@@ -21,7 +21,7 @@ final as (
     from rejects
     left join spellings
         on rejects.dataset <> 'institutes'
-        and th_key(json_extract_string(rejects.original_values, '$.institute')) = spellings.spelling_key
+        and {{ th_key(json_text('rejects.original_values', "'$.institute'")) }} = spellings.spelling_key
 )
 
 select * from final

@@ -16,7 +16,7 @@ final as (
         contributions.institute_id,
         metrics.domain,
         contributions.item_key,
-        {{ dbt.listagg('contributions.metric_id', "','", 'order by contributions.metric_id') }} as metric_ids
+        {{ ordered_listagg('contributions.metric_id', "','", 'order by contributions.metric_id') }} as metric_ids
     from contributions
     inner join metrics
         on contributions.metric_id = metrics.metric_id

@@ -4,30 +4,41 @@
 -- it counts for — its own and each ancestor, once — so nested units roll up without double counting.
 -- The ingest resolves a parent to a unit of the same institute and refuses a unit as its own parent; a
 -- longer cycle (A under B under A) would climb for ever, so the climb stops at var max_unit_depth and the
--- model's test reports a unit found above itself.
-with recursive
+-- model's test reports a unit found above itself. The climb is written out one step a CTE (climb_1 joins
+-- climb_0's next unit, …): a recursive CTE would say the same, but Spark has none.
+{%- set max_depth = var('max_unit_depth') %}
+with
 
 units as (
     select * from {{ ref('stg_raw__units') }}
 ),
 
-climb as (
+climb_0 as (
     select
         unit_id,
         unit_id as ancestor_unit_id,
         parent_unit_id as next_unit_id,
         0 as distance
     from units
-    union all
-    select
-        climb.unit_id,
-        units.unit_id as ancestor_unit_id,
-        units.parent_unit_id as next_unit_id,
-        climb.distance + 1 as distance
-    from climb
-    inner join units
-        on climb.next_unit_id = units.unit_id
-    where climb.distance < {{ var('max_unit_depth') }}
+),
+{% for distance in range(1, max_depth + 1) %}
+    climb_{{ distance }} as (
+        select
+            below.unit_id,
+            units.unit_id as ancestor_unit_id,
+            units.parent_unit_id as next_unit_id,
+            {{ distance }} as distance
+        from climb_{{ distance - 1 }} as below
+        inner join units
+            on below.next_unit_id = units.unit_id
+    ),
+{% endfor %}
+climb as (
+    select * from climb_0
+    {%- for distance in range(1, max_depth + 1) %}
+        union all
+        select * from climb_{{ distance }}
+    {%- endfor %}
 ),
 
 named as (
@@ -47,8 +58,8 @@ paths as (
     select
         unit_id,
         max(distance) + 1 as depth,
-        {{ dbt.listagg('name_zh', "' / '", 'order by distance desc') }} as path_zh,
-        {{ dbt.listagg('name_en', "' / '", 'order by distance desc') }} as path_en
+        {{ ordered_listagg('name_zh', "' / '", 'order by distance desc') }} as path_zh,
+        {{ ordered_listagg('name_en', "' / '", 'order by distance desc') }} as path_en
     from named
     group by unit_id
 ),

@@ -36,7 +36,7 @@ service as (
 per_institute as (
     select
         'institute' as scope,
-        cast(institute_id as varchar) as unit_id,
+        cast(institute_id as string) as unit_id,
         year,
         sum(hours) as hours,
         count(*) as volunteers,
@@ -56,7 +56,7 @@ per_group as (
         sum(service.person_times) as person_times
     from service
     inner join scopes
-        on cast(service.institute_id as varchar) = scopes.institute_id
+        on cast(service.institute_id as string) = scopes.institute_id
     group by scopes.group_id, service.year
 ),
 

@@ -27,7 +27,7 @@ members as (
         count(institute_metrics.value) as institutes_reporting,
         -- over exact decimals: an average of doubles depends on the order threads add them in, and a
         -- refresh of the same files must repeat it to the last bit
-        avg(cast(institute_metrics.value as decimal(38, 6))) as institute_mean,
+        {{ decimal_mean('institute_metrics.value') }} as institute_mean,
         sum(case when institute_metrics.value is not null then institute_metrics.staff_total end) as staff_total
     from institute_metrics
     inner join scopes
@@ -106,9 +106,10 @@ final as (
                 and with_history.r3y_is_at_least
                 then '≥'
         end as r3y_qualifier,
+        -- the cube root's exponent a double: 1.0 / 3 is a decimal on some engines (Spark: 0.333333)
         case
             when with_history.value_3y_ago > 0 and with_history.value is not null
-                then power(with_history.value / with_history.value_3y_ago, 1.0 / 3) - 1
+                then power(with_history.value / with_history.value_3y_ago, 1.0e0 / 3) - 1
         end as cagr_3y
 
     from with_history

@@ -156,9 +156,10 @@ final as (
             when ranked.value + ranked.prior_value + ranked.value_2y_ago is not null and ranked.r3y_is_at_least
                 then '≥'
         end as r3y_qualifier,
+        -- the cube root's exponent a double: 1.0 / 3 is a decimal on some engines (Spark: 0.333333)
         case
             when ranked.value_3y_ago > 0 and ranked.value is not null
-                then power(ranked.value / ranked.value_3y_ago, 1.0 / 3) - 1
+                then power(ranked.value / ranked.value_3y_ago, 1.0e0 / 3) - 1
         end as cagr_3y,
 
         -- against the others
@@ -176,10 +177,12 @@ final as (
         case when ranked.value is not null then {{ ratio('ranked.value', 'peer_medians.peer_median') }} end
             as peer_ratio,
         -- mid-rank percentile 100 × (below + 0.5 × equal) / n, where the peers doing worse ("below") are
-        -- the n − (rank − 1) − equal that are neither better (rank − 1 of them) nor level with it
+        -- the n − (rank − 1) − equal that are neither better (rank − 1 of them) nor level with it; the
+        -- numerator is exact (a decimal), the division a double's (a decimal's is rounded to 6 places on Spark)
         case
             when ranked.value is not null then
-                100.0 * (ranked.peer_n - (ranked.peer_rank - 1) - 0.5 * ranked.peer_equal) / ranked.peer_n
+                cast(100.0 * (ranked.peer_n - (ranked.peer_rank - 1) - 0.5 * ranked.peer_equal) as double)
+                / ranked.peer_n
         end as peer_percentile,
 
         -- against the plan

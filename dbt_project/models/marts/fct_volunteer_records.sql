@@ -11,7 +11,7 @@ volunteer_hours as (
 ),
 
 volunteer_metrics as (
-    select {{ dbt.listagg('metric_id', "','", 'order by metric_id') }} as metric_ids
+    select {{ ordered_listagg('metric_id', "','", 'order by metric_id') }} as metric_ids
     from {{ ref('metric_catalog') }}
     where domain = 'volunteer'
 ),

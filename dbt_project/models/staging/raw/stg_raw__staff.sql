@@ -7,9 +7,9 @@ source as (
 renamed as (
     select
         -- ids
-        cast(institute_id as varchar) as institute_id,
+        cast(institute_id as string) as institute_id,
         cast(year as integer) as year,
-        cast(unit_code as varchar) as unit_code,
+        cast(unit_code as string) as unit_code,
         {{ unit_id('institute_id', 'unit_code') }} as unit_id,
 
         -- numerics
@@ -18,8 +18,8 @@ renamed as (
         cast(party_members as integer) as party_members,
 
         -- provenance
-        cast(source_file as varchar) as source_file,
-        cast(source_sheet as varchar) as source_sheet,
+        cast(source_file as string) as source_file,
+        cast(source_sheet as string) as source_sheet,
         cast(source_row as integer) as source_row
 
     from source

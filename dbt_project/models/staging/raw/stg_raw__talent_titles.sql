@@ -7,8 +7,8 @@ source as (
 renamed as (
     select
         -- ids
-        cast(institute_id as varchar) as institute_id,
-        cast(unit_code as varchar) as unit_code,
+        cast(institute_id as string) as institute_id,
+        cast(unit_code as string) as unit_code,
         {{ unit_id('institute_id', 'unit_code') }} as unit_id,
         cast(year as integer) as year,
         person,
@@ -19,10 +19,10 @@ renamed as (
         level,
 
         -- provenance
-        cast(source_file as varchar) as source_file,
-        cast(source_sheet as varchar) as source_sheet,
+        cast(source_file as string) as source_file,
+        cast(source_sheet as string) as source_sheet,
         cast(source_row as integer) as source_row,
-        cast(file_sha256 as varchar) as file_sha256
+        cast(file_sha256 as string) as file_sha256
 
     from source
 )

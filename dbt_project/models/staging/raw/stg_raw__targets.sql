@@ -7,7 +7,7 @@ source as (
 renamed as (
     select
         -- ids
-        cast(institute_id as varchar) as institute_id,
+        cast(institute_id as string) as institute_id,
         cast(year as integer) as year,
         metric_id,
 
@@ -15,8 +15,8 @@ renamed as (
         cast(target as double) as target,
 
         -- provenance
-        cast(source_file as varchar) as source_file,
-        cast(source_sheet as varchar) as source_sheet,
+        cast(source_file as string) as source_file,
+        cast(source_sheet as string) as source_sheet,
         cast(source_row as integer) as source_row
 
     from source
