@@ -27,8 +27,8 @@ from pipelines.config import Settings
 from pipelines.contracts import CONTRACTS
 from pipelines.errors import shown
 from pipelines.ingest.issue_report import write_issue_report
-from pipelines.ingest.landing import describe_sheets, shown_names
-from pipelines.ingest.load import PROVENANCE, load_dataset
+from pipelines.ingest.landing import PROVENANCE_TEXT, describe_sheets, shown_names
+from pipelines.ingest.load import load_dataset
 from pipelines.ingest.registers import INSTITUTE_TYPE
 from pipelines.ingest.run import IngestResult, discover, open_ingest_db, say_loaded
 from pipelines.ingest.sql_functions import sql_str
@@ -158,7 +158,7 @@ def _staged_from_tasks(con, folder: Path, landed, hashed: bool, compiled, staged
     DuckDB ingest's pass gives (provenance and institute ids as ENUMs, which Parquet keeps as text)."""
     ds = compiled.contract.dataset
     provenance = describe_sheets(con, ds, landed)
-    types = {c: f"raw.{ds}__{c}" for c in PROVENANCE if c in ("source_file", "source_sheet", "file_sha256")}
+    types = {c: f"raw.{ds}__{c}" for c in PROVENANCE_TEXT}
     if compiled.institute_type:
         types.update({c.name: f"raw.{INSTITUTE_TYPE}" for c in compiled.contract.columns if c.kind == "institute"})
     typed = ", ".join(f'cast("{c}" as {t}) as "{c}"' for c, t in types.items())

@@ -63,7 +63,8 @@ def run_task(task: FileTask, inputs: TaskInputs) -> dict:
     """The file of `task` parsed into its landing folder. Returns {"read": …, "hashed": …, "rows": …} or
     {"error": FileError's fields}; and where it ran (process id, seconds)."""
     started = time.perf_counter()
-    tmp_dir = tempfile.mkdtemp(prefix="touyan-task-", dir=inputs.tmp_root)
+    # the driver's scratch folder where the task's machine sees it (local mode, a shared disk); else the machine's own
+    tmp_dir = tempfile.mkdtemp(prefix="touyan-task-", dir=inputs.tmp_root if os.path.isdir(inputs.tmp_root) else None)
     con = duckdb.connect(config={"memory_limit": inputs.memory, "temp_directory": tmp_dir})
     prefetched = Prefetch([Path(task.path)], inputs.limits)
     try:
