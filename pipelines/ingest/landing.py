@@ -27,17 +27,23 @@ def land_files(con, contract: Contract, files: list[Path], raw_dir: Path, on_fil
     for i, (path, rel) in enumerate(zip(files, names, strict=True)):
         if on_file:
             on_file(rel)
-        file_format = sniff_format(path, rel)
-        table = f"land_{contract.dataset}_{i}"
-        if file_format == "csv":
-            read = land_csv(con, path, rel, contract, table, digest)
-        else:
-            read = land_excel(con, path, rel, contract, table, file_format, digest, workbook)
-        for sheet, name in zip(read.sheets, shown_names([sheet.sheet for sheet in read.sheets]), strict=True):
-            _show_sheet(sheet, name)
-        read.notes = [mask_ids(note) for note in read.notes]
-        landed.append((rel, read))
+        landed.append((rel, land_file(con, contract, path, rel, f"land_{contract.dataset}_{i}", digest, workbook)))
     return landed
+
+
+def land_file(con, contract: Contract, path: Path, rel: str, table: str, digest=file_digest,
+              workbook=read_workbook) -> ReadFile:
+    """One file of a dataset, `rel` its name as shown (shown_names, over all the dataset's files), its
+    sheets registered as relations named after `table`. The Spark ingest's tasks call it for their file."""
+    file_format = sniff_format(path, rel)
+    if file_format == "csv":
+        read = land_csv(con, path, rel, contract, table, digest)
+    else:
+        read = land_excel(con, path, rel, contract, table, file_format, digest, workbook)
+    for sheet, name in zip(read.sheets, shown_names([sheet.sheet for sheet in read.sheets]), strict=True):
+        _show_sheet(sheet, name)
+    read.notes = [mask_ids(note) for note in read.notes]
+    return read
 
 
 def shown_names(names: list[str]) -> list[str]:
@@ -71,20 +77,33 @@ def _show_sheet(sheet: LandedSheet, name: str) -> LandedSheet:
     return sheet
 
 
-def landing_view(con, contract: Contract, landed: list[tuple[str, ReadFile]]) -> str:
-    selects, headers, sheets = [], [], []
-    for i, (rel, read) in enumerate(landed):
+def landing_view(con, contract: Contract, landed: list[tuple[str, ReadFile]], first: int = 0) -> str:
+    """The `landing` view over the landed sheets, and the tables and provenance SQL of describe_sheets.
+    `first`: the index of the first of `landed` among the dataset's files (a Spark task lands one file
+    of many: its rows keep the ordinals the whole dataset's landing gives them)."""
+    selects = []
+    for i, (_, read) in enumerate(landed, first):
         for j, sheet in enumerate(read.sheets):
             cols = ", ".join(f'"{c.name}"' if c.name in sheet.headers else f'null::varchar as "{c.name}"'
                              for c in contract.columns)
             selects.append(f"select ({i}::bigint << 40) + ({j}::bigint << 32) + source_row as _ord, {cols} "
                            f"from {sheet.relation}")
-            sheets.append(((i << 8) + j, rel, sheet.sheet, read.sha256))
-            headers += [(rel, sheet.sheet, name, text) for name, text in sheet.headers.items()]
     if not selects:
         cols = ", ".join(f'null::varchar as "{c.name}"' for c in contract.columns)
         selects = [f"select 0::bigint as _ord, {cols} where false"]
     con.execute(f"create or replace temp view landing as {' union all '.join(selects)}")
+    return describe_sheets(con, contract.dataset, landed, first)
+
+
+def describe_sheets(con, dataset: str, landed: list[tuple[str, ReadFile]], first: int = 0) -> str:
+    """What the checks after the parsing pass know of the landed sheets: tables `headers` (each column's
+    header as written) and `sheet_keys` (each sheet's key in the row ordinals), and the provenance SQL
+    (provenance_sql). Needs the sheets' names and headers only, not their relations."""
+    headers, sheets = [], []
+    for i, (rel, read) in enumerate(landed, first):
+        for j, sheet in enumerate(read.sheets):
+            sheets.append(((i << 8) + j, rel, sheet.sheet, read.sha256))
+            headers += [(rel, sheet.sheet, name, text) for name, text in sheet.headers.items()]
     con.execute("create or replace temp table headers (source_file varchar, source_sheet varchar, column_name varchar, header varchar)")
     if headers:
         con.executemany("insert into headers values (?, ?, ?, ?)", headers)
@@ -93,7 +112,7 @@ def landing_view(con, contract: Contract, landed: list[tuple[str, ReadFile]]) ->
     con.execute("create or replace temp table sheet_keys (source_file varchar, source_sheet varchar, sheet_key bigint)")
     if sheets:
         con.executemany("insert into sheet_keys values (?, ?, ?)", [(rel, sheet, key) for key, rel, sheet, _ in sheets])
-    return provenance_sql(con, contract.dataset, sheets)
+    return provenance_sql(con, dataset, sheets)
 
 
 def text_type(con, name: str, values) -> str:
@@ -136,13 +155,13 @@ def _portal_sql(sheets: list[tuple[int, str, str, str]]) -> str:
             f"(case l._ord >> 32 {years} end)::integer as _portal_year")
 
 
-def nul_sql(landed: list[tuple[str, ReadFile]]) -> str:
+def nul_sql(landed: list[tuple[str, ReadFile]], first: int = 0) -> str:
     """Whether a landed row's sheet may hold a NUL character, as SQL over the row (l._ord): a constant
     when all sheets agree, as they do unless a NUL is about. A CSV file holds one only if it has a zero
     byte (UTF-8 and GB18030 write no other character with one), found at memory speed; a workbook's
     cells are always looked at."""
     flags = {(i << 8) + j: read.file_format != "csv" or _has_zero_byte(read.path)
-             for i, (_, read) in enumerate(landed) for j in range(len(read.sheets))}
+             for i, (_, read) in enumerate(landed, first) for j in range(len(read.sheets))}
     if len(set(flags.values())) <= 1:
         return "true" if any(flags.values()) else "false"
     return f"(l._ord >> 32) in ({', '.join(str(key) for key, flag in flags.items() if flag)})"

@@ -3,6 +3,7 @@ files (landing.py), and writes raw.<dataset> (accepted rows with provenance), ra
 rows with their reason), raw.warnings and raw.load_log. For every file, rows read = accepted + rejected."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,11 +79,21 @@ def create_issue_tables(con: duckdb.DuckDBPyConnection, metric_catalog: Path) ->
     create_lookups(con)
 
 
-def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], salt: str, today) -> list[FileStats]:
-    ds = contract.dataset
+def compile_dataset(con, contract: Contract, salt: str, today) -> Compiled:
+    """The contract compiled against the registers loaded so far (tables institute_lookup, unit_lookup)."""
     institutes = {k: (i, p) for k, i, p in con.execute("select key, institute_id, province_code from institute_lookup").fetchall()}
     units = unit_register(con) if any(c.kind == "unit" for c in contract.columns) else None
-    compiled = Compiled(contract, salt, today, institutes, f"raw.{INSTITUTE_TYPE}" if institutes else None, units)
+    return Compiled(contract, salt, today, institutes, f"raw.{INSTITUTE_TYPE}" if institutes else None, units)
+
+
+def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], salt: str, today,
+                 parsed: Callable[[Compiled, str], tuple[str, bool]] | None = None) -> list[FileStats]:
+    """A dataset's landed files → raw.<dataset> and its issues: the parsing pass, file by file (parse_files),
+    then the checks that need all the dataset's rows (portal, restated, duplicates, aliases, parents, warnings).
+    `parsed(compiled, staged)`, if given, stands for the parsing pass (the Spark ingest's tasks ran it): it
+    fills `staged`, returns the provenance SQL (describe_sheets) and whether an ID number was hashed."""
+    ds = contract.dataset
+    compiled = compile_dataset(con, contract, salt, today)
     # Parsed rows go straight into raw.<dataset>, problems and all, each with a one-byte status; the few
     # problem rows are described in a second pass, quarantined rows are copied to raw.rejects and
     # deleted, and the working columns dropped.
@@ -90,9 +101,12 @@ def load_dataset(con, contract: Contract, landed: list[tuple[str, ReadFile]], sa
     if not landed:
         _create_empty(con, compiled, staged)
         return []
-    hashed_before = IDS_HASHED.count
-    provenance = _parse_into(con, compiled, landed, staged)
-    hashed = IDS_HASHED.count > hashed_before  # an ID number was replaced in a text cell
+    if parsed is None:
+        hashed_before = IDS_HASHED.count
+        provenance = parse_files(con, compiled, landed, staged)
+        hashed = IDS_HASHED.count > hashed_before  # an ID number was replaced in a text cell
+    else:
+        provenance, hashed = parsed(compiled, staged)
     superseded = _set_aside_superseded(con, contract, staged, [rel for rel, _ in landed])
     for rel, notes in _set_aside_restated(con, contract, staged).items():
         superseded.setdefault(rel, []).extend(notes)
@@ -210,21 +224,21 @@ def _set_aside_restated(con, contract: Contract, staged: str) -> dict[str, list[
     return restated
 
 
-def _parse_into(con, compiled: Compiled, landed: list[tuple[str, ReadFile]], staged: str) -> str:
-    """One pass over every sheet of the dataset into `staged`. A streamed CSV that turned out not to be
-    one record per line (blank lines, quoted line breaks, ragged rows) is switched to the row-by-row
-    reader, and the pass is run again. Returns the provenance SQL (see provenance_sql)."""
+def parse_files(con, compiled: Compiled, landed: list[tuple[str, ReadFile]], staged: str, first: int = 0) -> str:
+    """The parsing pass over every sheet of `landed` into `staged`: a dataset's files, or a Spark task's one
+    (`first`: its index among them). A streamed CSV that turned out not to be one record per line (blank
+    lines, quoted line breaks, ragged rows) is switched to the row-by-row reader, and the pass run again."""
     while True:
         streamed = [(read, j) for _, read in landed for j, sheet in enumerate(read.sheets) if sheet.stream]
         for read, j in streamed:
             con.register(read.sheets[j].relation, read.sheets[j].stream.batches())
         # Row order in a table carries no meaning (readers sort by source_file, source_row); letting
         # DuckDB write rows in any order saves a quarter of this statement's time (docs/benchmarks-history.md).
-        provenance = landing_view(con, compiled.contract, landed)
+        provenance = landing_view(con, compiled.contract, landed, first)
         con.execute("set preserve_insertion_order = false")
         try:
             con.execute(f"create or replace table {staged} as "
-                        f"{compiled.status_query('landing', provenance, PROVENANCE, nul_sql(landed))}")
+                        f"{compiled.status_query('landing', provenance, PROVENANCE, nul_sql(landed, first))}")
         except duckdb.Error:
             if not any(read.sheets[j].stream.failed for read, j in streamed):
                 raise

@@ -184,25 +184,7 @@ def ingest(settings: Settings, out=sys.stdout) -> IngestResult:
                           WorkbookLimits(settings.max_workbook_cells, settings.max_workbook_inflated_bytes))
     con = None
     try:
-        # DuckDB 2.0 writes its newest storage format by default (1.5 needed storage_compatibility_version
-        # 'latest': ~4 CPU-s less at 1e7 rows than its 0.10-compatible default). Only the DuckDB of uv.lock
-        # (dbt's too) opens the warehouse; readers get Parquet.
-        # No fsync: the warehouse is a working file that every ingest rebuilds from data/raw/ and renames
-        # into place, so it needs no protection against an operating-system crash (a killed process loses
-        # nothing: the written pages are the kernel's). Syncing the 1e7-row file kept the CPUs idle for
-        # 0.6-0.8 s. What is published is synced by pipelines/refresh/publish.py.
-        con = duckdb.connect(str(building), config={"fsync_mode": "none"})
-        con.execute(f"set temp_directory = '{tmp_dir}'")
-        con.execute("set preserve_insertion_order = true")
-        con.execute(f"set memory_limit = '{settings.ingest_memory}'")
-        # Free text (activity names, volunteer ids) is stored uncompressed: compressing it (DICT_FSST) cost
-        # ~2 of the ~19 CPU-s of a 1e7-row ingest, ~0.8 s, and dbt reads it no slower. The warehouse, a
-        # working file rebuilt by every ingest, is ~4x larger (540 MB at 1e7 rows, not 125 MB); what is
-        # published stays Parquet. The lower memory limit above keeps the peak where it was (docs/benchmarks-history.md).
-        con.execute("set disabled_compression_methods = 'dict_fsst'")
-        register_functions(con)
-        create_issue_tables(con, METRIC_CATALOG)
-        load_rules(con, settings.rules_dir, settings.data_dir)
+        con = open_ingest_db(building, settings, tmp_dir)
         for dataset, paths in files.items():
             contract = CONTRACTS[dataset]
             t0 = time.perf_counter()
@@ -217,13 +199,7 @@ def ingest(settings: Settings, out=sys.stdout) -> IngestResult:
                 say(f"  checking and loading {dataset} …")
             stats = load_dataset(con, contract, landed, settings.id_salt, settings.today)
             result.files += stats
-            for s in stats:
-                say(f"      {shown(s.source_file)}: {s.rows_read:,} rows → {s.accepted:,} accepted, "
-                    f"{s.rejected:,} quarantined, {s.warnings:,} warnings")
-                for line in s.superseded:
-                    say(f"        set aside {line} (replaced by the portal submission / 已由在线报送的版本取代)")
-            say(f"  {dataset}: {len(paths)} files, {sum(s.accepted for s in stats):,} rows loaded "
-                f"in {time.perf_counter() - t0:.1f} s")
+            say_loaded(say, dataset, len(paths), stats, time.perf_counter() - t0)
         reports = settings.reports_dir / "ingest"
         result.rejects_report = reports / "rejects.csv"
         result.warnings_report = reports / "warnings.csv"
@@ -245,6 +221,50 @@ def ingest(settings: Settings, out=sys.stdout) -> IngestResult:
         shutil.rmtree(tmp_dir, ignore_errors=True)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def open_ingest_db(path: Path, settings: Settings, tmp_dir: Path) -> duckdb.DuckDBPyConnection:
+    """The ingest's database at `path`, with the ingest's SQL functions, the issue tables and the
+    evaluation's rules tables (the Spark ingest's driver opens one too, for the checks across files)."""
+    # DuckDB 2.0 writes its newest storage format by default (1.5 needed storage_compatibility_version
+    # 'latest': ~4 CPU-s less at 1e7 rows than its 0.10-compatible default). Only the DuckDB of uv.lock
+    # (dbt's too) opens the warehouse; readers get Parquet.
+    # No fsync: the warehouse is a working file that every ingest rebuilds from data/raw/ and renames
+    # into place, so it needs no protection against an operating-system crash (a killed process loses
+    # nothing: the written pages are the kernel's). Syncing the 1e7-row file kept the CPUs idle for
+    # 0.6-0.8 s. What is published is synced by pipelines/refresh/publish.py.
+    con = duckdb.connect(str(path), config={"fsync_mode": "none"})
+    try:
+        _prepare(con, settings, tmp_dir)
+    except BaseException:
+        # DuckDB keeps one database per path and process: left open, it would be the next ingest's (see ingest)
+        con.close()
+        raise
+    return con
+
+
+def _prepare(con, settings: Settings, tmp_dir: Path) -> None:
+    con.execute(f"set temp_directory = '{tmp_dir}'")
+    con.execute("set preserve_insertion_order = true")
+    con.execute(f"set memory_limit = '{settings.ingest_memory}'")
+    # Free text (activity names, volunteer ids) is stored uncompressed: compressing it (DICT_FSST) cost
+    # ~2 of the ~19 CPU-s of a 1e7-row ingest, ~0.8 s, and dbt reads it no slower. The warehouse, a
+    # working file rebuilt by every ingest, is ~4x larger (540 MB at 1e7 rows, not 125 MB); what is
+    # published stays Parquet. The lower memory limit above keeps the peak where it was (docs/benchmarks-history.md).
+    con.execute("set disabled_compression_methods = 'dict_fsst'")
+    register_functions(con)
+    create_issue_tables(con, METRIC_CATALOG)
+    load_rules(con, settings.rules_dir, settings.data_dir)
+
+
+def say_loaded(say, dataset: str, files: int, stats: list[FileStats], seconds: float) -> None:
+    """The progress lines of a loaded dataset: each file's counts, what was set aside, the dataset's total."""
+    for s in stats:
+        say(f"      {shown(s.source_file)}: {s.rows_read:,} rows → {s.accepted:,} accepted, "
+            f"{s.rejected:,} quarantined, {s.warnings:,} warnings")
+        for line in s.superseded:
+            say(f"        set aside {line} (replaced by the portal submission / 已由在线报送的版本取代)")
+    say(f"  {dataset}: {files} files, {sum(s.accepted for s in stats):,} rows loaded in {seconds:.1f} s")
 
 
 def _swap_in(building: Path, warehouse: Path) -> None:

@@ -17,12 +17,15 @@ def register_raw_tables(spark, folder: Path) -> list[str]:
     """raw.<table> over each folder `folder/<table>/` (Parquet, Hive-style partition folders allowed:
     their columns are discovered). Replaces the tables a previous refresh registered; returns the names."""
     spark.sql(f"create database if not exists {RAW_DATABASE}")
+    managed = spark.conf.get("spark.sql.hive.manageFilesourcePartitions", "true").lower() == "true"
     names = []
     for table_dir in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
         name = f"{RAW_DATABASE}.{table_dir.name}"
         spark.sql(f"drop table if exists {name}")
         spark.sql(f"create table {name} using parquet location '{table_dir.as_posix()}'")
-        if any(p.is_dir() and "=" in p.name for p in table_dir.iterdir()):
+        # partitions kept in the metastore (a cluster's default) are registered; otherwise Spark lists the
+        # partition folders when it reads the table (the local session: session.py)
+        if managed and any(p.is_dir() and "=" in p.name for p in table_dir.iterdir()):
             spark.sql(f"msck repair table {name}")
         names.append(name)
     return names
