@@ -101,10 +101,13 @@ print(len(result.failures), result.docs_index.is_file())
 
 
 def test_sample_cells_read_as_a_person_reads_them():
+    from decimal import Decimal
+
     import numpy as np
 
-    assert [gate._plain(v) for v in (np.float64(10.25462962962963), float("nan"), np.int64(800), "FJSI", 2.5)] == [
-        10.2546, None, 800, "FJSI", 2.5]
+    # a decimal as Spark's sample rows hold it reads as pandas' float on DuckDB's path
+    assert [gate._plain(v) for v in (np.float64(10.25462962962963), float("nan"), np.int64(800), "FJSI", 2.5,
+                                     Decimal("0.12345678"))] == [10.2546, None, 800, "FJSI", 2.5, 0.123457]
     assert type(gate._plain(np.int64(800))) is int
 
 
