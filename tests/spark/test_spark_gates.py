@@ -18,10 +18,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-import yaml
 
-from pipelines.config import PROJECT_ROOT, REPORT_FILE
-from pipelines.refresh.quality.checks import UNIT_CLIMB_STEPS, mart_checks, raw_checks
+from pipelines.config import REPORT_FILE
+from pipelines.refresh.quality.checks import mart_checks, raw_checks
 from pipelines.refresh.quality.gate import SAMPLE_ROWS, check_frames, run_gate
 from pipelines.refresh.quality.spark_gate import run_spark_gate
 from pipelines.spark.raw_tables import raw_dir, register_raw_tables
@@ -154,8 +153,3 @@ def test_planted_bad_rows_fail_the_same_expectations_on_both_engines_with_the_sa
             assert repeated.unexpected_count == 2 and repeated.sample == [located, located]
             # the repeated title counts twice in the records behind its institute's figures
             assert ("marts.records_reconcile", "expect_column_pair_values_to_be_equal") in failed
-
-
-def test_the_unit_climb_goes_as_far_up_as_dbt_climbs():
-    project = yaml.safe_load((PROJECT_ROOT / "dbt_project" / "dbt_project.yml").read_text(encoding="utf-8"))
-    assert project["vars"]["max_unit_depth"] == UNIT_CLIMB_STEPS

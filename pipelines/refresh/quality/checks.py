@@ -71,7 +71,7 @@ SHARE_MAX = 1 + 1e-9  # a share of exactly 1 computed from double sums can land 
 # One row per id of a record's comma-separated metric_ids: DuckDB unnests a list, Spark explodes an array.
 _EACH_METRIC_ID = {"duckdb": "unnest(string_split(metric_ids, ','))", "spark": "explode(split(metric_ids, ','))"}
 # How far up the units register a climb goes: dbt's var max_unit_depth (int_unit_closure.sql stops there,
-# and its test reports a unit deeper down; tests/spark/test_spark_gates.py keeps the two equal).
+# and its test reports a unit deeper down; tests/unit/test_quality_gate.py keeps the two equal).
 UNIT_CLIMB_STEPS = 10
 
 
