@@ -101,10 +101,13 @@ print(len(result.failures), result.docs_index.is_file())
 
 
 def test_sample_cells_read_as_a_person_reads_them():
+    from decimal import Decimal
+
     import numpy as np
 
-    assert [gate._plain(v) for v in (np.float64(10.25462962962963), float("nan"), np.int64(800), "FJSI", 2.5)] == [
-        10.2546, None, 800, "FJSI", 2.5]
+    # a decimal as Spark's sample rows hold it reads as pandas' float on DuckDB's path
+    assert [gate._plain(v) for v in (np.float64(10.25462962962963), float("nan"), np.int64(800), "FJSI", 2.5,
+                                     Decimal("0.12345678"))] == [10.2546, None, 800, "FJSI", 2.5, 0.123457]
     assert type(gate._plain(np.int64(800))) is int
 
 
@@ -135,3 +138,15 @@ def test_the_gate_report_is_one_static_page_with_every_outcome_and_the_rows_behi
                      r"<td>1 / 4 行 rows</td>.*?<td>0</td><td>staff.csv</td><td>5</td>", page)
     assert re.search(r"<td>✓ 通过</td><td><code>expect_column_values_to_not_be_null</code><br><code>column='year'"
                      r"</code></td><td>0 / 4 行 rows</td>", page)
+
+
+def test_the_unit_climb_of_the_marts_gate_goes_as_far_up_as_dbt_climbs():
+    """checks._unit_climb is written out step by step (Spark plans no recursive CTE): as many steps as
+    dbt's int_unit_closure climbs."""
+    import yaml
+
+    from pipelines.refresh.quality.checks import UNIT_CLIMB_STEPS, _unit_climb
+
+    project = yaml.safe_load((PROJECT_ROOT / "dbt_project" / "dbt_project.yml").read_text(encoding="utf-8"))
+    assert project["vars"]["max_unit_depth"] == UNIT_CLIMB_STEPS
+    assert f"up_{UNIT_CLIMB_STEPS} as" in _unit_climb() and f"up_{UNIT_CLIMB_STEPS + 1} as" not in _unit_climb()

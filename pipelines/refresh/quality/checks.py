@@ -1,10 +1,13 @@
 """What each quality gate checks. Declarative and free of GX imports, so it reads as a list of rules.
 
-Every check is a frame — a DuckDB query over the warehouse — and expectations on that frame, written
-as (GX expectation class, arguments). `identify_by` names the columns that locate an offending row for
-a person (file and row, or institute and year), shown in the failure summary. Frames stay small
-whatever the data size: tables that grow with the submissions (volunteer records) are checked as
-aggregates per institute, year and file, never pulled whole into pandas.
+Every check is a frame — a query over the raw tables or the marts — and expectations on that frame,
+written as (GX expectation class, arguments). One query serves both engines, DuckDB and Spark SQL,
+where one spelling works on both (`group by all`, `any_value`, `cast(… as string)`); where none does,
+the check also has its Spark spelling (`spark_sql`, made from the same text: `_records_reconcile`).
+`identify_by` names the columns that locate an offending row for a person (file and row, or institute
+and year), shown in the failure summary. Frames stay small whatever the data size: tables that grow
+with the submissions (volunteer records) are checked as aggregates per institute, year and file, never
+pulled whole into pandas (on DuckDB) or cached whole (on Spark).
 """
 from __future__ import annotations
 
@@ -23,6 +26,12 @@ class Check:
     sql: str
     expectations: tuple[Expectation, ...]
     identify_by: tuple[str, ...] = ()
+    # The query in Spark SQL, where it cannot be spelled as on DuckDB (None: `sql` on both engines).
+    spark_sql: str | None = None
+
+    def sql_on(self, engine: str) -> str:
+        """The frame's query on `engine` (Settings.engine: duckdb or spark)."""
+        return self.spark_sql or self.sql if engine == "spark" else self.sql
 
 
 def _not_null(*columns: str) -> tuple[Expectation, ...]:
@@ -59,38 +68,73 @@ PROVENANCE = ("source_file", "source_row")
 SHARE_MAX = 1 + 1e-9  # a share of exactly 1 computed from double sums can land a hair above it
 
 
-# The records behind each unit's figures: a record counts for its unit and every unit it is inside (climbed
-# here from dim_units' parents, independently of the closure dbt built). Records of units are few, except
-# volunteer records, whose unit is null in most data: those rows are skipped before they are grouped.
-UNIT_RECORDS_RECONCILE = """
-    with recursive climb as (
-        select unit_id, unit_id as ancestor_unit_id, parent_unit_id from marts.dim_units
+# One row per id of a record's comma-separated metric_ids: DuckDB unnests a list, Spark explodes an array.
+_EACH_METRIC_ID = {"duckdb": "unnest(string_split(metric_ids, ','))", "spark": "explode(split(metric_ids, ','))"}
+# How far up the units register a climb goes: dbt's var max_unit_depth (int_unit_closure.sql stops there,
+# and its test reports a unit deeper down; tests/unit/test_quality_gate.py keeps the two equal).
+UNIT_CLIMB_STEPS = 10
+
+
+def _unit_climb(steps: int = UNIT_CLIMB_STEPS) -> str:
+    """Each unit of dim_units with itself and every unit above it (its parent, the parent's parent …), as
+    `climb(unit_id, ancestor_unit_id)`: written out one step a CTE (up_1 climbs from up_0 …), as Spark 4.0
+    plans no recursive CTE."""
+    up = ["up_0 as (select unit_id, unit_id as ancestor_unit_id, parent_unit_id as next_unit_id from marts.dim_units)"]
+    up += [f"up_{n} as (select up.unit_id, u.unit_id as ancestor_unit_id, u.parent_unit_id as next_unit_id "
+           f"from up_{n - 1} up "
+           f"join marts.dim_units u on u.unit_id = up.next_unit_id)" for n in range(1, steps + 1)]
+    return ",\n    ".join(up) + ",\n    climb as (" + " union all ".join(
+        f"select unit_id, ancestor_unit_id from up_{n}" for n in range(steps + 1)) + ")"
+
+
+def _records_reconcile(engine: str, by: str) -> str:
+    """The records behind each figure of fct_institute_metric_year (`by` institute_id) or of
+    fct_unit_metric_year (`by` unit_id: a record counts for its unit and every unit it is inside, climbed
+    here from dim_units' parents, independently of the closure dbt built), beside the figure. Records of
+    units are few, except volunteer records, whose unit is null in most data: those rows are skipped
+    before they are grouped."""
+    each = _EACH_METRIC_ID[engine]
+    of_units = by == "unit_id"
+    where = " where unit_id is not null" if of_units else ""
+    listed = f"{where} and" if of_units else " where"
+    records = f"""
+        select {by}, year, {each} as metric_id, cast(project_count as double) as n
+        from marts.fct_project_counts{where}""" + "".join(f"""
         union all
-        select climb.unit_id, u.unit_id, u.parent_unit_id
-        from climb join marts.dim_units u on climb.parent_unit_id = u.unit_id),
-    records as (
-        select unit_id, year, unnest(string_split(metric_ids, ',')) as metric_id,
-               cast(project_count as double) as n
-        from marts.fct_project_counts where unit_id is not null""" + "".join(f"""
+        select {by}, year, {each}, 1.0
+        from marts.{mart}{listed} metric_ids is not null"""
+        for mart in ("fct_ip_items", "fct_standards", "fct_awards", "fct_papers", "fct_talent_titles")) + f"""
         union all
-        select unit_id, year, unnest(string_split(metric_ids, ',')), 1.0
-        from marts.{mart} where unit_id is not null and metric_ids is not null"""
-        for mart in ("fct_ip_items", "fct_standards", "fct_awards", "fct_papers", "fct_talent_titles")) + """
+        select {by}, year, 'vol_person_times', count(*)
+        from marts.fct_volunteer_records{where} group by all
         union all
-        select unit_id, year, 'vol_person_times', count(*)
-        from marts.fct_volunteer_records where unit_id is not null group by all
-        union all
-        select unit_id, year, 'vol_hours', sum(cast(hours as decimal(18, 6)))
-        from marts.fct_volunteer_records where unit_id is not null group by all),
-    behind as (
-        select climb.ancestor_unit_id as unit_id, records.year, records.metric_id, sum(records.n) as from_records
+        -- exact decimals, as int_volunteer_totals adds hours up
+        select {by}, year, 'vol_hours', sum(cast(hours as decimal(18, 6)))
+        from marts.fct_volunteer_records{where} group by all"""
+    if of_units:
+        climb = _unit_climb() + ","
+        behind = """select climb.ancestor_unit_id as unit_id, records.year, records.metric_id,
+               sum(records.n) as from_records
         from records join climb using (unit_id)
-        group by all)
-    select f.unit_id, f.year, f.metric_id, round(f.value, 6) as value,
+        group by all"""
+    else:
+        climb, behind = "", "select institute_id, year, metric_id, sum(n) as from_records from records group by all"
+    return f"""
+    with {climb}
+    records as ({records}),
+    behind as (
+        {behind})
+    select f.{by}, f.year, f.metric_id, round(f.value, 6) as value,
            round(coalesce(b.from_records, 0), 6) as from_records
-    from marts.fct_unit_metric_year f
-    left join behind b using (unit_id, year, metric_id)
+    from marts.{"fct_unit_metric_year" if of_units else "fct_institute_metric_year"} f
+    left join behind b using ({by}, year, metric_id)
     where f.is_reported and f.metric_id <> 'vol_volunteers'"""
+
+
+def _records_reconcile_check(name: str, description: str, by: str) -> Check:
+    """A reconciliation (`_records_reconcile`): DuckDB's spelling and Spark's of the same query."""
+    return Check(name, description, _records_reconcile("duckdb", by), (_equal("value", "from_records"),),
+                 (by, "year", "metric_id"), spark_sql=_records_reconcile("spark", by))
 
 
 def _values(enum: dict[str, str]) -> set[str]:
@@ -172,10 +216,10 @@ def raw_checks(today: date) -> tuple[Check, ...]:
         Check("raw.unit_codes", "every unit a row names is a unit of the row's institute in the units register",
               """select d.dataset, d.institute_id, d.unit_code, u.unit_code as unit_found, d.source_file, d.rows
                  from (""" + " union all ".join(
-                  f"select '{t}' as dataset, cast(institute_id as varchar) as institute_id, unit_code, "
-                  f"cast(source_file as varchar) as source_file, count(*) as rows from raw.{t} "
+                  f"select '{t}' as dataset, cast(institute_id as string) as institute_id, unit_code, "
+                  f"cast(source_file as string) as source_file, count(*) as rows from raw.{t} "
                   "where unit_code is not null group by all" for t in UNIT_DATASETS) + """) d
-                 left join raw.units u on cast(u.institute_id as varchar) = d.institute_id and u.unit_code = d.unit_code""",
+                 left join raw.units u on cast(u.institute_id as string) = d.institute_id and u.unit_code = d.unit_code""",
               (*_not_null("unit_found"),),
               ("dataset", "institute_id", "unit_code", "source_file")),
         Check("raw.volunteer_hours", "volunteer records, checked per institute, year and file",
@@ -230,41 +274,8 @@ def mart_checks() -> tuple[Check, ...]:
                  group by all""",
               (_at_least("sum_of_institutes", "group_total"), _at_least("group_total", "largest_institute")),
               ("group_id", "year", "metric_id")),
-        Check("marts.records_reconcile", "the records behind each count add up to the figure shown",
-              """with behind as (
-                     select institute_id, year, metric_id, sum(n) as from_records from (
-                         select institute_id, year, unnest(string_split(metric_ids, ',')) as metric_id,
-                                cast(project_count as double) as n from marts.fct_project_counts
-                         union all
-                         select institute_id, year, unnest(string_split(metric_ids, ',')), 1.0
-                         from marts.fct_ip_items where metric_ids is not null
-                         union all
-                         select institute_id, year, unnest(string_split(metric_ids, ',')), 1.0
-                         from marts.fct_standards where metric_ids is not null
-                         union all
-                         select institute_id, year, unnest(string_split(metric_ids, ',')), 1.0
-                         from marts.fct_awards where metric_ids is not null
-                         union all
-                         select institute_id, year, unnest(string_split(metric_ids, ',')), 1.0
-                         from marts.fct_papers where metric_ids is not null
-                         union all
-                         select institute_id, year, unnest(string_split(metric_ids, ',')), 1.0
-                         from marts.fct_talent_titles where metric_ids is not null
-                         union all
-                         select institute_id, year, 'vol_person_times', count(*)
-                         from marts.fct_volunteer_records group by all
-                         union all
-                         -- exact decimals, as int_volunteer_totals adds hours up
-                         select institute_id, year, 'vol_hours', sum(cast(hours as decimal(18, 6)))
-                         from marts.fct_volunteer_records group by all)
-                     group by all)
-                 select f.institute_id, f.year, f.metric_id, round(f.value, 6) as value,
-                        round(coalesce(b.from_records, 0), 6) as from_records
-                 from marts.fct_institute_metric_year f
-                 left join behind b using (institute_id, year, metric_id)
-                 where f.is_reported and f.metric_id <> 'vol_volunteers'""",
-              (_equal("value", "from_records"),),
-              ("institute_id", "year", "metric_id")),
+        _records_reconcile_check("marts.records_reconcile", "the records behind each count add up to the figure shown",
+                                 "institute_id"),
         Check("marts.dim_units", "one row per unit, each at a depth under its institute", "select * from marts.dim_units",
               (*_not_null("unit_id", "institute_id", "unit_code", "name_zh", "unit_type", "depth"), _unique("unit_id"),
                _unique("institute_id", "unit_code"), _between("depth", 1)),
@@ -284,11 +295,9 @@ def mart_checks() -> tuple[Check, ...]:
                  group by all""",
               (_at_least("institute_value", "sum_of_units"),),
               ("institute_id", "depth", "year", "metric_id")),
-        Check("marts.unit_records_reconcile",
-              "the records of a unit and of the units inside it add up to the unit's figure",
-              UNIT_RECORDS_RECONCILE,
-              (_equal("value", "from_records"),),
-              ("unit_id", "year", "metric_id")),
+        _records_reconcile_check("marts.unit_records_reconcile",
+                                 "the records of a unit and of the units inside it add up to the unit's figure",
+                                 "unit_id"),
         *(Check(f"marts.{mart}", f"{what}: one row per file row, each counted", f"select * from marts.{mart}",
                 (*_not_null("institute_id", "year", "metric_ids", *PROVENANCE),
                  _unique("source_file", "source_sheet", "source_row")),

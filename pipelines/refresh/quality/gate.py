@@ -1,5 +1,8 @@
 """Run a quality gate: build each check's frame in DuckDB, validate it with Great Expectations, write
-Data Docs, and return what failed with sample offending rows a person can act on."""
+Data Docs, and return what failed with sample offending rows a person can act on.
+
+`validate` is the gate whatever the engine: the DuckDB refresh hands it pandas frames and GX's pandas
+datasource (`run_gate`), the Spark refresh Spark dataframes and GX's Spark datasource (spark_gate.py)."""
 from __future__ import annotations
 
 import contextlib
@@ -9,6 +12,7 @@ import shutil
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -166,9 +170,15 @@ def check_frames(checks: tuple[Check, ...], con: duckdb.DuckDBPyConnection) -> d
 
 
 def run_gate(gate: str, checks: tuple[Check, ...], frames: dict, docs_dir: Path) -> GateResult:
-    """Validate the frames of `check_frames` with GX and write the gate's Data Docs, and its report
-    (report.py: one static page, what the dashboard serves). Needs no warehouse, so it runs in the
-    refresh's GX worker process while dbt builds.
+    """Validate the pandas frames of `check_frames` with GX's pandas datasource (`validate`). Needs no
+    warehouse, so it runs in the refresh's GX worker process while dbt builds."""
+    return validate(gate, checks, frames, docs_dir, lambda context: context.data_sources.add_pandas(gate))
+
+
+def validate(gate: str, checks: tuple[Check, ...], frames: dict, docs_dir: Path, add_datasource) -> GateResult:
+    """Validate each check's frame (`frames` by check name: pandas or Spark dataframes, whichever the GX
+    datasource that `add_datasource(context)` adds reads) and write the gate's Data Docs, and its report
+    (report.py: one static page, what the dashboard serves).
 
     Every check is validated with GX's BASIC result format (success, observed values, unexpected counts
     and values: what the Data Docs show); only a check that fails is validated again with SUMMARY and
@@ -187,7 +197,7 @@ def run_gate(gate: str, checks: tuple[Check, ...], frames: dict, docs_dir: Path)
         "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
     })
-    source = context.data_sources.add_pandas(gate)
+    source = add_datasource(context)
     run_id = RunIdentifier(run_time=datetime.now(UTC))
     failures: list[Failure] = []
     outcomes: list[tuple[Check, list[Outcome]]] = []
@@ -250,8 +260,11 @@ def _error(result) -> str | None:
 
 def _plain(value):
     """A sample cell as a person reads it: numpy scalars as Python ones, an empty cell as None (not nan), a
-    ratio to six significant digits (10.2546, not 10.25462962962963)."""
+    ratio to six significant digits (10.2546, not 10.25462962962963). A decimal (as Spark returns one) as
+    a float, as pandas holds it on DuckDB's path."""
     value = value.item() if hasattr(value, "item") else value
+    if isinstance(value, Decimal):
+        value = float(value)
     if isinstance(value, float):
         return None if value != value else float(f"{value:.6g}")
     return value
