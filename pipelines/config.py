@@ -343,11 +343,6 @@ def python_for_spark(executable: str) -> None:
     os.environ.setdefault("PYSPARK_PYTHON", executable)
 
 
-def java_home() -> str | None:
-    """JAVA_HOME, which Spark uses before the `java` on PATH."""
-    return os.environ.get("JAVA_HOME") or None
-
-
 def proxy_addresses(text: str) -> tuple[str, ...]:
     """IP addresses or networks (127.0.0.1, 10.0.0.0/8, ::1), comma- or space-separated."""
     found = tuple(part for part in re.split(r"[,\s]+", text) if part)

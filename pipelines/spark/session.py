@@ -12,7 +12,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from pipelines.config import PROJECT_ROOT, Settings, java_home, python_for_spark
+from pipelines.config import PROJECT_ROOT, Settings, python_for_spark
 
 LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
 # Spark's default of 200 shuffle partitions is made for clusters: on a few cores each small stage of
@@ -66,9 +66,6 @@ def spark_session(settings: Settings):
     except ImportError:
         raise SparkUnavailable("PySpark is not installed / 未安装 Spark 引擎所需的软件包: run `make setup-spark` "
                                "(the project's `spark` dependency group and Java 17)") from None
-    if not settings.spark_remote and shutil.which("java") is None and not java_home():
-        raise SparkUnavailable("Java is not installed / 未安装 Java: run `make setup-spark` (Debian package "
-                               "openjdk-17-jre-headless), or set JAVA_HOME")
 
     python_for_spark(sys.executable)
     conf = session_conf(settings)
@@ -90,8 +87,9 @@ def spark_session(settings: Settings):
     try:
         session = builder.getOrCreate()
     except Exception as e:  # PySpark's own errors: the JVM did not start, the master refused
+        java = "" if shutil.which("java") else " — no `java` on PATH: run `make setup-spark` (Java 17) / 未找到 Java"
         raise SparkUnavailable(f"Spark did not start / Spark 引擎启动失败 "
-                               f"({settings.spark_remote or settings.spark_master}): {e}") from e
+                               f"({settings.spark_remote or settings.spark_master}){java}: {e}") from e
     if not settings.spark_remote:
         session.sparkContext.setLogLevel("ERROR")
     return session
