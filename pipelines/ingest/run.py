@@ -163,15 +163,22 @@ def _not_in_a_dataset_folder(rel: Path, folder: str | None) -> NoReturn:
                     f"请把它移到以下文件夹之一：{known}", f"move it into one of: {known}")
 
 
-def ingest(settings: Settings, out=sys.stdout) -> IngestResult:
-    started = time.perf_counter()
+def announce_files(settings: Settings, out) -> tuple[dict[str, list[Path]], Callable[[str], None]]:
+    """The files to ingest (discover), announced with the links followed; and the ingest's `say`. Both
+    engines start so."""
     links: list[str] = []
     files = discover(settings.raw_dir, links.append)
-    total_files = sum(len(v) for v in files.values())
     say = (lambda line: print(line, file=out, flush=True)) if out else (lambda line: None)
-    say(f"Ingesting {total_files} files from {shown(str(settings.raw_dir))}")
+    say(f"Ingesting {sum(len(v) for v in files.values())} files from {shown(str(settings.raw_dir))}")
     for link in links:
         say(f"  {link}")
+    return files, say
+
+
+def ingest(settings: Settings, out=sys.stdout) -> IngestResult:
+    started = time.perf_counter()
+    files, say = announce_files(settings, out)
+    total_files = sum(len(v) for v in files.values())
 
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     building = settings.warehouse.with_name(settings.warehouse.name + ".building")

@@ -30,7 +30,7 @@ from pipelines.ingest.issue_report import write_issue_report
 from pipelines.ingest.landing import PROVENANCE_TEXT, describe_sheets, shown_names
 from pipelines.ingest.load import load_dataset
 from pipelines.ingest.registers import INSTITUTE_TYPE
-from pipelines.ingest.run import IngestResult, discover, open_ingest_db, say_loaded
+from pipelines.ingest.run import IngestResult, announce_files, open_ingest_db, say_loaded
 from pipelines.ingest.sql_functions import sql_str
 from pipelines.ingest.workbook_limits import WorkbookLimits
 from pipelines.spark.ingest_task import (
@@ -57,13 +57,8 @@ def ingest_on_spark(settings: Settings, spark, out=sys.stdout) -> SparkIngestRes
     """The ingest on Spark: the same IngestResult, progress lines, raw tables and reports as run.ingest.
     Raises the FileError of the first file (in discover's order) that cannot be read, as it does."""
     started = time.perf_counter()
-    links: list[str] = []
-    files = discover(settings.raw_dir, links.append)
+    files, say = announce_files(settings, out)
     total_files = sum(len(v) for v in files.values())
-    say = (lambda line: print(line, file=out, flush=True)) if out else (lambda line: None)
-    say(f"Ingesting {total_files} files from {shown(str(settings.raw_dir))}")
-    for link in links:
-        say(f"  {link}")
     tasks = {ds: [FileTask(ds, k, str(path), rel) for k, (path, rel) in
                   enumerate(zip(paths, shown_names([p.relative_to(settings.raw_dir).as_posix() for p in paths]),
                                 strict=True))]

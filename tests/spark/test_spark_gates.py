@@ -3,8 +3,8 @@ gates on DuckDB (gate.run_gate on pandas frames), on the demo's tables: each che
 frame on both engines, both gates pass with the same checks and expectations, and bad rows planted in
 the tables fail the same expectations on both, with the same offending rows located.
 
-The tables on Spark are the DuckDB warehouse's, copied as Parquet and registered (raw.*: the harness's
-export_raw; marts.*: marts_from_duckdb.py), so both engines read the same rows. One Spark session for
+The tables on Spark are the DuckDB warehouse's, copied as Parquet and registered (from_duckdb.py), so
+both engines read the same rows. One Spark session for
 the module, in a data folder of its own."""
 from __future__ import annotations
 
@@ -25,8 +25,7 @@ from pipelines.refresh.quality.gate import SAMPLE_ROWS, check_frames, run_gate
 from pipelines.refresh.quality.spark_gate import run_spark_gate
 from pipelines.spark.raw_tables import raw_dir, register_raw_tables
 from pipelines.spark.session import spark_session, stop_session
-from tests.spark.marts_from_duckdb import register_marts
-from tests.spark.raw_from_duckdb import export_raw
+from tests.spark.from_duckdb import export_schema, register_marts
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +40,7 @@ def engines(published_demo, tmp_path_factory):
 
     def on_spark(warehouse: Path) -> Path:
         if current != [warehouse]:
-            export_raw(warehouse, raw_dir(settings))
+            export_schema(warehouse, "raw", raw_dir(settings))
             register_raw_tables(spark, raw_dir(settings))
             register_marts(spark, warehouse, settings.spark_dir / "marts")
             current[:] = [warehouse]
