@@ -101,7 +101,7 @@ def ingest_on_spark(settings: Settings, spark, out=sys.stdout) -> SparkIngestRes
         write_issue_report(con, "warnings", result.warnings_report)
         folder = raw_dir(settings)
         building = folder.with_name(folder.name + ".building")
-        _write_raw_tables(con, building, tasks)
+        _write_raw_tables(con, building, tasks, settings.duckdb_memory)
         shutil.rmtree(folder, ignore_errors=True)
         building.rename(folder)
     finally:
@@ -163,12 +163,16 @@ def _staged_from_tasks(con, folder: Path, landed, hashed: bool, compiled, staged
     return provenance, hashed
 
 
-def _write_raw_tables(con, folder: Path, tasks: dict[str, list[FileTask]]) -> None:
+def _write_raw_tables(con, folder: Path, tasks: dict[str, list[FileTask]], memory: str) -> None:
     """Every raw table as Parquet under `folder`/<table>/: a dataset's rows by file (file=<k>, its index
     in the dataset), the issues by dataset and file, the load log by dataset, the small rest in one file.
     An empty table is one file with every column (Spark cannot read the columns of no files)."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
+    # A partitioned copy keeps a buffer per open partition, and the ingest's low memory limit (which keeps
+    # its reading lean) is too little for it at 1e7 rows; rows need no order here (readers sort).
+    con.execute("set preserve_insertion_order = false")
+    con.execute(f"set memory_limit = '{memory}'")
     con.execute("create or replace temp table ingest_files (dataset varchar, source_file varchar, file integer)")
     rows = [(ds, t.rel, t.index) for ds, found in tasks.items() for t in found]
     if rows:
