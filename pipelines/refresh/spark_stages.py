@@ -18,12 +18,10 @@ import duckdb
 
 from pipelines.config import Settings
 from pipelines.errors import FileError
-from pipelines.refresh.publish import publish, read_manifest
+from pipelines.refresh.publish import read_manifest
 from pipelines.refresh.stages import (
     DBT_BUILD,
     LOAD_LOG_SQL,
-    STAGE_TITLES,
-    STAGES,
     RefreshResult,
     StageFailed,
     _dbt_outcome,
@@ -31,6 +29,8 @@ from pipelines.refresh.stages import (
     _manifest,
     _stop_if_emptied,
     new_run_id,
+    publish_version,
+    stage_heading,
 )
 
 
@@ -44,7 +44,7 @@ def refresh_on_spark(settings: Settings, out, allow_empty: Collection[str]) -> R
     context: dict = {}
 
     def announce(name: str, note: str = "") -> None:
-        say(f"\n[{STAGES.index(name) + 1}/{len(STAGES)}] {STAGE_TITLES[name]}{note}")
+        say(stage_heading(name, note))
 
     def timed(name: str, work):
         """Runs `work`, recording its wall time and the CPU time of this thread (the Python side: the
@@ -128,11 +128,7 @@ def _publish(settings: Settings, spark, result: RefreshResult, record_marts: lis
             else:
                 arrow = spark.table(f"marts.{table}").toArrow()  # noqa: F841 (DuckDB reads it by name)
                 con.execute(f"create table marts.{table} as select * from arrow")
-        try:
-            return publish(con, settings.marts_dir, result.manifest, written)
-        except OSError as e:
-            raise StageFailed("publish", f"publishing failed: {e}", [],
-                              "Check free disk space and permissions on data/marts/, then refresh again.") from e
+        return publish_version(con, settings, result.manifest, written)
     finally:
         con.close()
 

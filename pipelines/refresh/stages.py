@@ -133,7 +133,7 @@ def _run_stages(settings: Settings, out, dbt: Worker, gx: Worker, allow_empty: C
     context: dict = {}
 
     def announce(name: str, note: str = "") -> None:
-        say(f"\n[{STAGES.index(name) + 1}/{len(STAGES)}] {STAGE_TITLES[name]}{note}")
+        say(stage_heading(name, note))
 
     def done(name: str, seconds: float, cpu: float) -> None:
         result.timings[name], result.cpu[name] = round(seconds, 3), round(cpu, 3)
@@ -303,12 +303,22 @@ def _dbt_outcome(settings: Settings, outcome):
     return outcome
 
 
-def _publish(settings: Settings, con, result: RefreshResult, context: dict) -> Path:
+def stage_heading(name: str, note: str = "") -> str:
+    """The line that starts a stage in the refresh's output: "[n/5] title", either engine."""
+    return f"\n[{STAGES.index(name) + 1}/{len(STAGES)}] {STAGE_TITLES[name]}{note}"
+
+
+def publish_version(con, settings: Settings, manifest: dict, written: dict[str, str] | None = None) -> Path:
+    """publish.publish, its failure (a full disk, permissions) told as the publish stage's."""
     try:
-        return publish(con, settings.marts_dir, result.manifest, context["dbt"].parquet_files)
+        return publish(con, settings.marts_dir, manifest, written)
     except OSError as e:
         raise StageFailed("publish", f"publishing failed: {e}", [],
                           "Check free disk space and permissions on data/marts/, then refresh again.") from e
+
+
+def _publish(settings: Settings, con, result: RefreshResult, context: dict) -> Path:
+    return publish_version(con, settings, result.manifest, context["dbt"].parquet_files)
 
 
 LOAD_LOG_SQL = """select source_file, dataset, file_sha256, rows_read, accepted, rejected, warnings
