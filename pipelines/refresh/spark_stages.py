@@ -18,15 +18,14 @@ import duckdb
 
 from pipelines.config import Settings
 from pipelines.errors import FileError
+from pipelines.refresh.manifest import LOAD_LOG_SQL, build_manifest
 from pipelines.refresh.publish import read_manifest
 from pipelines.refresh.stages import (
     DBT_BUILD,
-    LOAD_LOG_SQL,
     RefreshResult,
     StageFailed,
     _dbt_outcome,
     _gate_outcome,
-    _manifest,
     _stop_if_emptied,
     new_run_id,
     publish_version,
@@ -86,7 +85,7 @@ def refresh_on_spark(settings: Settings, out, allow_empty: Collection[str]) -> R
     context["gate_marts"] = stage("gate_marts", lambda: _gate_outcome(
         "marts", run_spark_gate("marts", settings, spark, reports / "marts")))
     files = [tuple(row) for row in spark.sql(LOAD_LOG_SQL).collect()]
-    result.manifest = _manifest(result, started, files, context, engine="spark")
+    result.manifest = build_manifest(result, started, files, context, engine="spark")
     result.version = stage("publish", lambda: _publish(settings, spark, result, context["dbt"].record_marts))
     result.manifest = json.loads((result.version / "manifest.json").read_text(encoding="utf-8"))
     result.seconds = round(time.perf_counter() - t_start, 3)
