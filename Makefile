@@ -85,8 +85,13 @@ yearbook: $(VENV)/.synced ## the evaluation's yearbook (考评风采录): a PDF 
 	$(PY) -m dashboards.report --yearbook $(if $(YEAR),--year $(YEAR)) $(if $(INSTITUTES),--institutes $(INSTITUTES)) \
 		$(if $(REPORT_LANG),--lang $(REPORT_LANG)) $(if $(OUT),--out $(OUT)) $(if $(RELEASE),--release $(RELEASE))
 
+# The suite runs in as many pytest processes as there are cores, at most 4 (pytest-xdist; each file stays
+# in one process, so a module's refreshed data folder is made once). `make test TEST_WORKERS=0` runs it in
+# this process alone.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n > 4 ? 4 : n )))
+
 test: setup ## the test suite: unit, integration, browser (Chromium), LibreOffice round trip, import and SQL style checks
-	$(PY) -m pytest
+	$(PY) -m pytest --numprocesses $(TEST_WORKERS) --dist loadfile
 
 # pyproject's addopts leave tests/spark/ out of `make test` (it needs Java); here they are replaced by the
 # same options without that --ignore

@@ -96,11 +96,31 @@ def attach(name: str, imports: tuple[str, ...], nice: int, idle_seconds: int, ru
 def _connect(path: str) -> socket.socket | None:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        sock.connect(path)
+        with _socket_address(Path(path)) as address:
+            sock.connect(address)
     except OSError:  # no such socket, or a worker that has gone (killed, rebooted)
         sock.close()
         return None
     return sock
+
+
+# A socket's address holds at most 107 bytes (sun_path); a runtime folder deep in a home or a test's
+# temporary folder is longer. Such a socket is then reached through its folder's descriptor.
+_SUN_PATH_MAX = 107
+
+
+@contextlib.contextmanager
+def _socket_address(path: Path):
+    """An address for bind or connect that names `path`: the path itself if it fits, else the same file
+    through an open descriptor of its folder (/proc/self/fd/N/name), valid while the block runs."""
+    if len(os.fsencode(path)) <= _SUN_PATH_MAX:
+        yield str(path)
+        return
+    folder = os.open(path.parent, os.O_PATH | os.O_DIRECTORY)
+    try:
+        yield f"/proc/self/fd/{folder}/{path.name}"
+    finally:
+        os.close(folder)
 
 
 def _answers(sock: socket.socket, timeout_s: float = 5.0) -> bool:
@@ -141,7 +161,8 @@ def serve(stem: Path, nice: int, idle_seconds: int, imports: list[str]) -> None:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     staging = path.with_name(f".{path.name}.{os.getpid()}")
     staging.unlink(missing_ok=True)
-    listener.bind(str(staging))
+    with _socket_address(staging) as address:
+        listener.bind(address)
     listener.listen(8)
     os.replace(staging, path)  # replaces the socket of a worker that died, if any
     mine = path.stat().st_ino

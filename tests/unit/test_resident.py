@@ -59,6 +59,17 @@ def test_the_next_refresh_gets_the_same_warm_worker(run_dir):
     assert _alive(first)  # still there for the next one
 
 
+def test_a_runtime_folder_too_deep_for_a_socket_address_still_keeps_its_workers(tmp_path):
+    deep = tmp_path / ("a-long-folder-name-" * 6) / "run"  # the socket's path is far over 107 bytes
+    assert len(os.fsencode(deep)) > 130
+    try:
+        first, _ = pid_of(deep, w=(("json",), 0))
+        second, worker = pid_of(deep, w=(("json",), 0))
+        assert second == first and worker.warm
+    finally:
+        stop_all(deep)
+
+
 def test_a_resident_worker_imports_niced_and_serves_at_normal_priority(run_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(tmp_path))
     base = os.getpriority(os.PRIO_PROCESS, 0)
