@@ -233,14 +233,19 @@ def targets(results: list[dict]) -> list[dict]:
     return found
 
 
+def size_arguments(parser: argparse.ArgumentParser, repeat: int, repeat_help: str) -> None:
+    """--sizes (what build_raw makes), --repeat and --out: the options of the refresh benchmarks."""
+    parser.add_argument("--sizes", default="demo,1e6,1e7", type=lambda text: [s.strip() for s in text.split(",") if s.strip()],
+                        help="demo and/or generated volunteer-hour rows added to it, comma-separated (default demo,1e6,1e7)")
+    parser.add_argument("--repeat", type=int, default=repeat, help=f"{repeat_help} (default {repeat})")
+    parser.add_argument("--out", type=Path, default=Path("bench/out"), help="output folder (default bench/out)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.refresh", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="demo,1e6,1e7",
-                        help="demo and/or generated volunteer-hour rows added to it, comma-separated (default demo,1e6,1e7)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (default 3)")
-    parser.add_argument("--out", type=Path, default=Path("bench/out"), help="output folder (default bench/out)")
+    size_arguments(parser, 3, "runs per measurement")
     args = parser.parse_args(argv)
-    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    sizes = args.sizes
     command = shlex.join(sys.orig_argv)
     work = args.out.resolve() / "refresh"
     code = code_digest()

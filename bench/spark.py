@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 
 from bench.ingest import code_digest, ensure_input, label, report, run_child
-from bench.refresh import STAGES, build_raw
+from bench.refresh import STAGES, build_raw, size_arguments
 from pipelines.refresh.publish import read_manifest
 from tests.spark.compare import compare_manifests
 
@@ -149,12 +149,9 @@ def table(results: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.spark", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="demo,1e6,1e7",
-                        help="demo and/or generated volunteer-hour rows added to it, comma-separated (default demo,1e6,1e7)")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per engine and size (default 1: Spark at 1e7 takes minutes)")
-    parser.add_argument("--out", type=Path, default=Path("bench/out"), help="output folder (default bench/out)")
+    size_arguments(parser, 1, "runs per engine and size (Spark at 1e7 takes minutes)")
     args = parser.parse_args(argv)
-    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    sizes = args.sizes
     command, code = shlex.join(sys.orig_argv), code_digest()
     print(f"load average {os.getloadavg()[0]:.2f} (1 min) at the start", flush=True)
     results, primings, checks = measure(sizes, args.repeat, args.out)
